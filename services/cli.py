@@ -1,0 +1,69 @@
+"""`presensi-opd` command line.
+
+Each domain package contributes its sub-commands through a ``register(subparsers)``
+function in the modules listed in COMMAND_MODULES; a handler takes the parsed
+args and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+from services.paths import default_db_path
+
+COMMAND_MODULES = [
+    "services.demo_commands",
+    "services.devices.commands",
+    "services.mobile.commands",
+    "services.reconcile.commands",
+    "services.selfie.commands",
+    "services.policy.commands",
+    "services.reports.commands",
+    "services.signing.commands",
+    "services.central.commands",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="presensi-opd", description="Presensi OPD — rekap kehadiran, TPP dan disiplin")
+    parser.add_argument("--db", type=Path, default=None, help=f"berkas database SQLite (bawaan: {default_db_path()})")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", metavar="PERINTAH")
+    gui = sub.add_parser("gui", help="buka aplikasi")
+    gui.set_defaults(func=_run_gui)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # that area has no commands yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from desktop.app import run_app
+
+    return run_app(db_path=args.db or default_db_path())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        args.func = _run_gui
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("Dibatalkan.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

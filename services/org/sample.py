@@ -1,0 +1,122 @@
+"""Deterministic sample organisation for tests and the demo.
+
+Creates one OPD with 3 work units, 2 office locations, employees with valid
+NIP / NI PPPK, device PINs ("1", "2", ...), registered phones ("HP-0001", ...)
+and four users (admin, operator, atasan, kepala) sharing one password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from services.auth.users import create_user
+from services.org.nip import make_ni_pppk, make_nip
+from services.store.models import Employee, EmployeePhone, EmployeePin, OfficeLocation, Opd, WorkUnit
+
+FIRST_L = ["Ahmad", "Budi", "Dedi", "Eko", "Fajar", "Hendra", "Irfan", "Joko", "Rizki", "Slamet", "Yusuf", "Agus", "Bambang", "Dimas", "Gilang"]
+FIRST_P = ["Ani", "Dewi", "Fitri", "Indah", "Lestari", "Maya", "Nur", "Putri", "Rina", "Sari", "Siti", "Wulan", "Yuni", "Ratna", "Ayu"]
+LAST = ["Saputra", "Wijaya", "Hidayat", "Pratama", "Nugroho", "Santoso", "Siregar", "Nasution", "Harahap", "Lubis", "Kusuma", "Rahman", "Syahputra", "Hasibuan", "Utami", "Lestari"]
+JABATAN = ["Analis Kepegawaian", "Pengadministrasi Umum", "Pranata Komputer", "Bendahara", "Perencana", "Pengelola Keuangan", "Arsiparis", "Pengemudi"]
+
+DEFAULT_PASSWORD = "presensi123"
+
+
+@dataclass
+class SampleOrg:
+    opd_id: int
+    unit_ids: list[int]
+    location_ids: list[int]
+    employee_ids: list[int]
+
+
+def create_sample_org(session: Session, n_employees: int = 10, seed: int = 1, with_users: bool = True) -> SampleOrg:
+    rnd = random.Random(seed)
+    opd = Opd(
+        code="DISKOMINFO",
+        name="Dinas Komunikasi dan Informatika",
+        address="Jl. Jenderal Sudirman No. 12",
+        city="Sampit",
+        region_name="PEMERINTAH KABUPATEN KOTAWARINGIN TIMUR",
+        timezone="Asia/Jakarta",
+        policy_preset="kotawaringin_timur",
+    )
+    session.add(opd)
+    session.flush()
+    units = [
+        WorkUnit(opd_id=opd.id, code="SEKRE", name="Sekretariat"),
+        WorkUnit(opd_id=opd.id, code="TIK", name="Bidang Aplikasi Informatika"),
+        WorkUnit(opd_id=opd.id, code="IKP", name="Bidang Informasi dan Komunikasi Publik"),
+    ]
+    session.add_all(units)
+    locations = [
+        OfficeLocation(opd_id=opd.id, name="Kantor Utama", lat=-2.5389, lon=112.9525, radius_m=100.0),
+        OfficeLocation(opd_id=opd.id, name="Kantor UPT Command Center", lat=-2.5461, lon=112.9431, radius_m=100.0),
+    ]
+    session.add_all(locations)
+    session.flush()
+
+    employees: list[Employee] = []
+    used: set[str] = set()
+    heads: dict[int, Employee] = {}
+    for i in range(n_employees):
+        gender = "L" if rnd.random() < 0.5 else "P"
+        first = rnd.choice(FIRST_L if gender == "L" else FIRST_P)
+        name = f"{first} {rnd.choice(LAST)}"
+        birth = dt.date(rnd.randint(1968, 1998), rnd.randint(1, 12), rnd.randint(1, 28))
+        kind = "PPPK" if i % 5 == 4 else "PNS"
+        while True:
+            serial = rnd.randint(1, 999)
+            if kind == "PNS":
+                nip = make_nip(birth, (birth.year + rnd.randint(22, 30), rnd.randint(1, 12)), gender, serial)
+            else:
+                nip = make_ni_pppk(birth, 2022 + rnd.randint(0, 3), rnd.randint(1, 3), gender, serial)
+            if nip not in used:
+                used.add(nip)
+                break
+        unit = units[i % len(units)]
+        emp = Employee(
+            opd_id=opd.id,
+            unit_id=unit.id,
+            location_id=locations[0 if i % 7 else 1].id,
+            nip=nip,
+            name=name,
+            kind=kind,
+            gender=gender,
+            jabatan="Kepala " + unit.name if unit.id not in heads else rnd.choice(JABATAN),
+            kelas_jabatan=12 if unit.id not in heads else rnd.randint(5, 9),
+            golongan="IV/a" if unit.id not in heads else rnd.choice(["II/c", "III/a", "III/b", "III/c"]),
+            tpp_base=rnd.choice([2_500_000, 3_000_000, 3_750_000, 4_500_000]) if unit.id in heads else 7_500_000,
+            active_from=dt.date(2020, 1, 1),
+        )
+        if unit.id in heads:
+            emp.supervisor_id = heads[unit.id].id
+        session.add(emp)
+        session.flush()
+        if unit.id not in heads:
+            heads[unit.id] = emp
+        emp.pins.append(EmployeePin(pin=str(i + 1)))
+        emp.phones.append(EmployeePhone(phone_id=f"HP-{i + 1:04d}"))
+        employees.append(emp)
+    session.flush()
+    if employees:
+        opd.head_employee_id = employees[0].id
+
+    if with_users:
+        create_user(session, "admin", "Administrator Sistem", DEFAULT_PASSWORD, ["admin"])
+        create_user(session, "operator", "Operator Umpeg", DEFAULT_PASSWORD, ["operator"])
+        atasan = employees[0] if employees else None
+        create_user(session, "atasan", atasan.name if atasan else "Atasan", DEFAULT_PASSWORD, ["verifier"],
+                    employee_id=atasan.id if atasan else None)
+        create_user(session, "kepala", employees[0].name if employees else "Kepala OPD", DEFAULT_PASSWORD,
+                    ["signer", "verifier"], employee_id=employees[0].id if employees else None)
+    session.flush()
+    return SampleOrg(
+        opd_id=opd.id,
+        unit_ids=[u.id for u in units],
+        location_ids=[loc.id for loc in locations],
+        employee_ids=[e.id for e in employees],
+    )

@@ -1,0 +1,112 @@
+"""Engine/session factory for the local SQLite database and start-up migration.
+
+One Database object per process; each thread opens its own Session via
+``db.session()`` (never share a Session across threads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+class Database:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.url = f"sqlite:///{self.path}"
+        self.engine: Engine = create_engine(self.url, future=True)
+        event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, future=True)
+
+    def session(self) -> Session:
+        return self._factory()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back everything on any error."""
+        s = self._factory()
+        try:
+            with s.begin():
+                yield s
+        finally:
+            s.close()
+
+    # -- migration -------------------------------------------------------------
+    def _alembic_config(self):  # type: ignore[no-untyped-def]
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", self.url)
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def migrate(self) -> Path | None:
+        """Upgrade to head. Copies the DB file first when it already holds data.
+
+        Returns the backup path (None when no backup was needed).
+        """
+        from alembic import command
+
+        backup: Path | None = None
+        has_tables = bool(inspect(self.engine).get_table_names())
+        if has_tables and self.current_revision() != self.head_revision():
+            backup = self.backup(suffix="pre-migrate")
+        command.upgrade(self._alembic_config(), "head")
+        return backup
+
+    def backup(self, suffix: str = "backup") -> Path:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.stem}.{stamp}.{suffix}{self.path.suffix}")
+        # sqlite's online backup copies a consistent snapshot even with WAL pages pending
+        raw = self.engine.raw_connection()
+        try:
+            import sqlite3
+
+            dst = sqlite3.connect(target)
+            try:
+                raw.driver_connection.backup(dst)  # type: ignore[union-attr]
+            finally:
+                dst.close()
+        finally:
+            raw.close()
+        return target
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(path: Path | str, migrate: bool = True) -> Database:
+    db = Database(path)
+    if migrate:
+        db.migrate()
+    return db

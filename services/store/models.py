@@ -1,0 +1,436 @@
+"""SQLAlchemy 2 typed models of the local (per-OPD) SQLite database.
+
+Raw punches are append-only and keyed naturally; DayRecord is derived and can be
+recomputed at any time from punches + schedules + holidays + letters + selfie
+verdicts + corrections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------- org
+
+
+class Opd(Base):
+    __tablename__ = "opd"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    region_name: Mapped[str] = mapped_column(String(200), default="")  # "PEMERINTAH KABUPATEN ..."
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    policy_preset: Mapped[str] = mapped_column(String(60), default="default")
+    head_employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id", use_alter=True))
+
+
+class WorkUnit(Base):
+    __tablename__ = "work_unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("work_unit.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    __table_args__ = (UniqueConstraint("opd_id", "code"),)
+
+
+class OfficeLocation(Base):
+    __tablename__ = "office_location"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_m: Mapped[float] = mapped_column(Float, default=100.0)
+
+
+class Employee(Base):
+    __tablename__ = "employee"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("work_unit.id"))
+    location_id: Mapped[Optional[int]] = mapped_column(ForeignKey("office_location.id"))
+    nip: Mapped[str] = mapped_column(String(32), unique=True)  # NIP (PNS), NI PPPK, or internal id
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # PNS / PPPK / PTT / NON_ASN
+    gender: Mapped[str] = mapped_column(String(1), default="")  # L / P
+    jabatan: Mapped[str] = mapped_column(String(200), default="")
+    kelas_jabatan: Mapped[int] = mapped_column(Integer, default=0)
+    golongan: Mapped[str] = mapped_column(String(10), default="")
+    supervisor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"))
+    tpp_base: Mapped[int] = mapped_column(Integer, default=0)  # rupiah per month
+    active_from: Mapped[Optional[dt.date]] = mapped_column(Date)
+    active_to: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    pins: Mapped[list[EmployeePin]] = relationship(back_populates="employee", cascade="all, delete-orphan")
+    phones: Mapped[list[EmployeePhone]] = relationship(back_populates="employee", cascade="all, delete-orphan")
+
+
+class EmployeePin(Base):
+    """Device user_id (PIN) of an employee. A PIN maps to one employee per OPD."""
+
+    __tablename__ = "employee_pin"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    pin: Mapped[str] = mapped_column(String(24), unique=True)
+    employee: Mapped[Employee] = relationship(back_populates="pins")
+
+
+class EmployeePhone(Base):
+    __tablename__ = "employee_phone"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    phone_id: Mapped[str] = mapped_column(String(80), unique=True)
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    employee: Mapped[Employee] = relationship(back_populates="phones")
+
+
+class ReferencePhoto(Base):
+    __tablename__ = "reference_photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    face_descriptor: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+
+
+# ---------------------------------------------------------------------- calendar
+
+
+class Schedule(Base):
+    """A work schedule. kind='fixed' uses ScheduleDay rows; kind='roster' uses RosterEntry."""
+
+    __tablename__ = "schedule"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10), default="fixed")
+    ramadan: Mapped[bool] = mapped_column(Boolean, default=False)
+    days: Mapped[list[ScheduleDay]] = relationship(back_populates="schedule", cascade="all, delete-orphan")
+
+
+class ScheduleDay(Base):
+    __tablename__ = "schedule_day"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedule.id"))
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    start: Mapped[dt.time] = mapped_column(Time)
+    end: Mapped[dt.time] = mapped_column(Time)
+    break_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    schedule: Mapped[Schedule] = relationship(back_populates="days")
+    __table_args__ = (UniqueConstraint("schedule_id", "weekday"),)
+
+
+class Shift(Base):
+    __tablename__ = "shift"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    start: Mapped[dt.time] = mapped_column(Time)
+    end: Mapped[dt.time] = mapped_column(Time)  # end < start means it crosses midnight
+
+
+class ScheduleAssignment(Base):
+    """Schedule for a unit or one employee over a date range (employee wins over unit)."""
+
+    __tablename__ = "schedule_assignment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedule.id"))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("work_unit.id"))
+    employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"))
+    date_from: Mapped[dt.date] = mapped_column(Date)
+    date_to: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+
+class RosterEntry(Base):
+    __tablename__ = "roster_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    date: Mapped[dt.date] = mapped_column(Date)  # the day the shift starts
+    shift_id: Mapped[Optional[int]] = mapped_column(ForeignKey("shift.id"))  # None = off
+    __table_args__ = (UniqueConstraint("employee_id", "date"),)
+
+
+class Holiday(Base):
+    __tablename__ = "holiday"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # nasional / cuti_bersama / daerah
+    __table_args__ = (UniqueConstraint("date", "kind"),)
+
+
+# ----------------------------------------------------------------------- devices
+
+
+class Device(Base):
+    __tablename__ = "device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    ip: Mapped[str] = mapped_column(String(64))
+    port: Mapped[int] = mapped_column(Integer, default=4370)
+    protocol: Mapped[str] = mapped_column(String(3), default="tcp")  # tcp / udp
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    location_id: Mapped[Optional[int]] = mapped_column(ForeignKey("office_location.id"))
+    serial: Mapped[Optional[str]] = mapped_column(String(64))
+    firmware: Mapped[str] = mapped_column(String(64), default="")
+    platform: Mapped[str] = mapped_column(String(64), default="")
+    has_comm_key: Mapped[bool] = mapped_column(Boolean, default=False)  # the key itself is in keyring
+    high_water_ts: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)  # newest punch stored
+    last_sync_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_sync_status: Mapped[str] = mapped_column(String(300), default="")
+    last_drift_seconds: Mapped[Optional[float]] = mapped_column(Float)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # device / usb / mobile / simpeg / manual
+    source: Mapped[str] = mapped_column(String(300))  # file name or device serial
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    new_count: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate_count: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[str] = mapped_column(Text, default="")  # one message per line
+    username: Mapped[str] = mapped_column(String(60), default="")
+
+
+class Punch(Base):
+    """Append-only raw attendance event. Unique on (source_serial, pin, ts)."""
+
+    __tablename__ = "punch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(10))  # device / usb / mobile / manual
+    source_serial: Mapped[str] = mapped_column(String(80))  # device serial or "MOBILE"
+    pin: Mapped[str] = mapped_column(String(24))
+    ts: Mapped[dt.datetime] = mapped_column(DateTime)  # local wall-clock time of `tz`
+    tz: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"))
+    state: Mapped[int] = mapped_column(Integer, default=255)  # 0 in, 1 out, ... 255 none
+    verify: Mapped[int] = mapped_column(Integer, default=1)
+    batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"))
+    # mobile-only fields
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    lon: Mapped[Optional[float]] = mapped_column(Float)
+    accuracy_m: Mapped[Optional[float]] = mapped_column(Float)
+    distance_m: Mapped[Optional[float]] = mapped_column(Float)
+    location_id: Mapped[Optional[int]] = mapped_column(ForeignKey("office_location.id"))
+    phone_id: Mapped[Optional[str]] = mapped_column(String(80))
+    photo_path: Mapped[Optional[str]] = mapped_column(String(500))
+    photo_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    captured_offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    flags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated: outside_geofence, late_upload, unknown_phone
+    __table_args__ = (
+        UniqueConstraint("source_serial", "pin", "ts", name="uq_punch_natural"),
+        Index("ix_punch_employee_ts", "employee_id", "ts"),
+    )
+
+
+class SelfieCheck(Base):
+    __tablename__ = "selfie_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    punch_id: Mapped[int] = mapped_column(ForeignKey("punch.id"), unique=True)
+    faces: Mapped[int] = mapped_column(Integer, default=0)
+    blur: Mapped[float] = mapped_column(Float, default=0.0)  # variance of Laplacian
+    brightness: Mapped[float] = mapped_column(Float, default=0.0)
+    phash: Mapped[str] = mapped_column(String(16), default="", index=True)
+    reused_of_punch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("punch.id"))
+    similarity: Mapped[Optional[float]] = mapped_column(Float)
+    flags: Mapped[str] = mapped_column(String(200), default="")
+    verdict: Mapped[str] = mapped_column(String(16), default="pending")  # pending/approved/rejected/manipulation
+    verifier: Mapped[str] = mapped_column(String(60), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    verified_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+
+# ----------------------------------------------------------------------- letters
+
+
+class Letter(Base):
+    __tablename__ = "letter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # see services.letters kinds
+    number: Mapped[str] = mapped_column(String(120))
+    letter_date: Mapped[dt.date] = mapped_column(Date)
+    date_from: Mapped[dt.date] = mapped_column(Date, index=True)
+    date_to: Mapped[dt.date] = mapped_column(Date, index=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    attachment_path: Mapped[Optional[str]] = mapped_column(String(500))
+    attachment_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    employees: Mapped[list[LetterEmployee]] = relationship(back_populates="letter", cascade="all, delete-orphan")
+
+
+class LetterEmployee(Base):
+    __tablename__ = "letter_employee"
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), primary_key=True, index=True)
+    letter: Mapped[Letter] = relationship(back_populates="employees")
+
+
+# --------------------------------------------------------------------- reconcile
+
+
+class DayRecord(Base):
+    """Derived daily status of one employee; never the source of truth."""
+
+    __tablename__ = "day_record"
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(16))  # H, TK, CT, DL, S, I, LIBUR, ...
+    working_day: Mapped[bool] = mapped_column(Boolean, default=True)
+    sched_start: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    sched_end: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    check_in: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    check_out: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    late_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    early_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    tl_tier: Mapped[int] = mapped_column(Integer, default=0)  # 0 = on time, 1..4
+    psw_tier: Mapped[int] = mapped_column(Integer, default=0)
+    apel: Mapped[Optional[bool]] = mapped_column(Boolean)  # None = no apel that day
+    letter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("letter.id"))
+    flags: Mapped[str] = mapped_column(String(200), default="")
+    corrected: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Correction(Base):
+    __tablename__ = "correction"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    field: Mapped[str] = mapped_column(String(20))  # status / check_in / check_out
+    value: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    username: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class Period(Base):
+    __tablename__ = "period"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open/locked/signed/submitted
+    locked_by: Mapped[str] = mapped_column(String(60), default="")
+    locked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("opd_id", "year", "month"),)
+
+
+# ------------------------------------------------------------ reports / central
+
+
+class Report(Base):
+    __tablename__ = "report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str] = mapped_column(String(500), default="")  # why a new revision
+    pdf_path: Mapped[str] = mapped_column(String(500))
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    signed_pdf_path: Mapped[Optional[str]] = mapped_column(String(500))
+    signed_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    signer_subject: Mapped[str] = mapped_column(String(300), default="")
+    signer_cert_pem: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft/signed/queued/submitted
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    __table_args__ = (UniqueConstraint("period_id", "revision"),)
+
+
+class OutboxItem(Base):
+    __tablename__ = "outbox_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending/sent/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class NoticeNumber(Base):
+    """Numbering register for disciplinary notices (surat panggilan, teguran, BAP)."""
+
+    __tablename__ = "notice_number"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(120))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    pdf_path: Mapped[str] = mapped_column(String(500), default="")
+    username: Mapped[str] = mapped_column(String(60), default="")
+    __table_args__ = (UniqueConstraint("kind", "year", "seq"),)
+
+
+# -------------------------------------------------------------- users / audit
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(100))  # comma-separated: operator,verifier,signer,admin
+    employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained: hash = sha256(prev_hash + canonical event)."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    username: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str] = mapped_column(String(60), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Setting(Base):
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

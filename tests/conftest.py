@@ -1,0 +1,48 @@
+"""Shared fixtures: a fresh migrated SQLite DB per test, a sample org, PostgreSQL access."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from services.org.sample import SampleOrg, create_sample_org  # noqa: E402
+from services.store.db import Database, open_database  # noqa: E402
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = open_database(tmp_path / "presensi.sqlite")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def org(db: Database) -> SampleOrg:
+    with db.transaction() as s:
+        return create_sample_org(s, n_employees=12)
+
+
+PG_ADMIN_URL = os.environ.get("PRESENSI_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """URL of a superuser connection to the PostgreSQL test server.
+
+    Skips locally when no server runs; in CI (PRESENSI_REQUIRE_POSTGRES=1) a
+    missing server is a failure, never a skip.
+    """
+    import psycopg
+
+    try:
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        if os.environ.get("PRESENSI_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL wajib tersedia di CI: {exc}")
+        pytest.skip(f"PostgreSQL tidak tersedia: {exc}")
+    return PG_ADMIN_URL

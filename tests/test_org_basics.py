@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from services.auth import audit
+from services.auth.users import AuthError, authenticate
+from services.org.nip import NipError, parse_nip
+from services.org.sample import DEFAULT_PASSWORD
+from services.store.models import AuditEvent, Employee
+
+
+def test_sample_org_has_valid_nips(db, org):
+    with db.session() as s:
+        emps = s.execute(select(Employee)).scalars().all()
+        assert len(emps) == 12
+        for e in emps:
+            info = parse_nip(e.nip, e.kind)
+            assert info.gender == e.gender
+
+
+@pytest.mark.parametrize(
+    "nip,kind,fragment",
+    [
+        ("19850312201003100", "PNS", "18 digit"),
+        ("198502302010031001", "PNS", "tanggal lahir"),
+        ("198503122010131001", "PNS", "bulan TMT"),
+        ("198503122010033001", "PNS", "jenis kelamin"),
+        ("198503122010031000", "PNS", "nomor urut"),
+        ("199001022022112005", "PPPK", "kode PPPK"),
+    ],
+)
+def test_bad_nip_messages(nip, kind, fragment):
+    with pytest.raises(NipError, match=fragment):
+        parse_nip(nip, kind)
+
+
+def test_login_and_audit_chain(db, org):
+    with db.transaction() as s:
+        user = authenticate(s, "kepala", DEFAULT_PASSWORD)
+        assert user.has("signer") and "admin" not in user.roles
+        with pytest.raises(AuthError):
+            authenticate(s, "kepala", "salah")
+    with db.transaction() as s:
+        assert audit.verify_chain(s) is None
+        n = s.execute(select(func.count(AuditEvent.id))).scalar()
+        assert n >= 5
+        ev = s.execute(select(AuditEvent).order_by(AuditEvent.id).offset(2).limit(1)).scalar_one()
+        ev.detail = '{"tampered": true}'
+    with db.session() as s:
+        assert audit.verify_chain(s) == ev.id
