@@ -1,0 +1,200 @@
+"""Regional attendance/TPP policy: a TOML file, loaded into frozen dataclasses.
+
+Presets live in services/policy/presets/<name>.toml; each value should carry its
+source in the [sources] table. A region's own file may start from a preset with
+``base = "<preset>"`` and override only what differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PRESETS_DIR = Path(__file__).with_name("presets")
+
+
+class PolicyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Tier:
+    code: str  # TL1 / PSW3 / ...
+    from_minute: int  # inclusive
+    to_minute: int | None  # inclusive, None = open-ended
+    pct: float  # deduction percent per occurrence
+
+    def contains(self, minutes: int) -> bool:
+        return minutes >= self.from_minute and (self.to_minute is None or minutes <= self.to_minute)
+
+
+@dataclass(frozen=True)
+class AttendanceRules:
+    grace_minutes: int = 0
+    tl_tiers: tuple[Tier, ...] = ()
+    psw_tiers: tuple[Tier, ...] = ()
+    no_checkin_tier: str = "TL4"  # a working day with punches but no check-in counts as this tier
+    no_checkout_tier: str = "PSW4"
+    absent_pct: float = 4.0  # TK: percent per day
+    apel_miss_pct: float = 0.0
+    apel_weekdays: tuple[int, ...] = (0,)  # Monday
+    apel_time: dt.time = dt.time(7, 30)  # check-in at or before this time counts as attending apel
+    checkin_window_before_min: int = 180  # punches this long before the start count as check-in
+    checkout_window_after_min: int = 360
+    cap_pct: float = 100.0
+
+    def tier_for(self, tiers: tuple[Tier, ...], minutes: int) -> Tier | None:
+        if minutes <= self.grace_minutes:
+            return None
+        for t in tiers:
+            if t.contains(minutes):
+                return t
+        return None
+
+    def tier_by_code(self, code: str) -> Tier | None:
+        for t in self.tl_tiers + self.psw_tiers:
+            if t.code == code:
+                return t
+        return None
+
+
+@dataclass(frozen=True)
+class TppRules:
+    components: dict[str, float] = field(default_factory=lambda: {"kehadiran": 40.0, "kinerja": 60.0})
+    deduction_base: str = "kehadiran"  # deductions apply to this component, or "total"
+    manipulation: str = "kehadiran_nol"  # kehadiran_nol / alpa / none
+
+
+@dataclass(frozen=True)
+class MobileRules:
+    geofence_radius_m: float = 100.0
+    late_upload_deadline_day: int = 10  # offline records accepted until this day of the next month
+    selfie_required: bool = True
+
+
+@dataclass(frozen=True)
+class DisciplineRules:
+    hours_per_day: float = 7.5  # late + early minutes add up; this many hours = 1 day absent
+    sedang_mode: str = "penundaan"  # penundaan (PP 94 Pasal 42) / potongan_tpp
+    consecutive_days_berat: int = 10
+    pppk_berat_ends_contract: bool = True
+
+
+@dataclass(frozen=True)
+class Policy:
+    preset: str
+    name: str
+    attendance: AttendanceRules
+    tpp: TppRules
+    mobile: MobileRules
+    discipline: DisciplineRules
+    sources: dict[str, str]
+
+
+def _tiers(raw: list[dict[str, Any]], where: str) -> tuple[Tier, ...]:
+    tiers = []
+    for i, t in enumerate(raw):
+        try:
+            tiers.append(Tier(code=str(t["code"]), from_minute=int(t["from"]), to_minute=None if t.get("to") is None else int(t["to"]), pct=float(t["pct"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PolicyError(f"{where}[{i}]: tingkat tidak lengkap/tidak valid ({exc})") from None
+    return tuple(sorted(tiers, key=lambda t: t.from_minute))
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if path in seen:
+        raise PolicyError(f"{path.name}: 'base' melingkar")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(f"Berkas kebijakan tidak ditemukan: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path.name}: TOML tidak valid: {exc}") from None
+    base = data.pop("base", None)
+    if base:
+        data = _merge(_read(PRESETS_DIR / f"{base}.toml", seen + (path,)), data)
+    return data
+
+
+def _time(value: str, where: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise PolicyError(f"{where}: jam '{value}' tidak valid (format HH:MM)") from None
+
+
+def policy_from_dict(data: dict[str, Any], preset: str) -> Policy:
+    a = data.get("attendance", {})
+    t = data.get("tpp", {})
+    m = data.get("mobile", {})
+    d = data.get("discipline", {})
+    try:
+        attendance = AttendanceRules(
+            grace_minutes=int(a.get("grace_minutes", 0)),
+            tl_tiers=_tiers(a.get("tl_tiers", []), "attendance.tl_tiers"),
+            psw_tiers=_tiers(a.get("psw_tiers", []), "attendance.psw_tiers"),
+            no_checkin_tier=str(a.get("no_checkin_tier", "TL4")),
+            no_checkout_tier=str(a.get("no_checkout_tier", "PSW4")),
+            absent_pct=float(a.get("absent_pct", 4.0)),
+            apel_miss_pct=float(a.get("apel_miss_pct", 0.0)),
+            apel_weekdays=tuple(int(x) for x in a.get("apel_weekdays", [0])),
+            apel_time=_time(str(a.get("apel_time", "07:30")), "attendance.apel_time"),
+            checkin_window_before_min=int(a.get("checkin_window_before_min", 180)),
+            checkout_window_after_min=int(a.get("checkout_window_after_min", 360)),
+            cap_pct=float(a.get("cap_pct", 100.0)),
+        )
+        tpp = TppRules(
+            components={str(k): float(v) for k, v in t.get("components", {"kehadiran": 40, "kinerja": 60}).items()},
+            deduction_base=str(t.get("deduction_base", "kehadiran")),
+            manipulation=str(t.get("manipulation", "kehadiran_nol")),
+        )
+        mobile = MobileRules(
+            geofence_radius_m=float(m.get("geofence_radius_m", 100.0)),
+            late_upload_deadline_day=int(m.get("late_upload_deadline_day", 10)),
+            selfie_required=bool(m.get("selfie_required", True)),
+        )
+        discipline = DisciplineRules(
+            hours_per_day=float(d.get("hours_per_day", 7.5)),
+            sedang_mode=str(d.get("sedang_mode", "penundaan")),
+            consecutive_days_berat=int(d.get("consecutive_days_berat", 10)),
+            pppk_berat_ends_contract=bool(d.get("pppk_berat_ends_contract", True)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise PolicyError(f"kebijakan '{preset}': nilai tidak valid ({exc})") from None
+    if abs(sum(tpp.components.values()) - 100.0) > 0.01:
+        raise PolicyError(f"kebijakan '{preset}': komponen TPP harus berjumlah 100%")
+    if tpp.deduction_base not in tpp.components and tpp.deduction_base != "total":
+        raise PolicyError(f"kebijakan '{preset}': tpp.deduction_base '{tpp.deduction_base}' bukan komponen TPP")
+    if discipline.sedang_mode not in ("penundaan", "potongan_tpp"):
+        raise PolicyError(f"kebijakan '{preset}': discipline.sedang_mode harus 'penundaan' atau 'potongan_tpp'")
+    return Policy(
+        preset=preset,
+        name=str(data.get("meta", {}).get("name", preset)),
+        attendance=attendance,
+        tpp=tpp,
+        mobile=mobile,
+        discipline=discipline,
+        sources={str(k): str(v) for k, v in data.get("sources", {}).items()},
+    )
+
+
+def load_policy(name_or_path: str | Path) -> Policy:
+    """Load a preset by name ("kotawaringin_timur") or a region's own TOML file by path."""
+    p = Path(name_or_path)
+    if p.suffix != ".toml":
+        p = PRESETS_DIR / f"{name_or_path}.toml"
+    return policy_from_dict(_read(p), preset=p.stem)
+
+
+def list_presets() -> list[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
