@@ -46,3 +46,37 @@ def pg_admin_url() -> str:
             pytest.fail(f"PostgreSQL wajib tersedia di CI: {exc}")
         pytest.skip(f"PostgreSQL tidak tersedia: {exc}")
     return PG_ADMIN_URL
+
+
+class MemoryKeyring:
+    """In-memory stand-in for the OS credential store (Windows Credential Manager / Secret Service)."""
+
+    def __init__(self) -> None:
+        import keyring.backend
+
+        class _Backend(keyring.backend.KeyringBackend):
+            priority = 1  # type: ignore[assignment]
+            store: dict[tuple[str, str], str] = {}
+
+            def get_password(self, service: str, username: str) -> str | None:
+                return self.store.get((service, username))
+
+            def set_password(self, service: str, username: str, password: str) -> None:
+                self.store[(service, username)] = password
+
+            def delete_password(self, service: str, username: str) -> None:
+                self.store.pop((service, username), None)
+
+        self.backend = _Backend()
+        self.backend.store = {}
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    import keyring
+
+    previous = keyring.get_keyring()
+    mk = MemoryKeyring()
+    keyring.set_keyring(mk.backend)
+    yield mk
+    keyring.set_keyring(previous)
