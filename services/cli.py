@@ -11,12 +11,13 @@ import argparse
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from services.paths import default_db_path
 
 COMMAND_MODULES = [
-    "services.demo_commands",
+    "services.demo",
     "services.devices.commands",
     "services.mobile.commands",
     "services.reconcile.commands",
@@ -46,13 +47,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The desktop layer installs its launcher here (services never import Qt/desktop).
+GuiLauncher = Callable[[Path], int]
+_gui_launcher: GuiLauncher | None = None
+
+
+def open_gui(db_path: Path) -> int:
+    if _gui_launcher is None:
+        print("Antarmuka grafis tidak tersedia pada instalasi ini.", file=sys.stderr)
+        return 2
+    return _gui_launcher(db_path)
+
+
 def _run_gui(args: argparse.Namespace) -> int:
-    from desktop.app import run_app
-
-    return run_app(db_path=args.db or default_db_path())
+    return open_gui(args.db or default_db_path())
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, gui_launcher: GuiLauncher | None = None) -> int:
+    global _gui_launcher
+    if gui_launcher is not None:
+        _gui_launcher = gui_launcher
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,26 @@
+"""Console/GUI entry point: the services CLI with the Qt app plugged in as its GUI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def _launch(db_path: Path) -> int:
+    from desktop.app import run_app
+
+    return run_app(db_path=db_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from services.cli import main as cli_main
+
+    return cli_main(argv, gui_launcher=_launch)
+
+
+def gui_main() -> int:
+    return main(sys.argv[1:] or ["gui"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
