@@ -81,5 +81,8 @@ class OperationRunner(QObject):
         self.pool.start(_Runnable(op, fn, args, kwargs))
         return op
 
+    def active(self) -> list[Operation]:
+        return [op for op in self._live if op.running]
+
     def wait_all(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)

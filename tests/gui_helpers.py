@@ -14,6 +14,13 @@ from services.store.models import Opd, User
 
 
 def make_context(db: Database, username: str = "admin") -> AppContext:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.theme import apply
+
+    app = QApplication.instance()
+    if app is not None:
+        apply(app)  # screenshots taken in tests look like the real app
     with db.session() as s:
         user = to_current(s.execute(select(User).where(User.username == username)).scalar_one())
         opd_id = s.execute(select(Opd.id)).scalar_one()

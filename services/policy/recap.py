@@ -22,6 +22,8 @@ class MonthRecapRow:
     deduction_rp: int = 0
     tpp_net: int = 0
     manipulation: bool = False  # a selfie verdict of manipulation this month
+    deduction_pct_raw: float = 0.0  # sum of the month's percentages before the cap
+    deduction_base_rp: int = 0  # rupiah the percentages apply to (the deduction_base component or total)
 
     def count(self, key: str) -> int:
         return self.counts.get(key, 0)

@@ -368,6 +368,11 @@ class Report(Base):
     signer_cert_pem: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="draft")  # draft/signed/queued/submitted
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    paper: Mapped[str] = mapped_column(String(4), default="A4")
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    signed_by: Mapped[str] = mapped_column(String(60), default="")
+    summary_json: Mapped[str] = mapped_column(Text, default="")  # per-employee recap lines sent to the central DB
     __table_args__ = (UniqueConstraint("period_id", "revision"),)
 
 
@@ -398,6 +403,7 @@ class NoticeNumber(Base):
     issued_on: Mapped[dt.date] = mapped_column(Date)
     pdf_path: Mapped[str] = mapped_column(String(500), default="")
     username: Mapped[str] = mapped_column(String(60), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")  # JSON: examination date/place/examiner, paper size
     __table_args__ = (UniqueConstraint("kind", "year", "seq"),)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:38:54.929711
+Create Date: 2026-11-23 10:47:17.229912
 """
 
 from __future__ import annotations
@@ -211,6 +211,11 @@ def upgrade() -> None:
     sa.Column('signer_cert_pem', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('paper', sa.String(length=4), nullable=False),
+    sa.Column('created_by', sa.String(length=60), nullable=False),
+    sa.Column('signed_at', sa.DateTime(), nullable=True),
+    sa.Column('signed_by', sa.String(length=60), nullable=False),
+    sa.Column('summary_json', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['period_id'], ['period.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('period_id', 'revision')
@@ -305,6 +310,7 @@ def upgrade() -> None:
     sa.Column('issued_on', sa.Date(), nullable=False),
     sa.Column('pdf_path', sa.String(length=500), nullable=False),
     sa.Column('username', sa.String(length=60), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'year', 'seq')

@@ -1,0 +1,73 @@
+"""QApplication start-up: logging, crash hook, database migration, login, main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy import select
+
+from desktop.context import AppContext
+from desktop.crash import install_excepthook
+from desktop.login import LoginDialog
+from desktop.logview import setup_logging
+from desktop.main_window import MainWindow
+from desktop.ops import OperationRunner
+from desktop.theme import apply as apply_theme
+from services.store.db import Database, open_database
+from services.store.models import Opd, Setting
+
+log = logging.getLogger(__name__)
+
+
+def _application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Presensi OPD")
+    app.setOrganizationName("Presensi OPD")
+    apply_theme(app)
+    return app  # type: ignore[return-value]
+
+
+def _login_hint(db: Database) -> str:
+    with db.session() as s:
+        hint = s.get(Setting, "login_hint")
+        return hint.value if hint else ""
+
+
+def run_app(db_path: Path) -> int:
+    app = _application()
+    log_path = setup_logging(Path(db_path).parent)
+    install_excepthook()
+    try:
+        db = open_database(db_path)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, details in the log
+        log.exception("Database gagal dibuka")
+        QMessageBox.critical(None, "Database tidak dapat dibuka", f"{db_path}\n\n{exc}\n\nCadangan dibuat sebelum migrasi.")
+        return 1
+    with db.session() as s:
+        opd = s.execute(select(Opd).order_by(Opd.id)).scalars().first()
+    if opd is None:
+        QMessageBox.information(
+            None, "Database kosong",
+            "Belum ada data OPD di database ini.\nJalankan `presensi-opd demo` untuk mencoba, "
+            "atau impor data pegawai dari SIMPEG melalui admin.",
+        )
+        return 1
+    login = LoginDialog(db, opd.name, hint=_login_hint(db))
+    if login.exec() != LoginDialog.DialogCode.Accepted or login.user is None:
+        return 0
+    ctx = AppContext(db=db, user=login.user, opd_id=opd.id, data_dir=Path(db_path).parent, runner=OperationRunner())
+    window = MainWindow(ctx, log_path)
+    window.show()
+    code = app.exec()
+    ctx.runner.wait_all(15000)
+    db.dispose()
+    return code
+
+
+def main() -> int:
+    from desktop.entry import gui_main
+
+    return gui_main()

@@ -1,0 +1,81 @@
+"""Dasbor: today's facts at a glance and the latest imports."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QGridLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from desktop.context import AppContext
+from desktop.models.row_table import RowTableModel
+from services.org.queries import dashboard_facts
+
+PERIOD_LABEL = {"open": "Terbuka", "locked": "Dikunci", "signed": "Ditandatangani", "submitted": "Terkirim ke BKPSDM"}
+KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
+
+
+class Card(QFrame):
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        self.value = QLabel("–")
+        self.value.setObjectName("cardValue")
+        caption = QLabel(label)
+        caption.setObjectName("cardLabel")
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.value)
+        lay.addWidget(caption)
+
+
+class DashboardView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        title = QLabel("Dasbor")
+        title.setObjectName("title")
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("subtitle")
+        self.cards = {
+            "employees": Card("Pegawai aktif"),
+            "present": Card("Hadir hari ini"),
+            "punches": Card("Rekaman presensi hari ini"),
+            "selfies": Card("Swafoto menunggu verifikasi"),
+            "devices": Card("Mesin sidik jari"),
+            "period": Card("Status periode bulan ini"),
+        }
+        grid = QGridLayout()
+        for i, card in enumerate(self.cards.values()):
+            grid.addWidget(card, i // 3, i % 3)
+        self.model = RowTableModel(
+            [
+                ("Waktu", lambda r: r[0]),
+                ("Jenis", lambda r: KIND_LABEL.get(r[1], r[1])),
+                ("Sumber", lambda r: r[2]),
+                ("Baru", lambda r: r[3]),
+                ("Duplikat", lambda r: r[4]),
+                ("Ditolak", lambda r: r[5]),
+            ],
+            background=lambda r, c: "#fde2e1" if c == 5 and r[5] else None,
+        )
+        table = QTableView()
+        table.setModel(self.model)
+        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.verticalHeader().hide()
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addWidget(self.subtitle)
+        lay.addLayout(grid)
+        lay.addWidget(QLabel("Impor terakhir"))
+        lay.addWidget(table, 1)
+        ctx.events.data_changed.connect(lambda _t: self.refresh())
+
+    def refresh(self) -> None:
+        with self.ctx.db.session() as s:
+            f = dashboard_facts(s, self.ctx.opd_id)
+        self.cards["employees"].value.setText(str(f.employees))
+        self.cards["present"].value.setText(str(f.present_today))
+        self.cards["punches"].value.setText(str(f.punches_today))
+        self.cards["selfies"].value.setText(str(f.pending_selfies))
+        self.cards["devices"].value.setText(str(f.devices))
+        self.cards["period"].value.setText(PERIOD_LABEL.get(f.period_status, f.period_status))
+        last = f.last_sync.strftime("%d-%m-%Y %H:%M") if f.last_sync else "belum pernah"
+        self.subtitle.setText(f"Sinkronisasi mesin terakhir: {last}")
+        self.model.set_rows(f.recent_batches)

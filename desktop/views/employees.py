@@ -1,0 +1,187 @@
+"""Pegawai: searchable list (filtered in SQL) and SIMPEG CSV/XLSX import with preview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.context import AppContext
+from desktop.models.row_table import RowTableModel
+from services.jobs import CancelToken, ProgressFn
+from services.org.queries import employee_rows, unit_choices
+from services.org.simpeg_import import ImportFileError, ImportPreview, apply_import, preview_file
+from services.store.db import Database
+
+KIND_LABEL = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "Non-ASN"}
+
+
+def _apply_job(db: Database, opd_id: int, preview: ImportPreview, username: str, *, progress: ProgressFn, cancel: CancelToken):
+    with db.transaction() as s:
+        batch = apply_import(s, opd_id, preview, username, progress=progress, cancel=cancel)
+        return batch.new_count, batch.duplicate_count
+
+
+class ImportDialog(QDialog):
+    """Shows every row with its action and errors; import is possible only when no row has an error."""
+
+    def __init__(self, ctx: AppContext, preview: ImportPreview, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.preview = ctx, preview
+        self.setWindowTitle(f"Pratinjau impor — {preview.path.name}")
+        self.resize(1000, 560)
+        n_err = sum(1 for r in preview.rows if r.errors)
+        summary = QLabel(
+            f"{len(preview.rows)} baris: {sum(r.action == 'baru' for r in preview.rows)} baru, "
+            f"{sum(r.action == 'ubah' for r in preview.rows)} diperbarui"
+            + (f", unit kerja baru: {', '.join(preview.new_units)}" if preview.new_units else "")
+        )
+        status = QLabel(
+            f"{n_err} baris bermasalah — perbaiki berkas lalu pilih ulang. Tidak ada data yang disimpan." if n_err
+            else "Semua baris valid. Klik Impor untuk menyimpan semuanya sekaligus."
+        )
+        status.setObjectName("error" if n_err else "ok")
+        model = RowTableModel(
+            [
+                ("Baris", lambda r: r.row_no),
+                ("Aksi", lambda r: r.action),
+                ("NIP", lambda r: r.values.get("nip")),
+                ("Nama", lambda r: r.values.get("name")),
+                ("Jenis", lambda r: r.values.get("kind")),
+                ("Unit", lambda r: r.values.get("unit", "")),
+                ("PIN", lambda r: r.values.get("pin", "")),
+                ("Kesalahan", lambda r: "; ".join(r.errors)),
+            ],
+            background=lambda r, c: "#fde2e1" if r.errors else None,
+        )
+        model.set_rows(preview.rows)  # type: ignore[arg-type]
+        table = QTableView()
+        table.setModel(model)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
+        self.errors = QPlainTextEdit("\n".join(preview.errors), readOnly=True)
+        self.errors.setVisible(bool(n_err))
+        self.errors.setMaximumHeight(110)
+        self.import_button = QPushButton("Impor")
+        self.import_button.setObjectName("primary")
+        self.import_button.setEnabled(preview.ok)
+        self.import_button.clicked.connect(self.do_import)
+        cancel = QPushButton("Tutup")
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.import_button)
+        lay = QVBoxLayout(self)
+        lay.addWidget(summary)
+        lay.addWidget(status)
+        lay.addWidget(table, 1)
+        lay.addWidget(self.errors)
+        lay.addLayout(buttons)
+
+    def do_import(self) -> None:
+        self.import_button.setEnabled(False)
+        op = self.ctx.runner.start("Impor pegawai", _apply_job, self.ctx.db, self.ctx.opd_id, self.preview, self.ctx.user.username)
+        op.finished.connect(self._done)
+        op.failed.connect(lambda msg, _d: (QMessageBox.warning(self, "Impor gagal", msg), self.import_button.setEnabled(True)))
+
+    def _done(self, result: tuple[int, int]) -> None:
+        self.ctx.notify("employees")
+        self.ctx.status(f"Impor pegawai selesai: {result[0]} baru, {result[1]} diperbarui")
+        self.accept()
+
+
+class EmployeesView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        title = QLabel("Pegawai")
+        title.setObjectName("title")
+        self.search = QLineEdit(placeholderText="Cari nama, NIP atau jabatan…")
+        self.unit = QComboBox()
+        self.count = QLabel("")
+        import_button = QPushButton("Impor dari SIMPEG (CSV/XLSX)…")
+        import_button.setObjectName("primary")
+        import_button.clicked.connect(self.choose_file)
+        import_button.setEnabled(ctx.user.has("operator"))
+        top = QHBoxLayout()
+        top.addWidget(self.search, 2)
+        top.addWidget(self.unit, 1)
+        top.addWidget(self.count)
+        top.addStretch()
+        top.addWidget(import_button)
+        self.model = RowTableModel(
+            [
+                ("NIP / NI PPPK", lambda r: r[1]),
+                ("Nama", lambda r: r[2]),
+                ("Jenis", lambda r: KIND_LABEL.get(r[3], r[3])),
+                ("Unit kerja", lambda r: r[4]),
+                ("Jabatan", lambda r: r[5]),
+                ("PIN mesin", lambda r: r[6]),
+                ("Atasan langsung", lambda r: r[7]),
+                ("TPP (Rp)", lambda r: f"{r[8]:,}".replace(",", ".")),
+            ]
+        )
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._debounce.start)
+        self.unit.currentIndexChanged.connect(self.refresh)
+        ctx.events.data_changed.connect(lambda topic: topic == "employees" and self.refresh())
+        self._load_units()
+
+    def _load_units(self) -> None:
+        self.unit.blockSignals(True)
+        self.unit.clear()
+        self.unit.addItem("Semua unit kerja", None)
+        with self.ctx.db.session() as s:
+            for uid, name in unit_choices(s, self.ctx.opd_id):
+                self.unit.addItem(name, uid)
+        self.unit.blockSignals(False)
+
+    def refresh(self) -> None:
+        with self.ctx.db.session() as s:
+            rows = employee_rows(s, self.ctx.opd_id, self.search.text(), self.unit.currentData())
+        self.model.set_rows(rows)
+        self.count.setText(f"{len(rows)} pegawai")
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Pilih berkas SIMPEG", "", "Data pegawai (*.csv *.xlsx)")
+        if path:
+            self.open_preview(Path(path))
+
+    def open_preview(self, path: Path) -> ImportDialog | None:
+        try:
+            with self.ctx.db.session() as s:
+                preview = preview_file(s, self.ctx.opd_id, path)
+        except (ImportFileError, OSError) as exc:
+            QMessageBox.warning(self, "Berkas tidak dapat diimpor", str(exc))
+            return None
+        dlg = ImportDialog(self.ctx, preview, self)
+        dlg.finished.connect(lambda _r: self._load_units())
+        dlg.open()
+        return dlg

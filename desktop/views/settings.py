@@ -1,0 +1,205 @@
+"""Pengaturan: OPD profile + regional policy, users and roles, secret store status, audit check, backup."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.context import AppContext
+from desktop.models.row_table import RowTableModel
+from services.auth import audit
+from services.auth.users import ROLES, AuthError, create_user
+from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
+from services.policy.model import PolicyError, list_presets, load_policy
+from services.secrets import keyring_status
+
+
+class NewUserDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Pengguna baru")
+        self.username = QLineEdit()
+        self.full_name = QLineEdit()
+        self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.roles = {r: QCheckBox(label) for r, label in ROLES.items()}
+        form = QFormLayout(self)
+        form.addRow("Nama pengguna", self.username)
+        form.addRow("Nama lengkap", self.full_name)
+        form.addRow("Kata sandi (min. 6)", self.password)
+        for box in self.roles.values():
+            form.addRow("", box)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class SettingsView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        is_admin = ctx.user.has("admin")
+        title = QLabel("Pengaturan")
+        title.setObjectName("title")
+
+        self.f_name, self.f_region, self.f_address, self.f_city = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
+        self.f_tz = QComboBox()
+        for tz, label in TIMEZONES.items():
+            self.f_tz.addItem(label, tz)
+        self.f_policy = QComboBox()
+        for p in list_presets():
+            try:
+                self.f_policy.addItem(load_policy(p).name, p)
+            except PolicyError:
+                continue
+        self.policy_note = QLabel("")
+        self.policy_note.setObjectName("subtitle")
+        self.policy_note.setWordWrap(True)
+        self.f_policy.currentIndexChanged.connect(self._show_policy)
+        save = QPushButton("Simpan profil")
+        save.setObjectName("primary")
+        save.setEnabled(is_admin)
+        save.clicked.connect(self.save_profile)
+        profile_box = QGroupBox("Profil OPD dan kebijakan daerah")
+        form = QFormLayout(profile_box)
+        form.addRow("Nama OPD", self.f_name)
+        form.addRow("Pemerintah daerah", self.f_region)
+        form.addRow("Alamat", self.f_address)
+        form.addRow("Kota", self.f_city)
+        form.addRow("Zona waktu", self.f_tz)
+        form.addRow("Kebijakan TPP/presensi", self.f_policy)
+        form.addRow("", self.policy_note)
+        form.addRow("", save)
+
+        self.users = RowTableModel(
+            [
+                ("Pengguna", lambda r: r[1]),
+                ("Nama", lambda r: r[2]),
+                ("Peran", lambda r: ", ".join(ROLES.get(x, x) for x in r[3].split(","))),
+                ("Aktif", lambda r: "ya" if r[4] else "tidak"),
+            ]
+        )
+        users_table = QTableView()
+        users_table.setModel(self.users)
+        users_table.verticalHeader().hide()
+        users_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        add_user = QPushButton("Tambah pengguna…")
+        add_user.setEnabled(is_admin)
+        add_user.clicked.connect(self.add_user)
+        users_box = QGroupBox("Pengguna dan peran")
+        ul = QVBoxLayout(users_box)
+        ul.addWidget(users_table)
+        ul.addWidget(add_user)
+
+        ok, message = keyring_status()
+        self.keyring_label = QLabel(message)
+        self.keyring_label.setObjectName("ok" if ok else "error")
+        self.keyring_label.setWordWrap(True)
+        self.audit_label = QLabel("")
+        check_audit = QPushButton("Periksa keutuhan log audit")
+        check_audit.clicked.connect(self.check_audit)
+        backup = QPushButton("Buat cadangan database")
+        backup.clicked.connect(self.backup)
+        sec_box = QGroupBox("Keamanan dan cadangan")
+        sl = QVBoxLayout(sec_box)
+        sl.addWidget(self.keyring_label)
+        row = QHBoxLayout()
+        row.addWidget(check_audit)
+        row.addWidget(backup)
+        row.addStretch()
+        sl.addLayout(row)
+        sl.addWidget(self.audit_label)
+
+        cols = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(profile_box)
+        left.addWidget(sec_box)
+        left.addStretch()
+        cols.addLayout(left, 1)
+        cols.addWidget(users_box, 1)
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addLayout(cols, 1)
+
+    def _show_policy(self) -> None:
+        name = self.f_policy.currentData()
+        if not name:
+            return
+        p = load_policy(name)
+        a = p.attendance
+        tiers = ", ".join(f"{t.code} {t.pct:g}%" for t in a.tl_tiers)
+        self.policy_note.setText(
+            f"{tiers}; TK {a.absent_pct:g}%/hari; apel {a.apel_miss_pct:g}%; batas {a.cap_pct:g}%; "
+            f"geofence {p.mobile.geofence_radius_m:g} m; 1 hari = {p.discipline.hours_per_day:g} jam"
+        )
+
+    def refresh(self) -> None:
+        with self.ctx.db.session() as s:
+            p = get_profile(s, self.ctx.opd_id)
+            self.users.set_rows(user_rows(s))
+        self.f_name.setText(p.name)
+        self.f_region.setText(p.region_name)
+        self.f_address.setText(p.address)
+        self.f_city.setText(p.city)
+        self.f_tz.setCurrentIndex(max(0, self.f_tz.findData(p.timezone)))
+        self.f_policy.setCurrentIndex(max(0, self.f_policy.findData(p.policy_preset)))
+        self._code = p.code
+        self._show_policy()
+
+    def save_profile(self) -> None:
+        profile = OpdProfile(
+            self._code, self.f_name.text().strip(), self.f_region.text().strip(), self.f_address.text().strip(),
+            self.f_city.text().strip(), self.f_tz.currentData(), self.f_policy.currentData(),
+        )
+        try:
+            with self.ctx.db.transaction() as s:
+                save_profile(s, self.ctx.opd_id, profile, self.ctx.user)
+        except (ValueError, AuthError) as exc:
+            QMessageBox.warning(self, "Tidak dapat disimpan", str(exc))
+            return
+        self.ctx.notify("opd")
+        self.ctx.status("Profil OPD disimpan.")
+
+    def add_user(self) -> None:
+        dlg = NewUserDialog(self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        roles = [r for r, box in dlg.roles.items() if box.isChecked()]
+        try:
+            with self.ctx.db.transaction() as s:
+                create_user(s, dlg.username.text().strip(), dlg.full_name.text().strip(), dlg.password.text(), roles,
+                            by=self.ctx.user.username)
+        except AuthError as exc:
+            QMessageBox.warning(self, "Pengguna tidak dibuat", str(exc))
+            return
+        self.refresh()
+
+    def check_audit(self) -> None:
+        with self.ctx.db.session() as s:
+            bad = audit.verify_chain(s)
+        if bad is None:
+            self.audit_label.setText("Log audit utuh: tidak ada catatan yang diubah atau dihapus.")
+            self.audit_label.setObjectName("ok")
+        else:
+            self.audit_label.setText(f"PERINGATAN: rantai log audit rusak mulai catatan #{bad}.")
+            self.audit_label.setObjectName("error")
+        self.audit_label.setStyleSheet("")  # re-polish for the new object name
+
+    def backup(self) -> None:
+        path = self.ctx.db.backup("manual")
+        QMessageBox.information(self, "Cadangan dibuat", f"Cadangan database disimpan di:\n{path}")

@@ -1,0 +1,116 @@
+"""Holidays: national days from the `holidays` package, cuti bersama and regional days as editable data.
+
+The holiday table is the single source the reconcile engine reads; seeding copies the
+national list (``holidays.country_holidays("ID")``) and the bundled cuti bersama list
+into it, after which staff edit it (a new SKB, a regional day) through add/remove.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import holidays as holidays_pkg
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from services.auth import audit
+from services.store.models import Holiday
+
+KINDS = {"nasional": "Libur nasional", "cuti_bersama": "Cuti bersama", "daerah": "Libur daerah"}
+CUTI_BERSAMA_FILE = Path(__file__).with_name("data") / "cuti_bersama.toml"
+
+
+class HolidayError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class HolidayRow:
+    id: int
+    date: dt.date
+    name: str
+    kind: str
+
+
+def bundled_cuti_bersama() -> dict[dt.date, str]:
+    """Cuti bersama days shipped with the app (SKB lists from RULES.md)."""
+    data = tomllib.loads(CUTI_BERSAMA_FILE.read_text(encoding="utf-8"))
+    return {d["date"]: str(d["name"]) for d in data.get("day", [])}
+
+
+def national_holidays(year: int) -> dict[dt.date, str]:
+    return dict(holidays_pkg.country_holidays("ID", years=year, language="id").items())
+
+
+def seed_holidays(session: Session, years: list[int] | tuple[int, ...], username: str = "system") -> int:
+    """Fill national holidays and cuti bersama for ``years``; existing rows are kept. Returns rows added.
+
+    Cuti bersama comes from the bundled list when it covers the year, otherwise from the
+    package's "government" category (the SKB days it knows), so a new year is never empty.
+    """
+    existing = {(d, k) for d, k in session.execute(select(Holiday.date, Holiday.kind))}
+    bundled = bundled_cuti_bersama()
+    added = 0
+    for year in years:
+        rows: list[tuple[dt.date, str, str]] = [(d, n, "nasional") for d, n in national_holidays(year).items()]
+        cb = {d: n for d, n in bundled.items() if d.year == year}
+        if not cb:
+            gov = holidays_pkg.country_holidays("ID", years=year, categories=("government",), language="id")
+            cb = dict(gov.items())
+        rows += [(d, n, "cuti_bersama") for d, n in cb.items()]
+        for d, name, kind in sorted(rows):
+            if (d, kind) in existing:
+                continue
+            session.add(Holiday(date=d, name=name[:200], kind=kind))
+            existing.add((d, kind))
+            added += 1
+    session.flush()
+    if added:
+        audit.record(session, username, "holiday.seed", "holiday", "", {"years": list(years), "added": added})
+    return added
+
+
+def list_holidays(session: Session, year: int) -> list[HolidayRow]:
+    q = (
+        select(Holiday.id, Holiday.date, Holiday.name, Holiday.kind)
+        .where(Holiday.date >= dt.date(year, 1, 1), Holiday.date <= dt.date(year, 12, 31))
+        .order_by(Holiday.date, Holiday.kind)
+    )
+    return [HolidayRow(*r) for r in session.execute(q)]
+
+
+def holiday_map(session: Session, date_from: dt.date, date_to: dt.date) -> dict[dt.date, set[str]]:
+    """date -> kinds of holiday on that date (a day can be both nasional and cuti_bersama)."""
+    out: dict[dt.date, set[str]] = {}
+    q = select(Holiday.date, Holiday.kind).where(Holiday.date >= date_from, Holiday.date <= date_to)
+    for d, kind in session.execute(q):
+        out.setdefault(d, set()).add(kind)
+    return out
+
+
+def add_holiday(session: Session, username: str, date: dt.date, name: str, kind: str) -> Holiday:
+    name = (name or "").strip()
+    if kind not in KINDS:
+        raise HolidayError(f"Jenis hari libur '{kind}' tidak dikenal (pilih: {', '.join(KINDS)}).")
+    if not name:
+        raise HolidayError("Nama hari libur wajib diisi.")
+    dup = session.execute(select(Holiday).where(Holiday.date == date, Holiday.kind == kind)).scalar()
+    if dup is not None:
+        raise HolidayError(f"{KINDS[kind]} pada {date.isoformat()} sudah ada ('{dup.name}').")
+    h = Holiday(date=date, name=name[:200], kind=kind)
+    session.add(h)
+    session.flush()
+    audit.record(session, username, "holiday.add", "holiday", h.id, {"date": date, "name": name, "kind": kind})
+    return h
+
+
+def remove_holiday(session: Session, username: str, holiday_id: int) -> None:
+    h = session.get(Holiday, holiday_id)
+    if h is None:
+        raise HolidayError("Hari libur tidak ditemukan.")
+    detail = {"date": h.date, "name": h.name, "kind": h.kind}
+    session.execute(delete(Holiday).where(Holiday.id == holiday_id))
+    audit.record(session, username, "holiday.remove", "holiday", holiday_id, detail)

@@ -1,0 +1,415 @@
+"""A protocol-faithful ZK fingerprint device emulator (TCP and UDP on the same port).
+
+It speaks what the unmodified pyzk 0.9 client sends (see ZK_PROTOCOL.md): comm key
+auth, 28/72-byte users, 8/16/40-byte attendance records, inline or buffered large
+data, time get/set, clear log, disable/enable. Fault knobs reproduce what goes wrong
+in the field: a link that drops mid-transfer, a record with an impossible date and
+punches arriving while a client reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import socket
+import struct
+import threading
+from dataclasses import dataclass, field
+
+from services.devices import protocol as p
+from services.devices.protocol import DeviceUser, RawRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Faults:
+    drop_after_bytes: int | None = None  # close the link after this many bytes of one connection
+    drop_count: int = 1  # how many connections get dropped (then the device behaves again)
+    add_during_read: int = 0  # punches that "arrive" between the sizes read and the data read
+    add_during_read_once: bool = True
+    honour_disable: bool = True  # a disabled device queues new punches until it is enabled again
+
+
+@dataclass
+class DeviceState:
+    serial: str = "EMU0000000001"
+    firmware: str = "Ver 6.60 Apr 28 2020"
+    platform: str = "ZMM220_TFT"
+    device_name: str = "Emulator ZK"
+    user_size: int = 72  # 28 or 72
+    record_size: int = 40  # 8, 16 or 40
+    comm_key: int = 0
+    clock_offset: dt.timedelta = dt.timedelta(0)
+    large_data_mode: str = "auto"  # auto / inline / buffer
+    users: list[DeviceUser] = field(default_factory=list)
+    records: list[RawRecord] = field(default_factory=list)
+    pending: list[RawRecord] = field(default_factory=list)
+    enabled: bool = True
+    faults: Faults = field(default_factory=Faults)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    clear_count: int = 0
+
+    # -- data --------------------------------------------------------------
+    def uid_of(self, pin: str) -> int:
+        for u in self.users:
+            if u.user_id == pin:
+                return u.uid
+        return int(pin) if pin.isdigit() else 0
+
+    def add_user(self, pin: str, name: str) -> DeviceUser:
+        with self.lock:
+            uid = max((u.uid for u in self.users), default=0) + 1
+            user = DeviceUser(uid=uid, user_id=str(pin), name=name)
+            self.users.append(user)
+            return user
+
+    def add_punch(self, pin: str, ts: dt.datetime, state: int = 0, verify: int = 1) -> None:
+        self.add_raw(RawRecord(self.uid_of(pin), str(pin), p.encode_time(ts), verify, state))
+
+    def add_raw(self, rec: RawRecord) -> None:
+        with self.lock:
+            if not self.enabled and self.faults.honour_disable:
+                self.pending.append(rec)  # the sensor is locked; the punch is retried after enable
+            else:
+                self.records.append(rec)
+
+    def add_invalid_date_record(self, pin: str, year: int = 2026, month: int = 2, day: int = 30) -> None:
+        """A record whose stored date is impossible (seen on devices after a bad clock battery)."""
+        self.add_raw(RawRecord(self.uid_of(pin), str(pin), p.encode_fields(year, month, day, 8, 0, 0), 1, 0))
+
+    def set_enabled(self, on: bool) -> None:
+        with self.lock:
+            self.enabled = on
+            if on and self.pending:
+                self.records.extend(self.pending)
+                self.pending.clear()
+
+    def now(self) -> dt.datetime:
+        return (dt.datetime.now() + self.clock_offset).replace(microsecond=0)
+
+    def generate(self, n_users: int, n_records: int, seed: int = 1, start: dt.datetime | None = None) -> None:
+        """Random but deterministic data: PINs "1".."n", strictly increasing punch times."""
+        rnd = random.Random(seed)
+        with self.lock:
+            base = len(self.users)
+            for i in range(n_users):
+                self.users.append(DeviceUser(uid=base + i + 1, user_id=str(base + i + 1), name=f"Pegawai {base + i + 1}"))
+            ts = start or dt.datetime(2026, 1, 5, 7, 0, 0)
+            enc = p.encode_time(ts)
+            step = max(1, int(20 * 86400 / max(n_records, 1)))
+            for _ in range(n_records):
+                u = self.users[rnd.randrange(len(self.users))]
+                enc += rnd.randint(1, step)
+                self.records.append(RawRecord(u.uid, u.user_id, enc, 1, rnd.choice((0, 1, 255))))
+
+    def sizes_payload(self) -> bytes:
+        fields = [0] * 20
+        fields[4] = len(self.users)
+        fields[6] = 0
+        fields[8] = len(self.records)
+        fields[14], fields[15], fields[16] = 3000, 10000, 200000
+        fields[17], fields[18], fields[19] = 3000, 10000 - len(self.users), 200000 - len(self.records)
+        return struct.pack("<20i", *fields) + struct.pack("<3i", 0, 0, 0)
+
+
+class _Dropped(Exception):
+    pass
+
+
+class _Session:
+    def __init__(self, state: DeviceState, server: Emulator, udp: bool = False) -> None:
+        self.state = state
+        self.udp = udp
+        self.server = server
+        self.session_id = random.randint(1, 0xFFFE)
+        self.authed = state.comm_key == 0
+        self.buffer = b""
+        self.sent = 0
+        self.drop_limit: int | None = None
+        with server.fault_lock:
+            f = state.faults
+            if f.drop_after_bytes is not None and server.drops_done < f.drop_count:
+                server.drops_done += 1
+                self.drop_limit = f.drop_after_bytes
+
+    # returns a list of (command, payload) replies; the transport frames them
+    def handle(self, cmd: int, payload: bytes) -> list[tuple[int, bytes]]:
+        st = self.state
+        if cmd == p.CMD_CONNECT:
+            self.authed = st.comm_key == 0
+            return [(p.CMD_ACK_OK if self.authed else p.CMD_ACK_UNAUTH, b"")]
+        if cmd == p.CMD_AUTH:
+            ok = len(payload) >= 4 and payload[:4] == p.make_commkey(st.comm_key, self.session_id, payload[2])
+            self.authed = ok
+            return [(p.CMD_ACK_OK if ok else p.CMD_ACK_UNAUTH, b"")]
+        if not self.authed:
+            return [(p.CMD_ACK_UNAUTH, b"")]
+        if cmd == p.CMD_EXIT:
+            st.set_enabled(True)
+            return [(p.CMD_ACK_OK, b"")]
+        if cmd in (p.CMD_ENABLEDEVICE, p.CMD_DISABLEDEVICE):
+            st.set_enabled(cmd == p.CMD_ENABLEDEVICE)
+            return [(p.CMD_ACK_OK, b"")]
+        if cmd == p.CMD_GET_VERSION:
+            return [(p.CMD_ACK_OK, st.firmware.encode() + b"\x00")]
+        if cmd == p.CMD_OPTIONS_RRQ:
+            return [self._option(payload.split(b"\x00", 1)[0].decode(errors="ignore"))]
+        if cmd == p.CMD_GET_FREE_SIZES:
+            with st.lock:
+                return [(p.CMD_ACK_OK, st.sizes_payload())]
+        if cmd == p.CMD_GET_TIME:
+            return [(p.CMD_ACK_OK, struct.pack("<I", p.encode_time(st.now())))]
+        if cmd == p.CMD_SET_TIME and len(payload) >= 4:
+            target = p.decode_time(struct.unpack_from("<I", payload)[0])
+            st.clock_offset = target - dt.datetime.now().replace(microsecond=0)
+            return [(p.CMD_ACK_OK, b"")]
+        if cmd == p.CMD_CLEAR_ATTLOG:
+            with st.lock:
+                st.records.clear()
+                st.clear_count += 1
+            return [(p.CMD_ACK_OK, b"")]
+        if cmd in (p.CMD_REFRESHDATA, p.CMD_ACK_ERROR, p.CMD_ACK_UNKNOWN):
+            return [(p.CMD_ACK_OK, b"")]
+        if cmd == p.CMD_PREPARE_BUFFER:
+            return self._prepare_buffer(payload)
+        if cmd == p.CMD_READ_BUFFER and len(payload) >= 8:
+            start, size = struct.unpack_from("<ii", payload)
+            chunk = self.buffer[start : start + size]
+            return [(p.CMD_PREPARE_DATA, struct.pack("<II", len(chunk), 0)), (p.CMD_DATA, chunk), (p.CMD_ACK_OK, b"")]
+        if cmd == p.CMD_FREE_DATA:
+            self.buffer = b""
+            return [(p.CMD_ACK_OK, b"")]
+        return [(p.CMD_ACK_UNKNOWN, b"")]
+
+    def _option(self, key: str) -> tuple[int, bytes]:
+        st = self.state
+        values = {
+            "~SerialNumber": st.serial, "~Platform": st.platform, "~DeviceName": st.device_name,
+            "~ZKFPVersion": "10", "~ExtendFmt": "0", "~UserExtFmt": "0", "FaceFunOn": "0", "ZKFaceVersion": "0",
+            "CompatOldFirmware": "0", "MAC": "00:17:61:00:00:01", "IPAddress": "127.0.0.1",
+            "NetMask": "255.255.255.0", "GATEIPAddress": "0.0.0.0",
+        }
+        if key not in values:
+            return (p.CMD_ACK_ERROR, b"")
+        return (p.CMD_ACK_OK, f"{key}={values[key]}".encode() + b"\x00")
+
+    def _prepare_buffer(self, payload: bytes) -> list[tuple[int, bytes]]:
+        st = self.state
+        _one, command, fct, _ext = struct.unpack_from("<bhii", payload.ljust(11, b"\x00"))
+        f = st.faults
+        if command == p.CMD_ATTLOG_RRQ and f.add_during_read:
+            self._inject_arrivals(f.add_during_read)
+            if f.add_during_read_once:
+                f.add_during_read = 0
+        with st.lock:
+            if command == p.CMD_ATTLOG_RRQ:
+                blob = p.pack_records(st.records, st.record_size)
+            elif command == p.CMD_USERTEMP_RRQ and fct == p.FCT_USER:
+                blob = p.pack_users(st.users, st.user_size)
+            else:
+                blob = struct.pack("<I", 0)
+        inline_max = 1016 if self.udp else 4096  # a UDP reply must fit one 1024-byte datagram
+        if st.large_data_mode == "inline" or (st.large_data_mode == "auto" and len(blob) <= inline_max):
+            if not self.udp or len(blob) <= 1016:
+                return [(p.CMD_DATA, blob)]
+        self.buffer = blob
+        return [(p.CMD_ACK_OK, struct.pack("<BII", 0, len(blob), 0))]
+
+    def _inject_arrivals(self, n: int) -> None:
+        st = self.state
+        if not st.users:
+            return
+        base = st.now()
+        for i in range(n):
+            u = st.users[i % len(st.users)]
+            st.add_punch(u.user_id, base + dt.timedelta(seconds=i + 1), state=0)
+
+
+class Emulator:
+    """Serves one DeviceState over TCP and UDP on 127.0.0.1 (or host) at one port."""
+
+    def __init__(self, state: DeviceState | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = state or DeviceState()
+        self.host = host
+        self.requested_port = port
+        self.port = 0
+        self.fault_lock = threading.Lock()
+        self.drops_done = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._tcp: socket.socket | None = None
+        self._udp: socket.socket | None = None
+        self._conns: set[socket.socket] = set()
+        self._udp_sessions: dict[tuple[str, int], _Session] = {}
+        self._udp_lock = threading.Lock()
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> Emulator:
+        for _attempt in range(50):
+            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            tcp.bind((self.host, self.requested_port))
+            port = tcp.getsockname()[1]
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                udp.bind((self.host, port))
+            except OSError:
+                tcp.close()
+                udp.close()
+                if self.requested_port:
+                    raise
+                continue
+            break
+        else:  # pragma: no cover - the ephemeral range is never this crowded
+            raise OSError("tidak ada port bebas untuk emulator")
+        tcp.listen(8)
+        tcp.settimeout(0.2)
+        udp.settimeout(0.2)
+        udp.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        self._tcp, self._udp, self.port = tcp, udp, port
+        for target in (self._serve_tcp, self._serve_udp):
+            t = threading.Thread(target=target, daemon=True, name=f"zk-emulator-{port}")
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for c in list(self._conns):
+            try:
+                c.close()
+            except OSError:
+                pass
+        for t in self._threads:
+            t.join(timeout=2)
+        for s in (self._tcp, self._udp):
+            if s is not None:
+                s.close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        try:
+            while not self._stop.wait(0.5):
+                pass
+        finally:
+            self.stop()
+
+    # -- TCP ----------------------------------------------------------------
+    def _serve_tcp(self) -> None:
+        assert self._tcp is not None
+        while not self._stop.is_set():
+            try:
+                conn, _addr = self._tcp.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._conns.add(conn)
+            threading.Thread(target=self._tcp_client, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _recv_exact(conn: socket.socket, n: int) -> bytes:
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = conn.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("closed")
+            buf += chunk
+        return bytes(buf)
+
+    def _tcp_client(self, conn: socket.socket) -> None:
+        session: _Session | None = None
+        conn.settimeout(1.0)
+        try:
+            while not self._stop.is_set():
+                try:
+                    top = self._recv_exact(conn, 8)
+                except TimeoutError:
+                    continue
+                magic1, magic2, length = p.TCP_TOP.unpack(top)
+                if (magic1, magic2) != (p.TCP_MAGIC_1, p.TCP_MAGIC_2) or not 8 <= length <= 1 << 20:
+                    return  # not the ZK protocol: hang up like a device does
+                packet = self._recv_exact(conn, length)
+                cmd, _chk, _sid, reply_id = p.HEADER.unpack_from(packet)
+                if cmd == p.CMD_ACK_OK:
+                    continue  # the client acknowledging an event; no answer
+                if session is None or cmd == p.CMD_CONNECT:
+                    session = _Session(self.state, self)
+                replies = session.handle(cmd, packet[8:])
+                out = b"".join(p.tcp_wrap(p.make_packet(c, session.session_id, reply_id, data)) for c, data in replies)
+                self._send_tcp(conn, session, out)  # every reply is one write (pyzk reads fixed sizes)
+                if cmd == p.CMD_EXIT:
+                    return
+        except (ConnectionError, OSError, _Dropped):
+            pass
+        finally:
+            if session is not None:
+                self.state.set_enabled(True)  # a device re-enables itself when its client goes away
+            self._conns.discard(conn)
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    @staticmethod
+    def _send_tcp(conn: socket.socket, session: _Session, data: bytes) -> None:
+        if session.drop_limit is not None and session.sent + len(data) > session.drop_limit:
+            conn.sendall(data[: max(0, session.drop_limit - session.sent)])
+            conn.shutdown(socket.SHUT_RDWR)
+            raise _Dropped()
+        conn.sendall(data)
+        session.sent += len(data)
+
+    # -- UDP ----------------------------------------------------------------
+    def _serve_udp(self) -> None:
+        assert self._udp is not None
+        sock = self._udp
+        while not self._stop.is_set():
+            try:
+                packet, addr = sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if len(packet) < 8:
+                continue
+            cmd, _chk, _sid, reply_id = p.HEADER.unpack_from(packet)
+            if cmd == p.CMD_ACK_OK:
+                continue
+            session = self._udp_sessions.get(addr)
+            if session is None or cmd == p.CMD_CONNECT:
+                session = _Session(self.state, self, udp=True)
+                self._udp_sessions[addr] = session
+            if session.drop_limit is not None and session.sent >= session.drop_limit:
+                continue  # the link is "down" for this client until it reconnects
+            replies = session.handle(cmd, packet[8:])
+            datagrams: list[bytes] = []
+            for c, data in replies:
+                if c == p.CMD_DATA and len(data) > p.UDP_DATAGRAM_PAYLOAD and replies[0][0] == p.CMD_PREPARE_DATA:
+                    for i in range(0, len(data), p.UDP_DATAGRAM_PAYLOAD):
+                        datagrams.append(p.make_packet(c, session.session_id, reply_id, data[i : i + p.UDP_DATAGRAM_PAYLOAD]))
+                elif c == p.CMD_PREPARE_DATA:
+                    datagrams.append(p.make_packet(c, session.session_id, reply_id, data[:4]))
+                else:
+                    datagrams.append(p.make_packet(c, session.session_id, reply_id, data))
+            for d in datagrams:
+                if session.drop_limit is not None and session.sent + len(d) > session.drop_limit:
+                    session.sent = session.drop_limit
+                    break
+                sock.sendto(d, addr)
+                session.sent += len(d)
+            if cmd == p.CMD_EXIT:
+                self._udp_sessions.pop(addr, None)
+                self.state.set_enabled(True)
+
+
+def start_emulator(state: DeviceState | None = None, host: str = "127.0.0.1", port: int = 0) -> Emulator:
+    return Emulator(state, host, port).start()

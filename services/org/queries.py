@@ -1,0 +1,87 @@
+"""Read-side queries for the employee list and the dashboard (light tuples, filtered in SQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from services.store.models import (
+    Device,
+    Employee,
+    EmployeePin,
+    ImportBatch,
+    Period,
+    Punch,
+    SelfieCheck,
+    WorkUnit,
+)
+
+EmployeeRow = tuple[int, str, str, str, str, str, str, str, int]  # id, nip, name, kind, unit, jabatan, pins, atasan, tpp
+
+
+def employee_rows(session: Session, opd_id: int, search: str = "", unit_id: int | None = None) -> list[EmployeeRow]:
+    sup = aliased(Employee)
+    pins = (
+        select(EmployeePin.employee_id, func.group_concat(EmployeePin.pin, ", ").label("pins"))
+        .group_by(EmployeePin.employee_id)
+        .subquery()
+    )
+    q = (
+        select(Employee.id, Employee.nip, Employee.name, Employee.kind, WorkUnit.name, Employee.jabatan,
+               pins.c.pins, sup.name, Employee.tpp_base)
+        .outerjoin(WorkUnit, WorkUnit.id == Employee.unit_id)
+        .outerjoin(sup, sup.id == Employee.supervisor_id)
+        .outerjoin(pins, pins.c.employee_id == Employee.id)
+        .where(Employee.opd_id == opd_id)
+        .order_by(WorkUnit.name, Employee.name)
+    )
+    if search.strip():
+        like = f"%{search.strip()}%"
+        q = q.where(or_(Employee.name.ilike(like), Employee.nip.like(like), Employee.jabatan.ilike(like)))
+    if unit_id:
+        q = q.where(Employee.unit_id == unit_id)
+    return [tuple("" if v is None else v for v in r) for r in session.execute(q)]  # type: ignore[misc]
+
+
+def unit_choices(session: Session, opd_id: int) -> list[tuple[int, str]]:
+    return [(i, n) for i, n in session.execute(select(WorkUnit.id, WorkUnit.name).where(WorkUnit.opd_id == opd_id).order_by(WorkUnit.name))]
+
+
+@dataclass
+class DashboardFacts:
+    employees: int
+    devices: int
+    punches_today: int
+    present_today: int
+    pending_selfies: int
+    last_sync: dt.datetime | None
+    period_status: str
+    recent_batches: list[tuple[str, str, str, int, int, int]]  # when, kind, source, new, dup, rejected
+
+
+def dashboard_facts(session: Session, opd_id: int, today: dt.date | None = None) -> DashboardFacts:
+    today = today or dt.date.today()
+    start = dt.datetime.combine(today, dt.time())
+    end = start + dt.timedelta(days=1)
+    period = session.execute(
+        select(Period.status).where(Period.opd_id == opd_id, Period.year == today.year, Period.month == today.month)
+    ).scalar()
+    batches = [
+        (b.started_at.strftime("%d-%m-%Y %H:%M"), b.kind, b.source, b.new_count, b.duplicate_count, b.rejected_count)
+        for b in session.execute(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(8)).scalars()
+    ]
+    return DashboardFacts(
+        employees=session.execute(select(func.count(Employee.id)).where(Employee.opd_id == opd_id)).scalar() or 0,
+        devices=session.execute(select(func.count(Device.id)).where(Device.opd_id == opd_id)).scalar() or 0,
+        punches_today=session.execute(select(func.count(Punch.id)).where(Punch.ts >= start, Punch.ts < end)).scalar() or 0,
+        present_today=session.execute(
+            select(func.count(func.distinct(Punch.employee_id))).where(Punch.ts >= start, Punch.ts < end)
+        ).scalar() or 0,
+        pending_selfies=session.execute(select(func.count(SelfieCheck.id)).where(SelfieCheck.verdict == "pending")).scalar() or 0,
+        last_sync=session.execute(select(func.max(Device.last_sync_at)).where(Device.opd_id == opd_id)).scalar(),
+        period_status=period or "open",
+        recent_batches=batches,
+    )

@@ -1,0 +1,290 @@
+"""Import employees from a SIMPEG-style CSV or XLSX export.
+
+Two steps: ``preview_file`` parses and validates every row (nothing written), then
+``apply_import`` writes all rows in one transaction — and only when no row has an
+error, so a file is never half-imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.auth import audit
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.org.nip import NipError, parse_nip, validate_employee_id
+from services.store.models import Employee, EmployeePhone, EmployeePin, ImportBatch, OfficeLocation, WorkUnit
+
+# our field -> accepted header spellings (lower-case, spaces/underscores ignored)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "nip": ("nip", "nipppk", "nip/nipppk", "nomorinduk", "nomorindukpegawai"),
+    "name": ("nama", "namalengkap", "namapegawai"),
+    "kind": ("jenis", "jenispegawai", "statuspegawai", "status"),
+    "jabatan": ("jabatan", "namajabatan"),
+    "kelas_jabatan": ("kelasjabatan", "kelas"),
+    "golongan": ("golongan", "gol", "pangkat/gol", "golruang"),
+    "unit": ("unitkerja", "unit", "bidang", "subunit"),
+    "pin": ("pin", "pinmesin", "idmesin", "useridmesin"),
+    "phone": ("idhp", "hp", "phoneid", "imei", "idperangkat"),
+    "tpp": ("tpp", "basistpp", "tpppokok", "nilaitpp"),
+    "supervisor_nip": ("nipatasan", "atasan", "atasanlangsung"),
+    "location": ("lokasi", "lokasikantor", "kantor"),
+}
+REQUIRED = ("nip", "name", "kind")
+KINDS = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "NON_ASN", "NON ASN": "NON_ASN", "NON-ASN": "NON_ASN", "HONORER": "NON_ASN"}
+MAX_ROWS = 20000
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (format, header)."""
+
+
+@dataclass
+class PreviewRow:
+    row_no: int  # line / sheet row as the user sees it (header = 1)
+    values: dict[str, str]
+    action: str = "baru"  # baru / ubah
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportPreview:
+    path: Path
+    sha256: str
+    columns: dict[str, str]  # our field -> header found in the file
+    rows: list[PreviewRow]
+    new_units: list[str]
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{self.path.name} baris {r.row_no}: {e}" for r in self.rows for e in r.errors]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not any(r.errors for r in self.rows)
+
+
+def _norm_header(h: str) -> str:
+    return "".join(ch for ch in str(h).lower() if ch not in " _.-")
+
+
+def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise ImportFileError(f"{path.name}: berkas Excel tidak dapat dibaca ({exc.__class__.__name__})") from None
+        ws = wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        header = [str(c or "") for c in next(it, [])]
+        rows = []
+        for i, r in enumerate(it, start=2):
+            cells = ["" if c is None else (str(int(c)) if isinstance(c, float) and c.is_integer() else str(c)) for c in r]
+            if any(c.strip() for c in cells):
+                rows.append((i, cells))
+        wb.close()
+        return header, rows
+    if suffix in (".csv", ".txt"):
+        raw = path.read_bytes()
+        for enc in ("utf-8-sig", "cp1252"):
+            try:
+                text = raw.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        sample = text[:4096]
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(io.StringIO(text), dialect)
+        header = next(reader, [])
+        rows = [(i, r) for i, r in enumerate(reader, start=2) if any(c.strip() for c in r)]
+        return header, rows
+    raise ImportFileError(f"{path.name}: format tidak didukung (gunakan .csv atau .xlsx)")
+
+
+def _map_columns(header: list[str], path: Path) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for idx, h in enumerate(header):
+        key = _norm_header(h)
+        for fld, aliases in COLUMNS.items():
+            if key in aliases and fld not in found:
+                found[fld] = idx
+    missing = [f for f in REQUIRED if f not in found]
+    if missing:
+        names = ", ".join(COLUMNS[f][0].upper() for f in missing)
+        raise ImportFileError(f"{path.name}: kolom wajib tidak ditemukan: {names} (baris judul: {', '.join(header)})")
+    return found
+
+
+def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPreview:
+    path = Path(path)
+    header, table = _read_table(path)
+    if len(table) > MAX_ROWS:
+        raise ImportFileError(f"{path.name}: terlalu banyak baris ({len(table)}; batas {MAX_ROWS})")
+    colmap = _map_columns(header, path)
+    existing = {nip: eid for nip, eid in session.execute(select(Employee.nip, Employee.id))}
+    units = {u.code.lower(): u for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
+    units.update({u.name.lower(): u for u in list(units.values())})
+    locations = {loc.name.lower() for loc in session.execute(select(OfficeLocation).where(OfficeLocation.opd_id == opd_id)).scalars()}
+    pins_taken = {p: e for p, e in session.execute(select(EmployeePin.pin, Employee.nip).join(Employee))}
+    phones_taken = {p: e for p, e in session.execute(select(EmployeePhone.phone_id, Employee.nip).join(Employee))}
+
+    rows: list[PreviewRow] = []
+    seen_nip: dict[str, int] = {}
+    seen_pin: dict[str, int] = {}
+    new_units: list[str] = []
+    for row_no, cells in table:
+        values = {f: (cells[i].strip() if i < len(cells) else "") for f, i in colmap.items()}
+        pr = PreviewRow(row_no=row_no, values=values)
+        kind = KINDS.get(values["kind"].upper())
+        if not kind:
+            pr.errors.append(f"kolom JENIS '{values['kind']}' tidak dikenal (PNS, PPPK, PTT, NON_ASN)")
+        else:
+            values["kind"] = kind
+            try:
+                values["nip"] = validate_employee_id(values["nip"], kind)
+            except NipError as exc:
+                pr.errors.append(f"kolom NIP: {exc}")
+        if not values["name"]:
+            pr.errors.append("kolom NAMA kosong")
+        nip = values["nip"]
+        if nip in seen_nip:
+            pr.errors.append(f"NIP {nip} ganda (juga di baris {seen_nip[nip]})")
+        seen_nip.setdefault(nip, row_no)
+        pr.action = "ubah" if nip in existing else "baru"
+        for num_field, label in (("kelas_jabatan", "KELAS JABATAN"), ("tpp", "TPP")):
+            raw = values.get(num_field, "").replace(".", "").replace(",", "")
+            if raw and not raw.isdigit():
+                pr.errors.append(f"kolom {label} '{values[num_field]}' harus angka")
+        pin = values.get("pin", "").lstrip("0") or values.get("pin", "")
+        if pin:
+            if pin in seen_pin:
+                pr.errors.append(f"PIN mesin {pin} ganda (juga di baris {seen_pin[pin]})")
+            elif pins_taken.get(pin, nip) != nip:
+                pr.errors.append(f"PIN mesin {pin} sudah dipakai pegawai NIP {pins_taken[pin]}")
+            seen_pin.setdefault(pin, row_no)
+            values["pin"] = pin
+        phone = values.get("phone", "")
+        if phone and phones_taken.get(phone, nip) != nip:
+            pr.errors.append(f"ID HP {phone} sudah terdaftar untuk NIP {phones_taken[phone]}")
+        unit = values.get("unit", "")
+        if unit and unit.lower() not in units and unit not in new_units:
+            new_units.append(unit)
+        loc = values.get("location", "")
+        if loc and loc.lower() not in locations:
+            pr.errors.append(f"kolom LOKASI '{loc}' tidak dikenal (lokasi kantor: {', '.join(sorted(locations)) or '-'})")
+        rows.append(pr)
+    # supervisors may point to rows of the same file
+    all_nips = set(existing) | set(seen_nip)
+    for pr in rows:
+        sup = pr.values.get("supervisor_nip", "")
+        if sup and sup not in all_nips:
+            pr.errors.append(f"kolom NIP ATASAN {sup} tidak ditemukan")
+    if not rows:
+        raise ImportFileError(f"{path.name}: tidak ada baris data")
+    return ImportPreview(
+        path=path,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        columns={f: header[i] for f, i in colmap.items()},
+        rows=rows,
+        new_units=new_units,
+    )
+
+
+def _int(value: str) -> int:
+    raw = value.replace(".", "").replace(",", "")
+    return int(raw) if raw.isdigit() else 0
+
+
+def apply_import(
+    session: Session,
+    opd_id: int,
+    preview: ImportPreview,
+    username: str,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> ImportBatch:
+    """Write the previewed rows. Caller owns the transaction (all rows or none)."""
+    if not preview.ok:
+        raise ImportFileError("Impor dibatalkan: masih ada kesalahan.\n" + "\n".join(preview.errors[:50]))
+    units = {u.code.lower(): u for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
+    units.update({u.name.lower(): u for u in list(units.values())})
+    for i, name in enumerate(preview.new_units, start=1):
+        code = "".join(ch for ch in name.upper() if ch.isalnum())[:12] or f"UNIT{i}"
+        while code.lower() in units:
+            code = f"{code[:10]}{i}"
+        unit = WorkUnit(opd_id=opd_id, code=code, name=name)
+        session.add(unit)
+        session.flush()
+        units[name.lower()] = unit
+        units[code.lower()] = unit
+    locations = {loc.name.lower(): loc.id for loc in session.execute(select(OfficeLocation).where(OfficeLocation.opd_id == opd_id)).scalars()}
+    by_nip = {e.nip: e for e in session.execute(select(Employee)).scalars()}
+    new = updated = 0
+    total = len(preview.rows)
+    for n, pr in enumerate(preview.rows, start=1):
+        cancel.raise_if_cancelled()
+        v = pr.values
+        emp = by_nip.get(v["nip"])
+        if emp is None:
+            emp = Employee(opd_id=opd_id, nip=v["nip"], name=v["name"], kind=v["kind"])
+            session.add(emp)
+            by_nip[emp.nip] = emp
+            new += 1
+        else:
+            updated += 1
+        emp.name = v["name"]
+        emp.kind = v["kind"]
+        if v["kind"] in ("PNS", "PPPK"):
+            emp.gender = parse_nip(v["nip"], v["kind"]).gender
+        emp.jabatan = v.get("jabatan", emp.jabatan or "")
+        emp.golongan = v.get("golongan", emp.golongan or "")
+        if v.get("kelas_jabatan"):
+            emp.kelas_jabatan = _int(v["kelas_jabatan"])
+        if v.get("tpp"):
+            emp.tpp_base = _int(v["tpp"])
+        if v.get("unit"):
+            emp.unit_id = units[v["unit"].lower()].id
+        if v.get("location"):
+            emp.location_id = locations[v["location"].lower()]
+        session.flush()
+        if v.get("pin") and v["pin"] not in {p.pin for p in emp.pins}:
+            emp.pins.append(EmployeePin(pin=v["pin"]))
+        if v.get("phone") and v["phone"] not in {p.phone_id for p in emp.phones}:
+            emp.phones.append(EmployeePhone(phone_id=v["phone"]))
+        if n % 200 == 0 or n == total:
+            progress(n, total, f"Menyimpan pegawai {n}/{total}")
+    session.flush()
+    for pr in preview.rows:
+        sup = pr.values.get("supervisor_nip")
+        if sup:
+            by_nip[pr.values["nip"]].supervisor_id = by_nip[sup].id
+    batch = ImportBatch(
+        kind="simpeg",
+        source=preview.path.name,
+        sha256=preview.sha256,
+        new_count=new,
+        duplicate_count=updated,
+        rejected_count=0,
+        username=username,
+        finished_at=dt.datetime.now().replace(microsecond=0),
+    )
+    session.add(batch)
+    session.flush()
+    audit.record(
+        session, username, "employee.import", "import_batch", batch.id,
+        {"file": preview.path.name, "sha256": preview.sha256, "new": new, "updated": updated, "new_units": preview.new_units},
+    )
+    return batch

@@ -1,0 +1,306 @@
+"""PP 94/2021 tracker: days not at work without valid reason, per calendar year.
+
+Counting (Pasal 15 ayat 1, cumulative January-December):
+  total days = TK days + floor((late + early minutes) / (hours_per_day * 60))
+late arrival and early leave minutes add up and every full ``hours_per_day`` (7.5 h
+by default, configurable per region) counts as one day not at work.
+A run of ``consecutive_days_berat`` (10) TK working days in a row is berat on its own
+(Pasal 15 ayat 2); days off (weekends, holidays, cuti bersama) neither count nor
+break a run, any other working day does.
+
+The tier table, who examines/decides and the documents that follow are data
+(DISCIPLINE_TIERS, LEVEL_ACTORS, NOTICE_KINDS) so a region can check them by reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.policy.model import Policy
+from services.policy.tpp import active_employees, apply_manipulation_alpa, load_day_lines, manipulation_dates
+from services.store.models import NoticeNumber, WorkUnit
+
+LEGAL_DUTY = "Pasal 4 huruf f PP 94/2021 (kewajiban masuk kerja dan menaati ketentuan jam kerja)"
+LEGAL_COUNT = "Pasal 15 ayat (1) PP 94/2021 (akumulasi Januari-Desember)"
+LEGAL_CONSECUTIVE = "Pasal 15 ayat (2) PP 94/2021 (10 hari kerja berturut-turut)"
+
+
+@dataclass(frozen=True)
+class DisciplineTier:
+    min_days: int
+    max_days: int | None  # inclusive; None = open-ended
+    level: str  # ringan / sedang / berat
+    sanction: str
+    sanction_penundaan: str = ""  # sedang tiers while the PP on salaries does not exist (Pasal 42)
+    sanction_notice: str = ""  # notice kind that records a ringan sanction
+    legal_basis: str = ""
+
+    def label(self) -> str:
+        return f"{self.min_days}+" if self.max_days is None else (
+            str(self.min_days) if self.min_days == self.max_days else f"{self.min_days}-{self.max_days}")
+
+
+DISCIPLINE_TIERS: tuple[DisciplineTier, ...] = (
+    DisciplineTier(3, 3, "ringan", "teguran lisan", sanction_notice="TEGURAN_LISAN",
+                   legal_basis="Pasal 15 ayat (1) PP 94/2021"),
+    DisciplineTier(4, 6, "ringan", "teguran tertulis", sanction_notice="TEGURAN_TERTULIS",
+                   legal_basis="Pasal 15 ayat (1) PP 94/2021"),
+    DisciplineTier(7, 10, "ringan", "pernyataan tidak puas secara tertulis", sanction_notice="TIDAK_PUAS",
+                   legal_basis="Pasal 15 ayat (1) PP 94/2021"),
+    DisciplineTier(11, 13, "sedang", "pemotongan tunjangan kinerja 25% selama 6 bulan",
+                   sanction_penundaan="penundaan kenaikan gaji berkala selama 1 tahun",
+                   legal_basis="Pasal 15 ayat (1) PP 94/2021"),
+    DisciplineTier(14, 16, "sedang", "pemotongan tunjangan kinerja 25% selama 9 bulan",
+                   sanction_penundaan="penundaan kenaikan pangkat selama 1 tahun",
+                   legal_basis="Pasal 15 ayat (1) PP 94/2021"),
+    DisciplineTier(17, 20, "sedang", "pemotongan tunjangan kinerja 25% selama 12 bulan",
+                   sanction_penundaan="penurunan pangkat setingkat lebih rendah selama 1 tahun",
+                   legal_basis="Pasal 15 ayat (1) PP 94/2021"),
+    DisciplineTier(21, 24, "berat", "penurunan jabatan setingkat lebih rendah selama 12 bulan",
+                   legal_basis="Pasal 11 ayat (2) huruf d, Pasal 15 ayat (1) PP 94/2021"),
+    DisciplineTier(25, 27, "berat", "pembebasan dari jabatannya menjadi jabatan pelaksana selama 12 bulan",
+                   legal_basis="Pasal 11 ayat (2) huruf d, Pasal 15 ayat (1) PP 94/2021"),
+    DisciplineTier(28, None, "berat", "pemberhentian dengan hormat tidak atas permintaan sendiri sebagai PNS",
+                   legal_basis="Pasal 11 ayat (2) huruf d, Pasal 15 ayat (1) PP 94/2021"),
+)
+
+CONSECUTIVE_SANCTION = ("pemberhentian dengan hormat tidak atas permintaan sendiri sebagai PNS; "
+                        "gaji dihentikan mulai bulan berikutnya")
+PPPK_BERAT_SANCTION = "pemutusan hubungan perjanjian kerja (PP 49/2018 Pasal 53 ayat (2) huruf b)"
+
+
+@dataclass(frozen=True)
+class LevelActors:
+    examiner: str  # who examines (pemeriksaan)
+    decider: str  # who decides the sanction
+
+
+LEVEL_ACTORS: dict[str, LevelActors] = {
+    "ringan": LevelActors(
+        examiner="Atasan langsung",
+        decider="Pejabat yang berwenang menghukum (atasan langsung / atasan berjenjang)",
+    ),
+    "sedang": LevelActors(
+        examiner="Atasan langsung bersama tim pemeriksa (atasan langsung, unsur pengawasan, unsur kepegawaian)",
+        decider="PPK / pejabat yang berwenang menghukum",
+    ),
+    "berat": LevelActors(
+        examiner="Tim pemeriksa yang dibentuk PPK (atasan langsung, unsur pengawasan, unsur kepegawaian)",
+        decider="PPK (Bupati/Wali Kota/Gubernur)",
+    ),
+}
+
+# kind -> (title, short code used in the number format)
+NOTICE_KINDS: dict[str, tuple[str, str]] = {
+    "SP1": ("Surat Panggilan I", "SP-I"),
+    "SP2": ("Surat Panggilan II", "SP-II"),
+    "BAP": ("Berita Acara Pemeriksaan", "BAP"),
+    "TEGURAN_LISAN": ("Catatan Teguran Lisan", "TGL"),
+    "TEGURAN_TERTULIS": ("Surat Teguran Tertulis", "TGT"),
+    "TIDAK_PUAS": ("Pernyataan Tidak Puas Secara Tertulis", "PTP"),
+}
+SANCTION_KINDS = ("TEGURAN_LISAN", "TEGURAN_TERTULIS", "TIDAK_PUAS")
+
+
+def converted_days(minutes: int, hours_per_day: float) -> int:
+    """Whole days not at work from accumulated late + early minutes (450 min = 1 day at 7.5 h)."""
+    per_day = hours_per_day * 60
+    if per_day <= 0:
+        raise ValueError("discipline.hours_per_day harus lebih dari 0")
+    return math.floor(minutes / per_day + 1e-9)
+
+
+def tier_for_days(days: int) -> DisciplineTier | None:
+    for t in DISCIPLINE_TIERS:
+        if days >= t.min_days and (t.max_days is None or days <= t.max_days):
+            return t
+    return None
+
+
+def longest_tk_run(lines) -> tuple[int, dt.date | None, dt.date | None]:  # type: ignore[no-untyped-def]
+    """Longest run of TK working days; days off are skipped, any other working day breaks the run."""
+    best, best_start, best_end = 0, None, None
+    run, run_start = 0, None
+    for ln in sorted(lines, key=lambda x: x.date):
+        if not ln.working_day or ln.status == "LIBUR":
+            continue
+        if ln.status == "TK":
+            if run == 0:
+                run_start = ln.date
+            run += 1
+            if run > best:
+                best, best_start, best_end = run, run_start, ln.date
+        else:
+            run = 0
+    return best, best_start, best_end
+
+
+@dataclass(frozen=True)
+class DisciplineRow:
+    employee_id: int
+    nip: str
+    name: str
+    kind: str  # PNS / PPPK / ...
+    jabatan: str
+    unit: str
+    tk_days: int
+    late_minutes: int
+    early_minutes: int
+    converted_days: int
+    total_days: int
+    longest_run: int
+    run_start: dt.date | None
+    run_end: dt.date | None
+    level: str  # "" / ringan / sedang / berat
+    sanction: str
+    tier_label: str
+    consecutive_berat: bool
+    examiner: str
+    decider: str
+    legal_basis: str
+    next_document: str  # human text
+    next_kind: str | None  # notice kind to create next (None = nothing we generate)
+    notices: tuple[str, ...] = field(default_factory=tuple)  # numbers already issued this year
+
+    @property
+    def minutes_total(self) -> int:
+        return self.late_minutes + self.early_minutes
+
+
+def _next_step(level: str, tier: DisciplineTier | None, notices: list[tuple[str, dt.date]]) -> tuple[str, str | None]:
+    """Where the procedure stands: SP-I -> (BAP | SP-II) -> BAP -> sanction / report to PPK."""
+    if not level:
+        return "", None
+    cycle = list(notices)
+    ranks = {k: i for i, k in enumerate(SANCTION_KINDS)}
+    last_sanction = max((i for i, (k, _) in enumerate(notices) if k in ranks), default=None)
+    if last_sanction is not None:
+        done_kind = notices[last_sanction][0]
+        if level == "ringan" and tier is not None and ranks[done_kind] >= ranks.get(tier.sanction_notice, 0):
+            return f"Sudah dijatuhi {NOTICE_KINDS[done_kind][0].lower()}; pantau kehadiran", None
+        cycle = notices[last_sanction + 1:]
+    kinds = {k for k, _ in cycle}
+    if "BAP" in kinds:
+        if level == "ringan" and tier is not None:
+            return f"{NOTICE_KINDS[tier.sanction_notice][0]} (hukuman {tier.sanction})", tier.sanction_notice
+        return "Laporan hasil pemeriksaan dan usul keputusan hukuman disiplin kepada PPK", None
+    if "SP2" in kinds:
+        return "Berita Acara Pemeriksaan (jika tidak hadir: keputusan tanpa pemeriksaan)", "BAP"
+    if "SP1" in kinds:
+        return "Berita Acara Pemeriksaan; jika tidak hadir: Surat Panggilan II", "BAP"
+    return "Surat Panggilan I", "SP1"
+
+
+def assess(
+    *,
+    tk_days: int,
+    late_minutes: int,
+    early_minutes: int,
+    longest_run: int,
+    employee_kind: str,
+    policy: Policy,
+    notices: list[tuple[str, dt.date]] | None = None,
+) -> dict[str, object]:
+    """Pure assessment of one employee-year (tier, sanction, actors, next document)."""
+    rules = policy.discipline
+    conv = converted_days(late_minutes + early_minutes, rules.hours_per_day)
+    total = tk_days + conv
+    tier = tier_for_days(total)
+    consecutive = longest_run >= rules.consecutive_days_berat
+    level = tier.level if tier else ""
+    sanction = ""
+    basis = ""
+    if tier:
+        sanction = tier.sanction_penundaan if (tier.level == "sedang" and rules.sedang_mode == "penundaan") else tier.sanction
+        basis = tier.legal_basis
+        if tier.level == "sedang" and rules.sedang_mode == "penundaan":
+            basis += "; Pasal 42 PP 94/2021 jo. Pasal 62 PerBKN 6/2022"
+    if consecutive:
+        level = "berat"
+        sanction = CONSECUTIVE_SANCTION
+        basis = f"Pasal 11 ayat (2) huruf d, {LEGAL_CONSECUTIVE}"
+        tier = tier if tier and tier.level == "berat" else None
+    if level == "berat" and employee_kind == "PPPK" and rules.pppk_berat_ends_contract:
+        sanction = PPPK_BERAT_SANCTION
+    actors = LEVEL_ACTORS.get(level)
+    next_doc, next_kind = _next_step(level, tier, notices or [])
+    return {
+        "converted_days": conv,
+        "total_days": total,
+        "tier": tier,
+        "tier_label": (tier.label() if tier else "") + (" / berturut-turut" if consecutive else ""),
+        "consecutive_berat": consecutive,
+        "level": level,
+        "sanction": sanction,
+        "legal_basis": basis,
+        "examiner": actors.examiner if actors else "",
+        "decider": actors.decider if actors else "",
+        "next_document": next_doc,
+        "next_kind": next_kind,
+    }
+
+
+def notices_by_employee(session: Session, year: int) -> dict[int, list[tuple[str, dt.date, str]]]:
+    out: dict[int, list[tuple[str, dt.date, str]]] = {}
+    stmt = select(NoticeNumber).where(NoticeNumber.year == year).order_by(NoticeNumber.issued_on, NoticeNumber.id)
+    for n in session.execute(stmt).scalars():
+        out.setdefault(n.employee_id, []).append((n.kind, n.issued_on, n.number))
+    return out
+
+
+def discipline_summary(
+    session: Session, opd_id: int, year: int, policy: Policy, as_of: dt.date | None = None
+) -> list[DisciplineRow]:
+    """PP 94/2021 status of every employee for the calendar year, up to ``as_of`` (default: today / year end)."""
+    start = dt.date(year, 1, 1)
+    end = dt.date(year, 12, 31)
+    if as_of is not None:
+        end = min(end, as_of)
+    employees = active_employees(session, opd_id, start, end)
+    ids = [e.id for e in employees]
+    lines = load_day_lines(session, ids, start, end)
+    manip = manipulation_dates(session, ids, start, end) if policy.tpp.manipulation == "alpa" else {}
+    notices = notices_by_employee(session, year)
+    units = {u.id: u.name for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
+    rows = []
+    for e in employees:
+        emp_lines = lines.get(e.id, [])
+        if e.id in manip:
+            emp_lines = apply_manipulation_alpa(emp_lines, manip[e.id])
+        tk = sum(1 for ln in emp_lines if ln.status == "TK" and ln.working_day)
+        late = sum(ln.late_minutes for ln in emp_lines if ln.status == "H")
+        early = sum(ln.early_minutes for ln in emp_lines if ln.status == "H")
+        run, run_start, run_end = longest_tk_run(emp_lines)
+        emp_notices = notices.get(e.id, [])
+        a = assess(tk_days=tk, late_minutes=late, early_minutes=early, longest_run=run, employee_kind=e.kind,
+                   policy=policy, notices=[(k, d) for k, d, _ in emp_notices])
+        rows.append(
+            DisciplineRow(
+                employee_id=e.id, nip=e.nip, name=e.name, kind=e.kind, jabatan=e.jabatan,
+                unit=units.get(e.unit_id or 0, ""),
+                tk_days=tk, late_minutes=late, early_minutes=early,
+                converted_days=int(a["converted_days"]),  # type: ignore[call-overload]
+                total_days=int(a["total_days"]),  # type: ignore[call-overload]
+                longest_run=run, run_start=run_start, run_end=run_end,
+                level=str(a["level"]), sanction=str(a["sanction"]), tier_label=str(a["tier_label"]),
+                consecutive_berat=bool(a["consecutive_berat"]),
+                examiner=str(a["examiner"]), decider=str(a["decider"]), legal_basis=str(a["legal_basis"]),
+                next_document=str(a["next_document"]),
+                next_kind=a["next_kind"],  # type: ignore[arg-type]
+                notices=tuple(n for _, _, n in emp_notices),
+            )
+        )
+    return rows
+
+
+def discipline_for_employee(session: Session, opd_id: int, employee_id: int, year: int, policy: Policy,
+                            as_of: dt.date | None = None) -> DisciplineRow | None:
+    for row in discipline_summary(session, opd_id, year, policy, as_of):
+        if row.employee_id == employee_id:
+            return row
+    return None

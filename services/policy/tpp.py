@@ -1,0 +1,272 @@
+"""TPP (tambahan penghasilan pegawai) deductions per employee per month.
+
+Input is the derived DayRecord table (written by services.reconcile) plus the
+selfie verdicts; the regional Policy says how much each event costs.
+
+Rules (each one a policy value, see services/policy/presets/*.toml):
+- late arrival tier TLn and early leave tier PSWn cost the tier's percent per day;
+  a present day flagged ``no_checkin`` / ``no_checkout`` costs the policy's
+  ``no_checkin_tier`` / ``no_checkout_tier`` (top tier in the Permentan template);
+- TK (tanpa keterangan) costs ``absent_pct`` per day;
+- a missed apel on a day the employee was present (status H) costs ``apel_miss_pct``
+  (absent days are already charged as TK, so the apel is not charged twice);
+- the sum is capped at ``cap_pct`` and applies to the ``deduction_base`` component
+  (e.g. the 40 % kehadiran part) or to the whole TPP ("total");
+- a selfie verdict "manipulation" on any punch of the month: ``kehadiran_nol`` makes
+  the kehadiran component 0 for the month, ``alpa`` turns those days into TK.
+
+Rupiah rounding: component amounts and the deduction are rounded half-up to whole
+rupiah (Decimal, never float), and net = base - deduction, so the per-employee
+figures always add up exactly in the table, the Excel file and the report.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from services.policy.model import Policy
+from services.policy.recap import RECAP_KEYS, MonthRecapRow
+from services.store.models import DayRecord, Employee, Punch, SelfieCheck, WorkUnit
+
+CUTI_CODES = frozenset({"CT", "CBS", "CS", "CM", "CAP", "CLTN"})
+PRESENT_CODES = frozenset({"H", "DL"})
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    if not 1 <= month <= 12:
+        raise ValueError(f"Bulan {month} tidak valid (1-12)")
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def rupiah(value: Decimal | float | int) -> int:
+    """Round half-up to whole rupiah."""
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def format_rupiah(value: int) -> str:
+    return "Rp " + f"{value:,}".replace(",", ".")
+
+
+def _flags(rec: DayRecord) -> set[str]:
+    return {f.strip() for f in (rec.flags or "").split(",") if f.strip()}
+
+
+@dataclass(frozen=True)
+class DayLine:
+    """The plain facts of one DayRecord that TPP and discipline need (no ORM outside this module)."""
+
+    date: dt.date
+    status: str
+    working_day: bool
+    tl_tier: int
+    psw_tier: int
+    late_minutes: int
+    early_minutes: int
+    apel: bool | None
+    flags: frozenset[str]
+
+
+def active_employees(session: Session, opd_id: int, start: dt.date, end: dt.date) -> list[Employee]:
+    """Employees of the OPD active at some point in [start, end], in report order (unit, class, name)."""
+    stmt = (
+        select(Employee)
+        .outerjoin(WorkUnit, WorkUnit.id == Employee.unit_id)
+        .where(
+            Employee.opd_id == opd_id,
+            or_(Employee.active_from.is_(None), Employee.active_from <= end),
+            or_(Employee.active_to.is_(None), Employee.active_to >= start),
+        )
+        .order_by(WorkUnit.code, Employee.kelas_jabatan.desc(), Employee.name, Employee.id)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def load_day_lines(session: Session, employee_ids: Iterable[int], start: dt.date, end: dt.date) -> dict[int, list[DayLine]]:
+    ids = list(employee_ids)
+    out: dict[int, list[DayLine]] = defaultdict(list)
+    if not ids:
+        return out
+    stmt = (
+        select(DayRecord)
+        .where(DayRecord.employee_id.in_(ids), DayRecord.date >= start, DayRecord.date <= end)
+        .order_by(DayRecord.employee_id, DayRecord.date)
+    )
+    for r in session.execute(stmt).scalars():
+        out[r.employee_id].append(
+            DayLine(r.date, r.status, bool(r.working_day), r.tl_tier or 0, r.psw_tier or 0,
+                    r.late_minutes or 0, r.early_minutes or 0, r.apel, frozenset(_flags(r)))
+        )
+    return out
+
+
+def manipulation_dates(session: Session, employee_ids: Iterable[int], start: dt.date, end: dt.date) -> dict[int, set[dt.date]]:
+    """Dates on which a punch of the employee got the selfie verdict 'manipulation'."""
+    ids = list(employee_ids)
+    out: dict[int, set[dt.date]] = defaultdict(set)
+    if not ids:
+        return out
+    stmt = (
+        select(Punch.employee_id, Punch.ts)
+        .join(SelfieCheck, SelfieCheck.punch_id == Punch.id)
+        .where(
+            and_(
+                SelfieCheck.verdict == "manipulation",
+                Punch.employee_id.in_(ids),
+                Punch.ts >= dt.datetime.combine(start, dt.time.min),
+                Punch.ts < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min),
+            )
+        )
+    )
+    for emp_id, ts in session.execute(stmt):
+        out[emp_id].add(ts.date())
+    return out
+
+
+def apply_manipulation_alpa(lines: list[DayLine], dates: set[dt.date]) -> list[DayLine]:
+    """Policy 'alpa': a working day with a manipulated punch counts as TK."""
+    out = []
+    for ln in lines:
+        if ln.date in dates and ln.working_day and ln.status in PRESENT_CODES:
+            ln = DayLine(ln.date, "TK", True, 0, 0, 0, 0, None, ln.flags | {"manipulation"})
+        out.append(ln)
+    return out
+
+
+def _tier_pct(policy: Policy, prefix: str, n: int) -> float:
+    rules = policy.attendance
+    tier = rules.tier_by_code(f"{prefix}{n}")
+    if tier is None:
+        tiers = rules.tl_tiers if prefix == "TL" else rules.psw_tiers
+        tier = tiers[n - 1] if 0 < n <= len(tiers) else None
+    return tier.pct if tier else 0.0
+
+
+def _tier_number(code: str, prefix: str) -> int:
+    """'TL4' -> 4; a malformed code in the policy counts as the top tier 4."""
+    digits = code[len(prefix):] if code.startswith(prefix) else ""
+    return int(digits) if digits.isdigit() else 4
+
+
+@dataclass(frozen=True)
+class DeductionResult:
+    counts: dict[str, int]
+    working_days: int
+    pct_raw: float  # before the cap
+    pct: float  # after the cap (percent of the deduction base)
+    tpp_base: int
+    base_rp: int  # the part of TPP the percentages apply to
+    deduction_rp: int
+    tpp_net: int
+    manipulation: bool
+
+
+def compute_deduction(lines: list[DayLine], tpp_base: int, policy: Policy, manipulated_on: set[dt.date] | None = None) -> DeductionResult:
+    """Pure computation for one employee-month (easy to check by hand)."""
+    rules = policy.attendance
+    manipulated = bool(manipulated_on)
+    if manipulated and policy.tpp.manipulation == "alpa":
+        lines = apply_manipulation_alpa(lines, manipulated_on or set())
+    counts = dict.fromkeys(RECAP_KEYS, 0)
+    pct = Decimal(0)
+    no_in = _tier_number(rules.no_checkin_tier, "TL")
+    no_out = _tier_number(rules.no_checkout_tier, "PSW")
+    working_days = 0
+    for ln in lines:
+        if ln.working_day:
+            working_days += 1
+        st = ln.status
+        if st == "H":
+            counts["H"] += 1
+            tl = no_in if "no_checkin" in ln.flags else ln.tl_tier
+            psw = no_out if "no_checkout" in ln.flags else ln.psw_tier
+            if 1 <= tl <= 4:
+                counts[f"TL{tl}"] += 1
+                pct += Decimal(str(_tier_pct(policy, "TL", tl)))
+            if 1 <= psw <= 4:
+                counts[f"PSW{psw}"] += 1
+                pct += Decimal(str(_tier_pct(policy, "PSW", psw)))
+            if ln.apel is False:
+                counts["APEL_MISS"] += 1
+                pct += Decimal(str(rules.apel_miss_pct))
+        elif st == "TK" and ln.working_day:
+            counts["TK"] += 1
+            pct += Decimal(str(rules.absent_pct))
+        elif st in CUTI_CODES:
+            counts["CUTI"] += 1
+        elif st in ("DL", "S", "I"):
+            counts[st] += 1
+    pct_raw = float(pct)
+    capped = min(pct, Decimal(str(rules.cap_pct)))
+    comps = policy.tpp.components
+    base = Decimal(tpp_base)
+    if policy.tpp.deduction_base == "total":
+        base_rp = tpp_base
+    else:
+        base_rp = rupiah(base * Decimal(str(comps[policy.tpp.deduction_base])) / 100)
+    deduction = rupiah(Decimal(base_rp) * capped / 100)
+    if manipulated and policy.tpp.manipulation == "kehadiran_nol":
+        kehadiran_rp = rupiah(base * Decimal(str(comps["kehadiran"])) / 100) if "kehadiran" in comps else base_rp
+        # the kehadiran part is lost whatever else happened; other deductions may still be larger
+        deduction = max(deduction, kehadiran_rp)
+        if base_rp:
+            capped = max(capped, Decimal(kehadiran_rp) * 100 / Decimal(base_rp))
+    deduction = min(deduction, tpp_base)
+    return DeductionResult(
+        counts=counts,
+        working_days=working_days,
+        pct_raw=round(pct_raw, 4),
+        pct=round(float(capped), 4),
+        tpp_base=tpp_base,
+        base_rp=base_rp,
+        deduction_rp=deduction,
+        tpp_net=tpp_base - deduction,
+        manipulation=manipulated,
+    )
+
+
+def month_recap(session: Session, opd_id: int, year: int, month: int, policy: Policy) -> list[MonthRecapRow]:
+    """Per-employee monthly recap with TPP deduction (used by TPP screen, monthly report and central submission)."""
+    start, end = month_bounds(year, month)
+    employees = active_employees(session, opd_id, start, end)
+    ids = [e.id for e in employees]
+    lines = load_day_lines(session, ids, start, end)
+    manip = manipulation_dates(session, ids, start, end)
+    units = {u.id: u.name for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
+    rows = []
+    for e in employees:
+        res = compute_deduction(lines.get(e.id, []), e.tpp_base or 0, policy, manip.get(e.id))
+        rows.append(
+            MonthRecapRow(
+                employee_id=e.id,
+                nip=e.nip,
+                name=e.name,
+                jabatan=e.jabatan,
+                unit=units.get(e.unit_id or 0, ""),
+                working_days=res.working_days,
+                counts=res.counts,
+                deduction_pct=res.pct,
+                tpp_base=res.tpp_base,
+                deduction_rp=res.deduction_rp,
+                tpp_net=res.tpp_net,
+                manipulation=res.manipulation,
+                deduction_pct_raw=res.pct_raw,
+                deduction_base_rp=res.base_rp,
+            )
+        )
+    return rows
+
+
+def recap_totals(rows: list[MonthRecapRow]) -> dict[str, int]:
+    return {
+        "tpp_base": sum(r.tpp_base for r in rows),
+        "deduction_rp": sum(r.deduction_rp for r in rows),
+        "tpp_net": sum(r.tpp_net for r in rows),
+    }

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from sqlalchemy import func, select
+
+from desktop.login import LoginDialog
+from desktop.main_window import MainWindow
+from desktop.views import SCREENS
+from desktop.views.employees import EmployeesView
+from services.org.sample import DEFAULT_PASSWORD
+from services.store.models import AuditEvent, Employee
+from tests.gui_helpers import make_context
+
+SHOTS = Path("/tmp/presensi-shots")
+
+
+def test_login_dialog_rejects_then_accepts(qtbot, db, org):
+    dlg = LoginDialog(db, "Dinas Komunikasi dan Informatika")
+    qtbot.addWidget(dlg)
+    dlg.username.setText("operator")
+    dlg.password.setText("salah")
+    qtbot.mouseClick(dlg.button, Qt.MouseButton.LeftButton)
+    assert dlg.user is None and "salah" in dlg.error.text()
+    SHOTS.mkdir(exist_ok=True)
+    dlg.grab().save(str(SHOTS / "login.png"))
+    dlg.password.setText(DEFAULT_PASSWORD)
+    qtbot.mouseClick(dlg.button, Qt.MouseButton.LeftButton)
+    assert dlg.user is not None and dlg.user.username == "operator"
+    with db.session() as s:
+        actions = [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.username == "operator"))]
+    assert actions[-2:] == ["login.failed", "login"]
+
+
+def test_main_window_opens_every_screen(qtbot, db, org):
+    ctx = make_context(db, "admin")
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    for row in range(len(SCREENS)):
+        win.nav.setCurrentRow(row)
+        qtbot.wait(5)
+    win.nav.setCurrentRow(0)
+    qtbot.wait(20)
+    SHOTS.mkdir(exist_ok=True)
+    win.grab().save(str(SHOTS / "main_dashboard.png"))
+    assert win.stack.currentWidget() is not None
+    ctx.runner.wait_all()
+
+
+def test_employee_view_filters_and_import_rejects_bad_file(qtbot, db, org, tmp_path):
+    ctx = make_context(db, "operator")
+    view = EmployeesView(ctx)
+    qtbot.addWidget(view)
+    view.refresh()
+    assert view.model.rowCount() == 12
+    view.search.setText("zzz-tidak-ada")
+    view.refresh()
+    assert view.model.rowCount() == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("NIP,Nama,Jenis\n198502302010031001,Salah Tanggal,PNS\n", encoding="utf-8")
+    dlg = view.open_preview(bad)
+    assert dlg is not None and not dlg.import_button.isEnabled()
+    assert "baris 2" in dlg.errors.toPlainText()
+    dlg.grab().save(str(SHOTS / "import_preview_error.png"))
+    with db.session() as s:
+        assert s.execute(select(func.count(Employee.id))).scalar() == 12
