@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -20,6 +22,7 @@ from services.store.db import Database, open_database
 from services.store.models import Opd, Setting
 
 log = logging.getLogger(__name__)
+_T0 = time.perf_counter()
 
 
 def _application() -> QApplication:
@@ -56,6 +59,15 @@ def run_app(db_path: Path) -> int:
         )
         return 1
     login = LoginDialog(db, opd.name, hint=_login_hint(db))
+    smoke_shot = os.environ.get("PRESENSI_SMOKE_SHOT")
+    if smoke_shot:
+        # installer smoke test: prove the bundle reaches a rendered login, then leave
+        login.show()
+        app.processEvents()
+        login.grab().save(smoke_shot)
+        print(f"SIAP {time.perf_counter() - _T0:.2f} s", flush=True)
+        db.dispose()
+        return 0
     if login.exec() != LoginDialog.DialogCode.Accepted or login.user is None:
         return 0
     ctx = AppContext(db=db, user=login.user, opd_id=opd.id, data_dir=Path(db_path).parent, runner=OperationRunner())

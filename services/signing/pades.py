@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +30,9 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 FIELD_NAME = "TandaTanganKepala"
+
+# pyHanko logs a full traceback for every untrusted chain; our verdict already says it plainly.
+logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.CRITICAL)
 
 
 class SigningError(Exception):

@@ -1,0 +1,119 @@
+"""Manual corrections of a day (status / check-in / check-out) with a mandatory reason, audited.
+
+A correction never edits punches: it is stored, the day is recomputed, and the engine
+applies the active corrections on top of the computed values (DayRecord.corrected).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.auth import audit
+from services.auth.users import AuthError, CurrentUser
+from services.policy.model import Policy
+from services.reconcile.engine import parse_correction_time, policy_for_opd, recompute
+from services.reconcile.period import ensure_unlocked
+from services.store.models import Correction, DayRecord, Employee
+
+FIELDS = {"status": "Status", "check_in": "Jam masuk", "check_out": "Jam pulang"}
+CORRECTABLE_STATUS = ("H", "TK", "DL", "S", "I", "CT", "CBS", "CS", "CM", "CAP", "CLTN", "LIBUR")
+
+
+class CorrectionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    id: int
+    field: str
+    value: str
+    reason: str
+    username: str
+    created_at: dt.datetime
+    active: bool
+
+
+def _may_correct(user: CurrentUser) -> None:
+    if not (user.has("operator") or user.has("verifier")):
+        raise AuthError("Koreksi memerlukan peran Operator Umpeg atau Atasan / Verifikator.")
+
+
+def _validate(field: str, value: str, day: dt.date) -> str:
+    value = (value or "").strip()
+    if field not in FIELDS:
+        raise CorrectionError(f"Kolom koreksi '{field}' tidak dikenal (pilih: {', '.join(FIELDS)}).")
+    if field == "status":
+        value = value.upper()
+        if value not in CORRECTABLE_STATUS:
+            raise CorrectionError(f"Status '{value}' tidak valid (pilih: {', '.join(CORRECTABLE_STATUS)}).")
+        return value
+    try:
+        parse_correction_time(value, day, None)
+    except ValueError:
+        raise CorrectionError(f"{FIELDS[field]} '{value}' tidak valid; tulis JJ:MM, mis. 07:45.") from None
+    if not value:
+        raise CorrectionError(f"{FIELDS[field]} wajib diisi.")
+    return value
+
+
+def add_correction(session: Session, user: CurrentUser, employee_id: int, date: dt.date, field: str, value: str,
+                   reason: str, policy: Policy | None = None, today: dt.date | None = None) -> Correction:
+    """Store a correction (replacing an active one of the same field), audit it and recompute that day."""
+    _may_correct(user)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise CorrectionError("Alasan koreksi wajib diisi (minimal 5 karakter).")
+    value = _validate(field, value, date)
+    emp = session.get(Employee, employee_id)
+    if emp is None:
+        raise CorrectionError(f"Pegawai id {employee_id} tidak ditemukan.")
+    ensure_unlocked(session, [emp.opd_id], date.year, date.month, "Koreksi")
+    before = session.get(DayRecord, (employee_id, date))
+    old = None
+    if before is not None:
+        old = {"status": before.status, "check_in": before.check_in, "check_out": before.check_out}
+    for prev in session.execute(select(Correction).where(Correction.employee_id == employee_id, Correction.date == date,
+                                                         Correction.field == field, Correction.active.is_(True))).scalars():
+        prev.active = False
+    corr = Correction(employee_id=employee_id, date=date, field=field, value=value, reason=reason, active=True,
+                      username=user.username)
+    session.add(corr)
+    session.flush()
+    audit.record(session, user.username, "correction.add", "day_record", f"{employee_id}:{date.isoformat()}",
+                 {"correction_id": corr.id, "field": field, "value": value, "reason": reason, "before": old,
+                  "nip": emp.nip})
+    recompute(session, date.year, date.month, policy or policy_for_opd(session, emp.opd_id),
+              employee_ids=[employee_id], dates=[date], today=today)
+    return corr
+
+
+def revoke_correction(session: Session, user: CurrentUser, correction_id: int, reason: str,
+                      policy: Policy | None = None, today: dt.date | None = None) -> None:
+    _may_correct(user)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise CorrectionError("Alasan pembatalan koreksi wajib diisi (minimal 5 karakter).")
+    corr = session.get(Correction, correction_id)
+    if corr is None or not corr.active:
+        raise CorrectionError("Koreksi tidak ditemukan atau sudah dibatalkan.")
+    emp = session.get(Employee, corr.employee_id)
+    assert emp is not None
+    ensure_unlocked(session, [emp.opd_id], corr.date.year, corr.date.month, "Pembatalan koreksi")
+    corr.active = False
+    session.flush()
+    audit.record(session, user.username, "correction.revoke", "day_record", f"{corr.employee_id}:{corr.date.isoformat()}",
+                 {"correction_id": corr.id, "reason": reason})
+    recompute(session, corr.date.year, corr.date.month, policy or policy_for_opd(session, emp.opd_id),
+              employee_ids=[corr.employee_id], dates=[corr.date], today=today)
+
+
+def corrections_for_day(session: Session, employee_id: int, date: dt.date) -> list[CorrectionRow]:
+    q = (select(Correction.id, Correction.field, Correction.value, Correction.reason, Correction.username,
+                Correction.created_at, Correction.active)
+         .where(Correction.employee_id == employee_id, Correction.date == date).order_by(Correction.id))
+    return [CorrectionRow(*r) for r in session.execute(q)]

@@ -1,0 +1,307 @@
+"""Disciplinary notices: numbering register, deadlines in working days, PDF + audit.
+
+``create_notice`` is one unit of work: it takes the next number of the kind for the
+letter's year (NoticeNumber, unique on kind/year/seq, so numbering survives restarts
+and never repeats), writes the PDF beside the database and records an audit event.
+If anything fails the number is not used and the half-written PDF is removed.
+
+The number format is a setting (``notice.number_format``), default
+``800.1.6.4/{seq:03d}/{code}/{opd}/{year}`` -> 800.1.6.4/001/SP-I/DISKOMINFO/2026.
+Placeholders: {seq} {code} {opd} {year} {month} {month_roman}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.auth import audit
+from services.auth.users import AuthError, CurrentUser
+from services.policy.discipline import LEGAL_CONSECUTIVE, LEGAL_DUTY, NOTICE_KINDS, discipline_for_employee
+from services.policy.model import Policy, load_policy
+from services.reports.layout import Letterhead
+from services.reports.notice_pdf import NoticeDocument, Person, render_notice_pdf
+from services.store.models import Employee, Holiday, NoticeNumber, Opd, Setting, WorkUnit
+
+NUMBER_FORMAT_KEY = "notice.number_format"
+DEFAULT_NUMBER_FORMAT = "800.1.6.4/{seq:03d}/{code}/{opd}/{year}"
+EXAM_DEADLINE_WORKING_DAYS = 7  # PP 94/2021: examination at most 7 working days after the summons
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+class NoticeError(ValueError):
+    pass
+
+
+# ------------------------------------------------------------------ working days
+
+
+def holiday_dates(session: Session, start: dt.date, end: dt.date) -> set[dt.date]:
+    """National holidays, cuti bersama and regional holidays from the Holiday table."""
+    stmt = select(Holiday.date).where(Holiday.date >= start, Holiday.date <= end)
+    return set(session.execute(stmt).scalars())
+
+
+def is_working_day(d: dt.date, holidays: set[dt.date]) -> bool:
+    return d.weekday() < 5 and d not in holidays
+
+
+def add_working_days(start: dt.date, n: int, holidays: set[dt.date]) -> dt.date:
+    """The n-th working day after ``start`` (start itself does not count)."""
+    d = start
+    left = n
+    while left > 0:
+        d += dt.timedelta(days=1)
+        if is_working_day(d, holidays):
+            left -= 1
+    return d
+
+
+def latest_examination_date(session: Session, after: dt.date, days: int = EXAM_DEADLINE_WORKING_DAYS) -> dt.date:
+    return add_working_days(after, days, holiday_dates(session, after, after + dt.timedelta(days=days * 3 + 30)))
+
+
+def default_examination_date(session: Session, letter_date: dt.date) -> dt.date:
+    """Suggested examination date: 3 working days after the letter (leaves time to deliver it)."""
+    return add_working_days(letter_date, 3, holiday_dates(session, letter_date, letter_date + dt.timedelta(days=40)))
+
+
+# ------------------------------------------------------------------ numbering
+
+
+def get_number_format(session: Session) -> str:
+    value = session.get(Setting, NUMBER_FORMAT_KEY)
+    return value.value if value else DEFAULT_NUMBER_FORMAT
+
+
+def format_number(fmt: str, *, seq: int, kind: str, opd_code: str, year: int, month: int) -> str:
+    code = NOTICE_KINDS[kind][1]
+    try:
+        return fmt.format(seq=seq, code=code, opd=opd_code, year=year, month=month, month_roman=ROMAN[month - 1])
+    except (KeyError, IndexError, ValueError) as exc:
+        raise NoticeError(f"Format nomor surat '{fmt}' tidak valid ({exc}); gunakan {{seq}} {{code}} {{opd}} {{year}} "
+                          f"{{month}} {{month_roman}}") from None
+
+
+def set_number_format(session: Session, user: CurrentUser, fmt: str) -> None:
+    user.require("admin")
+    sample = format_number(fmt, seq=1, kind="SP1", opd_code="OPD", year=2026, month=1)
+    if "{seq" not in fmt:
+        raise NoticeError("Format nomor surat harus memuat {seq} agar setiap nomor unik")
+    row = session.get(Setting, NUMBER_FORMAT_KEY)
+    old = row.value if row else DEFAULT_NUMBER_FORMAT
+    if row:
+        row.value = fmt
+    else:
+        session.add(Setting(key=NUMBER_FORMAT_KEY, value=fmt))
+    audit.record(session, user.username, "setting.update", "setting", NUMBER_FORMAT_KEY,
+                 {"old": old, "new": fmt, "contoh": sample})
+
+
+def next_sequence(session: Session, kind: str, year: int) -> int:
+    current = session.execute(
+        select(func.max(NoticeNumber.seq)).where(NoticeNumber.kind == kind, NoticeNumber.year == year)
+    ).scalar()
+    return (current or 0) + 1
+
+
+# ------------------------------------------------------------------ create
+
+
+@dataclass
+class NoticeRequest:
+    kind: str
+    employee_id: int
+    letter_date: dt.date
+    exam_date: dt.date | None = None  # SP1/SP2/BAP
+    exam_time: str = "09.00 WIB"
+    place: str = ""
+    examiner_id: int | None = None  # whom to meet / who examines; default supervisor, else head of OPD
+    signer_id: int | None = None  # default: the examiner
+    paper: str = "A4"
+    missed_date: dt.date | None = None  # SP2: date of the missed first examination (default: SP-I's date)
+    qa: list[tuple[str, str]] = field(default_factory=list)  # BAP answers (empty = blank form)
+    copies_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NoticeResult:
+    notice_id: int
+    kind: str
+    number: str
+    seq: int
+    pdf_path: Path
+    exam_date: dt.date | None
+
+
+def _person(session: Session, e: Employee) -> Person:
+    unit = session.get(WorkUnit, e.unit_id) if e.unit_id else None
+    return Person(name=e.name, nip=e.nip, pangkat=e.golongan, jabatan=e.jabatan, unit=unit.name if unit else "")
+
+
+def _violation_text(session: Session, opd: Opd, emp: Employee, year: int, policy: Policy, as_of: dt.date) -> tuple[str, str, str]:
+    """(violation sentence, legal basis, sanction) from the discipline tracker at the letter date."""
+    row = discipline_for_employee(session, opd.id, emp.id, year, policy, as_of=as_of)
+    if row is None:
+        raise NoticeError(f"Pegawai {emp.name} tidak aktif pada tahun {year}")
+    parts = [f"{row.tk_days} hari tanpa keterangan"]
+    if row.minutes_total:
+        parts.append(f"akumulasi terlambat masuk/pulang sebelum waktunya {row.minutes_total} menit "
+                     f"(setara {row.converted_days} hari)")
+    text = (f"tidak masuk kerja tanpa alasan yang sah selama {row.total_days} hari kerja secara kumulatif "
+            f"pada tahun {year} ({'; '.join(parts)}) sampai dengan tanggal {as_of.strftime('%d-%m-%Y')}")
+    basis = f"{LEGAL_DUTY} jo. Pasal 15 ayat (1) PP 94/2021"
+    if row.consecutive_berat:
+        text += f", termasuk {row.longest_run} hari kerja berturut-turut"
+        basis += f" dan {LEGAL_CONSECUTIVE}"
+    return text, basis, row.sanction
+
+
+def _sp1_exam_date(session: Session, employee_id: int, year: int) -> dt.date | None:
+    stmt = (select(NoticeNumber.detail).where(NoticeNumber.employee_id == employee_id, NoticeNumber.kind == "SP1",
+                                              NoticeNumber.year == year).order_by(NoticeNumber.id.desc()).limit(1))
+    detail = session.execute(stmt).scalar()
+    if not detail:
+        return None
+    value = json.loads(detail).get("exam_date")
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _check_dates(session: Session, req: NoticeRequest, year: int) -> None:
+    if req.kind not in ("SP1", "SP2"):
+        return
+    if req.exam_date is None:
+        raise NoticeError("Tanggal pemeriksaan wajib diisi untuk surat panggilan")
+    if not req.place.strip():
+        raise NoticeError("Tempat pemeriksaan wajib diisi")
+    base = req.letter_date
+    what = "tanggal surat"
+    if req.kind == "SP2":
+        missed = req.missed_date or _sp1_exam_date(session, req.employee_id, year)
+        if missed is None:
+            raise NoticeError("Surat Panggilan II memerlukan Surat Panggilan I terlebih dahulu (tanggal pemeriksaan yang "
+                              "tidak dihadiri)")
+        req.missed_date = missed
+        base = max(missed, req.letter_date)
+        what = "tanggal panggilan pertama yang tidak dihadiri"
+    holidays = holiday_dates(session, base, base + dt.timedelta(days=60))
+    latest = add_working_days(base, EXAM_DEADLINE_WORKING_DAYS, holidays)
+    if req.exam_date <= req.letter_date:
+        raise NoticeError("Tanggal pemeriksaan harus sesudah tanggal surat")
+    if not is_working_day(req.exam_date, holidays | holiday_dates(session, req.exam_date, req.exam_date)):
+        raise NoticeError(f"Tanggal pemeriksaan {req.exam_date.strftime('%d-%m-%Y')} bukan hari kerja")
+    if req.exam_date > latest:
+        raise NoticeError(f"Tanggal pemeriksaan paling lambat 7 hari kerja setelah {what}: "
+                          f"{latest.strftime('%d-%m-%Y')}")
+
+
+def create_notice(session: Session, user: CurrentUser, req: NoticeRequest, out_dir: Path,
+                  policy: Policy | None = None) -> NoticeResult:
+    """Number, render and register one notice inside the caller's transaction (audited)."""
+    if not (user.has("operator") or user.has("verifier")):
+        raise AuthError("Membuat surat disiplin memerlukan peran Operator atau Atasan/Verifikator.")
+    if req.kind not in NOTICE_KINDS:
+        raise NoticeError(f"Jenis surat '{req.kind}' tidak dikenal ({', '.join(NOTICE_KINDS)})")
+    if req.paper.upper() not in ("A4", "F4"):
+        raise NoticeError(f"Ukuran kertas '{req.paper}' tidak dikenal (pilih A4 atau F4)")
+    emp = session.get(Employee, req.employee_id)
+    if emp is None:
+        raise NoticeError(f"Pegawai id {req.employee_id} tidak ditemukan")
+    opd = session.get(Opd, emp.opd_id)
+    assert opd is not None
+    policy = policy or load_policy(opd.policy_preset)
+    year = req.letter_date.year
+    _check_dates(session, req, year)
+    examiner_id = req.examiner_id or emp.supervisor_id or opd.head_employee_id or emp.id
+    examiner = session.get(Employee, examiner_id)
+    if examiner is None:
+        raise NoticeError(f"Pemeriksa (pegawai id {examiner_id}) tidak ditemukan")
+    signer = session.get(Employee, req.signer_id) if req.signer_id else examiner
+    if signer is None:
+        raise NoticeError(f"Penanda tangan (pegawai id {req.signer_id}) tidak ditemukan")
+    violation, basis, sanction = _violation_text(session, opd, emp, year, policy, req.letter_date)
+
+    seq = next_sequence(session, req.kind, year)
+    number = format_number(get_number_format(session), seq=seq, kind=req.kind, opd_code=opd.code, year=year,
+                           month=req.letter_date.month)
+    if session.execute(select(NoticeNumber.id).where(NoticeNumber.number == number)).scalar():
+        raise NoticeError(f"Nomor {number} sudah terpakai; periksa format nomor surat (harus memuat {{seq}})")
+    title = NOTICE_KINDS[req.kind][0]
+    doc = NoticeDocument(
+        kind=req.kind, title=title, number=number, letter_date=req.letter_date, city=opd.city or "",
+        letterhead=Letterhead.from_opd(opd), employee=_person(session, emp), examiner=_person(session, examiner),
+        signer=_person(session, signer), signer_title=signer.jabatan or "Atasan Langsung",
+        violation=violation, legal_basis=basis, exam_date=req.exam_date, exam_time=req.exam_time, place=req.place,
+        missed_date=req.missed_date, sanction=sanction, qa=tuple(req.qa), copies_to=req.copies_to,
+    )
+    safe_no = number.replace("/", "_").replace("\\", "_").replace(" ", "")
+    pdf_path = Path(out_dir) / str(year) / f"{req.kind}_{safe_no}_{emp.nip}.pdf"
+    detail = {"exam_date": req.exam_date.isoformat() if req.exam_date else None, "exam_time": req.exam_time,
+              "place": req.place, "examiner_id": examiner.id, "signer_id": signer.id, "paper": req.paper.upper(),
+              "missed_date": req.missed_date.isoformat() if req.missed_date else None}
+    row = NoticeNumber(kind=req.kind, year=year, seq=seq, number=number, employee_id=emp.id,
+                       issued_on=req.letter_date, pdf_path=str(pdf_path), username=user.username,
+                       detail=json.dumps(detail, ensure_ascii=False))
+    session.add(row)
+    session.flush()  # the unique (kind, year, seq) constraint guards against a concurrent writer
+    try:
+        render_notice_pdf(doc, pdf_path, req.paper)
+        audit.record(session, user.username, "notice.create", "notice_number", row.id,
+                     {"kind": req.kind, "number": number, "employee_nip": emp.nip, **detail})
+    except Exception:
+        pdf_path.unlink(missing_ok=True)
+        raise
+    return NoticeResult(row.id, req.kind, number, seq, pdf_path, req.exam_date)
+
+
+def create_notice_in(db, user: CurrentUser, req: NoticeRequest, policy: Policy | None = None) -> NoticeResult:  # type: ignore[no-untyped-def]
+    """Own transaction; the PDF goes to files/notices beside the database."""
+    from services.paths import files_dir
+
+    out_dir = files_dir(Path(db.path), "notices")
+    result: NoticeResult | None = None
+    try:
+        with db.transaction() as s:
+            result = create_notice(s, user, req, out_dir, policy)
+    except Exception:
+        if result is not None:  # the commit failed after the PDF was written: do not leave it behind
+            result.pdf_path.unlink(missing_ok=True)
+        raise
+    assert result is not None
+    return result
+
+
+@dataclass(frozen=True)
+class NoticeListRow:
+    notice_id: int
+    kind: str
+    title: str
+    number: str
+    issued_on: dt.date
+    employee_id: int
+    nip: str
+    name: str
+    exam_date: dt.date | None
+    pdf_path: str
+    username: str
+
+
+def list_notices(session: Session, year: int | None = None, employee_id: int | None = None) -> list[NoticeListRow]:
+    stmt = select(NoticeNumber, Employee).join(Employee, Employee.id == NoticeNumber.employee_id)
+    if year is not None:
+        stmt = stmt.where(NoticeNumber.year == year)
+    if employee_id is not None:
+        stmt = stmt.where(NoticeNumber.employee_id == employee_id)
+    out = []
+    for n, e in session.execute(stmt.order_by(NoticeNumber.issued_on.desc(), NoticeNumber.id.desc())):
+        detail = json.loads(n.detail) if n.detail else {}
+        exam = detail.get("exam_date")
+        out.append(NoticeListRow(n.id, n.kind, NOTICE_KINDS.get(n.kind, (n.kind, ""))[0], n.number, n.issued_on,
+                                 e.id, e.nip, e.name, dt.date.fromisoformat(exam) if exam else None, n.pdf_path,
+                                 n.username))
+    return out
