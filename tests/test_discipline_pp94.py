@@ -136,3 +136,17 @@ def test_configurable_hours_per_day(db, org) -> None:
     r75 = _summary_row(db, org, emp_id)
     r85 = _summary_row(db, org, emp_id, replace(POLICY, discipline=replace(POLICY.discipline, hours_per_day=8.5)))
     assert (r75.converted_days, r85.converted_days) == (1, 0)
+
+
+def test_aggregate_path_matches_day_by_day(db, org) -> None:
+    """Employees with 0-1 TK days are summed in SQL; the result must equal the day-by-day path."""
+    one, two = _emp(org, 5), _emp(org, 6)
+    with db.transaction() as s:
+        for emp in (one, two):
+            s.add(_day(emp, D(2026, 4, 6), "TK"))
+            s.add(_day(emp, D(2026, 4, 7), late_minutes=30, early_minutes=15))
+            s.add(_day(emp, D(2026, 4, 8), "DL", late_minutes=999))  # minutes only count on H days
+        s.add(_day(two, D(2026, 4, 9), "TK"))
+    r1, r2 = _summary_row(db, org, one), _summary_row(db, org, two)
+    assert (r1.tk_days, r1.minutes_total, r1.longest_run, r1.run_start) == (1, 45, 1, D(2026, 4, 6))
+    assert (r2.tk_days, r2.minutes_total, r2.longest_run, r2.run_start) == (2, 45, 1, D(2026, 4, 6))

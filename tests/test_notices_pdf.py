@@ -15,6 +15,7 @@ from services.reports.notices import (
     NoticeError,
     NoticeRequest,
     add_working_days,
+    create_demo_notices,
     create_notice_in,
     list_notices,
     set_number_format,
@@ -165,7 +166,26 @@ def test_second_summons_refers_to_missed_date(db, org) -> None:
     assert sp2.number == "800.1.6.4/001/SP-II/DISKOMINFO/2026"
     flat = " ".join(_text(sp2.pdf_path).split())
     assert "SURAT PANGGILAN II" in flat and "Kamis, 12 Maret 2026" in flat and "tanpa dilakukan pemeriksaan" in flat
-    # at most 7 working days after the missed 12 Mar -> 23 Mar (no holidays in the table)
+    # the second letter goes out at most 7 working days after the missed 12 Mar -> 23 Mar (no holidays stored)
     with pytest.raises(NoticeError, match="panggilan pertama"):
+        create_notice_in(db, OPERATOR, NoticeRequest(kind="SP2", employee_id=emp_id, letter_date=D(2026, 3, 24),
+                                                     exam_date=D(2026, 3, 26), place="Ruang Kepala Dinas"))
+    # and its examination at most 7 working days after the letter: 13 Mar -> 24 Mar
+    with pytest.raises(NoticeError, match="setelah tanggal surat"):
         create_notice_in(db, OPERATOR, NoticeRequest(kind="SP2", employee_id=emp_id, letter_date=D(2026, 3, 13),
-                                                     exam_date=D(2026, 3, 24), place="Ruang Kepala Dinas"))
+                                                     exam_date=D(2026, 3, 25), place="Ruang Kepala Dinas"))
+
+
+def test_demo_helper_summons_the_worst_case(db, org) -> None:
+    worst, other = org.employee_ids[4], org.employee_ids[6]
+    _absent(db, worst, 5)
+    _absent(db, other, 3)
+    made = create_demo_notices(db, OPERATOR, org.opd_id, D(2026, 3, 9), limit=1)
+    assert [m.kind for m in made] == ["SP1"]
+    with db.session() as s:
+        assert s.execute(select(NoticeNumber.employee_id)).scalar_one() == worst
+    # the next call skips the one already summoned
+    again = create_demo_notices(db, OPERATOR, org.opd_id, D(2026, 3, 10), limit=1)
+    assert again[0].seq == 2
+    with db.session() as s:
+        assert s.execute(select(NoticeNumber.employee_id).where(NoticeNumber.seq == 2)).scalar_one() == other

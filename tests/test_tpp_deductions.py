@@ -175,3 +175,20 @@ def test_employee_inactive_in_month_is_left_out(db, org) -> None:
         rows = month_recap(s, org.opd_id, 2026, 3, load_policy("default"))
     assert org.employee_ids[5] not in {r.employee_id for r in rows}
     assert len(rows) == 11
+
+
+def test_every_shipped_preset_gives_consistent_rows(db, org) -> None:
+    from services.policy.model import list_presets
+
+    emp_id = _setup(db, org)
+    _manipulated_punch(db, emp_id, dt.datetime(2026, 3, 2, 7, 20))
+    for name in list_presets():
+        policy = load_policy(name)
+        with db.session() as s:
+            rows = month_recap(s, org.opd_id, 2026, 3, policy)
+        for r in rows:
+            assert r.tpp_net + r.deduction_rp == r.tpp_base, name
+            assert 0 <= r.deduction_rp <= r.tpp_base, name
+            assert r.deduction_pct <= max(policy.attendance.cap_pct, 100.0), name
+        mine = next(r for r in rows if r.employee_id == emp_id)
+        assert mine.manipulation and mine.deduction_rp > 0, name

@@ -66,7 +66,7 @@ class ZkClient:
                 self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 self.sock.settimeout(self.timeout)
                 self.sock.connect((self.ip, self.port))
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise DeviceUnreachable(
                 f"Perangkat {self.where} tidak menjawab dalam {self.timeout:g} detik. "
                 "Periksa alamat IP, port, kabel jaringan dan apakah mesin menyala."
@@ -150,7 +150,7 @@ class ZkClient:
                 packet = self.sock.recv(65535)
                 if len(packet) < 8:
                     raise DeviceDropped(f"Perangkat {self.where} mengirim paket rusak; sambungan diulang.")
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise DeviceDropped(
                 f"Perangkat {self.where} berhenti menjawab (lebih dari {self.timeout:g} detik). "
                 "Tidak ada data yang disimpan dari pembacaan ini."
@@ -273,22 +273,38 @@ class ZkClient:
         except ValueError as exc:
             raise DeviceDropped(f"Data pengguna dari perangkat {self.where} tidak utuh: {exc}.") from None
 
-    def read_attendance(self, progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED,
-                        attempts: int = 3) -> tuple[list[p.RawRecord], int]:
-        """All records plus the device's record count. Re-reads when the count and the blob disagree
+    def read_attendance_blob(self, progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED,
+                             attempts: int = 3) -> AttendanceBlob:
+        """The raw log plus what is needed to decode it. Re-reads when the record count and the blob disagree
         (punches arrived between the two reads on firmware that ignores "disable")."""
         for _attempt in range(attempts):
             n_users, n_records = self.sizes()
             if n_records == 0:
-                return [], 0
+                return AttendanceBlob(b"", 0, {}, 0)
             users = self.read_users(n_users)
             blob = self.read_buffer(p.CMD_ATTLOG_RRQ, progress=progress, cancel=cancel,
                                     label="Membaca log kehadiran dari mesin…")
             size = p.record_size_of(blob, n_records)
             if size:
-                uid_to_pin = {u.uid: u.user_id for u in users}
-                return p.parse_records(blob, size, uid_to_pin), n_records
+                return AttendanceBlob(blob, size, {u.uid: u.user_id for u in users}, n_records)
         raise DeviceError(
             f"Isi log perangkat {self.where} terus berubah selama dibaca. Tidak ada yang disimpan; "
             "coba lagi saat tidak ada pegawai yang sedang absen."
         )
+
+    def read_attendance(self) -> list[p.RawRecord]:
+        return self.read_attendance_blob().records()
+
+
+@dataclass
+class AttendanceBlob:
+    blob: bytes
+    record_size: int
+    uid_to_pin: dict[int, str]
+    count: int
+
+    def records(self) -> list[p.RawRecord]:
+        return p.parse_records(self.blob, self.record_size, self.uid_to_pin) if self.count else []
+
+    def key_rows(self) -> tuple[list[tuple[str, str, int, int]], list[tuple[int, str, int]]]:
+        return p.records_to_key_rows(self.blob, self.record_size, self.uid_to_pin) if self.count else ([], [])

@@ -41,7 +41,8 @@ class DeviceState:
     user_size: int = 72  # 28 or 72
     record_size: int = 40  # 8, 16 or 40
     comm_key: int = 0
-    clock_offset: dt.timedelta = dt.timedelta(0)
+    utc_offset_hours: int = 7  # the device shows local wall-clock time (WIB by default)
+    clock_offset: dt.timedelta = dt.timedelta(0)  # drift of the device clock against true local time
     large_data_mode: str = "auto"  # auto / inline / buffer
     users: list[DeviceUser] = field(default_factory=list)
     records: list[RawRecord] = field(default_factory=list)
@@ -86,8 +87,11 @@ class DeviceState:
                 self.records.extend(self.pending)
                 self.pending.clear()
 
+    def true_local_now(self) -> dt.datetime:
+        return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=self.utc_offset_hours)).replace(tzinfo=None, microsecond=0)
+
     def now(self) -> dt.datetime:
-        return (dt.datetime.now() + self.clock_offset).replace(microsecond=0)
+        return self.true_local_now() + self.clock_offset
 
     def generate(self, n_users: int, n_records: int, seed: int = 1, start: dt.datetime | None = None) -> None:
         """Random but deterministic data: PINs "1".."n", strictly increasing punch times."""
@@ -163,7 +167,7 @@ class _Session:
             return [(p.CMD_ACK_OK, struct.pack("<I", p.encode_time(st.now())))]
         if cmd == p.CMD_SET_TIME and len(payload) >= 4:
             target = p.decode_time(struct.unpack_from("<I", payload)[0])
-            st.clock_offset = target - dt.datetime.now().replace(microsecond=0)
+            st.clock_offset = target - st.true_local_now()
             return [(p.CMD_ACK_OK, b"")]
         if cmd == p.CMD_CLEAR_ATTLOG:
             with st.lock:

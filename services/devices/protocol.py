@@ -225,3 +225,65 @@ def parse_records(blob: bytes, size: int, uid_to_pin: dict[int, str]) -> list[Ra
                 for pin, ts, verify, state, _r, _w in REC16.iter_unpack(body)]
     return [RawRecord(uid, _cstr(pin), int.from_bytes(ts, "little"), verify, state)
             for uid, pin, verify, ts, state, _s in REC40.iter_unpack(body)]
+
+
+class _TimeText:
+    """Packed device time -> stored timestamp text, cached per day and per second-of-day.
+
+    A 100k-record log spans a few hundred days at most, so this replaces 100k datetime
+    constructions with dictionary hits. Impossible dates map to None.
+    """
+
+    def __init__(self) -> None:
+        self.days: dict[int, str | None] = {}
+        self.clock = [f"{h:02d}:{m:02d}:{s:02d}.000000" for h in range(24) for m in range(60) for s in range(60)]
+
+    def day(self, day_index: int) -> str | None:
+        d = day_index % 31 + 1
+        rest = day_index // 31
+        month = rest % 12 + 1
+        year = rest // 12 + 2000
+        try:
+            dt.date(year, month, d)
+        except ValueError:
+            text = None
+        else:
+            text = f"{year:04d}-{month:02d}-{d:02d} "
+        self.days[day_index] = text
+        return text
+
+
+def records_to_key_rows(blob: bytes, size: int, uid_to_pin: dict[int, str]
+                        ) -> tuple[list[tuple[str, str, int, int]], list[tuple[int, str, int]]]:
+    """Linear fast path for sync: ([(pin, ts_text, state, verify)], [(index, pin, ts_raw) with invalid dates])."""
+    (total,) = struct.unpack_from("<I", blob)
+    body = memoryview(blob)[4 : 4 + total]
+    tt = _TimeText()
+    days, clock = tt.days, tt.clock
+    pins: dict[object, str] = {}
+    rows: list[tuple[str, str, int, int]] = []
+    bad: list[tuple[int, str, int]] = []
+    if size == 8:
+        it = ((uid, ts, verify, state) for uid, verify, ts, state in REC8.iter_unpack(body))
+    elif size == 16:
+        it = ((pin, ts, verify, state) for pin, ts, verify, state, _r, _w in REC16.iter_unpack(body))
+    else:
+        it = ((pin, ts, verify, state) for _uid, pin, verify, ts, state, _s in REC40.iter_unpack(body))
+    for i, (key, ts, verify, state) in enumerate(it, start=1):
+        pin = pins.get(key)
+        if pin is None:
+            if size == 8:
+                pin = uid_to_pin.get(key, str(key))  # type: ignore[call-overload]
+            elif size == 16:
+                pin = str(key)
+            else:
+                pin = _cstr(key)  # type: ignore[arg-type]
+            pins[key] = pin
+        raw = int.from_bytes(ts, "little")
+        day_index, second = divmod(raw, 86400)
+        day = days[day_index] if day_index in days else tt.day(day_index)
+        if day is None:
+            bad.append((i, pin, raw))
+            continue
+        rows.append((pin, day + clock[second], state, verify))
+    return rows, bad

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.auth import audit
 from services.devices.client import DeviceError, ZkClient
 from services.devices.punches import TIMEZONES, local_now
-from services.secrets import delete_secret, get_secret, set_secret
+from services.secrets import delete_secret, get_secret, keyring_status, set_secret
 from services.store.db import Database
 from services.store.models import Device, OfficeLocation
 
@@ -63,8 +63,10 @@ def _apply_key(device: Device, key: str | None) -> None:
         delete_secret("device", str(device.id))
         device.has_comm_key = False
     else:
-        set_secret("device", str(device.id), key)  # raises SecretStoreUnavailable; the caller's transaction rolls back
         device.has_comm_key = True
+        if not keyring_status()[0]:
+            return  # no keyring on this system: the key is asked for each time it is needed, never stored
+        set_secret("device", str(device.id), key)  # a failing keyring raises; the caller's transaction rolls back
 
 
 def add_device(session: Session, opd_id: int, data: DeviceInput, username: str) -> Device:
@@ -104,20 +106,27 @@ def set_device_enabled(session: Session, device_id: int, enabled: bool, username
     audit.record(session, username, "device.enable" if enabled else "device.disable", "device", device_id)
 
 
-def comm_key_of(device: Device) -> int:
+def stored_comm_key(device_id: int, serial: str | None) -> str | None:
+    return get_secret("device", str(device_id)) or (get_secret("device", serial) if serial else None)
+
+
+def comm_key_of(device: Device, override: int | None = None) -> int:
+    """The device's comm key: `override` (typed in by the user when no keyring exists) or the keyring's."""
+    if override is not None:
+        return override
     if not device.has_comm_key:
         return 0
-    key = get_secret("device", str(device.id)) or (get_secret("device", device.serial) if device.serial else None)
+    key = stored_comm_key(device.id, device.serial)
     if key is None:
         raise DeviceError(
-            f"Kunci komunikasi perangkat '{device.name}' tidak ditemukan di keyring sistem. "
-            "Isi ulang kunci di menu Perangkat → Ubah."
+            f"Kunci komunikasi perangkat '{device.name}' tidak tersimpan di keyring sistem. "
+            "Masukkan kunci saat diminta, atau isi ulang di menu Perangkat → Ubah."
         )
     return int(key)
 
 
-def client_for(device: Device, timeout: float = 10.0) -> ZkClient:
-    return ZkClient(device.ip, device.port, device.protocol, comm_key_of(device), timeout)
+def client_for(device: Device, timeout: float = 10.0, comm_key: int | None = None) -> ZkClient:
+    return ZkClient(device.ip, device.port, device.protocol, comm_key_of(device, comm_key), timeout)
 
 
 def list_devices(session: Session, opd_id: int | None = None) -> list[Device]:
@@ -163,14 +172,14 @@ def describe_drift(seconds: float | None) -> str:
     return f"{' '.join(parts)} {word}"
 
 
-def test_connection(db: Database, device_id: int, threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S,
-                    timeout: float = 10.0, **_job: object) -> ConnectionReport:
+def check_connection(db: Database, device_id: int, threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S,
+                     timeout: float = 10.0, comm_key: int | None = None, **_job: object) -> ConnectionReport:
     """Connect, read identity, clock and counts; remember serial/firmware/drift on the device row."""
     with db.session() as s:
         device = s.get(Device, device_id)
         if device is None:
             raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
-        client, tz = client_for(device, timeout), device.timezone
+        client, tz = client_for(device, timeout, comm_key), device.timezone
     with client:
         info = client.info()
         device_time = client.get_time()
@@ -186,13 +195,14 @@ def test_connection(db: Database, device_id: int, threshold_s: float = DEFAULT_D
                             drift, users, records, threshold_s)
 
 
-def correct_device_time(db: Database, device_id: int, username: str, **_job: object) -> float:
+def correct_device_time(db: Database, device_id: int, username: str, comm_key: int | None = None,
+                        **_job: object) -> float:
     """Set the device clock to the office's local time (only on an explicit request). Returns the drift fixed."""
     with db.session() as s:
         device = s.get(Device, device_id)
         if device is None:
             raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
-        client, tz = client_for(device), device.timezone
+        client, tz = client_for(device, comm_key=comm_key), device.timezone
     with client:
         before = client.get_time()
         now = local_now(tz)
@@ -206,3 +216,43 @@ def correct_device_time(db: Database, device_id: int, username: str, **_job: obj
         audit.record(s, username, "device.set_time", "device", device_id,
                      {"device_time_before": before.isoformat(), "set_to": now.isoformat(), "drift_s": drift})
     return drift
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """Light row for the Perangkat screen (no ORM objects in the UI)."""
+
+    id: int
+    name: str
+    ip: str
+    port: int
+    protocol: str
+    timezone: str
+    location_id: int | None
+    location: str
+    serial: str
+    has_comm_key: bool
+    last_sync_at: dt.datetime | None
+    last_sync_status: str
+    drift_seconds: float | None
+    high_water_ts: dt.datetime | None
+    enabled: bool
+
+
+def device_rows(session: Session, opd_id: int) -> list[DeviceRow]:
+    q = (
+        select(Device, OfficeLocation.name)
+        .outerjoin(OfficeLocation, OfficeLocation.id == Device.location_id)
+        .where(Device.opd_id == opd_id)
+        .order_by(Device.name)
+    )
+    return [
+        DeviceRow(d.id, d.name, d.ip, d.port, d.protocol, d.timezone, d.location_id, loc or "", d.serial or "",
+                  d.has_comm_key, d.last_sync_at, d.last_sync_status, d.last_drift_seconds, d.high_water_ts, d.enabled)
+        for d, loc in session.execute(q).all()
+    ]
+
+
+def location_choices(session: Session, opd_id: int) -> list[tuple[int, str]]:
+    q = select(OfficeLocation.id, OfficeLocation.name).where(OfficeLocation.opd_id == opd_id).order_by(OfficeLocation.name)
+    return [(i, n) for i, n in session.execute(q).all()]

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from services.auth import audit
 from services.devices import protocol as p
 from services.devices.client import DeviceAuthError, DeviceDropped, DeviceError, DeviceUnreachable, ZkClient
-from services.devices.punches import PunchRow, insert_punches, local_now
+from services.devices.punches import KeyRow, insert_punches, local_now
 from services.devices.registry import DEFAULT_DRIFT_THRESHOLD_S, client_for, describe_drift
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
@@ -65,20 +65,13 @@ class SyncResult:
         return "; ".join(parts)
 
 
-def _to_rows(records: list[p.RawRecord], pin_label: str) -> tuple[list[PunchRow], list[str]]:
-    rows: list[PunchRow] = []
-    errors: list[str] = []
-    decode = p.decode_time
-    for i, r in enumerate(records, start=1):
-        try:
-            ts = decode(r.ts_raw)
-        except ValueError:
-            y, mo, d, h, mi, s = p.decode_fields(r.ts_raw)
-            errors.append(f"{pin_label} rekaman ke-{i} (PIN {r.user_id}): tanggal tidak valid "
-                          f"{d:02d}-{mo:02d}-{y} {h:02d}:{mi:02d}:{s:02d}, dilewati")
-            continue
-        rows.append(PunchRow(r.user_id, ts, r.state, r.verify))
-    return rows, errors
+def _reject_messages(bad: list[tuple[int, str, int]], label: str) -> list[str]:
+    out = []
+    for index, pin, raw in bad:
+        y, mo, d, h, mi, sec = p.decode_fields(raw)
+        out.append(f"{label}: rekaman ke-{index} (PIN {pin}): tanggal tidak valid "
+                   f"{d:02d}-{mo:02d}-{y} {h:02d}:{mi:02d}:{sec:02d}, dilewati")
+    return out
 
 
 def _fail(db: Database, device_id: int, message: str) -> None:
@@ -92,14 +85,16 @@ def _fail(db: Database, device_id: int, message: str) -> None:
 
 def sync_device(db: Database, device_id: int, *, username: str = "system", clear_log: bool = False,
                 drift_threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S, attempts: int = 3, timeout: float = 10.0,
+                comm_key: int | None = None,
                 progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> SyncResult:
+    """comm_key overrides the keyring (typed in by the user on systems without a keyring)."""
     with db.session() as s:
         device = s.get(Device, device_id)
         if device is None:
             raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
         name = device.name
         try:
-            client = client_for(device, timeout)
+            client = client_for(device, timeout, comm_key)
         except DeviceError as exc:
             _fail(db, device_id, str(exc))
             raise
@@ -141,11 +136,13 @@ def _sync_once(db: Database, device_id: int, name: str, client: ZkClient, *, use
     result = SyncResult(device_id, name, serial, drift_seconds=drift, drift_exceeded=abs(drift) > drift_threshold_s)
     client.disable()
     try:
-        records, device_count = client.read_attendance(progress=progress, cancel=cancel)
+        log_blob = client.read_attendance_blob(progress=progress, cancel=cancel)
+        device_count = log_blob.count
         cancel.raise_if_cancelled()
-        rows, errors = _to_rows(records, f"Perangkat {name}")
-        result.read, result.rejected, result.errors = len(records), len(errors), errors
-        progress(len(records), len(records), f"Menyimpan {len(rows)} rekaman…")
+        rows, bad = log_blob.key_rows()
+        errors = _reject_messages(bad, f"Perangkat {name}")
+        result.read, result.rejected, result.errors = device_count, len(bad), errors
+        progress(device_count, device_count, f"Menyimpan {len(rows)} rekaman…")
         _store(db, device_id, result, rows, tz, high_water, registered_serial, username, cancel)
         if clear_log:
             # the device is still disabled: nothing can have arrived since the read, but check anyway
@@ -167,7 +164,7 @@ def _sync_once(db: Database, device_id: int, name: str, client: ZkClient, *, use
     return result
 
 
-def _store(db: Database, device_id: int, result: SyncResult, rows: list[PunchRow], tz: str,
+def _store(db: Database, device_id: int, result: SyncResult, rows: list[KeyRow], tz: str,
            high_water: dt.datetime | None, registered_serial: str | None, username: str, cancel: CancelToken) -> None:
     """One transaction per device: batch, punches, high-water mark and status commit together or not at all."""
     with db.transaction() as s:
@@ -211,7 +208,7 @@ def sync_all(db: Database, *, username: str = "system", clear_log: bool = False,
         q = select(Device.id, Device.name).where(Device.enabled.is_(True)).order_by(Device.name)
         if opd_id is not None:
             q = q.where(Device.opd_id == opd_id)
-        devices = s.execute(q).tuples().all()
+        devices = [tuple(r) for r in s.execute(q).all()]
     results: list[SyncResult] = []
     for i, (device_id, name) in enumerate(devices):
         cancel.raise_if_cancelled()

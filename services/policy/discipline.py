@@ -18,12 +18,12 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from services.policy.model import Policy
 from services.policy.tpp import active_employees, apply_manipulation_alpa, load_day_lines, manipulation_dates
-from services.store.models import NoticeNumber, WorkUnit
+from services.store.models import DayRecord, NoticeNumber, WorkUnit
 
 LEGAL_DUTY = "Pasal 4 huruf f PP 94/2021 (kewajiban masuk kerja dan menaati ketentuan jam kerja)"
 LEGAL_COUNT = "Pasal 15 ayat (1) PP 94/2021 (akumulasi Januari-Desember)"
@@ -253,29 +253,63 @@ def notices_by_employee(session: Session, year: int) -> dict[int, list[tuple[str
     return out
 
 
+def _year_totals(session: Session, ids: list[int], start: dt.date, end: dt.date) -> dict[int, tuple[int, int, int, dt.date | None]]:
+    """employee -> (TK working days, late minutes on H days, early minutes on H days, first TK date)."""
+    if not ids:
+        return {}
+    is_tk = and_(DayRecord.status == "TK", DayRecord.working_day.is_(True))
+    is_h = DayRecord.status == "H"
+    stmt = (
+        select(DayRecord.employee_id,
+               func.sum(case((is_tk, 1), else_=0)),
+               func.sum(case((is_h, DayRecord.late_minutes), else_=0)),
+               func.sum(case((is_h, DayRecord.early_minutes), else_=0)),
+               func.min(case((is_tk, DayRecord.date), else_=None)))
+        .where(DayRecord.employee_id.in_(ids), DayRecord.date >= start, DayRecord.date <= end)
+        .group_by(DayRecord.employee_id)
+    )
+    out = {}
+    for emp, tk, late, early, first in session.execute(stmt):
+        if isinstance(first, str):  # SQLite returns MIN() of a date column as text
+            first = dt.date.fromisoformat(first)
+        out[emp] = (int(tk or 0), int(late or 0), int(early or 0), first)
+    return out
+
+
 def discipline_summary(
-    session: Session, opd_id: int, year: int, policy: Policy, as_of: dt.date | None = None
+    session: Session, opd_id: int, year: int, policy: Policy, as_of: dt.date | None = None,
+    employee_ids: set[int] | None = None,
 ) -> list[DisciplineRow]:
-    """PP 94/2021 status of every employee for the calendar year, up to ``as_of`` (default: today / year end)."""
+    """PP 94/2021 status of every employee (or only ``employee_ids``) for the calendar year, up to ``as_of``."""
     start = dt.date(year, 1, 1)
     end = dt.date(year, 12, 31)
     if as_of is not None:
         end = min(end, as_of)
     employees = active_employees(session, opd_id, start, end)
+    if employee_ids is not None:
+        employees = [e for e in employees if e.id in employee_ids]
     ids = [e.id for e in employees]
-    lines = load_day_lines(session, ids, start, end)
     manip = manipulation_dates(session, ids, start, end) if policy.tpp.manipulation == "alpa" else {}
+    totals = _year_totals(session, ids, start, end)
+    # Only employees with 2+ TK days (or a manipulated day) need their day-by-day lines for the
+    # consecutive-run rule; aggregates in SQL cover everyone else (a year is ~250 rows per employee).
+    need_lines = {i for i, t in totals.items() if t[0] >= 2} | set(manip)
+    lines = load_day_lines(session, need_lines, start, end)
     notices = notices_by_employee(session, year)
     units = {u.id: u.name for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
     rows = []
     for e in employees:
-        emp_lines = lines.get(e.id, [])
-        if e.id in manip:
-            emp_lines = apply_manipulation_alpa(emp_lines, manip[e.id])
-        tk = sum(1 for ln in emp_lines if ln.status == "TK" and ln.working_day)
-        late = sum(ln.late_minutes for ln in emp_lines if ln.status == "H")
-        early = sum(ln.early_minutes for ln in emp_lines if ln.status == "H")
-        run, run_start, run_end = longest_tk_run(emp_lines)
+        if e.id in need_lines:
+            emp_lines = lines.get(e.id, [])
+            if e.id in manip:
+                emp_lines = apply_manipulation_alpa(emp_lines, manip[e.id])
+            tk = sum(1 for ln in emp_lines if ln.status == "TK" and ln.working_day)
+            late = sum(ln.late_minutes for ln in emp_lines if ln.status == "H")
+            early = sum(ln.early_minutes for ln in emp_lines if ln.status == "H")
+            run, run_start, run_end = longest_tk_run(emp_lines)
+        else:
+            tk, late, early, first_tk = totals.get(e.id, (0, 0, 0, None))
+            run, run_start, run_end = (1, first_tk, first_tk) if tk else (0, None, None)
         emp_notices = notices.get(e.id, [])
         a = assess(tk_days=tk, late_minutes=late, early_minutes=early, longest_run=run, employee_kind=e.kind,
                    policy=policy, notices=[(k, d) for k, d, _ in emp_notices])
@@ -300,7 +334,5 @@ def discipline_summary(
 
 def discipline_for_employee(session: Session, opd_id: int, employee_id: int, year: int, policy: Policy,
                             as_of: dt.date | None = None) -> DisciplineRow | None:
-    for row in discipline_summary(session, opd_id, year, policy, as_of):
-        if row.employee_id == employee_id:
-            return row
-    return None
+    rows = discipline_summary(session, opd_id, year, policy, as_of, employee_ids={employee_id})
+    return rows[0] if rows else None

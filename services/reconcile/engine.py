@@ -26,7 +26,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.calendar.holidays import holiday_map
@@ -55,6 +55,7 @@ class RecomputeResult:
     month: int
     employees: int = 0
     days: int = 0
+    written: int = 0  # rows inserted/replaced/removed (0 when nothing changed)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -157,6 +158,7 @@ def recompute(
     result = RecomputeResult(year, month)
     if emp_filter == [] or target_dates == []:
         return result
+    session.flush()  # pending ORM changes (a new letter, a correction) must be visible to the raw reads below
 
     # -- employees in scope + lock check -----------------------------------------------
     q = select(Employee.id, Employee.opd_id, Employee.unit_id, Employee.active_from, Employee.active_to)
@@ -179,7 +181,7 @@ def recompute(
     holidays = holiday_map(session, first, last)
     letters = _load_letters(session, first, last, emp_ids if subset else None)
     corrections = _load_corrections(session, first, last, emp_ids if subset else None)
-    punches = _load_punches(session, first - dt.timedelta(days=1), last + dt.timedelta(days=2), emp_ids if subset else None)
+    punches, void = _load_punches(session, first - dt.timedelta(days=1), last + dt.timedelta(days=2), emp_ids if subset else None)
     cancel.raise_if_cancelled()
 
     # -- compute ----------------------------------------------------------------------
@@ -188,119 +190,148 @@ def recompute(
     before = dt.timedelta(minutes=rules.checkin_window_before_min)
     after = dt.timedelta(minutes=rules.checkout_window_after_min)
     apel_days = set(rules.apel_weekdays)
+    apel_time = rules.apel_time
     day_index = {d: i + 1 for i, d in enumerate(book.dates[1:-1])}  # plan index of each month day
-    wanted = target_dates or [d for d in book.dates[1:-1]]
-    wanted = [d for d in wanted if d <= today]
+    wanted = [(d, d.isoformat(), day_index[d], holidays.get(d), d.weekday() in apel_days)
+              for d in (target_dates or book.dates[1:-1]) if d <= today]
+    window_cache: dict[int, tuple[list, list]] = {}
     rows: list[tuple] = []
     counts: dict[str, int] = {}
-    empty: tuple[list, list] = ([], [])
+    empty: list[str] = []
+    bisect_left, bisect_right, parse = bisect.bisect_left, bisect.bisect_right, dt.datetime.fromisoformat
     for n, (emp_id, _opd, unit_id, active_from, active_to) in enumerate(employees):
         if n % 250 == 0:
             cancel.raise_if_cancelled()
             progress(n, len(employees), "Menghitung status harian")
         plans = book.plans(emp_id, unit_id)
-        p_ts, p_info = punches.get(emp_id, empty)
+        cached = window_cache.get(id(plans))
+        if cached is None or cached[0] is not plans:
+            cached = window_cache[id(plans)] = (plans, _windows(plans, before, after, apel_time))
+        windows = cached[1]
+        p_ts = punches.get(emp_id, empty)
+        emp_void = void.get(emp_id)
         emp_letters = letters.get(emp_id)
         emp_corr = corrections.get(emp_id)
-        for d in wanted:
+        for d, d_s, i, kinds, apel_day in wanted:
             if (active_from and d < active_from) or (active_to and d > active_to):
                 continue
-            i = day_index[d]
-            plan = plans[i]
+            w = windows[i]
             flags: list[str] = []
-            kinds = holidays.get(d)
-            status = ""
-            start = end = check_in = check_out = None
+            start_s = end_s = cin_s = cout_s = None
             letter_id = None
             late = early = tl = psw = 0
             apel = None
             working = True
-            if isinstance(plan, str) or (kinds and plan[2] == "fixed"):
+            if w is None or (kinds and w[7] == "fixed"):
                 working = False
                 status = "LIBUR"
-                if kinds and "cuti_bersama" in kinds and (not isinstance(plan, str) or plan not in (OFF_ROSTER, NO_ROSTER)):
+                plan = plans[i]
+                if kinds and "cuti_bersama" in kinds and plan not in (OFF_ROSTER, NO_ROSTER):
                     flags.append("cuti_bersama")
                 if plan == NO_ROSTER:
                     flags.append("tanpa_roster")
             else:
-                start, end, plan_kind, _code = plan
-                lo, hi = start - before, end + after
-                prev, nxt = plans[i - 1], plans[i + 1]
-                if not isinstance(prev, str) and prev[1] + after > lo:
-                    lo = max(lo, prev[1] + (start - prev[1]) / 2)
-                if not isinstance(nxt, str) and nxt[0] - before < hi:
-                    hi = min(hi, end + (nxt[0] - end) / 2)
-                mid = start + (end - start) / 2
-                a = bisect.bisect_left(p_ts, lo)
-                b = bisect.bisect_right(p_ts, hi)
+                lo_s, hi_s, mid_s, start_s, end_s = w[0], w[1], w[2], w[3], w[4]
+                a = bisect_left(p_ts, lo_s)
+                b = bisect_right(p_ts, hi_s)
                 for k in range(a, b):
-                    info = p_info[k]
-                    if info:
-                        if info not in flags:
-                            flags.append(info)
-                        continue
                     ts = p_ts[k]
-                    if ts < mid:
-                        if check_in is None:
-                            check_in = ts
+                    if emp_void is not None and ts in emp_void:
+                        if emp_void[ts] not in flags:
+                            flags.append(emp_void[ts])
+                        continue
+                    if ts < mid_s:
+                        if cin_s is None:
+                            cin_s = ts
                     else:
-                        check_out = ts
+                        cout_s = ts
                 if emp_letters and d in emp_letters:
                     letter_id, status, overlap = emp_letters[d]
                     if overlap:
                         flags.append("surat_tumpang_tindih")
-                elif check_in is None and check_out is None:
+                elif cin_s is None and cout_s is None:
                     status = "BELUM" if d == today else "TK"
                 else:
                     status = "H"
             corrected = False
-            corr = emp_corr.get(d) if emp_corr else None
             status_corrected = False
+            corr = emp_corr.get(d) if emp_corr else None
             if corr:
                 corrected = True
+                start = w[5] if w is not None else None
                 if "check_in" in corr:
-                    check_in = parse_correction_time(corr["check_in"], d, start)
+                    cin_s = _fmt_dt(parse_correction_time(corr["check_in"], d, start))
                 if "check_out" in corr:
-                    check_out = parse_correction_time(corr["check_out"], d, start)
+                    cout_s = _fmt_dt(parse_correction_time(corr["check_out"], d, start))
                 if "status" in corr:
                     status = corr["status"]
                     status_corrected = True
                     working = status != "LIBUR"
-                elif status in ("TK", "BELUM") and (check_in or check_out):
+                elif status in ("TK", "BELUM") and (cin_s or cout_s):
                     status = "H"
-            if status == "H" and start is not None:
-                if check_in is not None:
-                    late = max(0, int((check_in - start).total_seconds() // 60))
-                    tl = tiering.tl(late)
+            if status == "H" and start_s is not None:
+                if cin_s is not None:
+                    late = int((parse(cin_s) - w[5]).total_seconds() // 60)
+                    if late > 0:
+                        tl = tiering.tl(late)
+                    else:
+                        late = 0
                 elif not status_corrected:
                     flags.append("no_checkin")
                     tl = tiering.no_checkin
-                if check_out is not None:
-                    early = max(0, int((end - check_out).total_seconds() // 60))
-                    psw = tiering.psw(early)
+                if cout_s is not None:
+                    early = int((w[6] - parse(cout_s)).total_seconds() // 60)
+                    if early > 0:
+                        psw = tiering.psw(early)
+                    else:
+                        early = 0
                 elif d == today:
                     flags.append("belum_pulang")
                 elif not status_corrected:
                     flags.append("no_checkout")
                     psw = tiering.no_checkout
-                if plan[2] == "fixed" and d.weekday() in apel_days:
-                    apel_at = max(rules.apel_time, start.time())
-                    apel = check_in is not None and check_in.time() <= apel_at
+                if apel_day and w[7] == "fixed":
+                    apel = cin_s is not None and cin_s[11:19] <= w[8]
             counts[status] = counts.get(status, 0) + 1
-            rows.append((emp_id, d.isoformat(), status, working, _fmt_dt(start), _fmt_dt(end), _fmt_dt(check_in),
-                         _fmt_dt(check_out), late, early, tl, psw, apel, letter_id, ",".join(flags), corrected))
+            # 0/1 ints rather than bools: see _signature
+            rows.append((emp_id, d_s, status, 1 if working else 0, start_s, end_s, cin_s, cout_s, late, early, tl, psw,
+                         None if apel is None else (1 if apel else 0), letter_id, ",".join(flags) if flags else "",
+                         1 if corrected else 0))
     cancel.raise_if_cancelled()
 
-    # -- write ------------------------------------------------------------------------
+    # -- write only what changed ------------------------------------------------------
     progress(len(employees), len(employees), "Menyimpan hasil")
-    _delete_records(session, first, last, emp_ids, subset or opd_id is not None, target_dates)
-    conn = session.connection()
-    for i in range(0, len(rows), 20000):
-        conn.exec_driver_sql(_INSERT_SQL, rows[i:i + 20000])
+    result.written = _write(session, first, last, emp_ids, subset or opd_id is not None, target_dates, rows)
     result.employees = len(employees)
     result.days = len(rows)
     result.counts = counts
     return result
+
+
+def _windows(plans: list, before: dt.timedelta, after: dt.timedelta, apel_time: dt.time) -> list[tuple | None]:
+    """Per plan index: (lo, hi, mid, start, end as storage strings, start, end, kind, apel deadline "HH:MM:SS").
+
+    Punch timestamps are compared as strings (same fixed-width format), so they are never parsed
+    except the chosen check-in/out.
+    """
+    out: list[tuple | None] = []
+    for i, plan in enumerate(plans):
+        if isinstance(plan, str):
+            out.append(None)
+            continue
+        start, end, kind, _code = plan
+        lo, hi = start - before, end + after
+        prev = plans[i - 1] if i > 0 else OFF_ROSTER
+        nxt = plans[i + 1] if i + 1 < len(plans) else OFF_ROSTER
+        if not isinstance(prev, str) and prev[1] + after > lo:  # neighbouring windows overlap: split midway
+            lo = max(lo, prev[1] + (start - prev[1]) / 2)
+        if not isinstance(nxt, str) and nxt[0] - before < hi:
+            hi = min(hi, end + (nxt[0] - end) / 2)
+        mid = start + (end - start) / 2
+        # apel is at the policy time, or at the start when the schedule starts later (Ramadan 08.00)
+        apel_at = max(apel_time, start.time()).isoformat()
+        out.append((_fmt_dt(lo), _fmt_dt(hi), _fmt_dt(mid), _fmt_dt(start), _fmt_dt(end), start, end, kind, apel_at))
+    return out
 
 
 def _load_letters(session: Session, first: dt.date, last: dt.date,
@@ -347,55 +378,105 @@ def _load_corrections(session: Session, first: dt.date, last: dt.date,
     return out
 
 
-def _load_punches(session: Session, lo: dt.date, hi: dt.date,
-                  emp_ids: list[int] | None) -> dict[int, tuple[list[dt.datetime], list[str]]]:
-    """employee -> (sorted timestamps, parallel list: "" valid or the flag that voids the punch)."""
-    sql = ("SELECT p.employee_id, p.ts, p.source, p.flags, s.verdict FROM punch p "
-           "LEFT JOIN selfie_check s ON s.punch_id = p.id "
-           "WHERE p.employee_id IS NOT NULL AND p.ts >= :lo AND p.ts < :hi")
-    params = {"lo": lo.isoformat(), "hi": hi.isoformat()}
-    raw: list = []
+def _load_punches(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] | None
+                  ) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+    """(employee -> sorted timestamp strings, employee -> {timestamp: flag} of punches that do not count).
+
+    Timestamps stay in their storage form ("YYYY-MM-DD HH:MM:SS.ffffff"), which sorts and
+    compares like the datetime itself. One concatenated row per employee keeps the fetch
+    to a few thousand Python objects instead of one per punch.
+    """
+    where = "p.employee_id IS NOT NULL AND p.ts >= ? AND p.ts < ?"
+    params = (lo.isoformat(), hi.isoformat())
+    out: dict[int, list[str]] = {}
+    void: dict[int, dict[str, str]] = {}
+    cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for ids in _id_clauses("p.employee_id", emp_ids):
+            cur.execute(f"SELECT p.employee_id, group_concat(p.ts, '|') FROM punch p WHERE {where}{ids} "
+                        "GROUP BY p.employee_id", params)
+            for emp, joined in cur.fetchall():
+                lst = joined.split("|")
+                lst.sort()
+                out[emp] = lst
+            # the few punches that do not count: bad selfie verdicts and mobile punches outside the geofence
+            cur.execute(f"SELECT p.employee_id, p.ts, s.verdict FROM punch p JOIN selfie_check s ON s.punch_id = p.id "
+                        f"WHERE {where}{ids} AND s.verdict IN ('rejected', 'manipulation')", params)
+            for emp, ts, verdict in cur.fetchall():
+                void.setdefault(emp, {})[ts] = BAD_VERDICTS[verdict]
+            cur.execute(f"SELECT p.employee_id, p.ts FROM punch p WHERE {where}{ids} AND p.source = 'mobile' "
+                        "AND p.flags LIKE '%outside_geofence%'", params)
+            for emp, ts in cur.fetchall():
+                void.setdefault(emp, {}).setdefault(ts, "outside_geofence")
+    finally:
+        cur.close()
+    return out, void
+
+
+def _id_clauses(column: str, emp_ids: list[int] | None) -> list[str]:
     if emp_ids is None:
-        raw = session.execute(text(sql + " ORDER BY p.employee_id, p.ts"), params).all()
-    else:
-        for chunk in _chunks(emp_ids):
-            marks = ", ".join(str(int(e)) for e in chunk)  # ints only: safe to inline
-            raw += session.execute(text(sql + f" AND p.employee_id IN ({marks}) ORDER BY p.employee_id, p.ts"), params).all()
-    out: dict[int, tuple[list[dt.datetime], list[str]]] = {}
-    parse = dt.datetime.fromisoformat
-    cur_emp = None
-    ts_list: list[dt.datetime] = []
-    info_list: list[str] = []
-    for emp, ts, source, flags, verdict in raw:
-        if emp != cur_emp:
-            cur_emp = emp
-            ts_list, info_list = [], []
-            out[emp] = (ts_list, info_list)
-        ts_list.append(parse(ts) if isinstance(ts, str) else ts)
-        info = ""
-        if verdict in BAD_VERDICTS:
-            info = BAD_VERDICTS[verdict]
-        elif source == "mobile" and flags and "outside_geofence" in flags:
-            info = "outside_geofence"
-        info_list.append(info)
-    return out
+        return [""]
+    # ints only, so inlining them is safe; chunks keep the statement small
+    return [f" AND {column} IN ({', '.join(str(int(e)) for e in chunk)})" for chunk in _chunks(emp_ids)]
 
 
-def _delete_records(session: Session, first: dt.date, last: dt.date, emp_ids: list[int], by_employee: bool,
-                    dates: list[dt.date] | None) -> None:
-    conn = session.connection()
+# One text line per stored DayRecord, built the same way in SQL and in Python, so the
+# writer can tell unchanged rows apart without materialising 16 objects per row.
+_SIG_SQL = ("date || '|' || status || '|' || working_day || '|' || ifnull(sched_start, 'None') || '|' || "
+            "ifnull(sched_end, 'None') || '|' || ifnull(check_in, 'None') || '|' || ifnull(check_out, 'None') || '|' || "
+            "late_minutes || '|' || early_minutes || '|' || tl_tier || '|' || psw_tier || '|' || ifnull(apel, 'None') || "
+            "'|' || ifnull(letter_id, 'None') || '|' || ifnull(flags, '') || '|' || corrected")
+
+
+def _signature(r: tuple) -> str:
+    # rows hold 0/1 ints for booleans and None for NULL, so str() matches the SQL text above
+    return "|".join(map(str, r[1:]))
+
+
+def _write(session: Session, first: dt.date, last: dt.date, emp_ids: list[int], by_employee: bool,
+           dates: list[dt.date] | None, rows: list[tuple]) -> int:
+    """Make the stored DayRecords in scope equal to ``rows``, touching only rows that differ.
+
+    A re-run over an unchanged month writes nothing; the first run of a month inserts in bulk.
+    """
     date_sql = "date >= ? AND date <= ?"
     date_params: tuple = (first.isoformat(), last.isoformat())
     if dates is not None:
         date_sql = f"date IN ({', '.join('?' * len(dates))})"
         date_params = tuple(d.isoformat() for d in dates)
-    if not by_employee:
-        conn.exec_driver_sql(f"DELETE FROM day_record WHERE {date_sql}", date_params)
-        return
-    for chunk in _chunks(emp_ids):
-        conn.exec_driver_sql(
-            f"DELETE FROM day_record WHERE {date_sql} AND employee_id IN ({', '.join(str(int(e)) for e in chunk)})",
-            date_params)
+    id_clauses = _id_clauses("employee_id", emp_ids if by_employee else None)
+    cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        old: dict[int, dict[str, str]] = {}
+        n_old = 0
+        for ids in id_clauses:
+            cur.execute(f"SELECT employee_id, group_concat({_SIG_SQL}, char(10)) FROM day_record "
+                        f"WHERE {date_sql}{ids} GROUP BY employee_id", date_params)
+            for emp, joined in cur.fetchall():
+                lines = joined.split("\n")
+                n_old += len(lines)
+                old[emp] = {line[:10]: line for line in lines}
+        if not old:
+            cur.executemany(_INSERT_SQL, rows)
+            return len(rows)
+        changed = []
+        for r in rows:
+            per = old.get(r[0])
+            o = per.pop(r[1], None) if per else None
+            if o is None or o != _signature(r):
+                changed.append(r)
+        stale = [(emp, d) for emp, per in old.items() for d in per]  # in scope, no longer produced
+        if len(changed) + len(stale) > n_old // 2 and n_old > 1000:
+            for ids in id_clauses:
+                cur.execute(f"DELETE FROM day_record WHERE {date_sql}{ids}", date_params)
+            cur.executemany(_INSERT_SQL, rows)
+            return len(rows)
+        cur.executemany("DELETE FROM day_record WHERE employee_id = ? AND date = ?",
+                        [(r[0], r[1]) for r in changed] + stale)
+        cur.executemany(_INSERT_SQL, changed)
+        return len(changed) + len(stale)
+    finally:
+        cur.close()
 
 
 def recompute_spans(session: Session, spans: dict[int, set[dt.date]], policy: Policy,
@@ -416,3 +497,11 @@ def recompute_spans(session: Session, spans: dict[int, set[dt.date]], policy: Po
         for dset, emps in groups.items():
             written += recompute(session, y, m, policy, employee_ids=emps, dates=dset, today=today).days
     return written
+
+
+def recompute_month(db, opd_id: int, year: int, month: int, *, today: dt.date | None = None,  # type: ignore[no-untyped-def]
+                    progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> RecomputeResult:
+    """Background-job form (desktop/ops.py): own transaction, the OPD's policy, all its employees."""
+    with db.transaction() as s:
+        return recompute(s, year, month, policy_for_opd(s, opd_id), opd_id=opd_id, today=today,
+                         progress=progress, cancel=cancel)

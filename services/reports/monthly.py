@@ -29,11 +29,11 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    LongTable,
     NextPageTemplate,
     PageTemplate,
     Paragraph,
     Spacer,
-    Table,
     TableStyle,
 )
 from sqlalchemy import select
@@ -263,7 +263,8 @@ def build_monthly_pdf(
     rest = frame_w / mm - sum(fixed)
     widths = [w * mm for w in fixed]
     widths[1], widths[2] = rest * 0.52 * mm, rest * 0.48 * mm
-    table = Table(data, colWidths=widths, repeatRows=2)
+    # LongTable: splitting a plain Table over many pages is quadratic in the row count
+    table = LongTable(data, colWidths=widths, repeatRows=2)
     last = len(data) - 1
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, 1), "Helvetica-Bold", 7.5),

@@ -94,7 +94,8 @@ def _kv_table(rows: list[tuple[str, str]], width: float) -> Table:
 
 
 def _signature(title_lines: list[str], p: Person, width: float) -> list[Paragraph | Spacer]:
-    out: list[Paragraph | Spacer] = [_p("<br/>".join(_e(x) for x in title_lines), _CELL), Spacer(1, 20 * mm),
+    title = "<br/>".join(escape(x) if x else "&nbsp;" for x in title_lines)
+    out: list[Paragraph | Spacer] = [_p(title, _CELL), Spacer(1, 20 * mm),
                                      _p(f"<b><u>{_e(p.name)}</u></b>", _CELL), _p(f"NIP. {_e(p.nip)}", _CELL)]
     return out
 
@@ -204,7 +205,7 @@ def render_notice_pdf(doc: NoticeDocument, path: Path, paper_name: str = "A4") -
     path.parent.mkdir(parents=True, exist_ok=True)
     margin = 20 * mm
     width = size[0] - 2 * margin
-    head_space = 48 * mm  # letterhead on the first page
+    head_space = 40 * mm  # letterhead on the first page
     template = BaseDocTemplate(str(path), pagesize=size, leftMargin=margin, rightMargin=margin, topMargin=margin,
                                bottomMargin=margin, title=f"{doc.title} {doc.number}", author=doc.letterhead.opd_name,
                                subject=f"{doc.title} - {doc.employee.name}")

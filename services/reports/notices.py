@@ -31,6 +31,8 @@ from services.store.models import Employee, Holiday, NoticeNumber, Opd, Setting,
 NUMBER_FORMAT_KEY = "notice.number_format"
 DEFAULT_NUMBER_FORMAT = "800.1.6.4/{seq:03d}/{code}/{opd}/{year}"
 EXAM_DEADLINE_WORKING_DAYS = 7  # PP 94/2021: examination at most 7 working days after the summons
+KIND_SANCTION = {"TEGURAN_LISAN": "teguran lisan", "TEGURAN_TERTULIS": "teguran tertulis",
+                 "TIDAK_PUAS": "pernyataan tidak puas secara tertulis"}
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
@@ -151,8 +153,8 @@ def _violation_text(session: Session, opd: Opd, emp: Employee, year: int, policy
         raise NoticeError(f"Pegawai {emp.name} tidak aktif pada tahun {year}")
     parts = [f"{row.tk_days} hari tanpa keterangan"]
     if row.minutes_total:
-        parts.append(f"akumulasi terlambat masuk/pulang sebelum waktunya {row.minutes_total} menit "
-                     f"(setara {row.converted_days} hari)")
+        equal = f" (setara {row.converted_days} hari)" if row.converted_days else ""
+        parts.append(f"akumulasi terlambat masuk/pulang sebelum waktunya {row.minutes_total} menit{equal}")
     text = (f"tidak masuk kerja tanpa alasan yang sah selama {row.total_days} hari kerja secara kumulatif "
             f"pada tahun {year} ({'; '.join(parts)}) sampai dengan tanggal {as_of.strftime('%d-%m-%Y')}")
     basis = f"{LEGAL_DUTY} jo. Pasal 15 ayat (1) PP 94/2021"
@@ -179,24 +181,26 @@ def _check_dates(session: Session, req: NoticeRequest, year: int) -> None:
         raise NoticeError("Tanggal pemeriksaan wajib diisi untuk surat panggilan")
     if not req.place.strip():
         raise NoticeError("Tempat pemeriksaan wajib diisi")
-    base = req.letter_date
-    what = "tanggal surat"
+    holidays = holiday_dates(session, req.letter_date - dt.timedelta(days=60), req.letter_date + dt.timedelta(days=60))
     if req.kind == "SP2":
         missed = req.missed_date or _sp1_exam_date(session, req.employee_id, year)
         if missed is None:
             raise NoticeError("Surat Panggilan II memerlukan Surat Panggilan I terlebih dahulu (tanggal pemeriksaan yang "
                               "tidak dihadiri)")
         req.missed_date = missed
-        base = max(missed, req.letter_date)
-        what = "tanggal panggilan pertama yang tidak dihadiri"
-    holidays = holiday_dates(session, base, base + dt.timedelta(days=60))
-    latest = add_working_days(base, EXAM_DEADLINE_WORKING_DAYS, holidays)
+        # the second summons goes out at most 7 working days after the examination date that was missed
+        letter_latest = add_working_days(missed, EXAM_DEADLINE_WORKING_DAYS, holidays)
+        if req.letter_date < missed or req.letter_date > letter_latest:
+            raise NoticeError(f"Surat Panggilan II harus bertanggal antara {missed.strftime('%d-%m-%Y')} dan "
+                              f"{letter_latest.strftime('%d-%m-%Y')} (paling lambat 7 hari kerja setelah tanggal "
+                              f"panggilan pertama yang tidak dihadiri)")
+    latest = add_working_days(req.letter_date, EXAM_DEADLINE_WORKING_DAYS, holidays)
     if req.exam_date <= req.letter_date:
         raise NoticeError("Tanggal pemeriksaan harus sesudah tanggal surat")
-    if not is_working_day(req.exam_date, holidays | holiday_dates(session, req.exam_date, req.exam_date)):
+    if not is_working_day(req.exam_date, holidays):
         raise NoticeError(f"Tanggal pemeriksaan {req.exam_date.strftime('%d-%m-%Y')} bukan hari kerja")
     if req.exam_date > latest:
-        raise NoticeError(f"Tanggal pemeriksaan paling lambat 7 hari kerja setelah {what}: "
+        raise NoticeError(f"Tanggal pemeriksaan paling lambat 7 hari kerja setelah tanggal surat: "
                           f"{latest.strftime('%d-%m-%Y')}")
 
 
@@ -225,6 +229,8 @@ def create_notice(session: Session, user: CurrentUser, req: NoticeRequest, out_d
     if signer is None:
         raise NoticeError(f"Penanda tangan (pegawai id {req.signer_id}) tidak ditemukan")
     violation, basis, sanction = _violation_text(session, opd, emp, year, policy, req.letter_date)
+    if req.kind in KIND_SANCTION:  # a reprimand letter states the sanction it imposes
+        sanction = KIND_SANCTION[req.kind]
 
     seq = next_sequence(session, req.kind, year)
     number = format_number(get_number_format(session), seq=seq, kind=req.kind, opd_code=opd.code, year=year,
@@ -305,3 +311,23 @@ def list_notices(session: Session, year: int | None = None, employee_id: int | N
                                  e.id, e.nip, e.name, dt.date.fromisoformat(exam) if exam else None, n.pdf_path,
                                  n.username))
     return out
+
+
+def create_demo_notices(db, user: CurrentUser, opd_id: int, letter_date: dt.date, limit: int = 1,  # type: ignore[no-untyped-def]
+                        place: str = "Ruang Rapat Sekretariat") -> list[NoticeResult]:
+    """Demo/end-to-end helper: a Surat Panggilan I for the employees furthest along the PP 94 ladder.
+
+    Picks employees whose next step is SP-I (most days first) as of ``letter_date``; the
+    examination is set 3 working days after the letter (within the 7-working-day limit).
+    """
+    from services.policy.discipline import discipline_summary
+
+    with db.session() as s:
+        opd = s.get(Opd, opd_id)
+        if opd is None:
+            raise NoticeError(f"OPD id {opd_id} tidak ditemukan")
+        rows = discipline_summary(s, opd_id, letter_date.year, load_policy(opd.policy_preset), as_of=letter_date)
+        exam = default_examination_date(s, letter_date)
+    todo = sorted((r for r in rows if r.next_kind == "SP1"), key=lambda r: (-r.total_days, r.name))[:limit]
+    return [create_notice_in(db, user, NoticeRequest(kind="SP1", employee_id=r.employee_id, letter_date=letter_date,
+                                                     exam_date=exam, place=place)) for r in todo]

@@ -23,16 +23,17 @@ import cv2
 import numpy as np
 
 WORK_SIDE = 640  # pixels, longest side of the analysed copy
+DETECT_SIDE = 320  # faces are searched on a smaller copy: a selfie face is big, and this is 4x faster
 FACE_SIDE = 96  # face crops are compared at this size
 LBP_GRID = 4  # LBP histograms over a 4 x 4 grid of the face crop (Ahonen et al. style)
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    blur_min: float = 60.0  # variance of Laplacian below this = blurred
+    blur_min: float = 50.0  # variance of Laplacian below this = blurred
     dark_max: float = 55.0  # mean grey level (0..255) below this = too dark
     bright_min: float = 210.0  # above this = too bright / washed out
-    reuse_max_distance: int = 6  # pHash Hamming distance (of 64 bits) up to this = same photo
+    reuse_max_distance: int = 4  # pHash Hamming distance (of 64 bits) up to this = same photo (re-saved/rescaled)
     similarity_min: float = 0.65  # below this = does not look like the reference photos (see docs)
 
 
@@ -77,6 +78,7 @@ FLAG_LABELS = {
     "outside_geofence": "di luar radius kantor",
     "unknown_phone": "HP tidak terdaftar",
     "late_upload": "unggah terlambat",
+    "no_photo": "tanpa foto",
 }
 
 
@@ -107,13 +109,16 @@ def to_grey(img: np.ndarray) -> np.ndarray:
 
 
 def detect_faces(img: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Frontal faces in a BGR or grey image (coordinates of its work copy)."""
-    grey = cv2.equalizeHist(to_grey(work_copy(img)))
-    side = min(grey.shape[:2])
+    """Frontal faces in a BGR or grey image, as boxes in the coordinates of its work copy."""
+    work = work_copy(img)
+    h, w = work.shape[:2]
+    scale = min(1.0, DETECT_SIDE / max(h, w))
+    small = cv2.resize(work, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else work
+    grey = cv2.equalizeHist(to_grey(small))
     # a selfie face fills a good part of the frame; ignoring tiny hits avoids false faces in the background
-    min_side = max(40, side // 8)
-    found = _cascade().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
-    return [tuple(int(v) for v in f) for f in found]  # type: ignore[misc]
+    min_side = max(30, min(grey.shape[:2]) // 8)
+    found = _cascade().detectMultiScale(grey, scaleFactor=1.15, minNeighbors=5, minSize=(min_side, min_side))
+    return [tuple(int(round(v / scale)) for v in f) for f in found]  # type: ignore[misc]
 
 
 def blur_score(grey: np.ndarray) -> float:

@@ -53,10 +53,14 @@ def _scene(size: int, r: random.Random) -> np.ndarray:
     bottom = np.array([r.randint(90, 235) for _ in range(3)], dtype=np.float32)
     t = np.linspace(0.0, 1.0, size, dtype=np.float32)[:, None, None]
     img = np.broadcast_to(top * (1 - t) + bottom * t, (size, size, 3)).copy()
-    for _ in range(r.randint(1, 4)):  # a door, a window, a cupboard behind the person
-        x0, y0 = r.randint(0, size - 40), r.randint(0, size - 40)
-        colour = [r.randint(60, 240) for _ in range(3)]
+    for _ in range(r.randint(2, 6)):  # a door, a window, a cupboard behind the person
+        x0, y0 = r.randint(-40, size - 40), r.randint(-40, size - 40)
+        colour = [r.randint(40, 250) for _ in range(3)]
         cv2.rectangle(img, (x0, y0), (x0 + r.randint(30, size // 2), y0 + r.randint(30, size // 2)), colour, -1)
+    for _ in range(r.randint(10, 30)):  # posters, cables, shelf edges: the detail a real room has
+        pt1 = (r.randint(0, size), r.randint(0, size))
+        pt2 = (pt1[0] + r.randint(-size // 4, size // 4), pt1[1] + r.randint(-size // 4, size // 4))
+        cv2.line(img, pt1, pt2, [r.randint(0, 255) for _ in range(3)], r.randint(1, 3))
     return img
 
 
@@ -95,15 +99,17 @@ def render(p: Person, scene_seed: int, size: int = 480) -> np.ndarray:
     cv2.ellipse(img, (cx, ny), (int(fw * 0.16), int(fh * 0.05)), 0, 0, 180, dark, -1)
     cv2.ellipse(img, (cx, cy + int(fh * 0.45)), (int(fw * p.mouth_w), int(fh * 0.06)), 0, 0, 180, (60, 60, 150), -1)
     light = r.uniform(0.85, 1.12)  # morning sun, office lamp ...
-    img = cv2.GaussianBlur(img, (0, 0), size / 300) * light
+    img = cv2.GaussianBlur(img, (0, 0), size / 700) * light
     noise = np.random.default_rng(scene_seed * 31 + p.seed).normal(0, 4, img.shape)
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
 
 def _one_face(img: np.ndarray) -> bool:
-    from services.selfie.checks import detect_faces
+    """Exactly one face after a JPEG round trip (what the importer will store and check)."""
+    from services.selfie.checks import decode, detect_faces
 
-    return len(detect_faces(img)) == 1
+    decoded = decode(encode_jpeg(img))
+    return decoded is not None and len(detect_faces(decoded)) == 1
 
 
 def detectable_person_seed(start: int, tries: int = 60) -> int:

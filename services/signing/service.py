@@ -179,3 +179,31 @@ def sign_report(
             message += f" {exc}"
     progress(3, 3, "Selesai")
     return SignResult(report_id, target, signed.sha256, signed.signer_subject, remembered or from_keyring, message)
+
+
+def install_test_certificate(db: Database, folder: Path, username: str = "kepala",
+                             passphrase: str = "rahasia-uji") -> tuple[Path, Path, bool]:
+    """Demo/test only: make a test CA + signer .p12 in ``folder`` and set them up for ``username``.
+
+    The CA becomes the trusted root for verification, the .p12 the user's default certificate,
+    and the passphrase goes to keyring when one is available. Returns (p12, CA PEM, remembered).
+    """
+    from services.signing.testca import make_test_certificates
+
+    with db.session() as s:
+        from services.store.models import User
+
+        u = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        emp = s.get(Employee, u.employee_id) if u is not None and u.employee_id else None
+        name = emp.name if emp else (u.full_name if u else "Kepala OPD (UJI)")
+        nip = emp.nip if emp else ""
+    certs = make_test_certificates(signer_name=name, signer_nip=nip, passphrase=passphrase)
+    p12, ca = certs.write(folder)
+    set_setting(db, SETTING_TRUST, str(ca.resolve()), "system")
+    set_setting(db, SETTING_P12 + username, str(p12.resolve()), "system")
+    try:
+        secrets.set_secret(SECRET_KIND, passphrase_key(p12), passphrase)
+        remembered = True
+    except secrets.SecretStoreUnavailable:
+        remembered = False
+    return p12, ca, remembered

@@ -62,8 +62,8 @@ CREATE TRIGGER submission_stamp BEFORE INSERT ON submission FOR EACH ROW EXECUTE
 -- Insert-only even for the owner: privileges are the first wall, this trigger the second.
 CREATE FUNCTION submission_insert_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'tabel submission hanya boleh ditambah (insert-only): % ditolak', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+        MESSAGE = 'tabel submission hanya boleh ditambah (insert-only): ' || TG_OP || ' ditolak';
 END $$;
 CREATE TRIGGER submission_no_update_delete BEFORE UPDATE OR DELETE ON submission
     FOR EACH ROW EXECUTE FUNCTION submission_insert_only();
@@ -122,9 +122,14 @@ DROP FUNCTION IF EXISTS submission_stamp();
 """
 
 
+def _run(script: str) -> None:
+    # psycopg runs a parameterless multi-statement script as one simple query (dollar-quoted bodies intact).
+    op.get_bind().connection.driver_connection.execute(script)
+
+
 def upgrade() -> None:
-    op.execute(UPGRADE)
+    _run(UPGRADE)
 
 
 def downgrade() -> None:
-    op.execute(DOWNGRADE)
+    _run(DOWNGRADE)

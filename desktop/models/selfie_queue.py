@@ -1,0 +1,44 @@
+"""Table model of the selfie verification queue (rows are services.selfie.queue.QueueItem)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop.models.row_table import RowTableModel
+from services.selfie.checks import label_flags
+from services.selfie.queue import VERDICTS, QueueItem
+
+VERDICT_COLOURS = {"approved": "#d8f3dc", "rejected": "#ffd6d6", "manipulation": "#ffc2c2"}
+FLAG_COLOUR = "#fff1c2"
+
+
+def _distance(it: QueueItem) -> str:
+    return "-" if it.distance_m is None else f"{it.distance_m:,.0f} m".replace(",", ".")
+
+
+def _background(it: Any, column: int) -> str | None:
+    if it.verdict in VERDICT_COLOURS:
+        return VERDICT_COLOURS[it.verdict]
+    if column == 3 and it.all_flags:
+        return FLAG_COLOUR
+    return None
+
+
+class SelfieQueueModel(RowTableModel):
+    COLUMNS = [
+        ("Waktu", lambda it: f"{it.ts:%d-%m-%Y %H:%M}"),
+        ("Pegawai", lambda it: it.employee_name),
+        ("Jarak", _distance),
+        ("Tanda", lambda it: label_flags(it.all_flags) or "—"),
+        ("Status", lambda it: VERDICTS.get(it.verdict, it.verdict)),
+    ]
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(self.COLUMNS, background=_background, parent=parent)
+
+    def item(self, r: int) -> QueueItem:
+        return self.row(r)  # type: ignore[return-value]
+
+    def replace_item(self, r: int, item: QueueItem) -> None:
+        self._rows[r] = item  # type: ignore[call-overload]
+        self.dataChanged.emit(self.index(r, 0), self.index(r, self.columnCount() - 1))

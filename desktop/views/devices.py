@@ -1,0 +1,462 @@
+"""Perangkat: device registry, connection test, sync with progress/cancel, USB import, PIN mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.context import AppContext
+from desktop.models.row_table import RowTableModel
+from desktop.ops import Operation
+from desktop.views.device_dialog import DeviceDialog, report_html
+from services.devices.punches import employee_choices, map_pin, tz_label, unmapped_pins
+from services.devices.registry import (
+    DEFAULT_DRIFT_THRESHOLD_S,
+    ConnectionReport,
+    DeviceRow,
+    add_device,
+    check_connection,
+    correct_device_time,
+    describe_drift,
+    device_rows,
+    location_choices,
+    stored_comm_key,
+    update_device,
+)
+from services.devices.sync import SyncResult, sync_all, sync_device
+from services.devices.usb_import import UsbImportResult, import_usb_attlog
+
+
+def _when(v) -> str:  # type: ignore[no-untyped-def]
+    return v.strftime("%d-%m-%Y %H:%M") if v else "belum pernah"
+
+
+def _table(model: RowTableModel) -> QTableView:
+    t = QTableView()
+    t.setModel(model)
+    t.verticalHeader().hide()
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setAlternatingRowColors(True)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+class DevicesView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.op: Operation | None = None
+        self.drift_device: int | None = None
+        self.report_box: QMessageBox | None = None
+
+        title = QLabel("Perangkat Presensi")
+        title.setObjectName("title")
+        sub = QLabel("Mesin sidik jari di kantor: daftar mesin, uji koneksi, tarik data kehadiran dan impor dari flashdisk.")
+        sub.setObjectName("subtitle")
+
+        self.model = RowTableModel(
+            [
+                ("Nama", lambda r: r.name + ("" if r.enabled else " (nonaktif)")),
+                ("Alamat", lambda r: f"{r.ip}:{r.port} {r.protocol.upper()}"),
+                ("Zona", lambda r: tz_label(r.timezone)),
+                ("Lokasi", lambda r: r.location or "-"),
+                ("No. seri", lambda r: r.serial or "-"),
+                ("Comm key", lambda r: "ya" if r.has_comm_key else "-"),
+                ("Sinkron terakhir", lambda r: _when(r.last_sync_at)),
+                ("Data terbaru", lambda r: _when(r.high_water_ts)),
+                ("Jam mesin", lambda r: describe_drift(r.drift_seconds)),
+                ("Status", lambda r: r.last_sync_status or "-"),
+            ],
+            background=self._device_colour,
+        )
+        self.table = _table(self.model)
+        self.table.doubleClicked.connect(lambda _i: self.edit_device())
+
+        self.btn_add = QPushButton("Tambah…")
+        self.btn_edit = QPushButton("Ubah…")
+        self.btn_test = QPushButton("Uji Koneksi")
+        self.btn_sync = QPushButton("Tarik Data")
+        self.btn_sync.setObjectName("primary")
+        self.btn_sync_all = QPushButton("Tarik Data Semua Mesin")
+        self.btn_time = QPushButton("Koreksi Jam Mesin…")
+        self.btn_usb = QPushButton("Impor dari Flashdisk…")
+        for b, fn in ((self.btn_add, self.add_device), (self.btn_edit, self.edit_device), (self.btn_test, self.test_device),
+                      (self.btn_sync, self.sync_selected), (self.btn_sync_all, self.sync_every),
+                      (self.btn_time, self.correct_time), (self.btn_usb, self.import_usb)):
+            b.clicked.connect(lambda _checked=False, f=fn: f())
+        buttons = QHBoxLayout()
+        for b in (self.btn_add, self.btn_edit, self.btn_test):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        for b in (self.btn_time, self.btn_usb, self.btn_sync_all, self.btn_sync):
+            buttons.addWidget(b)
+
+        self.clear_log = QCheckBox("Kosongkan log di mesin setelah data tersimpan aman")
+        self.clear_log.setToolTip("Hanya dilakukan setelah data tersimpan di database. Bawaan: tidak.")
+        self.threshold = QSpinBox()
+        self.threshold.setRange(5, 3600)
+        self.threshold.setValue(DEFAULT_DRIFT_THRESHOLD_S)
+        self.threshold.setSuffix(" detik")
+        opts = QHBoxLayout()
+        opts.addWidget(self.clear_log)
+        opts.addStretch(1)
+        opts.addWidget(QLabel("Batas selisih jam mesin:"))
+        opts.addWidget(self.threshold)
+
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress_label = QLabel("")
+        self.btn_cancel = QPushButton("Batal")
+        self.btn_cancel.clicked.connect(self.cancel_op)
+        prog = QHBoxLayout()
+        prog.addWidget(self.progress_label, 2)
+        prog.addWidget(self.progress, 3)
+        prog.addWidget(self.btn_cancel)
+        self.progress_box = QWidget()
+        self.progress_box.setLayout(prog)
+        self.progress_box.setVisible(False)
+
+        self.result = QPlainTextEdit(readOnly=True)
+        self.result.setPlaceholderText("Hasil uji koneksi, tarik data dan impor akan tampil di sini.")
+        self.result.setMaximumHeight(120)
+
+        # --- PIN mapping
+        self.pin_model = RowTableModel([
+            ("PIN mesin", lambda r: r.pin),
+            ("Jumlah rekaman", lambda r: r.punches),
+            ("Pertama", lambda r: r.first_ts.strftime("%d-%m-%Y %H:%M")),
+            ("Terakhir", lambda r: r.last_ts.strftime("%d-%m-%Y %H:%M")),
+            ("Sumber", lambda r: r.serials),
+        ])
+        self.pin_table = _table(self.pin_model)
+        self.employee = QComboBox()
+        self.employee.setEditable(True)
+        self.employee.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.employee.setMinimumWidth(320)
+        self.btn_map = QPushButton("Petakan ke Pegawai")
+        self.btn_map.clicked.connect(self.map_selected_pin)
+        self.pin_hint = QLabel("")
+        self.pin_hint.setObjectName("subtitle")
+        map_row = QHBoxLayout()
+        map_row.addWidget(QLabel("Pegawai:"))
+        map_row.addWidget(self.employee, 1)
+        map_row.addWidget(self.btn_map)
+        pin_box = QGroupBox("PIN belum terpetakan")
+        pin_lay = QVBoxLayout(pin_box)
+        pin_lay.addWidget(self.pin_hint)
+        pin_lay.addWidget(self.pin_table)
+        pin_lay.addLayout(map_row)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addWidget(sub)
+        lay.addWidget(self.table, 3)
+        lay.addLayout(buttons)
+        lay.addLayout(opts)
+        lay.addWidget(self.progress_box)
+        lay.addWidget(self.result)
+        lay.addWidget(pin_box, 2)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        ctx.events.data_changed.connect(self._on_data_changed)
+        self.refresh()
+
+    # ------------------------------------------------------------------ data
+    def _device_colour(self, row: tuple, column: int) -> str | None:
+        r: DeviceRow = row  # type: ignore[assignment]
+        if column == 9 and r.last_sync_status.startswith("GAGAL"):
+            return "#fde2e1"
+        if column == 8 and r.drift_seconds is not None and abs(r.drift_seconds) > self.threshold.value():
+            return "#fff1c2"
+        return None
+
+    def _on_data_changed(self, topic: str) -> None:
+        if topic in ("devices", "punches", "employees"):
+            self.refresh()
+
+    def refresh(self) -> None:
+        selected = self.selected_device()
+        with self.ctx.db.session() as s:
+            rows = device_rows(s, self.ctx.opd_id)
+            pins = unmapped_pins(s)
+            employees = employee_choices(s, self.ctx.opd_id)
+        self.model.set_rows(rows)  # type: ignore[arg-type]
+        for i, r in enumerate(rows):
+            if selected and r.id == selected.id:
+                self.table.selectRow(i)
+        if rows and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+        self.pin_model.set_rows(pins)  # type: ignore[arg-type]
+        self.pin_hint.setText(
+            f"{len(pins)} PIN dari mesin belum dikenali. Pilih PIN, pilih pegawai, lalu klik Petakan — "
+            "semua rekaman PIN itu langsung tercatat atas nama pegawai tersebut." if pins else
+            "Semua PIN dari mesin sudah terpetakan ke pegawai."
+        )
+        current = self.employee.currentData()
+        self.employee.clear()
+        for emp_id, label in employees:
+            self.employee.addItem(label, emp_id)
+        if current is not None:
+            self.employee.setCurrentIndex(max(0, self.employee.findData(current)))
+        self._update_buttons()
+
+    def selected_device(self) -> DeviceRow | None:
+        idx = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.model.row(idx[0].row()) if idx else None  # type: ignore[return-value]
+
+    def _update_buttons(self) -> None:
+        busy = self.op is not None
+        has = self.selected_device() is not None
+        may_edit = self.ctx.user.has("admin") or self.ctx.user.has("operator")
+        for b in (self.btn_edit, self.btn_test, self.btn_sync, self.btn_time):
+            b.setEnabled(has and not busy and may_edit)
+        self.btn_add.setEnabled(may_edit and not busy)
+        self.btn_sync_all.setEnabled(self.model.rowCount() > 0 and not busy and may_edit)
+        self.btn_usb.setEnabled(not busy and may_edit)
+        self.btn_map.setEnabled(self.pin_model.rowCount() > 0 and may_edit)
+
+    def _say(self, text: str) -> None:
+        self.result.setPlainText(text)
+
+    # ---------------------------------------------------------------- registry
+    def add_device(self) -> None:
+        with self.ctx.db.session() as s:
+            locations = location_choices(s, self.ctx.opd_id)
+        dlg = DeviceDialog(locations, None, self)
+        while dlg.exec():
+            try:
+                with self.ctx.db.transaction() as s:
+                    add_device(s, self.ctx.opd_id, dlg.value(), self.ctx.user.username)
+            except Exception as exc:  # noqa: BLE001 - validation and keyring errors are shown in the dialog
+                dlg.show_error(str(exc))
+                continue
+            self.ctx.notify("devices")
+            self._say(f"Perangkat '{dlg.value().name}' ditambahkan. Klik Uji Koneksi untuk memeriksa sambungan.")
+            break
+        self.refresh()
+
+    def edit_device(self) -> None:
+        row = self.selected_device()
+        if row is None:
+            return
+        with self.ctx.db.session() as s:
+            locations = location_choices(s, self.ctx.opd_id)
+        dlg = DeviceDialog(locations, row, self)
+        while dlg.exec():
+            try:
+                with self.ctx.db.transaction() as s:
+                    update_device(s, row.id, dlg.value(), self.ctx.user.username)
+            except Exception as exc:  # noqa: BLE001
+                dlg.show_error(str(exc))
+                continue
+            self.ctx.notify("devices")
+            break
+        self.refresh()
+
+    # -------------------------------------------------------------- operations
+    def _start(self, title: str, fn, *args, on_done, **kwargs) -> Operation:  # type: ignore[no-untyped-def]
+        op = self.ctx.runner.start(title, fn, *args, **kwargs)
+        self.op = op
+        self.progress.setRange(0, 0)
+        self.progress_label.setText(title + "…")
+        self.progress_box.setVisible(True)
+        self.btn_cancel.setEnabled(True)
+        op.progress.connect(self._on_progress)
+        op.finished.connect(on_done)
+        op.failed.connect(lambda msg, _details: self._say("GAGAL: " + msg))
+        op.cancelled.connect(lambda: self._say("Dibatalkan. Tidak ada data yang disimpan dari proses ini."))
+        op.done.connect(self._on_op_done)
+        self._update_buttons()
+        return op
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+        else:
+            self.progress.setRange(0, 0)
+        if message:
+            self.progress_label.setText(message)
+
+    def _on_op_done(self) -> None:
+        self.op = None
+        self.progress_box.setVisible(False)
+        self.ctx.notify("devices")  # refreshes this screen too
+
+    def cancel_op(self) -> None:
+        if self.op is not None:
+            self.op.cancel()
+            self.btn_cancel.setEnabled(False)
+            self.progress_label.setText("Membatalkan…")
+
+    def _ask_key(self, row: DeviceRow) -> tuple[bool, int | None]:
+        """(go on?, key typed in) — asks only when the device needs a key and no keyring holds it."""
+        if not row.has_comm_key or stored_comm_key(row.id, row.serial or None) is not None:
+            return True, None
+        text, ok = QInputDialog.getText(
+            self, "Comm key", f"Keyring sistem tidak tersedia, kunci tidak disimpan.\n"
+            f"Masukkan comm key mesin '{row.name}':", QLineEdit.EchoMode.Password)
+        if not ok:
+            return False, None
+        if not text.strip().isdigit():
+            QMessageBox.warning(self, "Comm key", "Comm key harus berupa angka.")
+            return False, None
+        return True, int(text.strip())
+
+    def test_device(self) -> None:
+        row = self.selected_device()
+        if row is None:
+            return
+        go, key = self._ask_key(row)
+        if go:
+            self._start(f"Uji koneksi {row.name}", check_connection, self.ctx.db, row.id, float(self.threshold.value()),
+                        comm_key=key, on_done=self._show_report)
+
+    def _show_report(self, report: ConnectionReport) -> None:
+        self._say(f"Tersambung: seri {report.serial}, firmware {report.firmware}, {report.records} rekaman, "
+                  f"jam mesin {report.drift_text()}.")
+        box = QMessageBox(self)
+        box.setWindowTitle("Uji koneksi berhasil")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(report_html(report))
+        fix = box.addButton("Koreksi jam mesin", QMessageBox.ButtonRole.AcceptRole) if report.drift_exceeded else None
+        box.addButton("Tutup", QMessageBox.ButtonRole.RejectRole)
+
+        def clicked(button: object) -> None:
+            if fix is not None and button is fix:  # the clock is only ever set on this explicit click
+                self._do_correct_time(report.device_id)
+
+        box.buttonClicked.connect(clicked)
+        self.report_box = box
+        box.open()  # not exec(): the rest of the app stays usable
+
+    def sync_selected(self) -> None:
+        row = self.selected_device()
+        if row is None:
+            return
+        if self.clear_log.isChecked() and not self._confirm_clear():
+            return
+        go, key = self._ask_key(row)
+        if not go:
+            return
+        self._start(f"Tarik data {row.name}", sync_device, self.ctx.db, row.id, username=self.ctx.user.username,
+                    clear_log=self.clear_log.isChecked(), drift_threshold_s=float(self.threshold.value()),
+                    comm_key=key, on_done=lambda r: self._show_sync([r]))
+
+    def sync_every(self) -> None:
+        if self.clear_log.isChecked() and not self._confirm_clear():
+            return
+        self._start("Tarik data semua mesin", sync_all, self.ctx.db, username=self.ctx.user.username,
+                    clear_log=self.clear_log.isChecked(), drift_threshold_s=float(self.threshold.value()),
+                    opd_id=self.ctx.opd_id, on_done=self._show_sync)
+
+    def _confirm_clear(self) -> bool:
+        return QMessageBox.question(
+            self, "Kosongkan log mesin?",
+            "Log di mesin akan dikosongkan SETELAH semua data tersimpan di database.\n"
+            "Data yang sudah terhapus di mesin tidak bisa ditarik ulang. Lanjutkan?",
+        ) == QMessageBox.StandardButton.Yes
+
+    def _show_sync(self, results: list[SyncResult]) -> None:
+        lines: list[str] = []
+        self.drift_device = None
+        for r in results:
+            lines.append(r.summary())
+            lines.extend("   • " + e for e in r.errors[:15])
+            if len(r.errors) > 15:
+                lines.append(f"   • … dan {len(r.errors) - 15} catatan lain (lihat riwayat impor)")
+            if r.drift_exceeded:
+                self.drift_device = r.device_id
+        if self.drift_device is not None:
+            lines.append("Jam mesin menyimpang melebihi batas. Gunakan 'Koreksi Jam Mesin…' bila ingin menyetelnya.")
+        self._say("\n".join(lines) or "Tidak ada perangkat aktif.")
+        self.ctx.notify("punches")
+
+    def correct_time(self) -> None:
+        row = self.selected_device()
+        if row is None:
+            return
+        drift = describe_drift(row.drift_seconds)
+        if QMessageBox.question(
+            self, "Koreksi jam mesin",
+            f"Setel jam mesin '{row.name}' ke jam komputer ini ({tz_label(row.timezone)})?\n"
+            f"Selisih terakhir tercatat: {drift}.",
+        ) == QMessageBox.StandardButton.Yes:
+            self._do_correct_time(row.id)
+
+    def _do_correct_time(self, device_id: int) -> None:
+        row = next((r for r in self.model.rows() if r.id == device_id), None)  # type: ignore[attr-defined]
+        go, key = self._ask_key(row) if row is not None else (True, None)
+        if go:
+            self._start("Koreksi jam mesin", correct_device_time, self.ctx.db, device_id, self.ctx.user.username,
+                        comm_key=key,
+                        on_done=lambda d: self._say(f"Jam mesin sudah disetel (sebelumnya {describe_drift(d)})."))
+
+    def import_usb(self, path: str | None = None, from_selected: bool | None = None) -> None:
+        """from_selected: the file came from the selected device (None = ask the operator)."""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Pilih berkas log dari flashdisk", "",
+                                                  "Log kehadiran (*_attlog.dat *.dat);;Semua berkas (*)")
+        if not path:
+            return
+        row = self.selected_device()
+        device_id = None
+        if row is not None and from_selected is None:
+            from_selected = QMessageBox.question(
+                self, "Asal berkas",
+                f"Apakah berkas {Path(path).name} diambil dari mesin '{row.name}'?\n"
+                "Jika ya, rekaman yang sudah ditarik lewat jaringan tidak akan tercatat dobel.",
+            ) == QMessageBox.StandardButton.Yes
+        if row is not None and from_selected:
+            device_id = row.id
+        self._start(f"Impor {Path(path).name}", import_usb_attlog, self.ctx.db, Path(path), device_id=device_id,
+                    username=self.ctx.user.username, on_done=self._show_usb)
+
+    def _show_usb(self, r: UsbImportResult) -> None:
+        text = r.summary()
+        if r.errors:
+            text += "\nBaris yang ditolak (baris lain tetap diimpor):\n" + "\n".join("   • " + e for e in r.errors)
+        self._say(text)
+        self.ctx.notify("punches")
+
+    # -------------------------------------------------------------- PIN mapping
+    def map_selected_pin(self) -> None:
+        idx = self.pin_table.selectionModel().selectedRows()
+        if not idx:
+            self._say("Pilih dulu PIN pada tabel 'PIN belum terpetakan'.")
+            return
+        pin = self.pin_model.row(idx[0].row()).pin  # type: ignore[attr-defined]
+        emp_id = self.employee.currentData()
+        if emp_id is None:
+            return
+        try:
+            with self.ctx.db.transaction() as s:
+                n = map_pin(s, pin, emp_id, self.ctx.user.username)
+        except ValueError as exc:
+            QMessageBox.warning(self, "PIN tidak dapat dipetakan", str(exc))
+            return
+        self._say(f"PIN {pin} dipetakan ke {self.employee.currentText()}; {n} rekaman diperbarui.")
+        self.ctx.notify("employees")
+        self.ctx.notify("punches")

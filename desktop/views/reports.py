@@ -1,0 +1,461 @@
+"""Laporan Bulanan: generate the recap PDF, sign it (PAdES), send it to BKPSDM, verify it.
+
+The three steps are laid out left to right as cards so staff can see where a month
+stands at a glance; every long step runs through ctx.runner with a progress bar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.context import AppContext
+from desktop.models.row_table import RowTableModel
+from services import secrets
+from services.central.outbox import central_url, enqueue_submission, flush_outbox, outbox_rows, retry_item
+from services.central.verify import Verdict, verify_file
+from services.reports.layout import BULAN
+from services.reports.monthly import generate_monthly_report
+from services.reports.monthly_status import REPORT_LABELS, MonthOverview, month_overview
+from services.signing.service import (
+    SETTING_P12,
+    get_setting,
+    remembered_passphrase,
+    sign_report,
+    trust_roots_from_settings,
+)
+
+STATUS_COLOURS = {"draft": "#fff4d6", "signed": "#e3f0ff", "queued": "#fde7d9", "submitted": "#dff3e4",
+                  "pending": "#fde7d9", "sent": "#dff3e4", "failed": "#f9d6d5"}
+OUTBOX_LABELS = {"pending": "Menunggu kirim", "sent": "Terkirim", "failed": "Ditolak server"}
+
+
+def _fmt(ts: dt.datetime | None) -> str:
+    return ts.strftime("%d-%m-%Y %H:%M") if ts else "-"
+
+
+def _without_scheme(url: str) -> str:
+    return url.split("://", 1)[-1]
+
+
+def _card(title: str) -> tuple[QFrame, QVBoxLayout, QLabel]:
+    frame = QFrame()
+    frame.setObjectName("card")
+    lay = QVBoxLayout(frame)
+    head = QLabel(title)
+    head.setStyleSheet("font-weight: 600; font-size: 11pt; color: #1f3b57;")
+    status = QLabel("")
+    status.setWordWrap(True)
+    status.setMinimumHeight(48)
+    status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    lay.addWidget(head)
+    lay.addWidget(status)
+    return frame, lay, status
+
+
+class SignDialog(QDialog):
+    """Certificate file + passphrase (optionally remembered in keyring)."""
+
+    def __init__(self, cert_path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Tanda tangan elektronik")
+        self.cert = QLineEdit(cert_path)
+        browse = QPushButton("Pilih…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.cert, 1)
+        row.addWidget(browse)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember = QCheckBox("Ingat kata sandi di keyring sistem")
+        usable, message = secrets.keyring_status()
+        self.remember.setEnabled(usable)
+        self.hint = QLabel("")
+        self.hint.setObjectName("subtitle")
+        self.hint.setWordWrap(True)
+        keyring_note = QLabel(message)
+        keyring_note.setObjectName("subtitle" if usable else "error")
+        keyring_note.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Sertifikat (.p12)", row)
+        form.addRow("Kata sandi", self.passphrase)
+        form.addRow("", self.remember)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Tanda tangani")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        intro = QLabel("Dokumen akan ditandatangani secara elektronik (PAdES). Nama, NIP dan jabatan Anda tampil "
+                       "pada kotak tanda tangan di halaman terakhir.")
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+        lay.addLayout(form)
+        lay.addWidget(self.hint)
+        lay.addWidget(keyring_note)
+        lay.addWidget(buttons)
+        self.cert.textChanged.connect(self._update_hint)
+        self._update_hint()
+        self.resize(520, 260)
+
+    def _browse(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self, "Pilih sertifikat", self.cert.text(), "PKCS#12 (*.p12 *.pfx)")
+        if path:
+            self.cert.setText(path)
+
+    def _update_hint(self) -> None:
+        path = self.cert.text().strip()
+        if path and Path(path).is_file() and remembered_passphrase(Path(path)) is not None:
+            self.hint.setText("Kata sandi sertifikat ini tersimpan di keyring — kosongkan kolom untuk memakainya.")
+        else:
+            self.hint.setText("")
+
+    def values(self) -> tuple[Path, str | None, bool]:
+        text = self.passphrase.text()
+        return Path(self.cert.text().strip()), (text if text else None), self.remember.isChecked()
+
+
+class ReportsView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.overview = MonthOverview(None, [])
+        self.last_verdict: Verdict | None = None
+        today = dt.date.today()
+        last = today.replace(day=1) - dt.timedelta(days=1)
+
+        title = QLabel("Laporan Bulanan")
+        title.setObjectName("title")
+        subtitle = QLabel("Rekap kehadiran bulanan → tanda tangan elektronik Kepala OPD → kirim ke BKPSDM "
+                          "(batas tanggal 10 bulan berikutnya).")
+        subtitle.setObjectName("subtitle")
+
+        self.month = QComboBox()
+        for i, name in enumerate(BULAN, 1):
+            self.month.addItem(name, i)
+        self.month.setCurrentIndex(last.month - 1)
+        self.year = QSpinBox(minimum=2020, maximum=2100, value=last.year)
+        self.paper = QComboBox()
+        self.paper.addItems(["A4", "F4"])
+        self.period_label = QLabel("")
+        self.period_label.setStyleSheet("padding: 3px 10px; border-radius: 10px; background: #e9eef3;")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Bulan"))
+        top.addWidget(self.month)
+        top.addWidget(self.year)
+        top.addSpacing(10)
+        top.addWidget(QLabel("Kertas"))
+        top.addWidget(self.paper)
+        top.addSpacing(16)
+        top.addWidget(QLabel("Status periode:"))
+        top.addWidget(self.period_label, 1)
+
+        # step 1
+        c1, l1, self.gen_status = _card("1. Buat laporan")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("Alasan revisi (wajib bila revisi sebelumnya sudah ditandatangani)")
+        self.gen_button = QPushButton("Buat laporan PDF")
+        self.gen_button.setObjectName("primary")
+        self.gen_button.clicked.connect(self.generate)
+        self.open_button = QPushButton("Buka PDF")
+        self.open_button.clicked.connect(self.open_pdf)
+        b1 = QHBoxLayout()
+        b1.addWidget(self.gen_button)
+        b1.addWidget(self.open_button)
+        b1.addStretch()
+        l1.addWidget(self.reason)
+        l1.addLayout(b1)
+        # step 2
+        c2, l2, self.sign_status = _card("2. Tanda tangan Kepala OPD")
+        self.sign_button = QPushButton("Tanda tangani…")
+        self.sign_button.setObjectName("primary")
+        self.sign_button.clicked.connect(self.sign)
+        self.verify_button = QPushButton("Verifikasi…")
+        self.verify_button.clicked.connect(self.verify)
+        b2 = QHBoxLayout()
+        b2.addWidget(self.sign_button)
+        b2.addWidget(self.verify_button)
+        b2.addStretch()
+        l2.addStretch()
+        l2.addLayout(b2)
+        # step 3
+        c3, l3, self.send_status = _card("3. Kirim ke BKPSDM")
+        self.send_button = QPushButton("Kirim / antrekan")
+        self.send_button.setObjectName("primary")
+        self.send_button.clicked.connect(self.submit)
+        b3 = QHBoxLayout()
+        b3.addWidget(self.send_button)
+        b3.addStretch()
+        l3.addStretch()
+        l3.addLayout(b3)
+        cards = QHBoxLayout()
+        for c in (c1, c2, c3):
+            cards.addWidget(c, 1)
+
+        # revisions
+        self.rev_model = RowTableModel(
+            [("Revisi", lambda r: r.revision), ("Status", lambda r: REPORT_LABELS.get(r.status, r.status)),
+             ("Dibuat", lambda r: f"{_fmt(r.created_at)} ({r.created_by})"),
+             ("Ditandatangani", lambda r: f"{_fmt(r.signed_at)} ({r.signed_by})" if r.signed_at else "-"),
+             ("Pegawai", lambda r: r.employees), ("Alasan revisi", lambda r: r.reason or "-"),
+             ("sha256 (bertanda tangan)", lambda r: (r.signed_sha256 or r.pdf_sha256)[:16] + "…")],
+            background=lambda r, _c: STATUS_COLOURS.get(r.status),
+        )
+        self.rev_table = self._table(self.rev_model)
+        # outbox
+        self.out_model = RowTableModel(
+            [("Antrean", lambda r: f"#{r.id}"), ("Laporan", lambda r: r.label),
+             ("Status", lambda r: OUTBOX_LABELS.get(r.status, r.status)), ("Percobaan", lambda r: r.attempts),
+             ("Coba lagi", lambda r: _fmt(r.next_attempt_at) if r.status == "pending" else "-"),
+             ("Terkirim", lambda r: _fmt(r.sent_at)), ("Keterangan", lambda r: r.last_error or "-")],
+            background=lambda r, _c: STATUS_COLOURS.get(r.status),
+        )
+        self.out_table = self._table(self.out_model)
+        self.retry_button = QPushButton("Coba lagi sekarang")
+        self.retry_button.clicked.connect(self.retry)
+        out_head = QHBoxLayout()
+        out_title = QLabel("Antrean kiriman ke server pusat")
+        out_title.setStyleSheet("font-weight: 600;")
+        out_head.addWidget(out_title)
+        out_head.addStretch()
+        out_head.addWidget(self.retry_button)
+        rev_title = QLabel("Riwayat revisi bulan ini")
+        rev_title.setStyleSheet("font-weight: 600;")
+
+        # progress strip
+        self.op_label = QLabel("")
+        self.op_bar = QProgressBar()
+        self.op_bar.setMaximumWidth(320)
+        self.op_cancel = QPushButton("Batal")
+        strip = QHBoxLayout()
+        strip.addWidget(self.op_label)
+        strip.addWidget(self.op_bar)
+        strip.addWidget(self.op_cancel)
+        strip.addStretch()
+        self.strip = QWidget()
+        self.strip.setLayout(strip)
+        self.strip.hide()
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addWidget(subtitle)
+        lay.addLayout(top)
+        lay.addLayout(cards)
+        lay.addWidget(self.message)
+        lay.addWidget(rev_title)
+        lay.addWidget(self.rev_table, 2)
+        lay.addLayout(out_head)
+        lay.addWidget(self.out_table, 1)
+        lay.addWidget(self.strip)
+
+        self.op = None
+        self.month.currentIndexChanged.connect(self.refresh)
+        self.year.valueChanged.connect(self.refresh)
+        ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("reports", "records", "periods")
+                                        else None)
+        self.refresh()
+
+    @staticmethod
+    def _table(model: RowTableModel) -> QTableView:
+        t = QTableView()
+        t.setModel(model)
+        t.verticalHeader().hide()
+        t.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        t.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        t.horizontalHeader().setStretchLastSection(True)
+        return t
+
+    # ------------------------------------------------------------------ state
+    def period(self) -> tuple[int, int]:
+        return self.year.value(), int(self.month.currentData())
+
+    def refresh(self) -> None:
+        year, month = self.period()
+        self.overview = month_overview(self.ctx.db, self.ctx.opd_id, year, month)
+        ov, user = self.overview, self.ctx.user
+        self.period_label.setText(ov.period_label)
+        latest = ov.latest
+        busy = self.op is not None and self.op.running
+        can_make = ov.period_status not in (None, "open") and (user.has("operator") or user.has("signer"))
+        needs_reason = latest is not None and latest.status != "draft"
+        self.reason.setVisible(needs_reason)
+        self.gen_button.setText("Buat revisi baru" if needs_reason else ("Buat ulang draf" if latest else
+                                                                         "Buat laporan PDF"))
+        self.gen_button.setEnabled(can_make and not busy)
+        self.open_button.setEnabled(latest is not None)
+        if latest is None:
+            self.gen_status.setText("Belum ada laporan." if can_make or ov.period_status not in (None, "open")
+                                    else "Periode harus dikunci dulu di layar Rekonsiliasi.")
+        else:
+            self.gen_status.setText(f"Revisi {latest.revision}: {REPORT_LABELS.get(latest.status, latest.status)}\n"
+                                    f"{latest.employees} pegawai · dibuat {_fmt(latest.created_at)} oleh "
+                                    f"{latest.created_by}")
+        signable = latest is not None and latest.status == "draft"
+        self.sign_button.setEnabled(signable and user.has("signer") and not busy)
+        self.verify_button.setEnabled(latest is not None and bool(latest.signed_path) and not busy)
+        if latest is None or latest.status == "draft":
+            who = "" if user.has("signer") else " (hanya pengguna berperan Penanda tangan)"
+            self.sign_status.setText("Menunggu tanda tangan Kepala OPD" + who + "." if latest else "-")
+        else:
+            self.sign_status.setText(f"Ditandatangani {_fmt(latest.signed_at)} oleh {latest.signed_by}.\n"
+                                     f"sha256 {latest.signed_sha256[:24]}…")
+        rows = outbox_rows(self.ctx.db, self.ctx.opd_id)
+        self.send_button.setEnabled(latest is not None and latest.status in ("signed", "queued") and not busy
+                                    and (user.has("operator") or user.has("signer")))
+        pending = [r for r in rows if r.status == "pending"]
+        if latest is not None and latest.status == "submitted":
+            self.send_status.setText("Terkirim ke server pusat BKPSDM.")
+        elif latest is not None and latest.status == "queued":
+            self.send_status.setText("Dalam antrean; dikirim otomatis saat server pusat dapat dihubungi.")
+        elif latest is not None and latest.status == "signed":
+            self.send_status.setText("Siap dikirim.")
+        else:
+            self.send_status.setText("Laporan harus ditandatangani dulu.")
+        url = central_url(self.ctx.db)
+        self.send_status.setText(self.send_status.text() + "\nServer pusat: " + (
+            _without_scheme(url) if url else "belum diatur (menu Pengaturan)"))
+        self.retry_button.setEnabled(bool(pending or [r for r in rows if r.status == "failed"]) and not busy)
+        self.rev_model.set_rows(ov.reports)
+        self.out_model.set_rows(rows)
+
+    # ------------------------------------------------------------------ operations
+    def _run(self, title: str, fn, *args, on_done=None, **kwargs):  # type: ignore[no-untyped-def]
+        self.message.setText("")
+        op = self.ctx.runner.start(title, fn, *args, **kwargs)
+        self.op = op
+        self.op_label.setText(title)
+        self.op_bar.setRange(0, 0)
+        self.strip.show()
+        op.progress.connect(self._progress)
+        self.op_cancel.clicked.connect(op.cancel)
+        op.failed.connect(lambda msg, _details: self._show_message(msg, error=True))
+        op.cancelled.connect(lambda: self._show_message("Dibatalkan; tidak ada yang berubah.", error=True))
+        if on_done is not None:
+            op.finished.connect(on_done)
+
+        def finish() -> None:
+            self.strip.hide()
+            try:
+                self.op_cancel.clicked.disconnect(op.cancel)
+            except (RuntimeError, TypeError):
+                pass
+            self.ctx.notify("reports")
+            self.refresh()
+
+        op.done.connect(finish)
+        self.refresh()
+        return op
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.op_bar.setRange(0, max(total, 1))
+        self.op_bar.setValue(done)
+        self.op_bar.setFormat(f"{message} ({done}/{total})")
+
+    def _show_message(self, text: str, error: bool = False) -> None:
+        self.message.setObjectName("error" if error else "ok")
+        self.message.setStyleSheet("color: #b3261e;" if error else "color: #1e7b34;")
+        self.message.setText(text)
+
+    def generate(self) -> None:
+        year, month = self.period()
+        self._run(f"Membuat laporan {BULAN[month - 1]} {year}", generate_monthly_report, self.ctx.db,
+                  self.ctx.opd_id, year, month, self.ctx.user, paper_name=self.paper.currentText(),
+                  reason=self.reason.text(),
+                  on_done=lambda info: self._show_message(
+                      f"Laporan revisi {info.revision} selesai: {info.pages} halaman, {info.employees} pegawai."))
+
+    def open_pdf(self) -> None:
+        latest = self.overview.latest
+        if latest is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(latest.signed_path or latest.pdf_path))
+
+    def sign(self) -> None:
+        latest = self.overview.latest
+        if latest is None:
+            return
+        dialog = SignDialog(get_setting(self.ctx.db, SETTING_P12 + self.ctx.user.username) or "", self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.sign_with(*dialog.values())
+
+    def sign_with(self, cert: Path, passphrase: str | None, remember: bool) -> None:
+        latest = self.overview.latest
+        if latest is None:
+            return
+        self._run("Menandatangani laporan", sign_report, self.ctx.db, latest.id, self.ctx.user, cert, passphrase,
+                  remember=remember, on_done=lambda res: self._show_message(res.message))
+
+    def submit(self) -> None:
+        latest = self.overview.latest
+        if latest is None:
+            return
+        try:
+            enqueue_submission(self.ctx.db, latest.id, self.ctx.user)
+        except Exception as exc:  # noqa: BLE001 - shown to the user as is
+            self._show_message(str(exc), error=True)
+            return
+        self._flush(force=False)
+
+    def retry(self) -> None:
+        for r in outbox_rows(self.ctx.db, self.ctx.opd_id):
+            if r.status in ("pending", "failed"):
+                retry_item(self.ctx.db, r.id, self.ctx.user)
+        self._flush(force=True)
+
+    def _flush(self, force: bool) -> None:
+        def done(res) -> None:  # type: ignore[no-untyped-def]
+            error = bool(res.failed or res.still_queued)
+            self._show_message(" ".join([res.summary(), *res.messages[-2:]]), error=error)
+
+        self._run("Mengirim ke server pusat", flush_outbox, self.ctx.db, username=self.ctx.user.username,
+                  force=force, on_done=done)
+
+    def verify(self) -> None:
+        latest = self.overview.latest
+        path = latest.signed_path if latest is not None and latest.signed_path else ""
+        if not path:
+            path, _f = QFileDialog.getOpenFileName(self, "Pilih PDF bertanda tangan", "", "PDF (*.pdf)")
+            if not path:
+                return
+        trust = trust_roots_from_settings(self.ctx.db)
+        expected = latest.signed_sha256 if latest is not None and path == latest.signed_path else None
+
+        def job(*, progress, cancel):  # type: ignore[no-untyped-def]
+            progress(0, 1, "Memeriksa tanda tangan")
+            return verify_file(path, trust, expected_sha256=expected)
+
+        self._run("Verifikasi tanda tangan", job, on_done=self._show_verdict)
+
+    def _show_verdict(self, verdict: Verdict) -> None:
+        self.last_verdict = verdict
+        self._show_message(verdict.text().splitlines()[1], error=not verdict.ok)
+        box = QMessageBox(QMessageBox.Icon.Information if verdict.ok else QMessageBox.Icon.Warning,
+                          "Hasil verifikasi", verdict.text(), parent=self)
+        box.setModal(False)
+        box.show()
+        self._verdict_box = box

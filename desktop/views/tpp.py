@@ -1,0 +1,370 @@
+"""TPP & Disiplin: monthly TPP deductions, PP 94/2021 year tracker, disciplinary notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.context import AppContext
+from desktop.models.tpp_models import discipline_model, notices_model, tpp_model
+from desktop.views.tpp_notice_dialog import NoticeDialog, open_pdf, print_pdf, show_created
+from services.policy.discipline import DisciplineRow, discipline_summary
+from services.policy.model import Policy, PolicyError, load_policy
+from services.policy.tpp import format_rupiah, month_recap, recap_totals
+from services.reports.excel import export_discipline_job, export_tpp_job
+from services.reports.layout import BULAN
+from services.reports.notices import list_notices
+from services.store.models import Opd
+
+
+def _discipline_job(db, opd_id: int, year: int, policy: Policy, *, progress, cancel) -> list[DisciplineRow]:  # type: ignore[no-untyped-def]
+    """Worker thread: own Session (a year of day records for a large OPD takes a second or two)."""
+    progress(0, 1, "Menghitung…")
+    with db.session() as s:
+        rows = discipline_summary(s, opd_id, year, policy)
+    cancel.raise_if_cancelled()
+    return rows
+
+
+def _table(model) -> QTableView:  # type: ignore[no-untyped-def]
+    t = QTableView()
+    t.setModel(model)
+    t.verticalHeader().hide()
+    t.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    t.setAlternatingRowColors(False)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+class _OpStrip(QWidget):
+    """Inline progress bar + cancel button for this screen's background exports."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel("")
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(260)
+        self.cancel_button = QPushButton("Batal")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.label)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.cancel_button)
+        lay.addStretch()
+        self.hide()
+        self.op = None
+
+    def track(self, op, title: str) -> None:  # type: ignore[no-untyped-def]
+        self.op = op
+        self.label.setText(title)
+        self.bar.setRange(0, 0)
+        self.show()
+        op.progress.connect(self._progress)
+        op.done.connect(self.hide)
+        self.cancel_button.clicked.connect(op.cancel)
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+        self.bar.setFormat(f"{done}/{total} {message[:30]}")
+
+
+class TppView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        today = dt.date.today()
+        title = QLabel("TPP & Disiplin")
+        title.setObjectName("title")
+        self.policy_label = QLabel("")
+        self.policy_label.setObjectName("subtitle")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_tpp_tab(today), "TPP bulanan")
+        self.tabs.addTab(self._build_discipline_tab(today), "Disiplin PP 94/2021")
+        self.tabs.addTab(self._build_notices_tab(), "Surat disiplin")
+        self.ops = _OpStrip()
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addWidget(self.policy_label)
+        lay.addWidget(self.tabs, 1)
+        lay.addWidget(self.ops)
+        self.tpp_rows: list = []  # type: ignore[type-arg]
+        self.discipline_rows: list[DisciplineRow] = []
+        self.created_box: QMessageBox | None = None
+        self._d_generation = 0  # a year's summary runs in the background; only the newest result is shown
+        self.d_op = None
+        ctx.events.data_changed.connect(self._on_data_changed)
+
+    # ------------------------------------------------------------------ build
+    def _build_tpp_tab(self, today: dt.date) -> QWidget:
+        w = QWidget()
+        self.month = QComboBox()
+        for i, name in enumerate(BULAN, 1):
+            self.month.addItem(name, i)
+        self.month.setCurrentIndex(today.month - 1)
+        self.year = QSpinBox(minimum=2020, maximum=2100, value=today.year)
+        self.export_tpp_button = QPushButton("Ekspor Excel…")
+        self.export_tpp_button.setObjectName("primary")
+        self.export_tpp_button.clicked.connect(self.export_tpp)
+        self.tpp_summary = QLabel("")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Bulan"))
+        top.addWidget(self.month)
+        top.addWidget(self.year)
+        top.addSpacing(12)
+        top.addWidget(self.tpp_summary, 1)
+        top.addWidget(self.export_tpp_button)
+        self.tpp_model = tpp_model()
+        self.tpp_table = _table(self.tpp_model)
+        legend = QLabel("Kuning: ada potongan · Jingga: potongan ≥ 25% · Merah ⚠: swafoto manipulasi "
+                        "(komponen kehadiran hangus sesuai kebijakan)")
+        legend.setObjectName("subtitle")
+        lay = QVBoxLayout(w)
+        lay.addLayout(top)
+        lay.addWidget(self.tpp_table, 1)
+        lay.addWidget(legend)
+        self.month.currentIndexChanged.connect(self.refresh_tpp)
+        self.year.valueChanged.connect(self.refresh_tpp)
+        return w
+
+    def _build_discipline_tab(self, today: dt.date) -> QWidget:
+        w = QWidget()
+        self.d_year = QSpinBox(minimum=2020, maximum=2100, value=today.year)
+        self.only_violations = QComboBox()
+        self.only_violations.addItems(["Hanya yang mencapai tingkat hukuman", "Semua pegawai"])
+        self.notice_button = QPushButton("Buat surat…")
+        self.notice_button.setObjectName("primary")
+        self.notice_button.setEnabled(False)
+        self.notice_button.clicked.connect(self.create_notice)
+        export = QPushButton("Ekspor Excel…")
+        export.clicked.connect(self.export_discipline)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Tahun"))
+        top.addWidget(self.d_year)
+        top.addWidget(self.only_violations)
+        top.addStretch()
+        top.addWidget(export)
+        top.addWidget(self.notice_button)
+        self.d_model = discipline_model()
+        self.d_table = _table(self.d_model)
+        self._fixed_width(self.d_table, 9, 240)  # sanction text wraps into the detail panel below
+        self.d_table.selectionModel().selectionChanged.connect(self._show_detail)
+        self.detail = QTextBrowser()
+        self.detail.setMaximumHeight(150)
+        self.d_info = QLabel("")
+        self.d_info.setObjectName("subtitle")
+        lay = QVBoxLayout(w)
+        lay.addLayout(top)
+        lay.addWidget(self.d_info)
+        lay.addWidget(self.d_table, 1)
+        lay.addWidget(self.detail)
+        self.d_year.valueChanged.connect(self.refresh_discipline)
+        self.only_violations.currentIndexChanged.connect(self.refresh_discipline)
+        return w
+
+    def _build_notices_tab(self) -> QWidget:
+        w = QWidget()
+        self.n_model = notices_model()
+        self.n_table = _table(self.n_model)
+        self.n_table.doubleClicked.connect(lambda _i: self.open_selected_notice())
+        open_button = QPushButton("Buka PDF")
+        open_button.clicked.connect(self.open_selected_notice)
+        print_button = QPushButton("Cetak")
+        print_button.clicked.connect(self.print_selected_notice)
+        top = QHBoxLayout()
+        hint = QLabel("Register nomor surat (berurutan per jenis per tahun; setiap surat tercatat di jejak audit).")
+        hint.setObjectName("subtitle")
+        top.addWidget(hint, 1)
+        top.addWidget(open_button)
+        top.addWidget(print_button)
+        lay = QVBoxLayout(w)
+        lay.addLayout(top)
+        lay.addWidget(self.n_table, 1)
+        return w
+
+    @staticmethod
+    def _fixed_width(table: QTableView, column: int, width: int) -> None:
+        table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        table.setColumnWidth(column, width)
+
+    # ------------------------------------------------------------------ data
+    def _policy(self) -> Policy:
+        with self.ctx.db.session() as s:
+            opd = s.get(Opd, self.ctx.opd_id)
+            preset = opd.policy_preset if opd else "default"
+        policy = load_policy(preset)
+        t = policy.tpp
+        comps = ", ".join(f"{k} {v:g}%" for k, v in t.components.items())
+        self.policy_label.setText(f"Kebijakan: {policy.name} · komponen TPP: {comps} · potongan dihitung dari "
+                                  f"{'seluruh TPP' if t.deduction_base == 'total' else 'komponen ' + t.deduction_base}"
+                                  f", paling banyak {policy.attendance.cap_pct:g}% · 1 hari = "
+                                  f"{policy.discipline.hours_per_day:g} jam keterlambatan")
+        return policy
+
+    def refresh(self) -> None:
+        self.refresh_tpp()
+        self.refresh_discipline()
+        self.refresh_notices()
+
+    def _on_data_changed(self, topic: str) -> None:
+        if topic in ("records", "employees", "selfie", "notices", "settings", "letters"):
+            self.refresh()
+
+    def refresh_tpp(self) -> None:
+        try:
+            policy = self._policy()
+        except PolicyError as exc:
+            self.tpp_summary.setText(f"Kebijakan tidak valid: {exc}")
+            return
+        with self.ctx.db.session() as s:
+            self.tpp_rows = month_recap(s, self.ctx.opd_id, self.year.value(), self.month.currentData(), policy)
+        self.tpp_model.set_rows(self.tpp_rows)
+        t = recap_totals(self.tpp_rows)
+        kena = sum(1 for r in self.tpp_rows if r.deduction_rp)
+        self.tpp_summary.setText(f"{len(self.tpp_rows)} pegawai · {kena} kena potongan · total potongan "
+                                 f"<b>{format_rupiah(t['deduction_rp'])}</b> · diterima {format_rupiah(t['tpp_net'])}")
+
+    def refresh_discipline(self) -> None:
+        try:
+            policy = self._policy()
+        except PolicyError:
+            return
+        self._d_generation += 1
+        generation = self._d_generation
+        self.d_info.setText("Menghitung rekap disiplin…")
+        op = self.ctx.runner.start(f"Rekap disiplin {self.d_year.value()}", _discipline_job, self.ctx.db,
+                                   self.ctx.opd_id, self.d_year.value(), policy)
+        op.finished.connect(lambda rows: generation == self._d_generation and self._show_discipline(rows))
+        op.failed.connect(lambda msg, _d: self.d_info.setText(f"Rekap disiplin gagal: {msg}"))
+        self.d_op = op
+
+    def _show_discipline(self, rows: list[DisciplineRow]) -> None:
+        self.discipline_rows = rows
+        shown = rows if self.only_violations.currentIndex() == 1 else [r for r in rows if r.level]
+        self.d_model.set_rows(shown)
+        n = sum(1 for r in rows if r.level)
+        self.d_info.setText(f"{n} dari {len(rows)} pegawai mencapai tingkat hukuman disiplin (akumulasi Januari–"
+                            f"Desember; menit terlambat + pulang cepat dikonversi ke hari). Pilih pegawai untuk "
+                            f"membuat surat.")
+        self.notice_button.setEnabled(False)
+        self.detail.setHtml("<i>Pilih pegawai pada tabel untuk melihat rincian dan langkah berikutnya.</i>")
+
+    def refresh_notices(self) -> None:
+        with self.ctx.db.session() as s:
+            self.n_model.set_rows(list_notices(s))
+
+    # ------------------------------------------------------------------ discipline
+    def selected_discipline_row(self) -> DisciplineRow | None:
+        idx = self.d_table.selectionModel().selectedRows()
+        return self.d_model.row(idx[0].row()) if idx else None  # type: ignore[return-value]
+
+    def select_employee(self, employee_id: int) -> bool:
+        for i, r in enumerate(self.d_model.rows()):
+            if r.employee_id == employee_id:  # type: ignore[attr-defined]
+                self.d_table.selectRow(i)
+                return True
+        return False
+
+    def _show_detail(self) -> None:
+        r = self.selected_discipline_row()
+        self.notice_button.setEnabled(r is not None and (self.ctx.user.has("operator") or self.ctx.user.has("verifier")))
+        if r is None:
+            return
+        run = (f"{r.longest_run} hari kerja ({r.run_start:%d-%m-%Y} s.d. {r.run_end:%d-%m-%Y})"
+               if r.longest_run and r.run_start and r.run_end else "—")
+        notices = ", ".join(r.notices) or "belum ada"
+        self.detail.setHtml(
+            f"<b>{r.name}</b> ({r.kind}, {r.jabatan}) — jumlah <b>{r.total_days} hari</b>: TK {r.tk_days} + "
+            f"{r.minutes_total} menit ≈ {r.converted_days} hari · TK berturut-turut terpanjang: {run}<br>"
+            f"Tingkat: <b>{r.level or 'belum mencapai hukuman'}</b> {('· ' + r.sanction) if r.sanction else ''}<br>"
+            f"Dasar: {r.legal_basis or '—'}<br>Pemeriksa: {r.examiner or '—'} · Yang memutus: {r.decider or '—'}<br>"
+            f"Langkah berikutnya: <b>{r.next_document or '—'}</b> · Surat tahun ini: {notices}"
+        )
+
+    def create_notice(self) -> NoticeDialog | None:
+        row = self.selected_discipline_row()
+        if row is None:
+            return None
+        dlg = NoticeDialog(self.ctx, row, self)
+
+        def done(code: int) -> None:
+            if code and dlg.result_notice is not None:
+                self.created_box = show_created(self, dlg.result_notice)
+
+        dlg.finished.connect(done)
+        dlg.open()
+        return dlg
+
+    # ------------------------------------------------------------------ notices
+    def _selected_notice_path(self) -> str | None:
+        idx = self.n_table.selectionModel().selectedRows()
+        if not idx:
+            QMessageBox.information(self, "Surat disiplin", "Pilih surat pada tabel terlebih dahulu.")
+            return None
+        path = self.n_model.row(idx[0].row()).pdf_path  # type: ignore[attr-defined]
+        if not Path(path).exists():
+            QMessageBox.warning(self, "Berkas tidak ada", f"Berkas PDF tidak ditemukan:\n{path}")
+            return None
+        return path
+
+    def open_selected_notice(self) -> None:
+        path = self._selected_notice_path()
+        if path:
+            open_pdf(path)
+
+    def print_selected_notice(self) -> None:
+        path = self._selected_notice_path()
+        if path:
+            self.ctx.status(print_pdf(path))
+
+    # ------------------------------------------------------------------ exports
+    def _save_path(self, suggested: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self, "Simpan Excel", str(self.ctx.data_dir / suggested), "Excel (*.xlsx)")
+        if not path:
+            return None
+        return Path(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+
+    def export_tpp(self, path: Path | None = None):  # type: ignore[no-untyped-def]
+        year, month = self.year.value(), self.month.currentData()
+        path = path or self._save_path(f"TPP-{year}-{month:02d}.xlsx")
+        if path is None:
+            return None
+        return self._run_export(f"Ekspor TPP {BULAN[month - 1]} {year}", export_tpp_job, self.ctx.db,
+                                self.ctx.opd_id, year, month, path)
+
+    def export_discipline(self, path: Path | None = None):  # type: ignore[no-untyped-def]
+        year = self.d_year.value()
+        path = path or self._save_path(f"Disiplin-{year}.xlsx")
+        if path is None:
+            return None
+        return self._run_export(f"Ekspor disiplin {year}", export_discipline_job, self.ctx.db, self.ctx.opd_id,
+                                year, path)
+
+    def _run_export(self, title: str, fn, *args):  # type: ignore[no-untyped-def]
+        self.export_tpp_button.setEnabled(False)
+        op = self.ctx.runner.start(title, fn, *args)
+        self.ops.track(op, title)
+        op.finished.connect(lambda p: self.ctx.status(f"Excel tersimpan: {p}"))
+        op.failed.connect(lambda msg, _d: QMessageBox.warning(self, "Ekspor gagal", msg))
+        op.cancelled.connect(lambda: self.ctx.status("Ekspor dibatalkan; tidak ada berkas yang ditulis."))
+        op.done.connect(lambda: self.export_tpp_button.setEnabled(True))
+        return op

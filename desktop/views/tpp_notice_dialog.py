@@ -1,0 +1,199 @@
+"""Dialog to create a numbered disciplinary notice, and opening/printing the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from desktop.context import AppContext
+from services.auth.users import AuthError
+from services.policy.discipline import NOTICE_KINDS, DisciplineRow
+from services.policy.model import PolicyError
+from services.reports.notices import (
+    EXAM_DEADLINE_WORKING_DAYS,
+    NoticeError,
+    NoticeRequest,
+    NoticeResult,
+    create_notice_in,
+    default_examination_date,
+    latest_examination_date,
+)
+from services.store.models import Employee
+
+NEEDS_EXAM = ("SP1", "SP2", "BAP")
+
+
+def _qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def open_pdf(path: Path | str) -> bool:
+    """Open with the system PDF viewer (the user prints from there)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def print_pdf(path: Path | str) -> str:
+    """Send the PDF to the default printer; falls back to the viewer. Returns what happened (for the status bar)."""
+    path = str(path)
+    if sys.platform == "win32":
+        os.startfile(path, "print")  # type: ignore[attr-defined]  # the registered PDF reader prints it
+        return "Dikirim ke printer bawaan."
+    lp = shutil.which("lp")
+    if lp:
+        subprocess.run([lp, path], check=False, capture_output=True, timeout=30)
+        return "Dikirim ke printer bawaan (lp)."
+    open_pdf(path)
+    return "Printer tidak ditemukan; PDF dibuka di penampil untuk dicetak."
+
+
+class NoticeDialog(QDialog):
+    """Kind, dates, place, examiner, paper -> create_notice_in (numbered, audited, PDF saved)."""
+
+    def __init__(self, ctx: AppContext, row: DisciplineRow, parent: QWidget | None = None, today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.row = ctx, row
+        self.result_notice: NoticeResult | None = None
+        self.setWindowTitle(f"Buat surat disiplin — {row.name}")
+        self.setMinimumWidth(600)
+        today = today or dt.date.today()
+        info = QLabel(
+            f"<b>{row.name}</b> · NIP {row.nip}<br>Jumlah {row.total_days} hari (TK {row.tk_days}, "
+            f"konversi menit {row.converted_days}) · tingkat <b>{row.level or '-'}</b><br>"
+            f"Hukuman: {row.sanction or '-'}<br>Pemeriksa: {row.examiner or '-'}"
+        )
+        info.setWordWrap(True)
+        self.kind = QComboBox()
+        for code, (title, _short) in NOTICE_KINDS.items():
+            self.kind.addItem(title, code)
+        if row.next_kind:
+            self.kind.setCurrentIndex(max(0, self.kind.findData(row.next_kind)))
+        self.letter_date = QDateEdit(_qdate(today), calendarPopup=True, displayFormat="dd-MM-yyyy")
+        with ctx.db.session() as s:
+            exam = default_examination_date(s, today)
+            employees = list(s.execute(select(Employee.id, Employee.name, Employee.jabatan, Employee.supervisor_id)
+                                       .where(Employee.opd_id == ctx.opd_id).order_by(Employee.name)))
+            supervisor = s.get(Employee, row.employee_id).supervisor_id  # type: ignore[union-attr]
+        self.exam_date = QDateEdit(_qdate(exam), calendarPopup=True, displayFormat="dd-MM-yyyy")
+        self.deadline = QLabel("")
+        self.deadline.setObjectName("subtitle")
+        self.deadline.setWordWrap(True)
+        self.exam_time = QLineEdit("09.00 WIB")
+        self.place = QLineEdit("Ruang Rapat Sekretariat")
+        self.examiner = QComboBox()
+        self.examiner.setToolTip("Pejabat yang harus ditemui / yang memeriksa (bawaan: atasan langsung)")
+        for eid, name, jabatan, _sup in employees:
+            if eid != row.employee_id:
+                self.examiner.addItem(f"{name} — {jabatan}", eid)
+        if supervisor:
+            self.examiner.setCurrentIndex(max(0, self.examiner.findData(supervisor)))
+        self.paper = QComboBox()
+        self.paper.addItems(["A4", "F4"])
+        self.error = QLabel("")
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Jenis surat", self.kind)
+        form.addRow("Tanggal surat", self.letter_date)
+        form.addRow("Tanggal pemeriksaan", self.exam_date)
+        form.addRow("", self.deadline)
+        form.addRow("Jam", self.exam_time)
+        form.addRow("Tempat", self.place)
+        form.addRow("Pemeriksa", self.examiner)
+        form.addRow("Ukuran kertas", self.paper)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Buat && simpan PDF")
+        self.ok_button.setObjectName("primary")
+        self.ok_button.setEnabled(ctx.user.has("operator") or ctx.user.has("verifier"))
+        buttons.accepted.connect(self.create)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(info)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+        self.kind.currentIndexChanged.connect(self._update)
+        self.letter_date.dateChanged.connect(self._letter_date_changed)
+        self._update()
+
+    def _letter_date_changed(self) -> None:
+        with self.ctx.db.session() as s:
+            self.exam_date.setDate(_qdate(default_examination_date(s, _pydate(self.letter_date.date()))))
+        self._update()
+
+    def _update(self) -> None:
+        needs_exam = self.kind.currentData() in NEEDS_EXAM
+        for w in (self.exam_date, self.exam_time, self.place):
+            w.setEnabled(needs_exam)
+        if self.kind.currentData() in ("SP1", "SP2"):
+            with self.ctx.db.session() as s:
+                latest = latest_examination_date(s, _pydate(self.letter_date.date()))
+            self.deadline.setText(f"Paling lambat {latest:%d-%m-%Y} ({EXAM_DEADLINE_WORKING_DAYS} hari kerja setelah "
+                                  f"tanggal surat; hari libur dan cuti bersama tidak dihitung)")
+        else:
+            self.deadline.setText("")
+
+    def request(self) -> NoticeRequest:
+        kind = self.kind.currentData()
+        return NoticeRequest(
+            kind=kind, employee_id=self.row.employee_id, letter_date=_pydate(self.letter_date.date()),
+            exam_date=_pydate(self.exam_date.date()) if kind in NEEDS_EXAM else None,
+            exam_time=self.exam_time.text().strip(), place=self.place.text().strip(),
+            examiner_id=self.examiner.currentData(), paper=self.paper.currentText(),
+        )
+
+    def create(self) -> None:
+        try:
+            # one small PDF: fast enough for the UI thread, and the user waits for its number anyway
+            self.result_notice = create_notice_in(self.ctx.db, self.ctx.user, self.request())
+        except (NoticeError, AuthError, PolicyError, ValueError) as exc:
+            self.error.setText(str(exc))
+            self.adjustSize()
+            return
+        self.ctx.notify("notices")
+        self.ctx.status(f"Surat {self.result_notice.number} dibuat")
+        self.accept()
+
+
+def show_created(parent: QWidget, res: NoticeResult) -> QMessageBox:
+    """Non-blocking confirmation with 'Buka PDF' / 'Cetak' (returns the box so callers/tests can close it)."""
+    box = QMessageBox(parent)
+    box.setWindowTitle("Surat dibuat")
+    box.setText(f"Nomor <b>{res.number}</b> terdaftar dan tercatat di jejak audit.<br>PDF: {res.pdf_path}")
+    open_btn = box.addButton("Buka PDF", QMessageBox.ButtonRole.AcceptRole)
+    print_btn = box.addButton("Cetak", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("Tutup", QMessageBox.ButtonRole.RejectRole)
+
+    def clicked(button) -> None:  # type: ignore[no-untyped-def]
+        if button is open_btn:
+            open_pdf(res.pdf_path)
+        elif button is print_btn:
+            print_pdf(res.pdf_path)
+
+    box.buttonClicked.connect(clicked)
+    box.open()
+    return box

@@ -1,0 +1,176 @@
+"""`presensi-opd submit` / `verify` / `central-init` / `central-status`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from services.reports.commands import CliError, add_period_args, cli_opd, cli_user, find_report, open_db, run_cli
+
+
+def _secret_input(prompt: str, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CliError(f"{prompt} diperlukan; gunakan opsi --password-stdin.")
+    return getpass.getpass(prompt + ": ")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("submit", help="kirim laporan bertanda tangan ke server pusat BKPSDM (lewat antrean/outbox)")
+    add_period_args(s)
+    s.add_argument("--queue", action="store_true", help="masukkan dulu laporan terbaru periode ini ke antrean")
+    s.add_argument("--revision", type=int, default=None)
+    s.add_argument("--force", action="store_true", help="coba sekarang juga, abaikan jadwal coba ulang")
+    s.add_argument("--url", default=None, help="simpan alamat server pusat, mis. postgresql://opd_x@host:5432/bkpsdm")
+    s.add_argument("--save-password", action="store_true", help="minta kata sandi server pusat dan simpan di keyring")
+    s.add_argument("--password-stdin", action="store_true")
+    s.add_argument("--list", action="store_true", help="tampilkan isi antrean saja")
+    s.add_argument("--user", default="operator")
+    s.set_defaults(func=run_cli(_cmd_submit))
+
+    v = sub.add_parser("verify", help="periksa hash dan tanda tangan laporan (berkas lokal atau kiriman di pusat)")
+    v.add_argument("--file", type=Path, default=None, help="berkas PDF bertanda tangan")
+    v.add_argument("--sha256", default=None, help="sha256 yang seharusnya (opsional, untuk --file)")
+    v.add_argument("--trust", type=Path, action="append", default=[], help="CA tepercaya (PEM); boleh berulang")
+    v.add_argument("--url", default=None, help="server pusat (bawaan: pengaturan di database lokal)")
+    v.add_argument("--opd", default=None, help="kode OPD kiriman di server pusat")
+    v.add_argument("--year", type=int, default=None)
+    v.add_argument("--month", type=int, default=None)
+    v.add_argument("--revision", type=int, default=None)
+    v.add_argument("--password-stdin", action="store_true")
+    v.add_argument("--no-pdfsig", action="store_true", help="lewati validator pdfsig (poppler)")
+    v.set_defaults(func=run_cli(_cmd_verify))
+
+    c = sub.add_parser("central-init", help="(admin BKPSDM) siapkan/migrasikan basis data pusat dan akun OPD")
+    c.add_argument("--admin-url", required=True, help="URL superuser/pemilik, mis. postgresql://postgres@host/postgres")
+    c.add_argument("--database", default=None, help="buat database ini dulu bila belum ada")
+    c.add_argument("--opd-code", default=None)
+    c.add_argument("--opd-name", default="")
+    c.add_argument("--opd-role", default=None, help="nama login PostgreSQL untuk OPD ini")
+    c.add_argument("--timezone", default="Asia/Jakarta")
+    c.add_argument("--bkpsdm-role", default=None, help="nama login PostgreSQL untuk BKPSDM (baca semua)")
+    c.add_argument("--password-stdin", action="store_true")
+    c.set_defaults(func=run_cli(_cmd_central_init))
+
+    st = sub.add_parser("central-status", help="(BKPSDM) siapa sudah mengirim laporan periode ini, tepat waktu?")
+    st.add_argument("--url", required=True)
+    st.add_argument("--year", type=int, required=True)
+    st.add_argument("--month", type=int, required=True)
+    st.add_argument("--password-stdin", action="store_true")
+    st.set_defaults(func=run_cli(_cmd_central_status))
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from services import secrets
+    from services.central.admin import url_user
+    from services.central.outbox import (
+        SECRET_KIND,
+        central_url,
+        configure_central,
+        enqueue_submission,
+        flush_outbox,
+        outbox_rows,
+    )
+
+    db = open_db(args)
+    user = cli_user(db, args.user)
+    if args.url:
+        from services.auth.users import SYSTEM_USER
+
+        # The CLI runs on the OPD's own machine; the URL setting is audited as "system".
+        print(configure_central(db, args.url, user if user.has("admin") else SYSTEM_USER))
+    if args.save_password:
+        url = central_url(db)
+        if not url:
+            raise CliError("Atur dulu alamat server pusat dengan --url.")
+        secrets.set_secret(SECRET_KIND, url_user(url), _secret_input("Kata sandi server pusat", args.password_stdin))
+        print("Kata sandi server pusat disimpan di keyring.")
+    if args.queue:
+        opd_id, _code = cli_opd(db, args.opd)
+        rep = find_report(db, opd_id, args.year, args.month, args.revision)
+        item = enqueue_submission(db, rep.id, user)
+        print(f"Laporan {args.year}-{args.month:02d} revisi {rep.revision} ada di antrean (id {item}).")
+    if not args.list:
+        res = flush_outbox(db, username=user.username, force=args.force)
+        for m in res.messages:
+            print(m)
+        print(res.summary())
+    for r in outbox_rows(db):
+        nxt = f", coba lagi {r.next_attempt_at:%Y-%m-%d %H:%M:%S}" if r.status == "pending" and r.next_attempt_at else ""
+        err = f" — {r.last_error}" if r.last_error and r.status != "sent" else ""
+        print(f"  #{r.id} {r.label}: {r.status}, {r.attempts}x percobaan{nxt}{err}")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from services.central.outbox import central_password, central_url
+    from services.central.verify import verify_file, verify_submission
+
+    trust: list[Path] = list(args.trust)
+    db = None
+    if args.db is not None or not args.file:
+        try:
+            db = open_db(args)
+        except CliError:
+            db = None
+    if not trust and db is not None:
+        from services.signing.service import trust_roots_from_settings
+
+        trust = trust_roots_from_settings(db)
+    if args.file:
+        verdict = verify_file(args.file, trust, expected_sha256=args.sha256, use_pdfsig=not args.no_pdfsig)
+    else:
+        if not (args.opd and args.year and args.month):
+            raise CliError("Sebutkan --file PDF, atau --opd, --year dan --month untuk kiriman di server pusat.")
+        url = args.url or (central_url(db) if db is not None else None)
+        if not url:
+            raise CliError("Alamat server pusat belum diketahui; gunakan --url.")
+        password = _secret_input("Kata sandi server pusat", True) if args.password_stdin else central_password(url)
+        verdict = verify_submission(url, args.opd, args.year, args.month, args.revision, password=password,
+                                    trust_roots=trust, use_pdfsig=not args.no_pdfsig)
+    print(verdict.text())
+    return 0 if verdict.ok else 1
+
+
+def _cmd_central_init(args: argparse.Namespace) -> int:
+    from services.central import admin
+
+    url = args.admin_url
+    if args.database:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", (args.database,)).fetchone()
+        url = admin.with_database(url, args.database) if exists else admin.create_database(url, args.database)
+    head = admin.migrate_central(url)
+    print(f"Skema pusat pada revisi {head}.")
+    if args.opd_code:
+        if not args.opd_role:
+            raise CliError("--opd-role wajib bersama --opd-code")
+        pw = _secret_input(f"Kata sandi login {args.opd_role}", args.password_stdin)
+        admin.register_opd(url, args.opd_code, args.opd_name or args.opd_code, args.opd_role, pw, args.timezone)
+        print(f"OPD {args.opd_code} terdaftar dengan login {args.opd_role}.")
+        print(f"  Alamat untuk OPD: {admin.with_user(url, args.opd_role)}")
+    if args.bkpsdm_role:
+        pw = _secret_input(f"Kata sandi login {args.bkpsdm_role}", args.password_stdin)
+        admin.register_bkpsdm(url, args.bkpsdm_role, pw)
+        print(f"Login BKPSDM {args.bkpsdm_role} siap (membaca semua kiriman).")
+    return 0
+
+
+def _cmd_central_status(args: argparse.Namespace) -> int:
+    from services.central.client import connect, period_status
+    from services.central.outbox import central_password
+
+    pw = _secret_input("Kata sandi", True) if args.password_stdin else central_password(args.url)
+    with connect(args.url, pw) as conn:
+        rows = period_status(conn, args.year, args.month)
+    print(f"Status kiriman {args.year}-{args.month:02d} (batas: tanggal 10 bulan berikutnya)")
+    for r in rows:
+        when = f"{r.first_submitted_at:%Y-%m-%d %H:%M}" if r.first_submitted_at else "belum mengirim"
+        flag = "tepat waktu" if r.on_time else ("TERLAMBAT" if r.first_submitted_at else "-")
+        print(f"  {r.opd_code:<14} {r.opd_name[:40]:<40} {when:<17} rev {r.latest_revision or '-'}  {flag}")
+    return 0

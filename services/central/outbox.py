@@ -1,0 +1,330 @@
+"""Local outbox for central submissions: queue offline, retry with backoff, idempotent.
+
+`enqueue_submission` turns a signed Report into an OutboxItem (key = OPD, period,
+revision, sha256 of the signed PDF). `flush_outbox` sends every due item; when the
+server cannot be reached the item stays "pending" with ``next_attempt_at`` pushed
+back (30 s, 1 min, 2 min, ... up to 1 h). A refusal by the server marks it "failed".
+
+Connection settings: the URL without password in Setting "central.url"; the
+password in keyring (kind "central", name = the database user).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from services import secrets
+from services.auth import audit
+from services.auth.users import AuthError, CurrentUser
+from services.central.admin import url_user
+from services.central.client import (
+    CentralUnreachable,
+    SubmissionPayload,
+    SubmissionRefused,
+    connect,
+    submit,
+)
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.reports.monthly import resolve_file
+from services.store.db import Database
+from services.store.models import Opd, OutboxItem, Period, Report, Setting
+
+SETTING_URL = "central.url"
+SECRET_KIND = "central"
+BACKOFF_FIRST_S = 30
+BACKOFF_MAX_S = 3600
+
+
+class OutboxError(Exception):
+    pass
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Delay after the n-th failed attempt (n >= 1): 30 s doubling, capped at one hour."""
+    return min(BACKOFF_FIRST_S * 2 ** max(0, attempts - 1), BACKOFF_MAX_S)
+
+
+# ------------------------------------------------------------------ settings
+
+
+def central_url(db: Database) -> str | None:
+    with db.session() as s:
+        row = s.get(Setting, SETTING_URL)
+        return row.value if row and row.value else None
+
+
+def configure_central(db: Database, url: str, user: CurrentUser, password: str | None = None) -> str:
+    """Save the URL (never with a password) and, optionally, the password in keyring."""
+    user.require("admin")
+    import psycopg
+
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    if info.pop("password", None) is not None:
+        raise OutboxError("Jangan menulis kata sandi di alamat; kata sandi disimpan terpisah di keyring.")
+    if not info.get("user"):
+        raise OutboxError("Alamat server pusat harus memuat nama pengguna OPD, mis. postgresql://opd_x@host/bkpsdm")
+    with db.transaction() as s:
+        row = s.get(Setting, SETTING_URL)
+        if row is None:
+            s.add(Setting(key=SETTING_URL, value=url))
+        else:
+            row.value = url
+        audit.record(s, user.username, "central.configure", "setting", SETTING_URL, {"url": url})
+    if password:
+        secrets.set_secret(SECRET_KIND, str(info["user"]), password)
+        return "Alamat disimpan; kata sandi disimpan di keyring."
+    return "Alamat disimpan."
+
+
+def central_password(url: str) -> str | None:
+    return secrets.get_secret(SECRET_KIND, url_user(url))
+
+
+# ------------------------------------------------------------------- enqueue
+
+
+def payload_for(db: Database, report_id: int) -> SubmissionPayload:
+    with db.session() as s:
+        report = s.get(Report, report_id)
+        if report is None:
+            raise OutboxError(f"Laporan id {report_id} tidak ditemukan.")
+        if report.status not in ("signed", "queued", "submitted") or not report.signed_sha256:
+            raise OutboxError(f"Laporan revisi {report.revision} belum ditandatangani.")
+        period = s.get(Period, report.period_id)
+        opd = s.get(Opd, period.opd_id) if period else None
+        if period is None or opd is None:
+            raise OutboxError("Periode/OPD laporan tidak ditemukan.")
+        return SubmissionPayload(
+            opd_code=opd.code, year=period.year, month=period.month, revision=report.revision,
+            reason=report.reason, sha256=report.signed_sha256, signer_subject=report.signer_subject,
+            signer_cert_pem=report.signer_cert_pem, summary=json.loads(report.summary_json or "[]"),
+        )
+
+
+def enqueue_submission(db: Database, report_id: int, user: CurrentUser) -> int:
+    """Queue a signed report for the central DB; returns the OutboxItem id (same id on repeat)."""
+    if not (user.has("operator") or user.has("signer")):
+        raise AuthError("Mengirim laporan memerlukan peran Operator atau Penanda tangan.")
+    payload = payload_for(db, report_id)
+    key = payload.key()
+    with db.transaction() as s:
+        item = s.execute(select(OutboxItem).where(OutboxItem.idempotency_key == key)).scalar_one_or_none()
+        if item is not None:
+            return item.id
+        item = OutboxItem(report_id=report_id, idempotency_key=key, payload_json=payload.to_json(),
+                          status="pending", next_attempt_at=_now())
+        s.add(item)
+        report = s.get(Report, report_id)
+        assert report is not None
+        if report.status == "signed":
+            report.status = "queued"
+        s.flush()
+        audit.record(s, user.username, "report.enqueue", "outbox_item", item.id,
+                     {"report_id": report_id, "key": key})
+        return item.id
+
+
+def retry_item(db: Database, item_id: int, user: CurrentUser) -> None:
+    """Make a pending or failed item due now (the "Coba lagi" button)."""
+    with db.transaction() as s:
+        item = s.get(OutboxItem, item_id)
+        if item is None:
+            raise OutboxError(f"Antrean id {item_id} tidak ditemukan.")
+        if item.status == "sent":
+            return
+        item.status = "pending"
+        item.next_attempt_at = _now()
+        audit.record(s, user.username, "outbox.retry", "outbox_item", item_id, {})
+
+
+# --------------------------------------------------------------------- flush
+
+
+@dataclass
+class FlushResult:
+    sent: int = 0
+    already_there: int = 0
+    still_queued: int = 0
+    failed: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{self.sent} terkirim"]
+        if self.already_there:
+            parts.append(f"{self.already_there} sudah ada di pusat")
+        parts.append(f"{self.still_queued} masih dalam antrean")
+        if self.failed:
+            parts.append(f"{self.failed} ditolak")
+        return ", ".join(parts) + "."
+
+
+def _due_items(db: Database, now: dt.datetime, force: bool) -> list[tuple[int, int, str]]:
+    with db.session() as s:
+        stmt = select(OutboxItem.id, OutboxItem.report_id, OutboxItem.payload_json).where(
+            OutboxItem.status == "pending"
+        )
+        if not force:
+            stmt = stmt.where((OutboxItem.next_attempt_at.is_(None)) | (OutboxItem.next_attempt_at <= now))
+        return [tuple(r) for r in s.execute(stmt.order_by(OutboxItem.id))]  # type: ignore[misc]
+
+
+def _postpone(db: Database, item_id: int, error: str, now: dt.datetime) -> None:
+    with db.transaction() as s:
+        item = s.get(OutboxItem, item_id)
+        assert item is not None
+        item.attempts += 1
+        item.last_error = error
+        item.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(item.attempts))
+
+
+def _mark_failed(db: Database, item_id: int, error: str, username: str) -> None:
+    with db.transaction() as s:
+        item = s.get(OutboxItem, item_id)
+        assert item is not None
+        item.attempts += 1
+        item.status = "failed"
+        item.last_error = error
+        audit.record(s, username, "outbox.refused", "outbox_item", item_id, {"error": error})
+
+
+def _mark_sent(db: Database, item_id: int, report_id: int, outcome_id: int, submitted_at: dt.datetime,
+               existed: bool, username: str) -> None:
+    with db.transaction() as s:
+        item = s.get(OutboxItem, item_id)
+        assert item is not None
+        item.attempts += 1
+        item.status = "sent"
+        item.last_error = ""
+        item.sent_at = _now()
+        report = s.get(Report, report_id)
+        if report is not None:
+            report.status = "submitted"
+            period = s.get(Period, report.period_id)
+            if period is not None:
+                period.status = "submitted"
+        audit.record(s, username, "report.submitted", "outbox_item", item_id,
+                     {"central_id": outcome_id, "submitted_at": submitted_at.isoformat(), "existed": existed})
+
+
+def flush_outbox(
+    db: Database,
+    *,
+    url: str | None = None,
+    password: str | None = None,
+    username: str = "system",
+    force: bool = False,
+    now: dt.datetime | None = None,
+    connect_timeout: int = 5,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> FlushResult:
+    """Send every due pending item. Never raises for network trouble: the items stay queued."""
+    now = now or _now()
+    result = FlushResult()
+    items = _due_items(db, now, force)
+    if not items:
+        result.messages.append("Tidak ada kiriman yang jatuh tempo di antrean.")
+        return result
+    url = url or central_url(db)
+    if not url:
+        msg = "Alamat server pusat (BKPSDM) belum diatur di Pengaturan; kiriman tetap di antrean."
+        with db.transaction() as s:
+            for item_id, _rid, _p in items:
+                s.get(OutboxItem, item_id).last_error = msg  # type: ignore[union-attr]
+        result.still_queued = len(items)
+        result.messages.append(msg)
+        return result
+    if password is None:
+        password = central_password(url)
+    progress(0, len(items), "Menghubungi server pusat")
+    try:
+        conn = connect(url, password, timeout=connect_timeout)
+    except CentralUnreachable as exc:
+        for item_id, _rid, _p in items:
+            _postpone(db, item_id, str(exc), now)
+        result.still_queued = len(items)
+        result.messages.append(f"{exc} Kiriman tetap di antrean dan dicoba lagi otomatis.")
+        return result
+    try:
+        for done, (item_id, report_id, payload_json) in enumerate(items):
+            cancel.raise_if_cancelled()
+            payload = SubmissionPayload.from_json(payload_json)
+            label = f"{payload.year}-{payload.month:02d} revisi {payload.revision}"
+            progress(done, len(items), f"Mengirim laporan {label}")
+            pdf = _signed_pdf(db, report_id)
+            if pdf is None or hashlib.sha256(pdf).hexdigest() != payload.sha256:
+                msg = f"Berkas PDF bertanda tangan untuk {label} hilang atau berubah; tidak dikirim."
+                _mark_failed(db, item_id, msg, username)
+                result.failed += 1
+                result.messages.append(msg)
+                continue
+            try:
+                outcome = submit(conn, payload, pdf)
+            except SubmissionRefused as exc:
+                _mark_failed(db, item_id, str(exc), username)
+                result.failed += 1
+                result.messages.append(f"{label}: {exc}")
+                continue
+            except CentralUnreachable as exc:
+                _postpone(db, item_id, str(exc), now)
+                result.still_queued += 1
+                result.messages.append(f"{label}: {exc}")
+                continue
+            _mark_sent(db, item_id, report_id, outcome.submission_id, outcome.submitted_at, outcome.existed, username)
+            if outcome.existed:
+                result.already_there += 1
+                result.messages.append(f"{label}: sudah ada di server pusat (id {outcome.submission_id}).")
+            else:
+                result.sent += 1
+                result.messages.append(f"{label}: terkirim (id pusat {outcome.submission_id}).")
+        progress(len(items), len(items), "Selesai")
+    finally:
+        conn.close()
+    return result
+
+
+def _signed_pdf(db: Database, report_id: int) -> bytes | None:
+    with db.session() as s:
+        report = s.get(Report, report_id)
+        if report is None or not report.signed_pdf_path:
+            return None
+        path = resolve_file(db, report.signed_pdf_path)
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    report_id: int
+    label: str
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    last_error: str
+
+
+def outbox_rows(db: Database, opd_id: int | None = None) -> list[OutboxRow]:
+    """Outbox items, newest first, for the Laporan Bulanan screen and `submit --list`."""
+    with db.session() as s:
+        rows = []
+        q = select(OutboxItem, Report, Period).join(Report, Report.id == OutboxItem.report_id).join(
+            Period, Period.id == Report.period_id)
+        if opd_id is not None:
+            q = q.where(Period.opd_id == opd_id)
+        for item, report, period in s.execute(q.order_by(OutboxItem.id.desc())):
+            rows.append(OutboxRow(item.id, report.id, f"{period.year}-{period.month:02d} r{report.revision}",
+                                  item.status, item.attempts, item.next_attempt_at, item.sent_at, item.last_error))
+        return rows

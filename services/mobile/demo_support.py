@@ -1,0 +1,158 @@
+"""Demo data for the mobile import and the selfie queue.
+
+- ``write_demo_bundle(session, out_path, employee_ids, dates)`` writes a realistic
+  bundle ZIP (presensi.csv + foto/*.jpg): check-in and check-out selfies drawn per
+  employee, most inside the office radius, some outside, some recorded offline
+  (one uploaded after the deadline), one unregistered phone, one photo re-used by
+  another employee, one too dark and one blurred photo.
+- ``add_demo_reference_photos(session, db_path, employee_ids)`` gives each
+  employee a reference photo of the same drawn "person".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import random
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.mobile.geo import offset_m
+from services.selfie.synthetic import detectable_person_seed, detectable_selfie, encode_jpeg, person, render
+from services.store.models import Employee, EmployeePhone, OfficeLocation, ReferencePhoto
+
+CSV_COLUMNS = ["nip", "waktu", "lat", "lon", "akurasi", "id_hp", "foto", "luring", "diunggah"]
+
+
+@dataclass
+class DemoBundleInfo:
+    path: Path
+    rows: int = 0
+    outside_geofence: int = 0
+    offline: int = 0
+    late_upload: int = 0
+    unknown_phone: int = 0
+    reused: list[tuple[str, str]] = field(default_factory=list)  # (photo file, used again by NIP)
+    dark_or_blurred: int = 0
+
+
+@lru_cache(maxsize=512)
+def person_seed_for(employee_id: int) -> int:
+    """The drawn "person" of an employee (a seed the face detector reliably finds)."""
+    return detectable_person_seed(employee_id * 37)
+
+
+def _employee_rows(session: Session, employee_ids: list[int]) -> list[tuple[int, str, float, float, str]]:
+    rows = []
+    locations = {loc.id: loc for loc in session.execute(select(OfficeLocation)).scalars()}
+    default_loc = next(iter(locations.values()), None)
+    for emp in session.execute(select(Employee).where(Employee.id.in_(employee_ids)).order_by(Employee.id)).scalars():
+        loc = locations.get(emp.location_id or -1, default_loc)
+        phone = session.execute(
+            select(EmployeePhone.phone_id).where(EmployeePhone.employee_id == emp.id).order_by(EmployeePhone.id)
+        ).scalars().first()
+        lat, lon = (loc.lat, loc.lon) if loc else (-2.5389, 112.9525)
+        rows.append((emp.id, emp.nip, lat, lon, phone or f"HP-DEMO-{emp.id:04d}"))
+    return rows
+
+
+def write_demo_bundle(
+    session: Session,
+    out_path: Path | str,
+    employee_ids: list[int],
+    dates: list[dt.date],
+    *,
+    seed: int = 7,
+    upload_day_after_deadline: int = 12,
+) -> DemoBundleInfo:
+    """Write a bundle ZIP for ``employee_ids`` on ``dates`` (weekends skipped); returns what it put in."""
+    r = random.Random(seed)
+    out = Path(out_path)
+    info = DemoBundleInfo(path=out)
+    emps = _employee_rows(session, employee_ids)
+    days = [d for d in sorted(dates) if d.weekday() < 5]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    photos: dict[str, bytes] = {}
+    reuse_source: str | None = None
+    reuse_done = False
+    unknown_done = False
+    late_done = False
+    specials = {"dark": False, "blur": False}
+    for day_no, day in enumerate(days):
+        for emp_no, (emp_id, nip, lat0, lon0, phone) in enumerate(emps):
+            p = person(person_seed_for(emp_id))
+            for kind, start in (("in", dt.time(7, 0)), ("out", dt.time(16, 0))):
+                minutes = r.randint(0, 40) if kind == "in" else r.randint(0, 35)
+                ts = dt.datetime.combine(day, start) + dt.timedelta(minutes=minutes, seconds=r.randint(0, 59))
+                outside = r.random() < 0.08
+                dist = r.uniform(300, 900) if outside else r.uniform(0, 60)
+                angle = r.uniform(0, 6.283)
+                lat, lon = offset_m(lat0, lon0, dist * math.cos(angle), dist * math.sin(angle))
+                offline = r.random() < 0.1
+                uploaded = ts + (dt.timedelta(hours=r.randint(2, 30)) if offline else dt.timedelta(seconds=r.randint(5, 120)))
+                if offline and not late_done and day_no >= len(days) // 2:
+                    next_month = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=upload_day_after_deadline)
+                    uploaded = dt.datetime.combine(next_month, dt.time(9, 15))
+                    late_done = True
+                    info.late_upload += 1
+                use_phone = phone
+                if not unknown_done and day_no == len(days) - 1 and emp_no == len(emps) - 1 and kind == "in":
+                    use_phone = "HP-BARU-7781"
+                    unknown_done = True
+                    info.unknown_phone += 1
+                name = f"foto/{nip}_{ts:%Y%m%d_%H%M}.jpg"
+                if reuse_source and not reuse_done and day_no >= 1 and emp_no == 1 and kind == "in":
+                    name = reuse_source  # the same file submitted again by another employee
+                    info.reused.append((reuse_source, nip))
+                    reuse_done = True
+                else:
+                    img = detectable_selfie(p, seed * 100_000 + day_no * 1000 + emp_no * 2 + (kind == "out"))
+                    if not specials["dark"] and day_no == 0 and emp_no == 2 and kind == "out":
+                        img = (img * 0.18).astype("uint8")  # taken in a dark corridor
+                        specials["dark"] = True
+                        info.dark_or_blurred += 1
+                    elif not specials["blur"] and day_no == 0 and emp_no == 3 and kind == "in":
+                        img = cv2.GaussianBlur(img, (0, 0), 6)  # shaky hand
+                        specials["blur"] = True
+                        info.dark_or_blurred += 1
+                    photos[name] = encode_jpeg(img)
+                    if reuse_source is None and day_no == 0 and emp_no == 0 and kind == "in":
+                        reuse_source = name
+                writer.writerow([
+                    nip, f"{ts:%Y-%m-%d %H:%M:%S}", f"{lat:.6f}", f"{lon:.6f}", f"{r.uniform(4, 25):.1f}", use_phone,
+                    name, "1" if offline else "0", f"{uploaded:%Y-%m-%d %H:%M:%S}",
+                ])
+                info.rows += 1
+                info.outside_geofence += outside
+                info.offline += offline
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("presensi.csv", buf.getvalue())
+        for name, data in photos.items():
+            zf.writestr(name, data)
+    return info
+
+
+def add_demo_reference_photos(session: Session, db_path: Path, employee_ids: list[int], username: str = "system") -> int:
+    """Give each employee without one a reference photo of their drawn person; returns how many were added."""
+    from services.selfie.service import add_reference_photo
+
+    have = set(session.execute(select(ReferencePhoto.employee_id)).scalars())
+    added = 0
+    for emp_id in employee_ids:
+        if emp_id in have:
+            continue
+        img = render(person(person_seed_for(emp_id)), 0)  # the seed was chosen so this drawing has one face
+        add_reference_photo(session, db_path, emp_id, encode_jpeg(img, 92), username)
+        added += 1
+    return added

@@ -1,0 +1,441 @@
+"""Import a mobile attendance bundle into Punch rows (one transaction per bundle).
+
+Decisions (documented in docs/MOBILE_BUNDLE.md):
+- Punch.pin of a mobile punch is the employee's **NIP** (not a device PIN): the NIP
+  never changes, so the natural key (source_serial "MOBILE", pin, ts) stays the
+  same when device PINs are re-assigned, and re-importing a bundle adds nothing.
+- Every row is validated before anything is written; any bad row rejects the whole
+  bundle with messages naming file / row / column, unless the caller explicitly
+  asks to import the valid rows only (``skip_invalid``), which records the rest
+  as rejected in the ImportBatch.
+- Photos are content-addressed (files/selfie/<sha256>.jpg); files written by an
+  import that then fails are removed again.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.auth import audit
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.mobile.bundle import FIELD_LABELS, Bundle, BundleError, detect_mapping, open_bundle, validate_mapping
+from services.mobile.geo import GeofenceResult, Site, check_geofence
+from services.mobile.photos import PhotoError, check_photo, store_photo
+from services.policy.model import MobileRules, PolicyError, load_policy
+from services.store.db import Database
+from services.store.models import Employee, EmployeePhone, EmployeePin, ImportBatch, OfficeLocation, Opd, Punch
+
+SOURCE = "mobile"
+SOURCE_SERIAL = "MOBILE"
+MAX_REPORTED_ERRORS = 50
+
+
+class MobileImportError(ValueError):
+    """The bundle was not imported; ``errors`` lists every problem found (Indonesian)."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        shown = errors[:MAX_REPORTED_ERRORS]
+        more = len(errors) - len(shown)
+        text = "\n".join(shown) + (f"\n... dan {more} galat lain" if more > 0 else "")
+        super().__init__(f"Bundel tidak diimpor ({len(errors)} galat):\n{text}")
+
+
+@dataclass
+class ParsedRow:
+    row_no: int
+    employee_id: int
+    nip: str
+    ts: dt.datetime
+    lat: float
+    lon: float
+    accuracy: float | None
+    phone_id: str
+    photo_entry: str | None
+    offline: bool
+    uploaded_at: dt.datetime | None
+
+
+@dataclass
+class MobileImportResult:
+    batch_id: int
+    new: int
+    duplicate: int
+    rejected: int
+    flags: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    punch_ids: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{self.new} baru", f"{self.duplicate} sudah ada", f"{self.rejected} ditolak"]
+        if self.flags:
+            from services.selfie.checks import FLAG_LABELS
+
+            parts.append("ditandai: " + ", ".join(f"{FLAG_LABELS.get(k, k)} {v}" for k, v in sorted(self.flags.items())))
+        return "; ".join(parts)
+
+
+# ------------------------------------------------------------------ value parsing
+
+_TS_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M")
+
+
+def parse_ts(text: str, tz: ZoneInfo) -> dt.datetime:
+    """Local wall-clock time of the office zone; an explicit offset (ISO 8601) is converted to it."""
+    t = text.strip()
+    if not t:
+        raise ValueError("kosong")
+    try:
+        value = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
+    except ValueError:
+        value = None
+        for fmt in _TS_FORMATS:
+            try:
+                value = dt.datetime.strptime(t, fmt)
+                break
+            except ValueError:
+                continue
+        if value is None:
+            raise ValueError(f"'{t}' bukan tanggal-jam (contoh: 2026-03-02 07:25:13)") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(tz).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def parse_float(text: str, lo: float, hi: float) -> float:
+    t = text.strip()
+    if not t:
+        raise ValueError("kosong")
+    if "," in t and "." not in t:
+        t = t.replace(",", ".")  # desimal koma dari Excel berbahasa Indonesia
+    try:
+        v = float(t)
+    except ValueError:
+        raise ValueError(f"'{text}' bukan angka") from None
+    if not lo <= v <= hi or v != v:
+        raise ValueError(f"{v} di luar rentang {lo}..{hi}")
+    return v
+
+
+_TRUE = {"1", "ya", "y", "true", "yes", "t", "benar", "luring", "offline"}
+_FALSE = {"", "0", "tidak", "n", "false", "no", "f", "salah", "daring", "online"}
+
+
+def parse_bool(text: str) -> bool:
+    t = text.strip().lower()
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    raise ValueError(f"'{text}' bukan ya/tidak (pakai 1/0, ya/tidak, true/false)")
+
+
+def upload_deadline(ts: dt.datetime, deadline_day: int) -> dt.datetime:
+    """Last moment an offline record of ``ts``'s month may arrive: day N of the next month, 23:59:59."""
+    year, month = (ts.year + 1, 1) if ts.month == 12 else (ts.year, ts.month + 1)
+    day = min(max(1, deadline_day), calendar.monthrange(year, month)[1])
+    return dt.datetime(year, month, day, 23, 59, 59)
+
+
+# ------------------------------------------------------------------ the import
+
+
+@dataclass
+class _Lookups:
+    tz_name: str
+    tz: ZoneInfo
+    rules: MobileRules
+    by_nip: dict[str, tuple[int, str]]
+    by_pin: dict[str, tuple[int, str]]
+    phones: dict[str, int]
+    sites: list[Site]
+
+
+def _lookups(session: Session, opd_id: int | None) -> _Lookups:
+    opd = session.get(Opd, opd_id) if opd_id else session.execute(select(Opd).order_by(Opd.id)).scalars().first()
+    if opd is None:
+        raise BundleError("Belum ada data OPD; isi profil OPD dahulu.")
+    try:
+        rules = load_policy(opd.policy_preset or "default").mobile
+    except PolicyError:
+        rules = MobileRules()
+    emps = session.execute(select(Employee.id, Employee.nip).where(Employee.opd_id == opd.id)).all()
+    by_nip = {nip: (eid, nip) for eid, nip in emps}
+    nip_of = {eid: nip for eid, nip in emps}
+    by_pin = {
+        pin: (eid, nip_of[eid])
+        for pin, eid in session.execute(select(EmployeePin.pin, EmployeePin.employee_id)).all()
+        if eid in nip_of
+    }
+    phones = dict(session.execute(select(EmployeePhone.phone_id, EmployeePhone.employee_id)).all())
+    sites = [
+        Site(loc.id, loc.name, loc.lat, loc.lon, loc.radius_m or 0.0)
+        for loc in session.execute(select(OfficeLocation).where(OfficeLocation.opd_id == opd.id)).scalars()
+    ]
+    return _Lookups(opd.timezone, ZoneInfo(opd.timezone), rules, by_nip, by_pin, phones, sites)
+
+
+def _parse_row(
+    bundle: Bundle, row_no: int, raw: dict[str, str], mapping: dict[str, str], lk: _Lookups, now: dt.datetime
+) -> tuple[ParsedRow | None, list[str]]:
+    errors: list[str] = []
+    where = f"{bundle.data_name} baris {row_no}"
+
+    def val(key: str) -> str:
+        col = mapping.get(key)
+        return raw.get(col, "").strip() if col else ""
+
+    def err(key: str, msg: str) -> None:
+        errors.append(f"{where}, kolom '{mapping.get(key, key)}' ({FIELD_LABELS[key]}): {msg}")
+
+    who = None
+    nip_text, pin_text = val("nip"), val("pin")
+    if nip_text:
+        who = lk.by_nip.get(re.sub(r"\s+", "", nip_text))
+        if who is None:
+            err("nip", f"NIP '{nip_text}' tidak terdaftar di OPD ini")
+    elif pin_text:
+        who = lk.by_pin.get(pin_text)
+        if who is None:
+            err("pin", f"PIN '{pin_text}' tidak terdaftar")
+    else:
+        err("nip" if mapping.get("nip") else "pin", "kosong; setiap baris perlu NIP atau PIN")
+    parsed: dict[str, object] = {}
+    for key, fn in (
+        ("ts", lambda t: parse_ts(t, lk.tz)),
+        ("lat", lambda t: parse_float(t, -90, 90)),
+        ("lon", lambda t: parse_float(t, -180, 180)),
+    ):
+        try:
+            parsed[key] = fn(val(key))
+        except ValueError as exc:
+            err(key, str(exc))
+    accuracy = None
+    if val("accuracy"):
+        try:
+            accuracy = parse_float(val("accuracy"), 0, 100_000)
+        except ValueError as exc:
+            err("accuracy", str(exc))
+    offline = False
+    try:
+        offline = parse_bool(val("offline"))
+    except ValueError as exc:
+        err("offline", str(exc))
+    uploaded = None
+    if val("uploaded_at"):
+        try:
+            uploaded = parse_ts(val("uploaded_at"), lk.tz)
+        except ValueError as exc:
+            err("uploaded_at", str(exc))
+    ts = parsed.get("ts")
+    if isinstance(ts, dt.datetime):
+        if ts > now + dt.timedelta(days=1):
+            err("ts", f"{ts:%Y-%m-%d %H:%M} ada di masa depan (jam HP salah?)")
+        if uploaded is not None and uploaded < ts - dt.timedelta(hours=1):
+            err("uploaded_at", f"waktu unggah {uploaded:%Y-%m-%d %H:%M} sebelum waktu presensi {ts:%Y-%m-%d %H:%M}")
+    photo_entry = None
+    if val("photo"):
+        photo_entry = bundle.find_photo(val("photo"))
+        if photo_entry is None:
+            err("photo", f"berkas foto '{val('photo')}' tidak ada di dalam ZIP")
+    if errors or who is None:
+        return None, errors
+    return (
+        ParsedRow(
+            row_no=row_no,
+            employee_id=who[0],
+            nip=who[1],
+            ts=parsed["ts"],  # type: ignore[arg-type]
+            lat=parsed["lat"],  # type: ignore[arg-type]
+            lon=parsed["lon"],  # type: ignore[arg-type]
+            accuracy=accuracy,
+            phone_id=val("phone_id"),
+            photo_entry=photo_entry,
+            offline=offline,
+            uploaded_at=uploaded,
+        ),
+        [],
+    )
+
+
+def inspect_bundle(path: Path | str) -> tuple[Bundle, dict[str, str]]:
+    """Open a bundle and guess the column mapping (for the mapping step of the UI/CLI)."""
+    bundle = open_bundle(path)
+    return bundle, detect_mapping(bundle.columns)
+
+
+def import_bundle(
+    db: Database,
+    path: Path | str,
+    mapping: dict[str, str] | None = None,
+    *,
+    username: str = "system",
+    opd_id: int | None = None,
+    skip_invalid: bool = False,
+    now: dt.datetime | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> MobileImportResult:
+    """Validate the whole bundle, then write it in one transaction (MobileImportError: nothing written)."""
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    try:
+        bundle = open_bundle(path)
+    except BundleError as exc:
+        raise MobileImportError([str(exc)]) from None
+    mapping = {k: v for k, v in (mapping or detect_mapping(bundle.columns)).items() if v}
+    problems = validate_mapping(mapping, bundle.columns)
+    if problems:
+        raise MobileImportError([f"{bundle.data_name}: {p}" for p in problems])
+
+    with db.session() as s:
+        lk = _lookups(s, opd_id)
+    total = len(bundle.rows)
+    errors: list[str] = []
+    rows: list[ParsedRow] = []
+    photo_info: dict[str, tuple[bytes, str] | str] = {}  # entry -> (bytes, fmt) or error text
+    for i, (row_no, raw) in enumerate(bundle.rows):
+        cancel.raise_if_cancelled()
+        if i % 20 == 0:
+            progress(i, total, f"Memeriksa baris {i + 1} dari {total}")
+        row, row_errors = _parse_row(bundle, row_no, raw, mapping, lk, now)
+        if row is not None and row.photo_entry:
+            if row.photo_entry not in photo_info:
+                try:
+                    data = bundle.read_photo(row.photo_entry)
+                    fmt, _w, _h = check_photo(data)
+                    photo_info[row.photo_entry] = (data, fmt)
+                except (PhotoError, BundleError) as exc:
+                    photo_info[row.photo_entry] = str(exc)
+            info = photo_info[row.photo_entry]
+            if isinstance(info, str):
+                row_errors.append(f"{bundle.data_name} baris {row_no}, kolom '{mapping['photo']}' (Berkas foto): {row.photo_entry}: {info}")
+                row = None
+        if row_errors:
+            errors.extend(row_errors)
+        elif row is not None:
+            rows.append(row)
+    if errors and not skip_invalid:
+        raise MobileImportError(errors)
+    rejected = total - len(rows)
+    progress(total, total, "Menyimpan ...")
+    return _write(db, bundle, rows, photo_info, lk, mapping, username, rejected, errors, now, cancel)
+
+
+def _flags_for(row: ParsedRow, lk: _Lookups, uploaded: dt.datetime) -> tuple[list[str], GeofenceResult]:
+    flags = []
+    geo = check_geofence(row.lat, row.lon, lk.sites, lk.rules.geofence_radius_m)
+    if not geo.inside:
+        flags.append("outside_geofence")
+    if not row.phone_id or lk.phones.get(row.phone_id) != row.employee_id:
+        flags.append("unknown_phone")
+    if uploaded > upload_deadline(row.ts, lk.rules.late_upload_deadline_day):
+        flags.append("late_upload")
+    if lk.rules.selfie_required and not row.photo_entry:
+        flags.append("no_photo")
+    return flags, geo
+
+
+def _write(
+    db: Database,
+    bundle: Bundle,
+    rows: list[ParsedRow],
+    photo_info: dict[str, tuple[bytes, str] | str],
+    lk: _Lookups,
+    mapping: dict[str, str],
+    username: str,
+    rejected: int,
+    errors: list[str],
+    now: dt.datetime,
+    cancel: CancelToken,
+) -> MobileImportResult:
+    created_files: list[Path] = []
+    try:
+        with db.transaction() as s:
+            batch = ImportBatch(kind="mobile", source=bundle.path.name, sha256=bundle.sha256, started_at=now, username=username)
+            s.add(batch)
+            s.flush()
+            nips = {r.nip for r in rows}
+            existing = set()
+            if nips:
+                existing = {
+                    (pin, ts)
+                    for pin, ts in s.execute(
+                        select(Punch.pin, Punch.ts).where(Punch.source_serial == SOURCE_SERIAL, Punch.pin.in_(nips))
+                    ).all()
+                }
+            stored: dict[str, tuple[str, str]] = {}
+            flag_count: Counter[str] = Counter()
+            new_punches: list[Punch] = []
+            duplicate = 0
+            for row in rows:
+                cancel.raise_if_cancelled()
+                key = (row.nip, row.ts)
+                if key in existing:
+                    duplicate += 1
+                    continue
+                existing.add(key)  # the same record twice inside one bundle counts once
+                photo_path = photo_sha = None
+                if row.photo_entry:
+                    if row.photo_entry not in stored:
+                        data, fmt = photo_info[row.photo_entry]  # type: ignore[misc]
+                        rel, digest, created = store_photo(db.path, data, fmt)
+                        if created:
+                            created_files.append(Path(db.path).parent / "files" / rel)
+                        stored[row.photo_entry] = (rel, digest)
+                    photo_path, photo_sha = stored[row.photo_entry]
+                # no upload time given: an online record reached the server when it was taken, an offline one
+                # is known to have arrived no later than this import
+                uploaded = row.uploaded_at or (now if row.offline else row.ts)
+                flags, geo = _flags_for(row, lk, uploaded)
+                flag_count.update(flags)
+                punch = Punch(
+                    source=SOURCE,
+                    source_serial=SOURCE_SERIAL,
+                    pin=row.nip,
+                    ts=row.ts,
+                    tz=lk.tz_name,
+                    employee_id=row.employee_id,
+                    batch_id=batch.id,
+                    lat=row.lat,
+                    lon=row.lon,
+                    accuracy_m=row.accuracy,
+                    distance_m=geo.distance_m,
+                    location_id=geo.location_id,
+                    phone_id=row.phone_id or None,
+                    photo_path=photo_path,
+                    photo_sha256=photo_sha,
+                    captured_offline=row.offline,
+                    uploaded_at=uploaded,
+                    flags=",".join(flags),
+                )
+                s.add(punch)
+                new_punches.append(punch)
+            batch.new_count = len(new_punches)
+            batch.duplicate_count = duplicate
+            batch.rejected_count = rejected
+            batch.errors = "\n".join(errors)
+            batch.finished_at = dt.datetime.now().replace(microsecond=0)
+            s.flush()
+            audit.record(
+                s, username, "mobile.import", "import_batch", batch.id,
+                {"file": bundle.path.name, "sha256": bundle.sha256, "new": batch.new_count, "duplicate": duplicate,
+                 "rejected": rejected, "mapping": mapping},
+            )
+            result = MobileImportResult(
+                batch_id=batch.id, new=batch.new_count, duplicate=duplicate, rejected=rejected,
+                flags=flag_count, errors=errors, punch_ids=[p.id for p in new_punches],
+            )
+    except BaseException:
+        for f in created_files:  # content-addressed files this import created: not referenced by any row now
+            f.unlink(missing_ok=True)
+        raise
+    return result

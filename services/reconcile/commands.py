@@ -1,0 +1,102 @@
+"""CLI: `presensi-opd reconcile` (recompute / lock / unlock a month) and `presensi-opd kalender` (seed)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import sys
+
+from sqlalchemy import select
+
+from services.paths import default_db_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("reconcile", help="hitung ulang status harian sebulan; kunci / buka kunci periode")
+    p.add_argument("bulan", help="periode YYYY-MM, mis. 2026-01")
+    p.add_argument("--opd", help="kode OPD (bawaan: OPD pertama di database)")
+    p.add_argument("--kunci", action="store_true", help="kunci periode setelah dihitung (peran penanda tangan)")
+    p.add_argument("--buka-kunci", metavar="ALASAN", help="buka kunci periode dengan alasan (peran penanda tangan)")
+    p.add_argument("--pengguna", help="nama pengguna untuk kunci / buka kunci")
+    p.set_defaults(func=_reconcile)
+    k = sub.add_parser("kalender", help="isi jadwal standar dan hari libur nasional + cuti bersama")
+    k.add_argument("--tahun", type=int, nargs="+", default=[dt.date.today().year])
+    k.set_defaults(func=_kalender)
+
+
+def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from services.store.db import open_database
+
+    return open_database(args.db or default_db_path())
+
+
+def _period(text: str) -> tuple[int, int]:
+    try:
+        y, m = text.split("-")
+        year, month = int(y), int(m)
+        if not 1 <= month <= 12:
+            raise ValueError
+        return year, month
+    except ValueError:
+        raise SystemExit(f"Periode '{text}' tidak valid; tulis YYYY-MM, mis. 2026-01.") from None
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from services.auth.users import AuthError, authenticate
+    from services.reconcile.engine import ReconcileError, policy_for_opd, recompute
+    from services.reconcile.grid import exception_queue
+    from services.reconcile.period import PeriodLockedError, lock_period, month_label, unlock_period
+    from services.store.models import Opd
+
+    year, month = _period(args.bulan)
+    db = _open(args)
+    try:
+        with db.transaction() as s:
+            q = select(Opd.id, Opd.name)
+            if args.opd:
+                q = q.where(Opd.code == args.opd)
+            opd = s.execute(q.order_by(Opd.id)).first()
+            if opd is None:
+                print(f"OPD '{args.opd or '-'}' tidak ditemukan di database.", file=sys.stderr)
+                return 2
+            user = None
+            if args.kunci or args.buka_kunci:
+                if not args.pengguna:
+                    print("--pengguna wajib untuk kunci / buka kunci.", file=sys.stderr)
+                    return 2
+                user = authenticate(s, args.pengguna, getpass.getpass(f"Kata sandi {args.pengguna}: "))
+            if args.buka_kunci:
+                assert user is not None
+                unlock_period(s, opd.id, year, month, user, args.buka_kunci)
+                print(f"Kunci periode {month_label(year, month)} dibuka.")
+            res = recompute(s, year, month, policy_for_opd(s, opd.id), opd_id=opd.id)
+            exc = exception_queue(s, opd.id, year, month)
+            if args.kunci:
+                assert user is not None
+                lock_period(s, opd.id, year, month, user)
+        print(f"{opd.name} — {month_label(year, month)}: {res.employees} pegawai, {res.days} hari dihitung, "
+              f"{res.written} baris berubah.")
+        print("  " + ", ".join(f"{k}={v}" for k, v in sorted(res.counts.items())))
+        print(f"  Antrean pengecualian: {len(exc)} hari perlu ditinjau.")
+        if args.kunci:
+            print(f"Periode {month_label(year, month)} dikunci.")
+        return 0
+    except (PeriodLockedError, ReconcileError, AuthError, ValueError, PermissionError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+
+
+def _kalender(args: argparse.Namespace) -> int:
+    from services.reconcile.demo import seed_calendar
+
+    db = _open(args)
+    try:
+        with db.transaction() as s:
+            ids = seed_calendar(s, list(args.tahun))
+        print(f"Jadwal standar ({', '.join(ids)}) dan hari libur {', '.join(map(str, args.tahun))} siap.")
+        return 0
+    finally:
+        db.dispose()

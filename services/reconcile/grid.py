@@ -1,0 +1,182 @@
+"""Read side of reconciliation: the month grid (employee x day) and the exception queue.
+
+Returns light tuples/dataclasses only, so the desktop model can hold 300+ rows x 31 days
+without ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.letters.kinds import CUTI_CODES, STATUS_LABELS
+from services.reconcile.engine import month_bounds
+from services.store.models import DayRecord, Employee, WorkUnit
+
+EXCEPTION_FLAGS = {
+    "no_checkin": "Tidak absen masuk",
+    "no_checkout": "Tidak absen pulang",
+    "outside_geofence": "Di luar radius kantor",
+    "selfie_rejected": "Swafoto ditolak",
+    "manipulation": "Indikasi manipulasi",
+    "surat_tumpang_tindih": "Surat tumpang tindih",
+    "tanpa_roster": "Belum ada roster shift",
+}
+FLAG_LABELS = {**EXCEPTION_FLAGS, "cuti_bersama": "Cuti bersama", "belum_pulang": "Belum absen pulang"}
+# colour category of a cell, used by the desktop model and the legend
+CATEGORIES = ("hadir", "telat", "tk", "cuti", "dl", "sakit_izin", "libur", "belum", "kosong")
+
+
+@dataclass(frozen=True)
+class Cell:
+    label: str
+    category: str
+    tooltip: str
+    exception: bool
+
+
+@dataclass(frozen=True)
+class GridRow:
+    employee_id: int
+    nip: str
+    name: str
+    unit: str
+    cells: tuple[Cell | None, ...]  # one per day of the month, None = not computed
+    totals: dict[str, int]
+
+
+@dataclass(frozen=True)
+class MonthGrid:
+    year: int
+    month: int
+    days: tuple[dt.date, ...]
+    rows: tuple[GridRow, ...]
+
+
+@dataclass(frozen=True)
+class ExceptionRow:
+    employee_id: int
+    nip: str
+    name: str
+    unit: str
+    date: dt.date
+    status: str
+    problem: str
+    check_in: dt.datetime | None
+    check_out: dt.datetime | None
+
+
+def _hm(x: dt.datetime | None, day: dt.date) -> str:
+    if x is None:
+        return "-"
+    return x.strftime("%H:%M") if x.date() == day else x.strftime("%H:%M (%d/%m)")
+
+
+def _cell(day: dt.date, status: str, tl: int, psw: int, late: int, early: int, cin: dt.datetime | None,
+          cout: dt.datetime | None, flags: str, corrected: bool, apel: bool | None,
+          sched: dt.datetime | None, sched_end: dt.datetime | None) -> Cell:
+    flag_list = [f for f in flags.split(",") if f]
+    exception = not corrected and (status == "TK" or any(f in EXCEPTION_FLAGS for f in flag_list))
+    if status == "H":
+        if tl and psw:
+            label, cat = f"TL{tl}+", "telat"
+        elif tl:
+            label, cat = f"TL{tl}", "telat"
+        elif psw:
+            label, cat = f"PSW{psw}", "telat"
+        else:
+            label, cat = "H", "hadir"
+    elif status == "TK":
+        label, cat = "TK", "tk"
+    elif status in CUTI_CODES:
+        label, cat = status, "cuti"
+    elif status == "DL":
+        label, cat = "DL", "dl"
+    elif status in ("S", "I"):
+        label, cat = status, "sakit_izin"
+    elif status == "LIBUR":
+        label, cat = ("CB" if "cuti_bersama" in flag_list else "L"), "libur"
+    else:
+        label, cat = ("·" if status == "BELUM" else status), "belum"
+    if corrected:
+        label += "*"
+    lines = [f"{day:%d-%m-%Y}: {STATUS_LABELS.get(status, status)}"]
+    if sched is not None:
+        lines.append(f"Jadwal {_hm(sched, day)}–{_hm(sched_end, day)}")
+    if status in ("H", "TK") or cin or cout:
+        lines.append(f"Masuk {_hm(cin, day)}   Pulang {_hm(cout, day)}")
+    if late:
+        lines.append(f"Terlambat {late} menit (TL{tl})")
+    if early:
+        lines.append(f"Pulang cepat {early} menit (PSW{psw})")
+    if apel is not None:
+        lines.append("Apel: hadir" if apel else "Apel: tidak hadir")
+    lines += [FLAG_LABELS.get(f, f) for f in flag_list]
+    if corrected:
+        lines.append("Sudah dikoreksi")
+    return Cell(label, cat, "\n".join(lines), exception)
+
+
+def _employees(session: Session, opd_id: int, unit_id: int | None) -> list[tuple[int, str, str, str]]:
+    q = (select(Employee.id, Employee.nip, Employee.name, WorkUnit.name)
+         .join(WorkUnit, WorkUnit.id == Employee.unit_id, isouter=True)
+         .where(Employee.opd_id == opd_id).order_by(WorkUnit.name, Employee.name))
+    if unit_id is not None:
+        q = q.where(Employee.unit_id == unit_id)
+    return [(i, nip, name, unit or "-") for i, nip, name, unit in session.execute(q)]
+
+
+def month_grid(session: Session, opd_id: int, year: int, month: int, unit_id: int | None = None) -> MonthGrid:
+    first, last = month_bounds(year, month)
+    days = tuple(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+    emps = _employees(session, opd_id, unit_id)
+    ids = {e[0] for e in emps}
+    recs: dict[int, list[Cell | None]] = {i: [None] * len(days) for i in ids}
+    totals: dict[int, dict[str, int]] = {i: {} for i in ids}
+    q = (select(DayRecord.employee_id, DayRecord.date, DayRecord.status, DayRecord.tl_tier, DayRecord.psw_tier,
+                DayRecord.late_minutes, DayRecord.early_minutes, DayRecord.check_in, DayRecord.check_out,
+                DayRecord.flags, DayRecord.corrected, DayRecord.apel, DayRecord.sched_start, DayRecord.sched_end)
+         .join(Employee, Employee.id == DayRecord.employee_id)
+         .where(Employee.opd_id == opd_id, DayRecord.date >= first, DayRecord.date <= last))
+    if unit_id is not None:
+        q = q.where(Employee.unit_id == unit_id)
+    for emp, d, status, tl, psw, late, early, cin, cout, flags, corrected, apel, s0, s1 in session.execute(q):
+        if emp not in recs:
+            continue
+        recs[emp][d.day - 1] = _cell(d, status, tl, psw, late, early, cin, cout, flags or "", bool(corrected), apel, s0, s1)
+        t = totals[emp]
+        key = "CUTI" if status in CUTI_CODES else ("S/I" if status in ("S", "I") else status)
+        t[key] = t.get(key, 0) + 1
+        if tl:
+            t["TL"] = t.get("TL", 0) + 1
+        if psw:
+            t["PSW"] = t.get("PSW", 0) + 1
+    rows = tuple(GridRow(i, nip, name, unit, tuple(recs[i]), totals[i]) for i, nip, name, unit in emps)
+    return MonthGrid(year, month, days, rows)
+
+
+def exception_queue(session: Session, opd_id: int, year: int, month: int,
+                    unit_id: int | None = None) -> list[ExceptionRow]:
+    """Days that need a human: TK, missing check-in/out, voided punches, overlapping letters (not yet corrected)."""
+    first, last = month_bounds(year, month)
+    q = (select(DayRecord.employee_id, Employee.nip, Employee.name, WorkUnit.name, DayRecord.date, DayRecord.status,
+                DayRecord.flags, DayRecord.check_in, DayRecord.check_out)
+         .join(Employee, Employee.id == DayRecord.employee_id)
+         .join(WorkUnit, WorkUnit.id == Employee.unit_id, isouter=True)
+         .where(Employee.opd_id == opd_id, DayRecord.date >= first, DayRecord.date <= last,
+                DayRecord.corrected.is_(False))
+         .where((DayRecord.status == "TK") | (DayRecord.flags != ""))
+         .order_by(DayRecord.date, Employee.name))
+    if unit_id is not None:
+        q = q.where(Employee.unit_id == unit_id)
+    out = []
+    for emp, nip, name, unit, d, status, flags, cin, cout in session.execute(q):
+        problems = [EXCEPTION_FLAGS[f] for f in (flags or "").split(",") if f in EXCEPTION_FLAGS]
+        if status == "TK":
+            problems.insert(0, "Tanpa keterangan")
+        if problems:
+            out.append(ExceptionRow(emp, nip, name, unit or "-", d, status, "; ".join(problems), cin, cout))
+    return out

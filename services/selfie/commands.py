@@ -1,0 +1,63 @@
+"""CLI: `selfie-check` (run the photo checks), `selfie-queue` (list the verification queue)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from services.paths import default_db_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    chk = sub.add_parser("selfie-check", help="jalankan pemeriksaan swafoto (wajah, buram, gelap, foto dipakai ulang)")
+    chk.add_argument("--recheck", action="store_true", help="periksa ulang semua foto (keputusan atasan tetap)")
+    chk.set_defaults(func=_selfie_check)
+
+    q = sub.add_parser("selfie-queue", help="daftar antrean verifikasi swafoto")
+    q.add_argument("--user", default="admin", help="tampilkan antrean milik pengguna ini (atasan melihat bawahannya)")
+    q.add_argument("--status", choices=("pending", "decided", "all"), default="pending")
+    q.set_defaults(func=_selfie_queue)
+
+
+def _progress(done: int, total: int, message: str = "") -> None:
+    if total and (done == total or done % 50 == 0):
+        print(f"  {message} ({done}/{total})", file=sys.stderr)
+
+
+def _selfie_check(args: argparse.Namespace) -> int:
+    from services.selfie.service import run_checks
+    from services.store.db import open_database
+
+    db = open_database(args.db or default_db_path())
+    result = run_checks(db, recheck=args.recheck, progress=_progress)
+    print(result.summary())
+    return 0
+
+
+def _selfie_queue(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from services.auth.users import AuthError, to_current
+    from services.selfie.checks import label_flags
+    from services.selfie.queue import VERDICTS, list_queue
+    from services.store.db import open_database
+    from services.store.models import User
+
+    db = open_database(args.db or default_db_path())
+    with db.session() as s:
+        user = s.execute(select(User).where(User.username == args.user)).scalar_one_or_none()
+        if user is None:
+            print(f"Pengguna '{args.user}' tidak ada.", file=sys.stderr)
+            return 1
+        try:
+            items = list_queue(s, db.path, to_current(user), status=args.status)
+        except AuthError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    print(f"{'ID':>5}  {'Waktu':16}  {'Pegawai':28} {'Jarak':>7}  {'Status':10} Tanda")
+    for it in items:
+        dist = f"{it.distance_m:.0f} m" if it.distance_m is not None else "-"
+        print(f"{it.check_id:>5}  {it.ts:%Y-%m-%d %H:%M}  {it.employee_name[:28]:28} {dist:>7}  "
+              f"{VERDICTS.get(it.verdict, it.verdict):10} {label_flags(it.all_flags)}")
+    print(f"{len(items)} swafoto")
+    return 0

@@ -1,0 +1,74 @@
+"""Laporan Bulanan screen: generate -> sign -> queue (no server configured) -> verify, in the real widget."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.views.reports import ReportsView, SignDialog
+from services.signing.service import SETTING_TRUST, set_setting
+from services.signing.testca import make_test_certificates
+from tests.gui_helpers import make_context
+from tests.report_fixtures import lock_period
+
+
+def _wait(qtbot, view) -> None:
+    qtbot.waitUntil(lambda: view.op is not None and not view.op.running, timeout=30000)
+    qtbot.waitUntil(lambda: view.strip.isHidden(), timeout=5000)
+
+
+@pytest.fixture
+def view(qtbot, db, org):
+    lock_period(db, org.opd_id, 2026, 10)
+    ctx = make_context(db, "kepala")
+    v = ReportsView(ctx)
+    qtbot.addWidget(v)
+    v.resize(1180, 760)
+    v.year.setValue(2026)
+    v.month.setCurrentIndex(9)
+    v.show()
+    return v
+
+
+def test_month_flow_in_the_screen(qtbot, view, db, tmp_path):
+    assert "Terkunci" in view.period_label.text()
+    assert view.gen_button.isEnabled() and not view.sign_button.isEnabled()
+    view.gen_button.click()
+    _wait(qtbot, view)
+    assert "revisi 1 selesai" in view.message.text()
+    assert view.rev_model.rowCount() == 1 and view.rev_model.row(0).status == "draft"
+    assert view.sign_button.isEnabled()
+
+    certs = make_test_certificates(signer_name="Kepala Dinas Uji")
+    p12, ca = certs.write(tmp_path)
+    set_setting(db, SETTING_TRUST, str(ca), "admin")
+    view.sign_with(p12, "salah", False)
+    _wait(qtbot, view)
+    assert "kata sandi salah" in view.message.text()
+    view.sign_with(p12, certs.passphrase, True)
+    _wait(qtbot, view)
+    assert view.rev_model.row(0).status == "signed"
+    assert "keyring" in view.message.text()
+    dialog = SignDialog(str(p12), view)
+    assert "tersimpan di keyring" in dialog.hint.text()
+
+    view.verify_button.click()
+    _wait(qtbot, view)
+    assert view.last_verdict is not None and view.last_verdict.ok, view.last_verdict.text()
+    view._verdict_box.close()
+
+    view.send_button.click()  # no central server configured: stays in the outbox
+    _wait(qtbot, view)
+    assert view.out_model.rowCount() == 1 and view.out_model.row(0).status == "pending"
+    assert "belum diatur" in view.message.text()
+    assert view.rev_model.row(0).status == "queued" and view.retry_button.isEnabled()
+    view.grab().save(str(tmp_path / "laporan_bulanan.png"))
+
+
+def test_open_period_disables_generation(qtbot, db, org):
+    lock_period(db, org.opd_id, 2026, 9, status="open")
+    v = ReportsView(make_context(db, "operator"))
+    qtbot.addWidget(v)
+    v.year.setValue(2026)
+    v.month.setCurrentIndex(8)
+    assert "Terbuka" in v.period_label.text() and not v.gen_button.isEnabled()
+    assert not v.sign_button.isEnabled() and not v.send_button.isEnabled()
