@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None, gui_launcher: GuiLauncher | None = None)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "func", None):
         args.func = _run_gui
     try:

@@ -17,7 +17,7 @@ PROFILES = (("tepat", 0.62), ("terlambat", 0.2), ("pulang_cepat", 0.1), ("tidak_
 
 @dataclass
 class DemoLetter:
-    kind: str  # cuti_tahunan / dinas_luar / sakit / izin / cuti_sakit
+    kind: str  # letter kind code: CT / DL / S / I
     employee_pin: str
     date_from: dt.date
     date_to: dt.date
@@ -72,7 +72,7 @@ def generate(
         if rnd.random() < 0.12 and len(days) > 10:
             start = rnd.choice(days[:-5])
             span = [d for d in days if start <= d][: rnd.randint(2, 4)]
-            kind = rnd.choices(["cuti_tahunan", "dinas_luar", "sakit", "izin"], [0.45, 0.35, 0.12, 0.08])[0]
+            kind = rnd.choices(["CT", "DL", "S", "I"], [0.45, 0.35, 0.12, 0.08])[0]
             out.letters.append(DemoLetter(kind, p, span[0], span[-1]))
             busy[p].update(span)
     for day in days:

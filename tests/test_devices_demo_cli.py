@@ -5,14 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from services.cli import main
 from services.devices.demo_support import register_demo_device, start_demo_device
 from services.devices.sync import sync_device
-from services.org.sample import SampleOrg
+from services.org.sample import SampleOrg, create_sample_org
 from services.store.db import Database
 from services.store.models import Device, Punch
+
+
+@pytest.fixture
+def org(db: Database) -> SampleOrg:
+    """Sample org without login users: argon2 hashing is the slowest part of the shared fixture, unused here."""
+    with db.transaction() as s:
+        return create_sample_org(s, n_employees=12, with_users=False)
 
 
 def test_demo_device_roundtrip(db: Database, org: SampleOrg) -> None:

@@ -15,10 +15,17 @@ from services.devices.punches import map_pin, unmapped_pins
 from services.devices.registry import DeviceInput, add_device, check_connection, correct_device_time
 from services.devices.sync import sync_all, sync_device
 from services.jobs import Cancelled, CancelToken
-from services.org.sample import SampleOrg
+from services.org.sample import SampleOrg, create_sample_org
 from services.secrets import get_secret
 from services.store.db import Database
 from services.store.models import AuditEvent, Device, EmployeePin, ImportBatch, Punch
+
+
+@pytest.fixture
+def org(db: Database) -> SampleOrg:
+    """Sample org without login users: argon2 hashing is the slowest part of the shared fixture, unused here."""
+    with db.transaction() as s:
+        return create_sample_org(s, n_employees=12, with_users=False)
 
 
 @pytest.fixture
@@ -208,3 +215,19 @@ def test_udp_link_that_goes_silent_is_retried(db: Database, org: SampleOrg, stat
     device_id = _register(db, org, emu.port, "udp")
     r = sync_device(db, device_id, timeout=1)
     assert r.attempts == 2 and r.new == 300 and state.enabled
+
+
+def test_without_keyring_the_key_is_never_stored_and_can_be_typed_in(db: Database, org: SampleOrg, state: DeviceState,
+                                                                      emu: Emulator) -> None:
+    import keyring
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    keyring.set_keyring(FailKeyring())  # the autouse memory_keyring fixture restores the previous backend
+    state.comm_key = 4242
+    device_id = _register(db, org, emu.port, key="4242")
+    with db.session() as s:
+        dev = s.get(Device, device_id)
+        assert dev is not None and dev.has_comm_key
+    with pytest.raises(DeviceError, match="tidak tersimpan di keyring"):
+        sync_device(db, device_id)
+    assert sync_device(db, device_id, comm_key=4242).new == 300

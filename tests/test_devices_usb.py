@@ -12,9 +12,16 @@ from services.devices.emulator import DeviceState, Emulator
 from services.devices.registry import DeviceInput, add_device
 from services.devices.sync import sync_device
 from services.devices.usb_import import import_usb_attlog
-from services.org.sample import SampleOrg
+from services.org.sample import SampleOrg, create_sample_org
 from services.store.db import Database
 from services.store.models import ImportBatch, Punch
+
+
+@pytest.fixture
+def org(db: Database) -> SampleOrg:
+    """Sample org without login users: argon2 hashing is the slowest part of the shared fixture, unused here."""
+    with db.transaction() as s:
+        return create_sample_org(s, n_employees=12, with_users=False)
 
 GOOD = (
     "        1\t2026-02-02 07:21:05\t1\t0\t1\t0\r\n"

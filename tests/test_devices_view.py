@@ -37,6 +37,10 @@ def test_devices_view_sync_map_and_usb(qtbot, db: Database, org: SampleOrg, tmp_
         view.resize(1200, 820)
         view.show()
         assert view.model.rowCount() == 1 and view.selected_device() is not None
+        view.btn_toggle.click()
+        assert view.selected_device().enabled is False and view.btn_toggle.text() == "Aktifkan"
+        view.btn_toggle.click()
+        assert view.selected_device().enabled is True
 
         view.btn_sync.click()
         assert view.progress_box.isVisible()
@@ -74,3 +78,25 @@ def test_devices_view_sync_map_and_usb(qtbot, db: Database, org: SampleOrg, tmp_
         assert s.execute(select(Punch.source_serial).where(Punch.source == "usb")).scalar_one() == serial
     view.grab().save(str(tmp_path / "perangkat2.png"))
     view.grab().save("/tmp/perangkat.png")
+
+
+def test_cancel_button_rolls_back_the_sync(qtbot, db: Database, org: SampleOrg) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    state = DeviceState(large_data_mode="buffer")
+    state.generate(5, 50)
+    release = threading.Event()
+    state.faults.hold_attlog = release
+    with Emulator(state) as emu:
+        with db.transaction() as s:
+            add_device(s, org.opd_id, DeviceInput("Mesin Lambat", "127.0.0.1", emu.port), "admin")
+        view = DevicesView(make_context(db, "operator"))
+        qtbot.addWidget(view)
+        view.btn_sync.click()
+        qtbot.waitUntil(state.faults.holding.is_set, timeout=15000)  # the read is in progress
+        assert view.btn_cancel.isEnabled()
+        view.btn_cancel.click()
+        release.set()
+        qtbot.waitUntil(lambda: view.op is None, timeout=15000)
+    assert "Dibatalkan" in view.result.toPlainText()
+    assert _punches(db) == 0 and state.enabled

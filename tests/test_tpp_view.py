@@ -93,6 +93,9 @@ def test_notice_dialog_creates_numbered_pdf(qtbot, db, org) -> None:
     # the register tab and the next step follow the new notice (the year summary reloads in the background)
     assert view.n_model.rowCount() == 1
     _wait_discipline(qtbot, view)
+    if os.environ.get("TPP_PNG_DIR"):
+        view.tabs.setCurrentIndex(2)
+        view.grab().save(os.path.join(os.environ["TPP_PNG_DIR"], "tpp_notices.png"))
     view.select_employee(emp_id)
     assert "Berita Acara Pemeriksaan" in view.detail.toPlainText()
 

@@ -41,6 +41,7 @@ from services.devices.registry import (
     describe_drift,
     device_rows,
     location_choices,
+    set_device_enabled,
     stored_comm_key,
     update_device,
 )
@@ -98,17 +99,20 @@ class DevicesView(QWidget):
         self.btn_add = QPushButton("Tambah…")
         self.btn_edit = QPushButton("Ubah…")
         self.btn_test = QPushButton("Uji Koneksi")
+        self.btn_toggle = QPushButton("Nonaktifkan")
+        self.btn_toggle.setToolTip("Mesin nonaktif dilewati saat 'Tarik Data Semua Mesin' dan sinkron terjadwal.")
         self.btn_sync = QPushButton("Tarik Data")
         self.btn_sync.setObjectName("primary")
         self.btn_sync_all = QPushButton("Tarik Data Semua Mesin")
         self.btn_time = QPushButton("Koreksi Jam Mesin…")
         self.btn_usb = QPushButton("Impor dari Flashdisk…")
         for b, fn in ((self.btn_add, self.add_device), (self.btn_edit, self.edit_device), (self.btn_test, self.test_device),
+                      (self.btn_toggle, self.toggle_device),
                       (self.btn_sync, self.sync_selected), (self.btn_sync_all, self.sync_every),
                       (self.btn_time, self.correct_time), (self.btn_usb, self.import_usb)):
             b.clicked.connect(lambda _checked=False, f=fn: f())
         buttons = QHBoxLayout()
-        for b in (self.btn_add, self.btn_edit, self.btn_test):
+        for b in (self.btn_add, self.btn_edit, self.btn_toggle, self.btn_test):
             buttons.addWidget(b)
         buttons.addStretch(1)
         for b in (self.btn_time, self.btn_usb, self.btn_sync_all, self.btn_sync):
@@ -230,8 +234,10 @@ class DevicesView(QWidget):
         busy = self.op is not None
         has = self.selected_device() is not None
         may_edit = self.ctx.user.has("admin") or self.ctx.user.has("operator")
-        for b in (self.btn_edit, self.btn_test, self.btn_sync, self.btn_time):
+        for b in (self.btn_edit, self.btn_toggle, self.btn_test, self.btn_sync, self.btn_time):
             b.setEnabled(has and not busy and may_edit)
+        row = self.selected_device()
+        self.btn_toggle.setText("Aktifkan" if row is not None and not row.enabled else "Nonaktifkan")
         self.btn_add.setEnabled(may_edit and not busy)
         self.btn_sync_all.setEnabled(self.model.rowCount() > 0 and not busy and may_edit)
         self.btn_usb.setEnabled(not busy and may_edit)
@@ -274,6 +280,15 @@ class DevicesView(QWidget):
             self.ctx.notify("devices")
             break
         self.refresh()
+
+    def toggle_device(self) -> None:
+        row = self.selected_device()
+        if row is None:
+            return
+        with self.ctx.db.transaction() as s:
+            set_device_enabled(s, row.id, not row.enabled, self.ctx.user.username)
+        self._say(f"Perangkat '{row.name}' {'diaktifkan' if not row.enabled else 'dinonaktifkan'}.")
+        self.ctx.notify("devices")
 
     # -------------------------------------------------------------- operations
     def _start(self, title: str, fn, *args, on_done, **kwargs) -> Operation:  # type: ignore[no-untyped-def]

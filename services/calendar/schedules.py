@@ -326,3 +326,68 @@ class ScheduleBook:
             s, e = _span(d, s_t, e_t)
             out.append((s, e, "roster", code))
         return out
+
+
+# ---------------------------------------------------------------- listings for the UI
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    id: int
+    code: str
+    name: str
+    kind: str
+    ramadan: bool
+    hours: tuple[str, ...]  # per weekday Mon..Sun: "07:30–16:00" or ""
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    id: int
+    schedule: str
+    target: str
+    date_from: dt.date
+    date_to: dt.date | None
+
+
+def list_schedules(session: Session) -> list[ScheduleRow]:
+    days: dict[int, dict[int, str]] = {}
+    for sid, wd, s, e in session.execute(select(ScheduleDay.schedule_id, ScheduleDay.weekday, ScheduleDay.start, ScheduleDay.end)):
+        days.setdefault(sid, {})[wd] = f"{s:%H:%M}–{e:%H:%M}"
+    out = []
+    for sid, code, name, kind, ramadan in session.execute(
+            select(Schedule.id, Schedule.code, Schedule.name, Schedule.kind, Schedule.ramadan).order_by(Schedule.code)):
+        hours = tuple(days.get(sid, {}).get(w, "") for w in range(7)) if kind == "fixed" else ("roster",) + ("",) * 6
+        out.append(ScheduleRow(sid, code, name, kind, bool(ramadan), hours))
+    return out
+
+
+def list_assignments(session: Session) -> list[AssignmentRow]:
+    units = dict(session.execute(select(WorkUnit.id, WorkUnit.name)).all())
+    emps = dict(session.execute(select(Employee.id, Employee.name)).all())
+    codes = dict(session.execute(select(Schedule.id, Schedule.code)).all())
+    out = []
+    for aid, sid, unit, emp, d0, d1 in session.execute(
+            select(ScheduleAssignment.id, ScheduleAssignment.schedule_id, ScheduleAssignment.unit_id,
+                   ScheduleAssignment.employee_id, ScheduleAssignment.date_from, ScheduleAssignment.date_to)
+            .order_by(ScheduleAssignment.date_from, ScheduleAssignment.id)):
+        target = (f"Pegawai: {emps.get(emp, emp)}" if emp is not None else
+                  f"Unit: {units.get(unit, unit)}" if unit is not None else "Semua pegawai")
+        out.append(AssignmentRow(aid, codes.get(sid, str(sid)), target, d0, d1))
+    return out
+
+
+def roster_month(session: Session, unit_id: int, year: int, month: int) -> tuple[list[dt.date], list[tuple]]:
+    """(days, rows) for a unit's roster: each row is (employee id, name, shift code per day or "" = libur/none)."""
+    import calendar as _cal
+
+    n = _cal.monthrange(year, month)[1]
+    days = [dt.date(year, month, i + 1) for i in range(n)]
+    emps = list(session.execute(select(Employee.id, Employee.name).where(Employee.unit_id == unit_id).order_by(Employee.name)))
+    codes = dict(session.execute(select(Shift.id, Shift.code)).all())
+    entries: dict[tuple[int, dt.date], str] = {}
+    for emp, d, shift in session.execute(select(RosterEntry.employee_id, RosterEntry.date, RosterEntry.shift_id).where(
+            RosterEntry.employee_id.in_([e for e, _ in emps]), RosterEntry.date >= days[0], RosterEntry.date <= days[-1])):
+        entries[(emp, d)] = codes.get(shift, "L") if shift is not None else "L"
+    rows = [(emp, name, tuple(entries.get((emp, d), "") for d in days)) for emp, name in emps]
+    return days, rows

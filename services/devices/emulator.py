@@ -30,6 +30,8 @@ class Faults:
     add_during_read: int = 0  # punches that "arrive" between the sizes read and the data read
     add_during_read_once: bool = True
     honour_disable: bool = True  # a disabled device queues new punches until it is enabled again
+    hold_attlog: threading.Event | None = None  # a slow device: the log is served only once this is set
+    holding: threading.Event = field(default_factory=threading.Event)  # set while a log read is held
 
 
 @dataclass
@@ -203,6 +205,9 @@ class _Session:
         st = self.state
         _one, command, fct, _ext = struct.unpack_from("<bhii", payload.ljust(11, b"\x00"))
         f = st.faults
+        if command == p.CMD_ATTLOG_RRQ and f.hold_attlog is not None:
+            f.holding.set()
+            f.hold_attlog.wait(30)
         if command == p.CMD_ATTLOG_RRQ and f.add_during_read:
             self._inject_arrivals(f.add_during_read)
             if f.add_during_read_once:

@@ -25,8 +25,17 @@ import cv2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.geo import offset_m
-from services.selfie.synthetic import detectable_person_seed, detectable_selfie, encode_jpeg, person, render
+from services.mobile.importer import upload_deadline
+from services.selfie.synthetic import (
+    detectable_person_seed,
+    detectable_selfie,
+    encode_jpeg,
+    has_one_face,
+    person,
+    render,
+)
 from services.store.models import Employee, EmployeePhone, OfficeLocation, ReferencePhoto
 
 CSV_COLUMNS = ["nip", "waktu", "lat", "lon", "akurasi", "id_hp", "foto", "luring", "diunggah"]
@@ -71,9 +80,19 @@ def write_demo_bundle(
     dates: list[dt.date],
     *,
     seed: int = 7,
-    upload_day_after_deadline: int = 12,
+    now: dt.datetime | None = None,
+    deadline_day: int = 10,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
 ) -> DemoBundleInfo:
-    """Write a bundle ZIP for ``employee_ids`` on ``dates`` (weekends skipped); returns what it put in."""
+    """Write a bundle ZIP for ``employee_ids`` on ``dates`` (weekends skipped); returns what it put in.
+
+    Upload times never lie in the future of ``now`` (default: the current time). The late upload is an
+    offline record whose month's deadline (day ``deadline_day`` of the next month) passed before ``now``;
+    when all ``dates`` are in the current month, one record of the previous month's last working day is
+    added for it (only once that deadline has passed).
+    """
+    now = (now or dt.datetime.now()).replace(microsecond=0)
     r = random.Random(seed)
     out = Path(out_path)
     info = DemoBundleInfo(path=out)
@@ -89,20 +108,24 @@ def write_demo_bundle(
     late_done = False
     specials = {"dark": False, "blur": False}
     for day_no, day in enumerate(days):
+        cancel.raise_if_cancelled()
+        progress(day_no, len(days) + 1, f"Membuat swafoto contoh {day:%d-%m-%Y}")
         for emp_no, (emp_id, nip, lat0, lon0, phone) in enumerate(emps):
             p = person(person_seed_for(emp_id))
             for kind, start in (("in", dt.time(7, 0)), ("out", dt.time(16, 0))):
                 minutes = r.randint(0, 40) if kind == "in" else r.randint(0, 35)
                 ts = dt.datetime.combine(day, start) + dt.timedelta(minutes=minutes, seconds=r.randint(0, 59))
+                if ts > now:
+                    continue  # later today: not taken yet
                 outside = r.random() < 0.08
                 dist = r.uniform(300, 900) if outside else r.uniform(0, 60)
                 angle = r.uniform(0, 6.283)
                 lat, lon = offset_m(lat0, lon0, dist * math.cos(angle), dist * math.sin(angle))
                 offline = r.random() < 0.1
                 uploaded = ts + (dt.timedelta(hours=r.randint(2, 30)) if offline else dt.timedelta(seconds=r.randint(5, 120)))
-                if offline and not late_done and day_no >= len(days) // 2:
-                    next_month = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=upload_day_after_deadline)
-                    uploaded = dt.datetime.combine(next_month, dt.time(9, 15))
+                uploaded = min(uploaded, max(ts, now))
+                if offline and not late_done and upload_deadline(ts, deadline_day) < now - dt.timedelta(hours=2):
+                    uploaded = now - dt.timedelta(hours=1)
                     late_done = True
                     info.late_upload += 1
                 use_phone = phone
@@ -135,6 +158,24 @@ def write_demo_bundle(
                 info.rows += 1
                 info.outside_geofence += outside
                 info.offline += offline
+    if not late_done and emps and days:
+        # an offline record of last month's final working day that only reaches the office now
+        last = days[0].replace(day=1) - dt.timedelta(days=1)
+        while last.weekday() >= 5:
+            last -= dt.timedelta(days=1)
+        ts = dt.datetime.combine(last, dt.time(16, 4, 12))
+        if upload_deadline(ts, deadline_day) < now - dt.timedelta(hours=2):
+            emp_id, nip, lat0, lon0, phone = emps[-1]
+            name = f"foto/{nip}_{ts:%Y%m%d_%H%M}.jpg"
+            photos[name] = encode_jpeg(detectable_selfie(person(person_seed_for(emp_id)), seed * 100_000 + 99_999))
+            lat, lon = offset_m(lat0, lon0, 12.0, -7.0)
+            uploaded = now - dt.timedelta(hours=1)
+            writer.writerow([nip, f"{ts:%Y-%m-%d %H:%M:%S}", f"{lat:.6f}", f"{lon:.6f}", "9.5", phone, name, "1",
+                             f"{uploaded:%Y-%m-%d %H:%M:%S}"])
+            info.rows += 1
+            info.offline += 1
+            info.late_upload += 1
+    progress(len(days), len(days) + 1, "Menulis berkas ZIP")
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("presensi.csv", buf.getvalue())
@@ -152,7 +193,10 @@ def add_demo_reference_photos(session: Session, db_path: Path, employee_ids: lis
     for emp_id in employee_ids:
         if emp_id in have:
             continue
-        img = render(person(person_seed_for(emp_id)), 0)  # the seed was chosen so this drawing has one face
-        add_reference_photo(session, db_path, emp_id, encode_jpeg(img, 92), username)
+        p = person(person_seed_for(emp_id))
+        img = render(p, 0)  # the seed was chosen so that this drawing, as JPEG, shows one face
+        if not has_one_face(img):
+            img = detectable_selfie(p, 99)
+        add_reference_photo(session, db_path, emp_id, encode_jpeg(img), username)
         added += 1
     return added

@@ -94,6 +94,8 @@ def _demo_letters(session: Session, rnd: random.Random, emps: list, first: dt.da
     for n, (kind, days) in enumerate(plan):
         emp = emps[(n * 5 + 3) % len(emps)]
         d0 = first + dt.timedelta(days=rnd.randint(0, span))
+        while d0.weekday() >= 5:  # letters start on a working day, like real ones
+            d0 += dt.timedelta(days=1)
         number = f"{'851' if kind == 'CT' else '094'}/{n + 1:03d}/DEMO/{first.year}"
         create_letter(session, "operator", kind, number, d0 - dt.timedelta(days=2), d0,
                       d0 + dt.timedelta(days=days - 1), [emp[0]], note="data demo", today=today)

@@ -104,7 +104,7 @@ def render(p: Person, scene_seed: int, size: int = 480) -> np.ndarray:
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
 
-def _one_face(img: np.ndarray) -> bool:
+def has_one_face(img: np.ndarray) -> bool:
     """Exactly one face after a JPEG round trip (what the importer will store and check)."""
     from services.selfie.checks import decode, detect_faces
 
@@ -115,7 +115,7 @@ def _one_face(img: np.ndarray) -> bool:
 def detectable_person_seed(start: int, tries: int = 60) -> int:
     """First seed >= start whose reference drawing is found as exactly one face."""
     for seed in range(start, start + tries):
-        if _one_face(render(person(seed), 0)):
+        if has_one_face(render(person(seed), 0)):
             return seed
     return start
 
@@ -124,7 +124,7 @@ def detectable_selfie(p: Person, scene_seed: int, size: int = 480, tries: int = 
     """A selfie of ``p`` in which the detector finds exactly one face (first scene that works)."""
     for i in range(tries):
         img = render(p, scene_seed * 1000 + i, size)
-        if _one_face(img):
+        if has_one_face(img):
             return img
     return render(p, scene_seed * 1000, size)
 

@@ -1,0 +1,377 @@
+"""Jadwal & Hari Libur: holidays (national, cuti bersama, regional), schedules + assignments, shift rosters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, QModelIndex
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from desktop.context import AppContext
+from desktop.models.row_table import RowTableModel
+from desktop.views.reconcile_dialogs import PeriodPicker
+from services.calendar.holidays import KINDS, add_holiday, list_holidays, remove_holiday, seed_holidays
+from services.calendar.schedules import (
+    WEEKDAYS_ID,
+    assign_schedule,
+    list_assignments,
+    list_schedules,
+    remove_assignment,
+    roster_month,
+    seed_standard_schedules,
+    set_roster,
+)
+from services.store.models import Employee, Schedule, ScheduleAssignment, Shift, WorkUnit
+
+KIND_COLOURS = {"nasional": "#ffcdd2", "cuti_bersama": "#ffe0b2", "daerah": "#c5cae9"}
+SHIFT_COLOURS = {"P": "#fff9c4", "S": "#ffe0b2", "M": "#c5cae9", "L": "#e0e0e0"}
+HINT = "Perubahan berlaku setelah 'Hitung ulang' di layar Rekonsiliasi."
+
+
+def _table(model) -> QTableView:  # type: ignore[no-untyped-def]
+    t = QTableView()
+    t.setModel(model)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def _date_edit(d: dt.date) -> QDateEdit:
+    w = QDateEdit(QDate(d.year, d.month, d.day))
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("dd-MM-yyyy")
+    return w
+
+
+class _AssignDialog(QDialog):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("Tetapkan jadwal")
+        self.schedule = QComboBox()
+        self.target = QComboBox()
+        self.target.addItem("Semua pegawai", ("all", None))
+        with ctx.db.session() as s:
+            for sid, code, name in s.execute(select(Schedule.id, Schedule.code, Schedule.name).order_by(Schedule.code)):
+                self.schedule.addItem(f"{code} — {name}", sid)
+            for uid, name in s.execute(select(WorkUnit.id, WorkUnit.name).where(WorkUnit.opd_id == ctx.opd_id)):
+                self.target.addItem(f"Unit: {name}", ("unit", uid))
+            for eid, name in s.execute(select(Employee.id, Employee.name).where(Employee.opd_id == ctx.opd_id)
+                                       .order_by(Employee.name)):
+                self.target.addItem(f"Pegawai: {name}", ("emp", eid))
+        self.date_from = _date_edit(dt.date.today())
+        self.open_end = QCheckBox("Tanpa tanggal akhir")
+        self.open_end.setChecked(True)
+        self.date_to = _date_edit(dt.date.today())
+        self.date_to.setEnabled(False)
+        self.open_end.toggled.connect(lambda on: self.date_to.setEnabled(not on))
+        form = QFormLayout(self)
+        form.addRow("Jadwal", self.schedule)
+        form.addRow("Berlaku untuk", self.target)
+        form.addRow("Mulai", self.date_from)
+        form.addRow("", self.open_end)
+        form.addRow("Sampai", self.date_to)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _save(self) -> None:
+        kind, ident = self.target.currentData()
+        try:
+            with self.ctx.db.transaction() as s:
+                assign_schedule(s, self.ctx.user.username, int(self.schedule.currentData()), _pydate(self.date_from.date()),
+                                None if self.open_end.isChecked() else _pydate(self.date_to.date()),
+                                unit_id=ident if kind == "unit" else None, employee_id=ident if kind == "emp" else None)
+        except Exception as exc:  # noqa: BLE001 - Indonesian message from services
+            QMessageBox.warning(self, "Jadwal belum ditetapkan", str(exc))
+            return
+        self.accept()
+
+
+class CalendarView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        title = QLabel("Jadwal & Hari Libur")
+        title.setObjectName("title")
+        subtitle = QLabel("Hari libur nasional dari kalender resmi, cuti bersama dan libur daerah yang dapat diubah, "
+                          "jadwal kerja (5 hari, 6 hari, Ramadan) dan roster shift. " + HINT)
+        subtitle.setObjectName("subtitle")
+        subtitle.setWordWrap(True)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_holidays(), "Hari libur")
+        self.tabs.addTab(self._build_schedules(), "Jadwal kerja")
+        self.tabs.addTab(self._build_roster(), "Roster shift")
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addWidget(subtitle)
+        lay.addWidget(self.tabs, 1)
+        ctx.events.data_changed.connect(lambda t: self.refresh() if t in ("calendar", "employees") else None)
+        self.refresh()
+
+    # ------------------------------------------------------------------ holidays
+    def _build_holidays(self) -> QWidget:
+        w = QWidget()
+        self.year = QSpinBox()
+        self.year.setRange(2020, 2100)
+        self.year.setValue(dt.date.today().year)
+        seed_btn = QPushButton("Isi libur nasional + cuti bersama")
+        add_btn = QPushButton("Tambah hari libur…")
+        del_btn = QPushButton("Hapus…")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Tahun"))
+        top.addWidget(self.year)
+        top.addStretch(1)
+        for b in (seed_btn, add_btn, del_btn):
+            top.addWidget(b)
+        self.hol_model = RowTableModel([
+            ("Tanggal", lambda r: r.date.strftime("%d-%m-%Y")),
+            ("Hari", lambda r: WEEKDAYS_ID[r.date.weekday()]),
+            ("Nama", lambda r: r.name),
+            ("Jenis", lambda r: KINDS.get(r.kind, r.kind)),
+        ], background=lambda r, c: KIND_COLOURS.get(r.kind))
+        self.hol_table = _table(self.hol_model)
+        self.hol_summary = QLabel("")
+        lay = QVBoxLayout(w)
+        lay.addLayout(top)
+        lay.addWidget(self.hol_table, 1)
+        lay.addWidget(self.hol_summary)
+        self.year.valueChanged.connect(lambda _v: self._refresh_holidays())
+        seed_btn.clicked.connect(self._seed_holidays)
+        add_btn.clicked.connect(self._add_holiday)
+        del_btn.clicked.connect(self._remove_holiday)
+        return w
+
+    def _refresh_holidays(self) -> None:
+        with self.ctx.db.session() as s:
+            rows = list_holidays(s, self.year.value())
+        self.hol_model.set_rows(rows)
+        for c, width in enumerate((100, 80, 420)):
+            self.hol_table.horizontalHeader().resizeSection(c, width)
+        by_kind = {k: sum(1 for r in rows if r.kind == k) for k in KINDS}
+        self.hol_summary.setText(" · ".join(f"{KINDS[k]}: {n}" for k, n in by_kind.items()) +
+                                 ("" if rows else " — tekan 'Isi libur nasional + cuti bersama'"))
+
+    def _seed_holidays(self) -> None:
+        with self.ctx.db.transaction() as s:
+            n = seed_holidays(s, [self.year.value()], username=self.ctx.user.username)
+        self.ctx.notify("calendar")
+        QMessageBox.information(self, "Hari libur", f"{n} hari libur ditambahkan untuk {self.year.value()}. {HINT}")
+
+    def _add_holiday(self) -> None:
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Tambah hari libur")
+        date = _date_edit(dt.date(self.year.value(), 1, 1))
+        name = QLineEdit()
+        kind = QComboBox()
+        for k in ("daerah", "cuti_bersama", "nasional"):
+            kind.addItem(KINDS[k], k)
+        form = QFormLayout(dlg)
+        form.addRow("Tanggal", date)
+        form.addRow("Nama", name)
+        form.addRow("Jenis", kind)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(dlg.accept)
+        buttons.rejected.connect(dlg.reject)
+        form.addRow(buttons)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            with self.ctx.db.transaction() as s:
+                add_holiday(s, self.ctx.user.username, _pydate(date.date()), name.text(), str(kind.currentData()))
+        except Exception as exc:  # noqa: BLE001
+            QMessageBox.warning(self, "Hari libur", str(exc))
+            return
+        self.ctx.notify("calendar")
+
+    def _remove_holiday(self) -> None:
+        sel = self.hol_table.selectionModel().selectedRows()
+        if not sel:
+            QMessageBox.information(self, "Pilih", "Pilih satu hari libur dulu.")
+            return
+        row = self.hol_model.row(sel[0].row())
+        if QMessageBox.question(self, "Hapus", f"Hapus '{row.name}' ({row.date:%d-%m-%Y})?") != QMessageBox.StandardButton.Yes:
+            return
+        with self.ctx.db.transaction() as s:
+            remove_holiday(s, self.ctx.user.username, row.id)
+        self.ctx.notify("calendar")
+
+    # ------------------------------------------------------------------ schedules
+    def _build_schedules(self) -> QWidget:
+        w = QWidget()
+        seed_btn = QPushButton("Buat jadwal standar")
+        seed_btn.setToolTip("5 hari (Senin–Kamis 07.30–16.00, Jumat 07.30–16.30), 6 hari, Ramadan, shift P/S/M")
+        assign_btn = QPushButton("Tetapkan jadwal…")
+        unassign_btn = QPushButton("Hapus penetapan…")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Jadwal kerja"))
+        top.addStretch(1)
+        top.addWidget(seed_btn)
+        self.sch_model = RowTableModel(
+            [("Kode", lambda r: r.code), ("Nama", lambda r: r.name), ("Ramadan", lambda r: "Ya" if r.ramadan else "")]
+            + [(WEEKDAYS_ID[i], (lambda r, i=i: r.hours[i])) for i in range(7)])
+        self.sch_table = _table(self.sch_model)
+        self.asg_model = RowTableModel([
+            ("Jadwal", lambda r: r.schedule),
+            ("Berlaku untuk", lambda r: r.target),
+            ("Mulai", lambda r: r.date_from.strftime("%d-%m-%Y")),
+            ("Sampai", lambda r: r.date_to.strftime("%d-%m-%Y") if r.date_to else "seterusnya"),
+        ])
+        self.asg_table = _table(self.asg_model)
+        mid = QHBoxLayout()
+        mid.addWidget(QLabel("Penetapan (pegawai > unit > semua; pada tingkat sama jadwal Ramadan dan yang terbaru menang)"))
+        mid.addStretch(1)
+        mid.addWidget(assign_btn)
+        mid.addWidget(unassign_btn)
+        lay = QVBoxLayout(w)
+        lay.addLayout(top)
+        lay.addWidget(self.sch_table, 1)
+        lay.addLayout(mid)
+        lay.addWidget(self.asg_table, 1)
+        seed_btn.clicked.connect(self._seed_schedules)
+        assign_btn.clicked.connect(self._assign)
+        unassign_btn.clicked.connect(self._unassign)
+        return w
+
+    def _refresh_schedules(self) -> None:
+        with self.ctx.db.session() as s:
+            self.sch_model.set_rows(list_schedules(s))
+            self.asg_model.set_rows(list_assignments(s))
+        h = self.sch_table.horizontalHeader()
+        h.resizeSection(0, 80)
+        h.resizeSection(1, 260)
+        h.resizeSection(2, 70)
+        for c in range(3, 10):
+            h.resizeSection(c, 105)
+        for c, width in enumerate((90, 320, 100)):
+            self.asg_table.horizontalHeader().resizeSection(c, width)
+
+    def _seed_schedules(self) -> None:
+        with self.ctx.db.transaction() as s:
+            seed_standard_schedules(s, username=self.ctx.user.username)
+        self.ctx.notify("calendar")
+
+    def _assign(self) -> None:
+        if _AssignDialog(self.ctx, self).exec() == QDialog.DialogCode.Accepted:
+            self.ctx.notify("calendar")
+
+    def _unassign(self) -> None:
+        sel = self.asg_table.selectionModel().selectedRows()
+        if not sel:
+            QMessageBox.information(self, "Pilih", "Pilih satu penetapan jadwal dulu.")
+            return
+        row = self.asg_model.row(sel[0].row())
+        if QMessageBox.question(self, "Hapus", f"Hapus penetapan {row.schedule} untuk {row.target}?") != QMessageBox.StandardButton.Yes:
+            return
+        with self.ctx.db.transaction() as s:
+            remove_assignment(s, self.ctx.user.username, row.id)
+        self.ctx.notify("calendar")
+
+    # ------------------------------------------------------------------ roster
+    def _build_roster(self) -> QWidget:
+        w = QWidget()
+        self.roster_unit = QComboBox()
+        self.roster_period = PeriodPicker()
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Unit"))
+        top.addWidget(self.roster_unit)
+        top.addWidget(self.roster_period)
+        top.addStretch(1)
+        top.addWidget(QLabel("Klik dua kali sel untuk mengganti shift · P pagi 07–14 · S siang 14–21 · "
+                             "M malam 21–07 (dicatat pada tanggal mulai) · L libur"))
+        self.roster_model = RowTableModel([("Pegawai", lambda r: r[1])])
+        self.roster_table = _table(self.roster_model)
+        self.roster_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.roster_table.doubleClicked.connect(self._roster_cell)
+        lay = QVBoxLayout(w)
+        lay.addLayout(top)
+        lay.addWidget(self.roster_table, 1)
+        self.roster_unit.currentIndexChanged.connect(lambda _i: self._refresh_roster())
+        self.roster_period.changed.connect(lambda _y, _m: self._refresh_roster())
+        return w
+
+    def _refresh_roster(self) -> None:
+        unit_id = self.roster_unit.currentData()
+        if unit_id is None:
+            self.roster_model.set_rows([])
+            return
+        year, month = self.roster_period.value()
+        with self.ctx.db.session() as s:
+            days, rows = roster_month(s, unit_id, year, month)
+        self._roster_days = days
+        cols = [("Pegawai", lambda r: r[1])] + [(f"{d.day}", (lambda r, i=i: r[2][i])) for i, d in enumerate(days)]
+        self.roster_model = RowTableModel(cols, background=lambda r, c: SHIFT_COLOURS.get(r[2][c - 1]) if c else None)
+        self.roster_table.setModel(self.roster_model)
+        h = self.roster_table.horizontalHeader()
+        h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        h.resizeSection(0, 200)
+        for c in range(1, len(days) + 1):
+            h.resizeSection(c, 34)
+
+    def _roster_cell(self, index: QModelIndex) -> None:
+        if index.column() == 0:
+            return
+        row = self.roster_model.row(index.row())
+        day = self._roster_days[index.column() - 1]
+        with self.ctx.db.session() as s:
+            shifts = [(code, name) for code, name in s.execute(select(Shift.code, Shift.name).order_by(Shift.start))]
+        options = [f"{code} — {name}" for code, name in shifts] + ["L — Libur"]
+        choice, ok = QInputDialog.getItem(self, "Roster", f"{row[1]}, {day:%d-%m-%Y}", options, 0, False)
+        if not ok:
+            return
+        code = choice.split(" ")[0]
+        with self.ctx.db.transaction() as s:
+            set_roster(s, self.ctx.user.username, row[0], day, None if code == "L" else code)
+        self._refresh_roster()
+        self.ctx.notify("calendar")
+
+    # ------------------------------------------------------------------ refresh
+    def refresh(self) -> None:
+        self._refresh_holidays()
+        self._refresh_schedules()
+        current = self.roster_unit.currentData()
+        self.roster_unit.blockSignals(True)
+        self.roster_unit.clear()
+        with self.ctx.db.session() as s:
+            # units on a roster schedule come first: those are the ones whose roster gets edited
+            roster_units = set(s.execute(select(ScheduleAssignment.unit_id).join(
+                Schedule, Schedule.id == ScheduleAssignment.schedule_id).where(Schedule.kind == "roster")).scalars())
+            units = list(s.execute(select(WorkUnit.id, WorkUnit.name).where(WorkUnit.opd_id == self.ctx.opd_id)
+                                   .order_by(WorkUnit.name)))
+        for uid, name in sorted(units, key=lambda u: (u[0] not in roster_units, u[1])):
+            self.roster_unit.addItem(name + (" (shift)" if uid in roster_units else ""), uid)
+        if current is not None:
+            idx = self.roster_unit.findData(current)
+            if idx >= 0:
+                self.roster_unit.setCurrentIndex(idx)
+        self.roster_unit.blockSignals(False)
+        self._refresh_roster()

@@ -1,0 +1,304 @@
+"""Surat Cuti & Tugas: register of cuti / surat tugas (DL) / sakit / izin letters with scanned attachments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from desktop.context import AppContext
+from desktop.models.row_table import RowTableModel
+from desktop.views.reconcile_dialogs import PeriodPicker
+from services.letters.kinds import LETTER_KINDS
+from services.letters.register import (
+    FLAG_LABELS,
+    LetterRow,
+    create_letter,
+    delete_letter,
+    find_overlaps,
+    list_letters,
+    update_letter,
+)
+from services.paths import files_dir
+from services.reconcile.engine import month_bounds
+from services.store.models import Employee
+
+
+def _qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def _date_edit(d: dt.date) -> QDateEdit:
+    w = QDateEdit(_qdate(d))
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("dd-MM-yyyy")
+    return w
+
+
+class LetterDialog(QDialog):
+    """Add or edit one letter; warns about overlaps before saving."""
+
+    def __init__(self, ctx: AppContext, existing: LetterRow | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.existing = ctx, existing
+        self.setWindowTitle("Ubah surat" if existing else "Tambah surat")
+        self.setMinimumWidth(560)
+        today = dt.date.today()
+        self.kind = QComboBox()
+        for code, k in LETTER_KINDS.items():
+            self.kind.addItem(f"{k.label} ({code})", code)
+        self.number = QLineEdit()
+        self.number.setPlaceholderText("mis. 851/012/UMPEG/2026")
+        self.letter_date = _date_edit(today)
+        self.date_from = _date_edit(today)
+        self.date_to = _date_edit(today)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Cari nama / NIP…")
+        self.employees = QListWidget()
+        self.employees.setMinimumHeight(180)
+        with ctx.db.session() as s:
+            for eid, name, nip, kind in s.execute(select(Employee.id, Employee.name, Employee.nip, Employee.kind)
+                                                  .where(Employee.opd_id == ctx.opd_id).order_by(Employee.name)):
+                item = QListWidgetItem(f"{name} — {nip} ({kind})")
+                item.setData(Qt.ItemDataRole.UserRole, eid)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Unchecked)
+                self.employees.addItem(item)
+        self.note = QLineEdit()
+        self.attachment: Path | None = None
+        self.attach_label = QLabel("Belum ada lampiran")
+        attach_btn = QPushButton("Pilih berkas pindaian…")
+        attach_btn.clicked.connect(self._pick_attachment)
+        attach_row = QHBoxLayout()
+        attach_row.addWidget(self.attach_label, 1)
+        attach_row.addWidget(attach_btn)
+        self.warning = QLabel("")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color:#e65100;")
+        form = QFormLayout(self)
+        form.addRow("Jenis", self.kind)
+        form.addRow("Nomor surat", self.number)
+        form.addRow("Tanggal surat", self.letter_date)
+        dates = QHBoxLayout()
+        dates.addWidget(self.date_from)
+        dates.addWidget(QLabel("s.d."))
+        dates.addWidget(self.date_to)
+        dates.addStretch(1)
+        form.addRow("Berlaku", dates)
+        form.addRow("Pegawai", self.search)
+        form.addRow("", self.employees)
+        form.addRow("Keterangan", self.note)
+        form.addRow("Lampiran (PDF/JPG/PNG)", attach_row)
+        form.addRow("", self.warning)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("Simpan")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Batal")
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        if existing is not None:
+            self.kind.setCurrentIndex(list(LETTER_KINDS).index(existing.kind) if existing.kind in LETTER_KINDS else 0)
+            self.number.setText(existing.number)
+            self.letter_date.setDate(_qdate(existing.letter_date))
+            self.date_from.setDate(_qdate(existing.date_from))
+            self.date_to.setDate(_qdate(existing.date_to))
+            self.note.setText(existing.note)
+            self.set_checked(existing.employee_ids)
+            if existing.attachment_path:
+                self.attach_label.setText(f"Tersimpan: {Path(existing.attachment_path).name}")
+        self.search.textChanged.connect(self._filter)
+        self.employees.itemChanged.connect(lambda _i: self._check_overlaps())
+        self.date_from.dateChanged.connect(lambda _d: self._check_overlaps())
+        self.date_to.dateChanged.connect(lambda _d: self._check_overlaps())
+
+    def set_checked(self, ids) -> None:  # type: ignore[no-untyped-def]
+        wanted = set(ids)
+        for i in range(self.employees.count()):
+            item = self.employees.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) in wanted:
+                item.setCheckState(Qt.CheckState.Checked)
+
+    def checked_ids(self) -> list[int]:
+        return [self.employees.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.employees.count())
+                if self.employees.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _filter(self, text: str) -> None:
+        t = text.strip().lower()
+        for i in range(self.employees.count()):
+            item = self.employees.item(i)
+            item.setHidden(bool(t) and t not in item.text().lower())
+
+    def _pick_attachment(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Pilih pindaian surat", "", "Surat (*.pdf *.jpg *.jpeg *.png)")
+        if path:
+            self.attachment = Path(path)
+            self.attach_label.setText(self.attachment.name)
+
+    def _check_overlaps(self) -> None:
+        ids = self.checked_ids()
+        if not ids:
+            self.warning.setText("")
+            return
+        with self.ctx.db.session() as s:
+            hits = find_overlaps(s, ids, _pydate(self.date_from.date()), _pydate(self.date_to.date()),
+                                 self.existing.id if self.existing else None)
+        self.warning.setText("" if not hits else "Tumpang tindih dengan: " + "; ".join(
+            f"{num} ({name})" for _id, num, name in hits[:5]) + (" …" if len(hits) > 5 else ""))
+
+    def _save(self) -> None:
+        kwargs = dict(kind=str(self.kind.currentData()), number=self.number.text(),
+                      letter_date=_pydate(self.letter_date.date()), date_from=_pydate(self.date_from.date()),
+                      date_to=_pydate(self.date_to.date()), employee_ids=self.checked_ids(), note=self.note.text(),
+                      attachment=self.attachment, files_dir=files_dir(self.ctx.db.path, "letters"))
+        try:
+            with self.ctx.db.transaction() as s:
+                if self.existing is None:
+                    create_letter(s, self.ctx.user.username, **kwargs)  # type: ignore[arg-type]
+                else:
+                    update_letter(s, self.ctx.user.username, self.existing.id, **kwargs)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - Indonesian message from services
+            QMessageBox.warning(self, "Surat belum tersimpan", str(exc))
+            return
+        self.ctx.notify("letters")
+        self.accept()
+
+
+class LettersView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        title = QLabel("Surat Cuti & Tugas")
+        title.setObjectName("title")
+        subtitle = QLabel("Cuti (PNS & PPPK), surat tugas / dinas luar, sakit dan izin. Hari yang tercakup surat "
+                          "otomatis dihitung ulang; hari libur di dalam rentang surat tetap libur.")
+        subtitle.setObjectName("subtitle")
+        subtitle.setWordWrap(True)
+        self.period = PeriodPicker()
+        self.kind = QComboBox()
+        self.kind.addItem("Semua jenis", None)
+        for code, k in LETTER_KINDS.items():
+            self.kind.addItem(k.label, code)
+        self.add_btn = QPushButton("Tambah surat…")
+        self.edit_btn = QPushButton("Ubah…")
+        self.delete_btn = QPushButton("Hapus…")
+        self.open_btn = QPushButton("Buka lampiran")
+        top = QHBoxLayout()
+        top.addWidget(self.period)
+        top.addWidget(QLabel("Jenis"))
+        top.addWidget(self.kind)
+        top.addStretch(1)
+        for b in (self.add_btn, self.edit_btn, self.delete_btn, self.open_btn):
+            top.addWidget(b)
+        self.model = RowTableModel([
+            ("Nomor", lambda r: r.number),
+            ("Jenis", lambda r: r.kind_label),
+            ("Tgl surat", lambda r: r.letter_date.strftime("%d-%m-%Y")),
+            ("Mulai", lambda r: r.date_from.strftime("%d-%m-%Y")),
+            ("Selesai", lambda r: r.date_to.strftime("%d-%m-%Y")),
+            ("Hari", lambda r: r.days),
+            ("Pegawai", lambda r: r.employee_names),
+            ("Lampiran", lambda r: "Ada" if r.attachment_path and "lampiran_rusak" not in r.flags else "—"),
+            ("Perlu perhatian", lambda r: "; ".join(FLAG_LABELS[f] for f in r.flags)),
+        ], background=lambda r, c: ("#fff3e0" if r.flags else None))
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _i: self._edit())
+        self.summary = QLabel("")
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addWidget(subtitle)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.summary)
+        self.add_btn.clicked.connect(self._add)
+        self.edit_btn.clicked.connect(self._edit)
+        self.delete_btn.clicked.connect(self._delete)
+        self.open_btn.clicked.connect(self._open_attachment)
+        self.period.changed.connect(lambda _y, _m: self.refresh())
+        self.kind.currentIndexChanged.connect(lambda _i: self.refresh())
+        ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("letters", "employees") else None)
+        self.refresh()
+
+    def refresh(self) -> None:
+        first, last = month_bounds(*self.period.value())
+        with self.ctx.db.session() as s:
+            rows = list_letters(s, first, last, kind=self.kind.currentData())
+        self.model.set_rows(rows)
+        for c, w in enumerate((180, 230, 85, 85, 85, 45, 260, 80)):
+            self.table.horizontalHeader().resizeSection(c, w)
+        flagged = sum(1 for r in rows if r.flags)
+        missing = sum(1 for r in rows if "lampiran_hilang" in r.flags or "lampiran_rusak" in r.flags)
+        overlap = sum(1 for r in rows if "tumpang_tindih" in r.flags)
+        self.summary.setText(f"{len(rows)} surat · {flagged} perlu perhatian ({missing} tanpa lampiran, "
+                             f"{overlap} tumpang tindih)")
+
+    def _selected(self) -> LetterRow | None:
+        sel = self.table.selectionModel().selectedRows()
+        return self.model.row(sel[0].row()) if sel else None
+
+    def _add(self) -> None:
+        LetterDialog(self.ctx, None, self).exec()
+
+    def _edit(self) -> None:
+        row = self._selected()
+        if row is None:
+            QMessageBox.information(self, "Pilih surat", "Pilih satu surat di tabel dulu.")
+            return
+        LetterDialog(self.ctx, row, self).exec()
+
+    def _delete(self) -> None:
+        row = self._selected()
+        if row is None:
+            QMessageBox.information(self, "Pilih surat", "Pilih satu surat di tabel dulu.")
+            return
+        reason, ok = QInputDialog.getText(self, "Hapus surat", f"Alasan menghapus surat {row.number}:")
+        if not ok:
+            return
+        try:
+            with self.ctx.db.transaction() as s:
+                delete_letter(s, self.ctx.user.username, row.id, reason)
+        except Exception as exc:  # noqa: BLE001 - Indonesian message from services
+            QMessageBox.warning(self, "Surat tidak dihapus", str(exc))
+            return
+        self.ctx.notify("letters")
+
+    def _open_attachment(self) -> None:
+        row = self._selected()
+        if row is None or not row.attachment_path or not Path(row.attachment_path).is_file():
+            QMessageBox.information(self, "Lampiran", "Surat ini belum punya lampiran yang tersimpan.")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(row.attachment_path))

@@ -1,0 +1,219 @@
+"""`presensi-opd demo`: a realistic demo OPD built through the real pipelines, then the app.
+
+Everything goes through the same code a real office uses: punches are pulled from
+the built-in device emulator by the sync, selfies come in a mobile bundle through
+the importer, letters through the register, days through the reconcile engine, and
+past months are locked, reported, signed with a test certificate and queued for
+BKPSDM (sent when a local PostgreSQL is reachable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from services import demo_data
+from services.auth.users import CurrentUser, to_current
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.org.sample import DEFAULT_PASSWORD, create_sample_org
+from services.paths import demo_db_path
+from services.store.db import Database, open_database
+from services.store.models import Employee, EmployeePin, Setting, User
+
+log = logging.getLogger(__name__)
+CENTRAL_ADMIN_URL = os.environ.get("PRESENSI_CENTRAL_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class DemoResult:
+    db_path: Path
+    opd_id: int
+    employees: int
+    device_id: int
+    punches_synced: int = 0
+    mobile_rows: int = 0
+    letters: int = 0
+    months: list[tuple[int, int]] = field(default_factory=list)
+    reports: list[int] = field(default_factory=list)
+    submitted: int = 0
+    queued: int = 0
+    emulator: object | None = None  # the running emulator (stop() it when done)
+    notes: list[str] = field(default_factory=list)
+
+
+def _fresh(path: Path) -> None:
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        p.unlink(missing_ok=True)
+    shutil.rmtree(path.parent / "files", ignore_errors=True)
+
+
+def build_demo(
+    db_path: Path,
+    n_employees: int = 300,
+    n_months: int = 3,
+    today: dt.date | None = None,
+    with_central: bool = True,
+    keep_emulator: bool = False,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> DemoResult:
+    from services.calendar.holidays import holiday_map
+    from services.central.outbox import enqueue_submission, flush_outbox
+    from services.devices.demo_support import register_demo_device, start_demo_device
+    from services.devices.sync import sync_device
+    from services.letters.register import create_letter
+    from services.mobile.demo_support import add_demo_reference_photos, write_demo_bundle
+    from services.mobile.importer import import_bundle
+    from services.reconcile.demo import seed_calendar
+    from services.reconcile.engine import recompute_month
+    from services.reconcile.period import lock_period
+    from services.reports.monthly import generate_monthly_report
+    from services.selfie.service import run_checks
+    from services.signing.service import install_test_certificate, sign_report
+
+    today = today or dt.date.today()
+    steps = 9
+    _fresh(db_path)
+    db = open_database(db_path)
+    months = demo_data.months_back(today, n_months)
+    progress(1, steps, "Membuat OPD, unit kerja dan pegawai")
+    with db.transaction() as s:
+        org = create_sample_org(s, n_employees=n_employees, seed=2026)
+        s.add(Setting(key="login_hint", value=f"Data demo — masuk sebagai admin, operator, atasan atau kepala; kata sandi: {DEFAULT_PASSWORD}"))
+        seed_calendar(s, sorted({y for y, _ in months} | {today.year}))
+        holidays = set(holiday_map(s, dt.date(months[0][0], months[0][1], 1), today))
+        people = s.execute(
+            select(EmployeePin.pin, Employee.name, Employee.id).join(Employee).order_by(Employee.id)
+        ).all()
+    kepala = _demo_user(db, "kepala")
+    operator = _demo_user(db, "operator")
+
+    cancel.raise_if_cancelled()
+    progress(2, steps, "Menyusun perilaku kehadiran 3 bulan")
+    mobile_ids = [eid for _pin, _name, eid in people[10:25]]
+    current_days = demo_data.working_days(today.year, today.month, today, holidays)
+    gen = demo_data.generate([p for p, _n, _e in people], (), months, today, holidays, seed=11)
+    pin_of = {eid: pin for pin, _n, eid in people}
+    mobile_pins_today = {pin_of[e] for e in mobile_ids}
+    device_punches = [
+        (pin, ts, st) for pin, ts, st in gen.device_punches
+        if not (pin in mobile_pins_today and ts.date() in set(current_days))
+    ]
+
+    progress(3, steps, f"Menarik {len(device_punches)} rekaman dari mesin (emulator)")
+    emulator = start_demo_device([(p, n[:24]) for p, n, _e in people], device_punches)
+    with db.transaction() as s:
+        device = register_demo_device(s, org.opd_id, emulator.port, location_id=org.location_ids[0], username="operator")
+        device_id = device.id
+    result = DemoResult(db_path=db_path, opd_id=org.opd_id, employees=len(people), device_id=device_id, months=months)
+    synced = sync_device(db, device_id, username="operator", cancel=cancel)
+    result.punches_synced = synced.new
+    if keep_emulator:
+        result.emulator = emulator
+    else:
+        emulator.stop()
+
+    cancel.raise_if_cancelled()
+    progress(4, steps, "Mengimpor bundel presensi mobile (swafoto + GPS)")
+    bundle = db_path.parent / "bundel-mobile-demo.zip"
+    with db.session() as s:
+        write_demo_bundle(s, bundle, mobile_ids, current_days, seed=5)
+    with db.transaction() as s:
+        add_demo_reference_photos(s, db_path, mobile_ids, username="operator")
+    imported = import_bundle(db, bundle, username="operator", opd_id=org.opd_id, skip_invalid=True, cancel=cancel)
+    result.mobile_rows = getattr(imported, "new", 0)
+
+    progress(5, steps, "Memeriksa swafoto (wajah, blur, pencahayaan, foto dipakai ulang)")
+    run_checks(db, cancel=cancel)
+
+    progress(6, steps, "Mencatat surat cuti, dinas luar, sakit dan izin")
+    emp_of_pin = {p: e for p, _n, e in people}
+    with db.transaction() as s:
+        for i, letter in enumerate(gen.letters, start=1):
+            create_letter(
+                s, "operator", letter.kind, f"800.1.11/{i:03d}/{letter.date_from.month:02d}/{letter.date_from.year}",
+                letter.date_from, letter.date_from, letter.date_to, [emp_of_pin[letter.employee_pin]],
+                note="data demo", today=today,
+            )
+    result.letters = len(gen.letters)
+
+    progress(7, steps, "Rekonsiliasi harian setiap bulan")
+    for y, m in months:
+        cancel.raise_if_cancelled()
+        recompute_month(db, org.opd_id, y, m, today=today)
+
+    progress(8, steps, "Mengunci, membuat dan menandatangani laporan bulan lalu")
+    certs = db_path.parent / "sertifikat-demo"
+    p12, _ca, _remembered = install_test_certificate(db, certs, username="kepala")
+    for y, m in months[:-1]:
+        with db.transaction() as s:
+            lock_period(s, org.opd_id, y, m, kepala)
+        report = generate_monthly_report(db, org.opd_id, y, m, operator)
+        report_id = report.report_id
+        sign_report(db, report_id, kepala, p12, passphrase="rahasia-uji")
+        enqueue_submission(db, report_id, kepala)
+        result.reports.append(report_id)
+
+    progress(9, steps, "Mengirim laporan ke basis data pusat BKPSDM")
+    if with_central:
+        try:
+            from services.central.demo_setup import setup_demo_central
+
+            setup_demo_central(db, CENTRAL_ADMIN_URL)
+            sent = flush_outbox(db, username="kepala", force=True)
+            result.submitted = getattr(sent, "sent", 0)
+        except Exception as exc:  # noqa: BLE001 - no PostgreSQL is a normal demo situation: stay queued
+            result.notes.append(f"Basis data pusat tidak tersedia ({exc.__class__.__name__}); laporan tetap di kotak keluar.")
+    result.queued = len(result.reports) - result.submitted
+    db.dispose()
+    return result
+
+
+def _demo_user(db: Database, username: str) -> CurrentUser:
+
+    with db.session() as s:
+        return to_current(s.execute(select(User).where(User.username == username)).scalar_one())
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="buat OPD demo (±300 pegawai, 3 bulan data, emulator mesin) lalu buka aplikasi")
+    p.add_argument("--employees", type=int, default=300)
+    p.add_argument("--months", type=int, default=3)
+    p.add_argument("--no-gui", action="store_true", help="hanya buat data demo")
+    p.add_argument("--no-central", action="store_true", help="jangan coba mengirim ke PostgreSQL lokal")
+    p.set_defaults(func=_cmd_demo)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from services.cli import open_gui
+
+    db_path = Path(args.db or demo_db_path())
+
+    def show(done: int, total: int, message: str = "") -> None:
+        print(f"[{done}/{total}] {message}", flush=True)
+
+    res = build_demo(db_path, args.employees, args.months, with_central=not args.no_central,
+                     keep_emulator=not args.no_gui, progress=show)
+    print(
+        f"Demo siap: {res.employees} pegawai, {res.punches_synced} rekaman mesin, {res.mobile_rows} rekaman mobile, "
+        f"{res.letters} surat, laporan terkirim {res.submitted}, di kotak keluar {res.queued}.\nDatabase: {db_path}"
+    )
+    for note in res.notes:
+        print(note)
+    if args.no_gui:
+        return 0
+    print("Emulator mesin berjalan selama aplikasi dibuka. Masuk: admin/operator/atasan/kepala, sandi "
+          f"{DEFAULT_PASSWORD}", file=sys.stderr)
+    try:
+        return open_gui(db_path)
+    finally:
+        if res.emulator is not None:
+            res.emulator.stop()  # type: ignore[attr-defined]
