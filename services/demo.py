@@ -98,8 +98,9 @@ def build_demo(
 
     cancel.raise_if_cancelled()
     progress(2, steps, "Menyusun perilaku kehadiran 3 bulan")
-    mobile_ids = [eid for _pin, _name, eid in people[10:25]]
-    current_days = demo_data.working_days(today.year, today.month, today, holidays)
+    # field staff using the phone app this month (photos are drawn, so keep the set modest)
+    mobile_ids = [eid for _pin, _name, eid in people[10:18]]
+    current_days = demo_data.working_days(today.year, today.month, today, holidays)[-10:]
     gen = demo_data.generate([p for p, _n, _e in people], (), months, today, holidays, seed=11)
     pin_of = {eid: pin for pin, _n, eid in people}
     mobile_pins_today = {pin_of[e] for e in mobile_ids}

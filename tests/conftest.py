@@ -14,6 +14,19 @@ from services.org.sample import SampleOrg, create_sample_org  # noqa: E402
 from services.store.db import Database, open_database  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Same argon2id code path, minimal cost parameters: tests create many users."""
+    from argon2 import PasswordHasher
+
+    from services.auth import users
+
+    original = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    users._hasher = original
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     database = open_database(tmp_path / "presensi.sqlite")

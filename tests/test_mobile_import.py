@@ -251,3 +251,19 @@ def test_haversine_and_cli(db, org, tmp_path, face_a, capsys):
     out = capsys.readouterr().out
     assert "1 baru" in out and "Pemeriksaan swafoto: 1 foto diperiksa" in out
     assert zipfile.is_zipfile(path)
+
+
+def test_cancel_while_saving_rolls_back_and_removes_photos(db, org, tmp_path, face_a, face_b):
+    from services.jobs import Cancelled, CancelToken
+
+    path = _good_bundle(tmp_path, _staff(db, org), face_a, face_b)
+    before = _counts(db)
+    token = CancelToken()
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        if message.startswith("Menyimpan"):
+            token.cancel()  # the user presses "Batal" just as the rows are being written
+
+    with pytest.raises(Cancelled):
+        import_bundle(db, path, now=NOW, progress=progress, cancel=token)
+    _assert_unchanged(db, before)

@@ -152,9 +152,13 @@ def test_failed_notice_uses_no_number(db, org) -> None:
     viewer = CurrentUser(id=9, username="tamu", full_name="Tamu", roles=frozenset({"signer"}))
     with pytest.raises(AuthError):
         create_notice_in(db, viewer, _sp1(emp_id))
+    head = org.employee_ids[0]  # head of the OPD: no supervisor in the data, must pick an examiner
+    with pytest.raises(NoticeError, match="tidak memiliki atasan langsung"):
+        create_notice_in(db, OPERATOR, _sp1(head))
     with db.session() as s:
         assert s.execute(select(func.count(NoticeNumber.id))).scalar() == 0
     assert create_notice_in(db, OPERATOR, _sp1(emp_id)).seq == 1
+    assert create_notice_in(db, OPERATOR, _sp1(head, examiner_id=emp_id)).seq == 2
 
 
 def test_second_summons_refers_to_missed_date(db, org) -> None:

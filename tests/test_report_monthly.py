@@ -116,3 +116,24 @@ def test_rows_default_to_tpp_month_recap(db, org):
     with db.session() as s:
         lines = json.loads(s.get(Report, info.report_id).summary_json)
     assert len(lines) == 12 and all("counts" in x for x in lines)
+
+
+def test_cancel_leaves_nothing_behind(db, org):
+    from services.jobs import Cancelled, CancelToken
+
+    lock_period(db, org.opd_id)
+    token = CancelToken()
+    seen: list[str] = []
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        seen.append(message)
+        if "halaman" in message:
+            token.cancel()  # the user presses "Batal" while pages are being laid out
+
+    with pytest.raises(Cancelled):
+        generate_monthly_report(db, org.opd_id, 2026, 10, user(db, "operator"), rows=recap_rows(db, n=200),
+                                progress=progress, cancel=token)
+    with db.session() as s:
+        assert s.execute(select(Report)).first() is None
+    assert not list((db.path.parent / "files" / "reports").glob("*"))
+    assert any("halaman" in m for m in seen)

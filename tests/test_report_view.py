@@ -72,3 +72,39 @@ def test_open_period_disables_generation(qtbot, db, org):
     v.month.setCurrentIndex(8)
     assert "Terbuka" in v.period_label.text() and not v.gen_button.isEnabled()
     assert not v.sign_button.isEnabled() and not v.send_button.isEnabled()
+
+
+@pytest.mark.postgres
+def test_send_to_central_and_verify_there(qtbot, view, db, tmp_path, pg_admin_url):
+    import uuid
+
+    from services.central import admin
+    from services.central.demo_setup import setup_demo_central
+
+    suffix = uuid.uuid4().hex[:8]
+    name = f"presensi_view_test_{suffix}"
+    try:
+        setup_demo_central(db, pg_admin_url, dbname=name, role_suffix=suffix)
+        view.refresh()
+        assert "presensi_view_test" in view.send_status.text()
+        view.gen_button.click()
+        _wait(qtbot, view)
+        certs = make_test_certificates()
+        p12, ca = certs.write(tmp_path)
+        set_setting(db, SETTING_TRUST, str(ca), "admin")
+        view.sign_with(p12, certs.passphrase, False)
+        _wait(qtbot, view)
+        view.send_button.click()
+        _wait(qtbot, view)
+        assert view.rev_model.row(0).status == "submitted", view.message.text()
+        assert view.out_model.row(0).status == "sent" and "1 terkirim" in view.message.text()
+        view.verify_button.click()
+        _wait(qtbot, view)
+        text = view.last_verdict.text()
+        assert view.last_verdict.ok and "server pusat: sama persis" in text, text
+        view._verdict_box.close()
+        view.grab().save(str(tmp_path / "laporan_terkirim.png"))
+    finally:
+        admin.drop_database(pg_admin_url, name)
+        admin.drop_role(pg_admin_url, f"opd_diskominfo_{suffix}")
+        admin.drop_role(pg_admin_url, f"bkpsdm_{suffix}")

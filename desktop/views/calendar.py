@@ -269,7 +269,7 @@ class CalendarView(QWidget):
         h = self.sch_table.horizontalHeader()
         h.resizeSection(0, 80)
         h.resizeSection(1, 260)
-        h.resizeSection(2, 70)
+        h.resizeSection(2, 80)
         for c in range(3, 10):
             h.resizeSection(c, 105)
         for c, width in enumerate((90, 320, 100)):
@@ -311,6 +311,7 @@ class CalendarView(QWidget):
         self.roster_model = RowTableModel([("Pegawai", lambda r: r[1])])
         self.roster_table = _table(self.roster_model)
         self.roster_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.roster_table.horizontalHeader().setStretchLastSection(False)
         self.roster_table.doubleClicked.connect(self._roster_cell)
         lay = QVBoxLayout(w)
         lay.addLayout(top)
@@ -330,6 +331,7 @@ class CalendarView(QWidget):
         self._roster_days = days
         cols = [("Pegawai", lambda r: r[1])] + [(f"{d.day}", (lambda r, i=i: r[2][i])) for i, d in enumerate(days)]
         self.roster_model = RowTableModel(cols, background=lambda r, c: SHIFT_COLOURS.get(r[2][c - 1]) if c else None)
+        self.roster_model.set_rows(rows)
         self.roster_table.setModel(self.roster_model)
         h = self.roster_table.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,8 +35,16 @@ from PySide6.QtWidgets import (
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
 from services import secrets
-from services.central.outbox import central_url, enqueue_submission, flush_outbox, outbox_rows, retry_item
-from services.central.verify import Verdict, verify_file
+from services.central.client import CentralError
+from services.central.outbox import (
+    central_password,
+    central_url,
+    enqueue_submission,
+    flush_outbox,
+    outbox_rows,
+    retry_item,
+)
+from services.central.verify import Verdict, verify_file, verify_submission
 from services.reports.layout import BULAN
 from services.reports.monthly import generate_monthly_report
 from services.reports.monthly_status import REPORT_LABELS, MonthOverview, month_overview
@@ -47,6 +55,7 @@ from services.signing.service import (
     sign_report,
     trust_roots_from_settings,
 )
+from services.store.models import Opd
 
 STATUS_COLOURS = {"draft": "#fff4d6", "signed": "#e3f0ff", "queued": "#fde7d9", "submitted": "#dff3e4",
                   "pending": "#fde7d9", "sent": "#dff3e4", "failed": "#f9d6d5"}
@@ -105,6 +114,7 @@ class SignDialog(QDialog):
         form.addRow("", self.remember)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Tanda tangani")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Batal")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -273,6 +283,11 @@ class ReportsView(QWidget):
         lay.addWidget(self.strip)
 
         self.op = None
+        # The outbox retries by itself while this screen exists (the backoff decides what is due).
+        self.auto_timer = QTimer(self)
+        self.auto_timer.setInterval(60_000)
+        self.auto_timer.timeout.connect(self.auto_flush)
+        self.auto_timer.start()
         self.month.currentIndexChanged.connect(self.refresh)
         self.year.valueChanged.connect(self.refresh)
         ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("reports", "records", "periods")
@@ -427,6 +442,15 @@ class ReportsView(QWidget):
                 retry_item(self.ctx.db, r.id, self.ctx.user)
         self._flush(force=True)
 
+    def auto_flush(self) -> None:
+        """Timer tick: send due items quietly when nothing else runs."""
+        if (self.op is not None and self.op.running) or not central_url(self.ctx.db):
+            return
+        now = dt.datetime.now()
+        if any(r.status == "pending" and (r.next_attempt_at is None or r.next_attempt_at <= now)
+               for r in outbox_rows(self.ctx.db, self.ctx.opd_id)):
+            self._flush(force=False)
+
     def _flush(self, force: bool) -> None:
         def done(res) -> None:  # type: ignore[no-untyped-def]
             error = bool(res.failed or res.still_queued)
@@ -445,9 +469,31 @@ class ReportsView(QWidget):
         trust = trust_roots_from_settings(self.ctx.db)
         expected = latest.signed_sha256 if latest is not None and path == latest.signed_path else None
 
+        url = central_url(self.ctx.db)
+        central = None
+        if latest is not None and latest.status == "submitted" and url and path == latest.signed_path:
+            with self.ctx.db.session() as s:
+                opd_code = s.get(Opd, self.ctx.opd_id).code  # type: ignore[union-attr]
+            central = (url, opd_code, *self.period(), latest.revision)
+
         def job(*, progress, cancel):  # type: ignore[no-untyped-def]
-            progress(0, 1, "Memeriksa tanda tangan")
-            return verify_file(path, trust, expected_sha256=expected)
+            progress(0, 2 if central else 1, "Memeriksa berkas lokal")
+            verdict = verify_file(path, trust, expected_sha256=expected)
+            if central is not None:
+                cancel.raise_if_cancelled()
+                progress(1, 2, "Memeriksa kiriman di server pusat")
+                c_url, code, year, month, revision = central
+                try:
+                    remote = verify_submission(c_url, code, year, month, revision, password=central_password(c_url),
+                                               trust_roots=trust)
+                except CentralError as exc:
+                    verdict.add(False, f"Kiriman di server pusat tidak dapat diperiksa: {exc}")
+                else:
+                    same = remote.sha256 == verdict.sha256
+                    verdict.add(remote.ok and same, "Kiriman di server pusat: " + (
+                        "sama persis dengan berkas lokal dan sah" if remote.ok and same else "TIDAK cocok / tidak sah"))
+                verdict.ok = all(ok for ok, _t in verdict.checks)
+            return verdict
 
         self._run("Verifikasi tanda tangan", job, on_done=self._show_verdict)
 

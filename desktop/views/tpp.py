@@ -185,6 +185,8 @@ class TppView(QWidget):
         w = QWidget()
         self.n_model = notices_model()
         self.n_table = _table(self.n_model)
+        self.n_table.horizontalHeader().setStretchLastSection(False)
+        self.n_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.n_table.doubleClicked.connect(lambda _i: self.open_selected_notice())
         open_button = QPushButton("Buka PDF")
         open_button.clicked.connect(self.open_selected_notice)
@@ -217,7 +219,7 @@ class TppView(QWidget):
         self.policy_label.setText(f"Kebijakan: {policy.name} · komponen TPP: {comps} · potongan dihitung dari "
                                   f"{'seluruh TPP' if t.deduction_base == 'total' else 'komponen ' + t.deduction_base}"
                                   f", paling banyak {policy.attendance.cap_pct:g}% · 1 hari = "
-                                  f"{policy.discipline.hours_per_day:g} jam keterlambatan")
+                                  f"{policy.discipline.hours_per_day:g}".replace(".", ",") + " jam terlambat/pulang awal")
         return policy
 
     def refresh(self) -> None:

@@ -357,7 +357,7 @@ def list_schedules(session: Session) -> list[ScheduleRow]:
     out = []
     for sid, code, name, kind, ramadan in session.execute(
             select(Schedule.id, Schedule.code, Schedule.name, Schedule.kind, Schedule.ramadan).order_by(Schedule.code)):
-        hours = tuple(days.get(sid, {}).get(w, "") for w in range(7)) if kind == "fixed" else ("roster",) + ("",) * 6
+        hours = tuple(days.get(sid, {}).get(w, "") for w in range(7)) if kind == "fixed" else ("sesuai roster shift",) + ("",) * 6
         out.append(ScheduleRow(sid, code, name, kind, bool(ramadan), hours))
     return out
 

@@ -60,6 +60,8 @@ class Bundle:
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]]  # (row number as the user sees it, column -> raw text)
     photos: dict[str, zipfile.ZipInfo] = field(repr=False)  # normalised entry name -> info
+    raw: bytes = field(default=b"", repr=False)  # the ZIP as checked (later changes on disk are not seen)
+    _zip: zipfile.ZipFile | None = field(default=None, repr=False)
 
     def find_photo(self, value: str) -> str | None:
         """Entry name for a photo column value (full path inside the ZIP, or a unique base name)."""
@@ -71,8 +73,9 @@ class Bundle:
         return hits[0] if len(hits) == 1 else None
 
     def read_photo(self, entry: str) -> bytes:
-        with zipfile.ZipFile(self.path) as zf:
-            return _read_capped(zf, self.photos[entry])
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(io.BytesIO(self.raw))
+        return _read_capped(self._zip, self.photos[entry])
 
 
 def _normalise(name: str) -> str:
@@ -159,7 +162,7 @@ def open_bundle(path: Path | str) -> Bundle:
     columns, rows = parse_data(data_info.filename, data)
     if len(rows) > MAX_ROWS:
         raise BundleError(f"{data_info.filename}: terlalu banyak baris ({len(rows)}; maksimum {MAX_ROWS})")
-    return Bundle(path=path, sha256=digest, data_name=data_info.filename, columns=columns, rows=rows, photos=photos)
+    return Bundle(path=path, sha256=digest, data_name=data_info.filename, columns=columns, rows=rows, photos=photos, raw=raw)
 
 
 # ----------------------------------------------------------------- data files
@@ -213,6 +216,11 @@ def _parse_csv(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[
 def _parse_xlsx(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     import openpyxl
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as inner:  # an .xlsx is a ZIP too: same bomb limits
+            _check_entries(inner, name)
+    except zipfile.BadZipFile:
+        raise BundleError(f"{name}: berkas Excel rusak (bukan XLSX)") from None
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file

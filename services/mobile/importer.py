@@ -377,7 +377,6 @@ def _write(
             new_punches: list[Punch] = []
             duplicate = 0
             for row in rows:
-                cancel.raise_if_cancelled()
                 key = (row.nip, row.ts)
                 if key in existing:
                     duplicate += 1
@@ -419,6 +418,7 @@ def _write(
                 )
                 s.add(punch)
                 new_punches.append(punch)
+                cancel.raise_if_cancelled()  # after the row: a cancel also undoes photos already written
             batch.new_count = len(new_punches)
             batch.duplicate_count = duplicate
             batch.rejected_count = rejected

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, no_progress
 from services.paths import files_dir
 from services.policy.recap import MonthRecapRow
 from services.reports.layout import BULAN, Letterhead, draw_letterhead, draw_signature_block, paper, tanggal_indonesia
@@ -401,8 +401,9 @@ def generate_monthly_report(
     sha = hashlib.sha256(pdf).hexdigest()
     target = files_dir(db.path, "reports") / f"{opd_code}_{year}-{month:02d}_r{revision}.pdf"
     tmp = target.with_suffix(".pdf.tmp")
+    if cancel.cancelled:
+        raise Cancelled()
     tmp.write_bytes(pdf)
-    cancel.raise_if_cancelled()
     with db.transaction() as s:
         report = s.execute(
             select(Report).where(Report.period_id == period_id, Report.revision == revision)

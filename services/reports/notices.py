@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from services.auth import audit
@@ -221,10 +222,11 @@ def create_notice(session: Session, user: CurrentUser, req: NoticeRequest, out_d
     policy = policy or load_policy(opd.policy_preset)
     year = req.letter_date.year
     _check_dates(session, req, year)
-    examiner_id = req.examiner_id or emp.supervisor_id or opd.head_employee_id or emp.id
-    examiner = session.get(Employee, examiner_id)
-    if examiner is None:
-        raise NoticeError(f"Pemeriksa (pegawai id {examiner_id}) tidak ditemukan")
+    examiner_id = req.examiner_id or emp.supervisor_id or opd.head_employee_id
+    examiner = session.get(Employee, examiner_id) if examiner_id else None
+    if examiner is None or examiner.id == emp.id:
+        raise NoticeError(f"{emp.name} tidak memiliki atasan langsung di data pegawai; pilih pemeriksa/pejabat "
+                          f"yang harus ditemui")
     signer = session.get(Employee, req.signer_id) if req.signer_id else examiner
     if signer is None:
         raise NoticeError(f"Penanda tangan (pegawai id {req.signer_id}) tidak ditemukan")
@@ -270,16 +272,23 @@ def create_notice_in(db, user: CurrentUser, req: NoticeRequest, policy: Policy |
     from services.paths import files_dir
 
     out_dir = files_dir(Path(db.path), "notices")
-    result: NoticeResult | None = None
-    try:
-        with db.transaction() as s:
-            result = create_notice(s, user, req, out_dir, policy)
-    except Exception:
-        if result is not None:  # the commit failed after the PDF was written: do not leave it behind
-            result.pdf_path.unlink(missing_ok=True)
-        raise
-    assert result is not None
-    return result
+    for attempt in range(3):
+        result: NoticeResult | None = None
+        try:
+            with db.transaction() as s:
+                result = create_notice(s, user, req, out_dir, policy)
+            return result
+        except (IntegrityError, OperationalError):
+            # another workstation took the same sequence number (or held the write lock): take the next one
+            if result is not None:
+                result.pdf_path.unlink(missing_ok=True)
+            if attempt == 2:
+                raise
+        except Exception:
+            if result is not None:  # the commit failed after the PDF was written: do not leave it behind
+                result.pdf_path.unlink(missing_ok=True)
+            raise
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def sign_pdf_bytes(
     *,
     reason: str = "Pengesahan laporan rekapitulasi kehadiran bulanan",
     location: str = "",
-    when: dt.datetime | None = None,
+    timezone: str = "Asia/Jakarta",
 ) -> SignedPdf:
     """Sign ``pdf`` (PAdES baseline B) with a visible stamp in ``box`` on the last page."""
     signer = load_signer(p12, passphrase)
@@ -105,16 +105,16 @@ def sign_pdf_bytes(
     )
     style = TextStampStyle(
         stamp_text=(
-            "Ditandatangani secara elektronik oleh:\n%(nama)s\nNIP. %(nip)s\n%(jabatan)s\nTanggal: %(ts)s"
+            "Ditandatangani secara elektronik oleh:\n%(nama)s\nNIP. %(nip)s\n%(jabatan)s\nWaktu: %(waktu)s"
         ),
-        timestamp_format="%d-%m-%Y %H:%M %Z",
         text_box_style=pdf_text.TextBoxStyle(font_size=7, leading=9),
         border_width=1,
     )
     pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
     out = pdf_signer.sign_pdf(
         writer,
-        appearance_text_params={"nama": identity.name, "nip": identity.nip or "-", "jabatan": identity.jabatan or "-"},
+        appearance_text_params={"nama": identity.name, "nip": identity.nip or "-", "jabatan": identity.jabatan or "-",
+                                "waktu": _local_time_text(timezone)},
     )
     data = out.getvalue()
     cert = signer.signing_cert
@@ -124,6 +124,17 @@ def sign_pdf_bytes(
         signer_subject=cert.subject.human_friendly,
         signer_cert_pem=cert_to_pem(cert),
     )
+
+
+_ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def _local_time_text(timezone: str) -> str:
+    """Stamp time in the office's zone (WIB/WITA/WIT); the CMS signing time itself stays UTC."""
+    from zoneinfo import ZoneInfo
+
+    now = dt.datetime.now(ZoneInfo(timezone))
+    return f"{now:%d-%m-%Y %H:%M} {_ZONE_NAMES.get(timezone, timezone)}"
 
 
 @dataclass

@@ -119,6 +119,7 @@ def sign_report(
         expected_sha = report.pdf_sha256
         opd = s.get(Opd, s.get(Period, report.period_id).opd_id)  # type: ignore[union-attr]
         city = opd.city if opd else ""
+        timezone = opd.timezone if opd else "Asia/Jakarta"
     try:
         pdf = pdf_path.read_bytes()
     except OSError as exc:
@@ -133,7 +134,7 @@ def sign_report(
     page_size = (float(mediabox[2]) - float(mediabox[0]), float(mediabox[3]) - float(mediabox[1]))
     try:
         signed = sign_pdf_bytes(pdf, p12_path.read_bytes(), passphrase, _identity(db, user), signature_box(page_size),
-                                location=city)
+                                location=city, timezone=timezone)
     except SigningError:
         if from_keyring:
             raise SigningError(
