@@ -267,3 +267,17 @@ def test_cancel_while_saving_rolls_back_and_removes_photos(db, org, tmp_path, fa
     with pytest.raises(Cancelled):
         import_bundle(db, path, now=NOW, progress=progress, cancel=token)
     _assert_unchanged(db, before)
+
+
+def test_corrupt_zip_entry_is_reported(db, org, tmp_path, face_a):
+    nip = _staff(db, org)[1][1]
+    path = write_zip(tmp_path / "rusak.zip", {"presensi.csv": csv_text([row(nip, "2026-03-02 07:00:00", "a.jpg")]), "a.jpg": face_a})
+    data = bytearray(path.read_bytes())
+    start = data.find(b"a.jpg") + 5 + 2000  # inside the compressed photo bytes
+    for k in range(start, start + 200):
+        data[k] ^= 0x5A
+    path.write_bytes(bytes(data))
+    before = _counts(db)
+    with pytest.raises(MobileImportError, match=r"baris 2, kolom 'foto'.*a\.jpg: isi ZIP rusak"):
+        import_bundle(db, path, now=NOW)
+    _assert_unchanged(db, before)

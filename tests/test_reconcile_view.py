@@ -50,3 +50,30 @@ def test_grid_shows_month_and_exceptions(qtbot, db, org, tmp_path):
     assert view.lock_btn.text().startswith("Buka")
     with db.session() as s:
         assert is_locked(s, org.opd_id, 2026, 1)
+
+
+def test_correction_dialog_requires_reason_and_fixes_day(qtbot, db, org, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.views.reconcile_dialogs import CorrectionDialog
+    from services.store.models import DayRecord
+
+    _demo(db, org)
+    with db.session() as s:
+        rec = s.query(DayRecord).filter(DayRecord.status == "TK").first()
+        emp, day = rec.employee_id, rec.date
+    ctx = make_context(db, "operator")
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    dlg = CorrectionDialog(ctx, emp, day)
+    qtbot.addWidget(dlg)
+    assert dlg.status.currentData() == "H"  # a TK day proposes "Hadir"
+    dlg.field.setCurrentIndex(dlg.field.findData("status"))
+    dlg.status.setCurrentIndex(dlg.status.findData("DL"))
+    dlg._save()
+    assert warnings and "Alasan" in warnings[0]
+    dlg.reason.setPlainText("Surat tugas ke BKPSDM provinsi menyusul")
+    dlg._save()
+    with db.session() as s:
+        rec = s.get(DayRecord, (emp, day))
+        assert (rec.status, rec.corrected) == ("DL", True)

@@ -160,3 +160,23 @@ def test_queue_visibility_and_verdict_rules(db, org, tmp_path):
         assert len(list_queue(s, db.path, atasan, status="decided")) == 1
     assert (check.verdict, check.verifier, check.reason) == ("rejected", "atasan", "Wajah tidak terlihat jelas")
     assert ev.username == "atasan" and '"to": "rejected"' in ev.detail
+
+
+def test_cli_reference_check_and_queue(db, org, tmp_path, capsys):
+    from services.cli import main as cli_main
+
+    staff = _staff(db, org)
+    ref = tmp_path / "ref.jpg"
+    ref.write_bytes(synthetic_face(100, 0))
+    blank = tmp_path / "kosong.jpg"
+    blank.write_bytes(jpeg(np.full((300, 300, 3), 120, np.uint8)))
+    assert cli_main(["--db", str(db.path), "selfie-reference", staff[3][1], str(ref)]) == 0
+    assert cli_main(["--db", str(db.path), "selfie-reference", staff[3][1], str(blank)]) == 1
+    assert "tidak ada wajah" in capsys.readouterr().err
+    _import(db, tmp_path, [row(staff[3][1], "2026-03-02 07:00:00", "a.jpg", phone=staff[3][2])], {"a.jpg": synthetic_face(100, 4)})
+    assert cli_main(["--db", str(db.path), "selfie-check"]) == 0
+    assert "1 foto diperiksa" in capsys.readouterr().out
+    assert cli_main(["--db", str(db.path), "selfie-queue", "--user", "atasan"]) == 0
+    out = capsys.readouterr().out
+    assert "1 swafoto" in out and "Menunggu" in out
+    assert cli_main(["--db", str(db.path), "selfie-queue", "--user", "operator"]) == 1

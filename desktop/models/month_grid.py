@@ -33,6 +33,17 @@ CATEGORY_LABELS = {
 TOTAL_COLUMNS = [("H", "H"), ("TL", "TL"), ("PSW", "PSW"), ("TK", "TK"), ("CUTI", "Cuti"), ("DL", "DL"), ("S/I", "S/I")]
 HARI = ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"]
 
+# roles as plain ints: data() is called ~10 times per visible cell per repaint, so it returns early
+# for every role it does not serve and avoids enum comparisons
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_SERVED = frozenset({_DISPLAY, _BACKGROUND, _TOOLTIP, _FOREGROUND, _FONT, _ALIGN})
+_CENTER = int(Qt.AlignmentFlag.AlignCenter.value)
+
 
 class MonthGridModel(QAbstractTableModel):
     """Column 0 = employee name, then one column per day, then monthly totals."""
@@ -40,6 +51,7 @@ class MonthGridModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._grid: MonthGrid | None = None
+        self._n_days = 0
         self._rows: tuple[GridRow, ...] = ()
         self._brushes = {k: QBrush(QColor(v)) for k, v in CATEGORY_COLOURS.items()}
         self._exc_fg = QBrush(QColor("#b71c1c"))
@@ -54,11 +66,12 @@ class MonthGridModel(QAbstractTableModel):
         self.beginResetModel()
         self._grid = grid
         self._rows = grid.rows
+        self._n_days = len(grid.days)
         self.endResetModel()
 
     @property
     def n_days(self) -> int:
-        return len(self._grid.days) if self._grid else 0
+        return self._n_days
 
     def row_at(self, r: int) -> GridRow:
         return self._rows[r]
@@ -75,38 +88,36 @@ class MonthGridModel(QAbstractTableModel):
         return 0 if parent.isValid() or not self._grid else 1 + self.n_days + len(TOTAL_COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        role = int(role)
+        if role not in _SERVED or not index.isValid():
             return None
         row = self._rows[index.row()]
         col = index.column()
         if col == 0:
-            if role == Qt.ItemDataRole.DisplayRole:
+            if role == _DISPLAY:
                 return row.name
-            if role == Qt.ItemDataRole.ToolTipRole:
+            if role == _TOOLTIP:
                 return f"{row.name}\nNIP {row.nip}\n{row.unit}"
             return None
         if col <= self.n_days:
             cell = row.cells[col - 1]
             if cell is None:
                 return None
-            if role == Qt.ItemDataRole.DisplayRole:
+            if role == _DISPLAY:
                 return cell.label
-            if role == Qt.ItemDataRole.BackgroundRole:
+            if role == _BACKGROUND:
                 return self._brushes.get(cell.category)
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{row.name}\n{cell.tooltip}" + ("\n(klik dua kali untuk koreksi)" if cell.exception else "")
-            if role == Qt.ItemDataRole.ForegroundRole and cell.exception:
-                return self._exc_fg
-            if role == Qt.ItemDataRole.FontRole:
+            if role == _FONT:
                 return self._bold if cell.exception else self._small
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(Qt.AlignmentFlag.AlignCenter)
-            return None
-        key = TOTAL_COLUMNS[col - 1 - self.n_days][0]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(row.totals.get(key, 0))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignCenter)
+            if role == _ALIGN:
+                return _CENTER
+            if role == _FOREGROUND:
+                return self._exc_fg if cell.exception else None
+            return f"{row.name}\n{cell.tooltip}" + ("\n(klik dua kali untuk koreksi)" if cell.exception else "")
+        if role == _DISPLAY:
+            return str(row.totals.get(TOTAL_COLUMNS[col - 1 - self.n_days][0], 0))
+        if role == _ALIGN:
+            return _CENTER
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -110,7 +110,9 @@ class MobileImportView(QWidget):
 
         self.preview = QTableWidget(0, 0)
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.preview.setMaximumHeight(150)
+        self.preview.setMinimumHeight(130)
+        self.preview.setMaximumHeight(170)
+        self.preview.verticalHeader().setDefaultSectionSize(24)
         self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         self.skip_invalid = QCheckBox("Jika ada baris salah: impor baris yang benar saja (sisanya dicatat ditolak)")
@@ -134,7 +136,8 @@ class MobileImportView(QWidget):
 
         self.result = QPlainTextEdit()
         self.result.setReadOnly(True)
-        self.result.setMaximumHeight(140)
+        self.result.setMinimumHeight(80)
+        self.result.setMaximumHeight(130)
         self.result.setPlaceholderText("Hasil impor akan tampil di sini.")
 
         self.history = RowTableModel([
@@ -150,6 +153,7 @@ class MobileImportView(QWidget):
         history_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         history_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         history_view.verticalHeader().setVisible(False)
+        history_view.setMinimumHeight(90)
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)

@@ -18,6 +18,7 @@ import posixpath
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,7 +102,9 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         with zf.open(info) as f:
             data = f.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+    except RuntimeError:  # zipfile's word for an encrypted entry
+        raise BundleError(f"{info.filename}: berkas di dalam ZIP terenkripsi; kirim bundel tanpa kata sandi") from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
         raise BundleError(f"{info.filename}: isi ZIP rusak ({exc})") from None
     if len(data) > info.file_size:
         raise BundleError(f"{info.filename}: ukuran isi melebihi yang tercatat di ZIP (kemungkinan bom ZIP)")

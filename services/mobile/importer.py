@@ -166,8 +166,8 @@ def _lookups(session: Session, opd_id: int | None) -> _Lookups:
         raise BundleError("Belum ada data OPD; isi profil OPD dahulu.")
     try:
         rules = load_policy(opd.policy_preset or "default").mobile
-    except PolicyError:
-        rules = MobileRules()
+    except PolicyError as exc:
+        raise BundleError(f"Kebijakan daerah OPD tidak dapat dibaca: {exc}") from None
     emps = session.execute(select(Employee.id, Employee.nip).where(Employee.opd_id == opd.id)).all()
     by_nip = {nip: (eid, nip) for eid, nip in emps}
     nip_of = {eid: nip for eid, nip in emps}
@@ -296,8 +296,11 @@ def import_bundle(
     if problems:
         raise MobileImportError([f"{bundle.data_name}: {p}" for p in problems])
 
-    with db.session() as s:
-        lk = _lookups(s, opd_id)
+    try:
+        with db.session() as s:
+            lk = _lookups(s, opd_id)
+    except BundleError as exc:
+        raise MobileImportError([str(exc)]) from None
     total = len(bundle.rows)
     errors: list[str] = []
     rows: list[ParsedRow] = []
@@ -313,11 +316,13 @@ def import_bundle(
                     data = bundle.read_photo(row.photo_entry)
                     fmt, _w, _h = check_photo(data)
                     photo_info[row.photo_entry] = (data, fmt)
-                except (PhotoError, BundleError) as exc:
+                except PhotoError as exc:
+                    photo_info[row.photo_entry] = f"{row.photo_entry}: {exc}"
+                except BundleError as exc:  # already names the entry
                     photo_info[row.photo_entry] = str(exc)
             info = photo_info[row.photo_entry]
             if isinstance(info, str):
-                row_errors.append(f"{bundle.data_name} baris {row_no}, kolom '{mapping['photo']}' (Berkas foto): {row.photo_entry}: {info}")
+                row_errors.append(f"{bundle.data_name} baris {row_no}, kolom '{mapping['photo']}' (Berkas foto): {info}")
                 row = None
         if row_errors:
             errors.extend(row_errors)

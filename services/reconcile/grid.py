@@ -30,12 +30,17 @@ FLAG_LABELS = {**EXCEPTION_FLAGS, "cuti_bersama": "Cuti bersama", "belum_pulang"
 CATEGORIES = ("hadir", "telat", "tk", "cuti", "dl", "sakit_izin", "libur", "belum", "kosong")
 
 
-@dataclass(frozen=True)
 class Cell:
-    label: str
-    category: str
-    tooltip: str
-    exception: bool
+    """One grid cell; the tooltip text is built only when asked for (hovering one cell)."""
+
+    __slots__ = ("label", "category", "exception", "_detail")
+
+    def __init__(self, label: str, category: str, exception: bool, detail: tuple) -> None:
+        self.label, self.category, self.exception, self._detail = label, category, exception, detail
+
+    @property
+    def tooltip(self) -> str:
+        return _tooltip(*self._detail)
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,13 @@ def _cell(day: dt.date, status: str, tl: int, psw: int, late: int, early: int, c
         label, cat = ("·" if status == "BELUM" else status), "belum"
     if corrected:
         label += "*"
+    return Cell(label, cat, exception, (day, status, tl, psw, late, early, cin, cout, flag_list, corrected, apel,
+                                        sched, sched_end))
+
+
+def _tooltip(day: dt.date, status: str, tl: int, psw: int, late: int, early: int, cin: dt.datetime | None,
+             cout: dt.datetime | None, flag_list: list[str], corrected: bool, apel: bool | None,
+             sched: dt.datetime | None, sched_end: dt.datetime | None) -> str:
     lines = [f"{day:%d-%m-%Y}: {STATUS_LABELS.get(status, status)}"]
     if sched is not None:
         lines.append(f"Jadwal {_hm(sched, day)}–{_hm(sched_end, day)}")
@@ -117,7 +129,7 @@ def _cell(day: dt.date, status: str, tl: int, psw: int, late: int, early: int, c
     lines += [FLAG_LABELS.get(f, f) for f in flag_list]
     if corrected:
         lines.append("Sudah dikoreksi")
-    return Cell(label, cat, "\n".join(lines), exception)
+    return "\n".join(lines)
 
 
 def _employees(session: Session, opd_id: int, unit_id: int | None) -> list[tuple[int, str, str, str]]:

@@ -16,8 +16,8 @@ Limits (said plainly, also in docs/MOBILE_BUNDLE.md):
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -33,7 +33,11 @@ class Thresholds:
     blur_min: float = 50.0  # variance of Laplacian below this = blurred
     dark_max: float = 55.0  # mean grey level (0..255) below this = too dark
     bright_min: float = 210.0  # above this = too bright / washed out
-    reuse_max_distance: int = 4  # pHash Hamming distance (of 64 bits) up to this = same photo (re-saved/rescaled)
+    # pHash Hamming distance (of 64 bits) up to this = *candidate* copy. Selfies share one composition (a face in
+    # the middle), so among thousands of photos unrelated ones fall this close too: a candidate counts as reused
+    # only when the two pictures' normalised thumbnails also correlate at least ``reuse_min_correlation``.
+    reuse_max_distance: int = 10
+    reuse_min_correlation: float = 0.9
     similarity_min: float = 0.65  # below this = does not look like the reference photos (see docs)
 
 
@@ -48,6 +52,7 @@ class ImageMetrics:
     brightness: float
     phash: str
     descriptor: np.ndarray | None = field(default=None, repr=False)
+    thumb: np.ndarray | None = field(default=None, repr=False)
 
     def flags(self, t: Thresholds = DEFAULT_THRESHOLDS) -> list[str]:
         out = []
@@ -87,12 +92,18 @@ def label_flags(flags: str | list[str]) -> str:
     return ", ".join(FLAG_LABELS.get(f, f) for f in items)
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _cascade() -> cv2.CascadeClassifier:
-    path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
-    c = cv2.CascadeClassifier(path)
-    if c.empty():
-        raise RuntimeError(f"Haar cascade OpenCV tidak ditemukan: {path}")
+    """One classifier per thread: detectMultiScale keeps scratch state, so background jobs never share one."""
+    c = getattr(_local, "cascade", None)
+    if c is None:
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        c = cv2.CascadeClassifier(path)
+        if c.empty():
+            raise RuntimeError(f"Haar cascade OpenCV tidak ditemukan: {path}")
+        _local.cascade = c
     return c
 
 
@@ -135,6 +146,17 @@ def phash(grey: np.ndarray) -> str:
     for b in bits:
         value = (value << 1) | int(b)
     return f"{value:016x}"
+
+
+THUMB_SIDE = 48
+
+
+def thumbnail(grey: np.ndarray) -> np.ndarray:
+    """Zero-mean, unit-length 48 x 48 grey thumbnail: the dot product of two is their correlation (-1..1)."""
+    t = cv2.resize(grey, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+    t -= t.mean()
+    n = float(np.linalg.norm(t))
+    return t / n if n > 0 else t
 
 
 def hamming(a: str, b: str) -> int:
@@ -218,6 +240,7 @@ def analyse(img: np.ndarray) -> ImageMetrics:
         blur=blur_score(grey),
         brightness=float(grey.mean()),
         phash=phash(grey),
+        thumb=thumbnail(grey),
         descriptor=face_descriptor(grey, box) if box is not None else None,
     )
 

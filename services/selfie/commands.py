@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from services.paths import default_db_path
 
@@ -17,6 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--user", default="admin", help="tampilkan antrean milik pengguna ini (atasan melihat bawahannya)")
     q.add_argument("--status", choices=("pending", "decided", "all"), default="pending")
     q.set_defaults(func=_selfie_queue)
+
+    ref = sub.add_parser("selfie-reference", help="tambahkan foto referensi (tampak depan) seorang pegawai")
+    ref.add_argument("nip", help="NIP / NI PPPK pegawai")
+    ref.add_argument("photo", type=Path, help="berkas JPEG/PNG")
+    ref.add_argument("--user", default="admin", help="nama pengguna untuk jejak audit")
+    ref.set_defaults(func=_selfie_reference)
 
 
 def _progress(done: int, total: int, message: str = "") -> None:
@@ -60,4 +67,32 @@ def _selfie_queue(args: argparse.Namespace) -> int:
         print(f"{it.check_id:>5}  {it.ts:%Y-%m-%d %H:%M}  {it.employee_name[:28]:28} {dist:>7}  "
               f"{VERDICTS.get(it.verdict, it.verdict):10} {label_flags(it.all_flags)}")
     print(f"{len(items)} swafoto")
+    return 0
+
+
+def _selfie_reference(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from services.selfie.service import ReferencePhotoError, add_reference_photo
+    from services.store.db import open_database
+    from services.store.models import Employee
+
+    db = open_database(args.db or default_db_path())
+    try:
+        data = args.photo.read_bytes()
+    except OSError as exc:
+        print(f"{args.photo}: tidak dapat dibaca ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    try:
+        with db.transaction() as s:
+            emp = s.execute(select(Employee).where(Employee.nip == args.nip.replace(" ", ""))).scalar_one_or_none()
+            if emp is None:
+                print(f"NIP {args.nip} tidak terdaftar.", file=sys.stderr)
+                return 1
+            add_reference_photo(s, db.path, emp.id, data, args.user)
+            name = emp.name
+    except ReferencePhotoError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Foto referensi {name} disimpan.")
     return 0

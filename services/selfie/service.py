@@ -29,6 +29,9 @@ from services.selfie.checks import (
     descriptor_from_bytes,
     descriptor_to_bytes,
     similarity,
+    thumbnail,
+    to_grey,
+    work_copy,
 )
 from services.store.db import Database
 from services.store.models import Punch, ReferencePhoto, SelfieCheck
@@ -63,6 +66,7 @@ class _Outcome:
     similarity: float | None = None
     flags: list[str] = field(default_factory=list)
     reused_of: int | None = None
+    thumb: np.ndarray | None = None
 
 
 def _load_image(db_path: Path, rel: str) -> np.ndarray | str:
@@ -122,7 +126,7 @@ def run_checks(
         todo = s.execute(q.order_by(Punch.ts, Punch.id)).all()
         # every photo already checked, for reuse detection across employees and days
         known = s.execute(
-            select(SelfieCheck.punch_id, SelfieCheck.phash, Punch.ts)
+            select(SelfieCheck.punch_id, SelfieCheck.phash, Punch.ts, Punch.photo_path)
             .join(Punch, Punch.id == SelfieCheck.punch_id)
             .where(SelfieCheck.phash != "")
         ).all()
@@ -141,7 +145,7 @@ def run_checks(
             out.flags.append(img)
         else:
             m = analyse(img)
-            out.faces, out.blur, out.brightness, out.phash = m.faces, m.blur, m.brightness, m.phash
+            out.faces, out.blur, out.brightness, out.phash, out.thumb = m.faces, m.blur, m.brightness, m.phash, m.thumb
             out.flags.extend(m.flags(thresholds))
             emp_refs = refs.get(emp_id or -1, [])
             if not emp_refs:
@@ -152,7 +156,7 @@ def run_checks(
                     out.flags.append("low_similarity")
         outcomes.append(out)
     progress(total, total, "Mencari foto yang dipakai ulang ...")
-    late_reuse = _mark_reuse(outcomes, known, thresholds.reuse_max_distance)
+    late_reuse = _mark_reuse(outcomes, known, thresholds, db.path)
 
     result = SelfieRunResult()
     with db.transaction() as s:
@@ -180,22 +184,45 @@ def run_checks(
     return result
 
 
-def _mark_reuse(outcomes: list[_Outcome], known: list, max_distance: int) -> dict[int, int]:
-    """Flag photos whose pHash is within ``max_distance`` of another punch's photo.
+def _stored_thumb(db_path: Path, rel: str | None) -> np.ndarray | None:
+    img = _load_image(db_path, rel) if rel else "photo_missing"
+    return None if isinstance(img, str) else thumbnail(to_grey(work_copy(img)))
 
-    The earliest punch (by time, then id) is the original; every later one gets
-    "reused" and points to it. Returns {already-checked later punch: new original}
-    for the case where the original only arrives now.
+
+def _mark_reuse(outcomes: list[_Outcome], known: list, t: Thresholds, db_path: Path) -> dict[int, int]:
+    """Flag photos that are a copy of another punch's photo.
+
+    Candidates come from the pHash (Hamming distance <= t.reuse_max_distance); a candidate is confirmed when
+    the two thumbnails correlate >= t.reuse_min_correlation (photos of an earlier check are read again only
+    for such candidates). The earliest punch (by time, then id) is the original; every later one gets
+    "reused" and points to it. Returns {already-checked later punch: new original} for the case where the
+    original only arrives now (an offline upload).
     """
     entries = [(k[0], k[2], k[1], None) for k in known] + [(o.punch_id, o.ts, o.phash, o) for o in outcomes if o.phash]
     if len(entries) < 2:
         return {}
+    paths = {k[0]: k[3] for k in known}
+    thumbs: dict[int, np.ndarray | None] = {o.punch_id: o.thumb for o in outcomes}
+
+    def thumb(pid: int) -> np.ndarray | None:
+        if pid not in thumbs:
+            thumbs[pid] = _stored_thumb(db_path, paths.get(pid))
+        return thumbs[pid]
+
+    def same_picture(a: int, b: int) -> bool:
+        ta, tb = thumb(a), thumb(b)
+        return ta is not None and tb is not None and float(np.dot(ta, tb)) >= t.reuse_min_correlation
+
     hashes = _hash_array([e[2] for e in entries])
     order_key = [(e[1], e[0]) for e in entries]
     late: dict[int, int] = {}
     for idx, (pid, _ts, _h, out) in enumerate(entries):
+        if out is None and not any(entries[j][3] is not None for j in range(len(entries))):
+            continue
         dist = np.bitwise_count(hashes ^ hashes[idx])
-        close = [j for j in np.nonzero(dist <= max_distance)[0].tolist() if j != idx]
+        close = [j for j in np.nonzero(dist <= t.reuse_max_distance)[0].tolist() if j != idx]
+        # only pairs that involve a photo of this run need deciding; older pairs were decided before
+        close = [j for j in close if (out is not None or entries[j][3] is not None) and same_picture(pid, entries[j][0])]
         if not close:
             continue
         first = min(close + [idx], key=lambda j: order_key[j])
