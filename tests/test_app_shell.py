@@ -66,3 +66,22 @@ def test_employee_view_filters_and_import_rejects_bad_file(qtbot, db, org, tmp_p
     dlg.grab().save(str(SHOTS / "import_preview_error.png"))
     with db.session() as s:
         assert s.execute(select(func.count(Employee.id))).scalar() == 12
+
+
+def test_settings_saves_central_url_without_password_in_db(qtbot, db, org, memory_keyring):
+    from desktop.views.settings import SettingsView
+    from services.central.outbox import central_url
+
+    ctx = make_context(db, "admin")
+    view = SettingsView(ctx)
+    qtbot.addWidget(view)
+    view.refresh()
+    view.central_url.setText("postgresql://opd_diskominfo@10.0.0.5:5432/presensi_pusat")
+    view.central_password.setText("rahasia-pusat")
+    view.save_central()
+    assert central_url(db) == "postgresql://opd_diskominfo@10.0.0.5:5432/presensi_pusat"
+    assert "rahasia-pusat" in memory_keyring.backend.store.values()
+    for f in db.path.parent.glob(db.path.name + "*"):  # the DB file and its WAL
+        assert b"rahasia-pusat" not in f.read_bytes()
+    view.resize(1200, 800)
+    view.grab().save(str(SHOTS / "settings.png"))

@@ -26,7 +26,7 @@ from services.auth import audit
 from services.auth.users import ROLES, AuthError, create_user
 from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
 from services.policy.model import PolicyError, list_presets, load_policy
-from services.secrets import keyring_status
+from services.secrets import SecretStoreUnavailable, keyring_status
 
 
 class NewUserDialog(QDialog):
@@ -97,6 +97,7 @@ class SettingsView(QWidget):
         users_table = QTableView()
         users_table.setModel(self.users)
         users_table.verticalHeader().hide()
+        users_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         users_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         add_user = QPushButton("Tambah pengguna…")
         add_user.setEnabled(is_admin)
@@ -125,9 +126,21 @@ class SettingsView(QWidget):
         sl.addLayout(row)
         sl.addWidget(self.audit_label)
 
+        self.central_url = QLineEdit(placeholderText="postgresql://opd_kode@server-bkpsdm:5432/presensi_pusat")
+        self.central_password = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="disimpan di keyring")
+        save_central = QPushButton("Simpan server pusat")
+        save_central.setEnabled(is_admin)
+        save_central.clicked.connect(self.save_central)
+        central_box = QGroupBox("Server pusat BKPSDM (pengiriman laporan)")
+        cf = QFormLayout(central_box)
+        cf.addRow("Alamat", self.central_url)
+        cf.addRow("Kata sandi", self.central_password)
+        cf.addRow("", save_central)
+
         cols = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(profile_box)
+        left.addWidget(central_box)
         left.addWidget(sec_box)
         left.addStretch()
         cols.addLayout(left, 1)
@@ -159,7 +172,22 @@ class SettingsView(QWidget):
         self.f_tz.setCurrentIndex(max(0, self.f_tz.findData(p.timezone)))
         self.f_policy.setCurrentIndex(max(0, self.f_policy.findData(p.policy_preset)))
         self._code = p.code
+        from services.central.outbox import central_url
+
+        self.central_url.setText(central_url(self.ctx.db) or "")
         self._show_policy()
+
+    def save_central(self) -> None:
+        from services.central.outbox import OutboxError, configure_central
+
+        try:
+            message = configure_central(self.ctx.db, self.central_url.text().strip(), self.ctx.user,
+                                        self.central_password.text() or None)
+        except (OutboxError, AuthError, SecretStoreUnavailable, ValueError) as exc:
+            QMessageBox.warning(self, "Server pusat tidak disimpan", str(exc))
+            return
+        self.central_password.clear()
+        self.ctx.status(message)
 
     def save_profile(self) -> None:
         profile = OpdProfile(

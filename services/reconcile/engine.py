@@ -42,6 +42,8 @@ BAD_VERDICTS = {"rejected": "selfie_rejected", "manipulation": "manipulation"}
 _COLS = ("employee_id", "date", "status", "working_day", "sched_start", "sched_end", "check_in", "check_out",
          "late_minutes", "early_minutes", "tl_tier", "psw_tier", "apel", "letter_id", "flags", "corrected")
 _INSERT_SQL = f"INSERT INTO day_record ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
+_UPSERT_SQL = (_INSERT_SQL + " ON CONFLICT(employee_id, date) DO UPDATE SET "
+               + ", ".join(f"{c} = excluded.{c}" for c in _COLS[2:]))
 _CHUNK = 500  # SQLite bound-parameter friendly chunk for IN lists
 _BULK_ROWS = 20000  # above this many day rows the writer replaces the scope instead of diffing
 
@@ -447,9 +449,10 @@ def _write(session: Session, first: dt.date, last: dt.date, emp_ids: list[int], 
            dates: list[dt.date] | None, rows: list[tuple]) -> int:
     """Make the stored DayRecords in scope equal to ``rows``.
 
-    Large scopes (a whole month) are replaced wholesale: measured on 155k rows, comparing
-    with the stored rows costs as much as a bulk delete + insert. Small scopes (a letter,
-    a correction, one employee) rewrite only the rows that differ.
+    Large scopes (a whole month) are upserted wholesale: measured on 155k rows, comparing
+    with the stored rows costs as much as rewriting them, and an in-place upsert is cheaper
+    than delete + insert. Small scopes (a letter, a correction, one employee) rewrite only
+    the rows that differ.
     """
     date_sql = "date >= ? AND date <= ?"
     date_params: tuple = (first.isoformat(), last.isoformat())
@@ -460,9 +463,19 @@ def _write(session: Session, first: dt.date, last: dt.date, emp_ids: list[int], 
     cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if len(rows) > _BULK_ROWS:
+            # upsert in place: unchanged keys leave the indexes alone (cheaper than delete + insert)
+            cur.executemany(_UPSERT_SQL, rows)
+            stored = 0
             for ids in id_clauses:
-                cur.execute(f"DELETE FROM day_record WHERE {date_sql}{ids}", date_params)
-            cur.executemany(_INSERT_SQL, rows)
+                cur.execute(f"SELECT count(*) FROM day_record WHERE {date_sql}{ids}", date_params)
+                stored += cur.fetchone()[0]
+            if stored > len(rows):  # rows in scope that are no longer produced (future day, inactive employee)
+                produced = {(r[0], r[1]) for r in rows}
+                stale = []
+                for ids in id_clauses:
+                    cur.execute(f"SELECT employee_id, date FROM day_record WHERE {date_sql}{ids}", date_params)
+                    stale += [k for k in cur.fetchall() if k not in produced]
+                cur.executemany("DELETE FROM day_record WHERE employee_id = ? AND date = ?", stale)
             return len(rows)
         old: dict[int, dict[str, str]] = {}
         n_old = 0

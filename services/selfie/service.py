@@ -198,11 +198,13 @@ def _mark_reuse(outcomes: list[_Outcome], known: list, t: Thresholds, db_path: P
     "reused" and points to it. Returns {already-checked later punch: new original} for the case where the
     original only arrives now (an offline upload).
     """
-    entries = [(k[0], k[2], k[1], None) for k in known] + [(o.punch_id, o.ts, o.phash, o) for o in outcomes if o.phash]
-    if len(entries) < 2:
+    new = [o for o in outcomes if o.phash]
+    if not new:
         return {}
+    # every photo: (punch id, time, hash, outcome of this run or None)
+    entries = [(k[0], k[2], k[1], None) for k in known] + [(o.punch_id, o.ts, o.phash, o) for o in new]
     paths = {k[0]: k[3] for k in known}
-    thumbs: dict[int, np.ndarray | None] = {o.punch_id: o.thumb for o in outcomes}
+    thumbs: dict[int, np.ndarray | None] = {o.punch_id: o.thumb for o in new}
 
     def thumb(pid: int) -> np.ndarray | None:
         if pid not in thumbs:
@@ -215,26 +217,26 @@ def _mark_reuse(outcomes: list[_Outcome], known: list, t: Thresholds, db_path: P
 
     hashes = _hash_array([e[2] for e in entries])
     order_key = [(e[1], e[0]) for e in entries]
+    key_of = {e[0]: order_key[i] for i, e in enumerate(entries)}
     late: dict[int, int] = {}
-    for idx, (pid, _ts, _h, out) in enumerate(entries):
-        if out is None and not any(entries[j][3] is not None for j in range(len(entries))):
-            continue
+    first_new = len(known)
+    # only pairs with at least one photo of this run need deciding (older pairs were decided before): O(new x all)
+    for idx in range(first_new, len(entries)):
+        pid, _ts, _h, out = entries[idx]
         dist = np.bitwise_count(hashes ^ hashes[idx])
-        close = [j for j in np.nonzero(dist <= t.reuse_max_distance)[0].tolist() if j != idx]
-        # only pairs that involve a photo of this run need deciding; older pairs were decided before
-        close = [j for j in close if (out is not None or entries[j][3] is not None) and same_picture(pid, entries[j][0])]
+        close = [j for j in np.nonzero(dist <= t.reuse_max_distance)[0].tolist() if j != idx and same_picture(pid, entries[j][0])]
         if not close:
             continue
         first = min(close + [idx], key=lambda j: order_key[j])
-        if first == idx:
-            continue
-        original = entries[first][0]
-        if out is not None:
-            out.reused_of = original
+        if first != idx and out is not None:
+            out.reused_of = entries[first][0]
             if "reused" not in out.flags:
                 out.flags.append("reused")
-        elif entries[first][3] is not None:
-            late[pid] = original
+        for j in close:  # an already-checked photo newer than this one is the copy, not the original
+            if j < first_new and order_key[idx] < order_key[j]:
+                prev = late.get(entries[j][0])
+                if prev is None or key_of[prev] > order_key[idx]:
+                    late[entries[j][0]] = pid
     return late
 
 

@@ -1,0 +1,38 @@
+"""The whole-month write path (more than 20,000 day rows): upsert in place and removal of stale rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, insert, select
+
+from services.calendar.schedules import seed_standard_schedules
+from services.policy.model import load_policy
+from services.reconcile.engine import recompute
+from services.store.models import DayRecord, Employee
+from tests.reconcile_helpers import d, punches, record
+
+POLICY = load_policy("default")
+
+
+def test_big_month_upsert_and_stale_rows(db, org):
+    with db.transaction() as s:
+        seed_standard_schedules(s)
+        s.execute(insert(Employee), [{"opd_id": org.opd_id, "unit_id": org.unit_ids[0], "nip": f"X{i:06d}",
+                                      "name": f"Pegawai {i}", "kind": "PNS"} for i in range(700)])
+        n_emp = s.execute(select(func.count(Employee.id))).scalar()
+        res = recompute(s, 2026, 1, POLICY, today=d("2026-02-01"))
+    assert res.days == n_emp * 31 > 20000
+    e = org.employee_ids[0]
+    with db.transaction() as s:
+        assert record(s, e, "2026-01-14").status == "TK"
+        punches(s, e, "2026-01-14 07:31:00", "2026-01-14 16:00:00")
+        s.get(Employee, org.employee_ids[1]).active_to = dt.date(2026, 1, 9)
+        res = recompute(s, 2026, 1, POLICY, today=d("2026-01-20"))  # as if run on the 20th: later days go
+    with db.session() as s:
+        r = record(s, e, "2026-01-14")
+        assert (r.status, r.late_minutes, r.tl_tier) == ("H", 1, 1)
+        total = s.execute(select(func.count()).select_from(DayRecord)).scalar()
+        assert total == res.days == (n_emp - 1) * 20 + 9
+        assert record(s, e, "2026-01-21") is None
+        assert record(s, org.employee_ids[1], "2026-01-12") is None
