@@ -190,6 +190,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--months", type=int, default=3)
     p.add_argument("--no-gui", action="store_true", help="hanya buat data demo")
     p.add_argument("--no-central", action="store_true", help="jangan coba mengirim ke PostgreSQL lokal")
+    p.add_argument("--today", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="tanggal 'hari ini' data demo (bawaan: hari ini; untuk uji dan tangkapan layar yang berulang)")
     p.set_defaults(func=_cmd_demo)
 
 
@@ -201,7 +203,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     def show(done: int, total: int, message: str = "") -> None:
         print(f"[{done}/{total}] {message}", flush=True)
 
-    res = build_demo(db_path, args.employees, args.months, with_central=not args.no_central,
+    res = build_demo(db_path, args.employees, args.months, today=args.today, with_central=not args.no_central,
                      keep_emulator=not args.no_gui, progress=show)
     print(
         f"Demo siap: {res.employees} pegawai, {res.punches_synced} rekaman mesin, {res.mobile_rows} rekaman mobile, "

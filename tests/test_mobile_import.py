@@ -281,3 +281,17 @@ def test_corrupt_zip_entry_is_reported(db, org, tmp_path, face_a):
     with pytest.raises(MobileImportError, match=r"baris 2, kolom 'foto'.*a\.jpg: isi ZIP rusak"):
         import_bundle(db, path, now=NOW)
     _assert_unchanged(db, before)
+
+
+def test_total_size_and_entry_limits(db, org, tmp_path, face_a, monkeypatch):
+    import services.mobile.bundle as bundle_mod
+
+    nip = _staff(db, org)[1][1]
+    path = write_zip(tmp_path / "besar.zip", {"presensi.csv": csv_text([row(nip, "2026-03-02 07:00:00", "a.jpg")]), "a.jpg": face_a})
+    monkeypatch.setattr(bundle_mod, "MAX_TOTAL_UNCOMPRESSED", len(face_a) // 2)
+    with pytest.raises(MobileImportError, match="total isi ZIP .* melebihi batas"):
+        import_bundle(db, path, now=NOW)
+    monkeypatch.setattr(bundle_mod, "MAX_TOTAL_UNCOMPRESSED", 10**9)
+    monkeypatch.setattr(bundle_mod, "MAX_ENTRIES", 1)
+    with pytest.raises(MobileImportError, match="terlalu banyak berkas"):
+        import_bundle(db, path, now=NOW)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 
 from services.calendar.holidays import seed_holidays
 from services.calendar.schedules import seed_standard_schedules, set_roster
@@ -199,3 +200,19 @@ def test_pmk_preset_three_tiers(db, cal):
         assert (r.late_minutes, r.tl_tier) == (61, 3)
         r = record(s, e, "2026-01-06")
         assert (r.late_minutes, r.tl_tier, r.psw_tier) == (30, 1, 3)
+
+
+def test_punch_text_without_microseconds_still_counts(db, cal):
+    """Punches written by raw SQL without the ".ffffff" part are normalised, not misplaced."""
+    e = cal.employee_ids[0]
+    with db.transaction() as s:
+        pin = s.execute(text("SELECT pin FROM employee_pin WHERE employee_id = :e"), {"e": e}).scalar()
+        for ts in ("2026-01-05 07:30:00", "2026-01-05T16:00:00"):
+            s.execute(text("INSERT INTO punch (source, source_serial, pin, ts, tz, employee_id, state, verify, "
+                           "captured_offline, flags) VALUES ('usb', 'SN-RAW', :pin, :ts, 'Asia/Jakarta', :e, 0, 1, 0, '')"),
+                      {"pin": pin, "ts": ts, "e": e})
+    _run(db)
+    with db.session() as s:
+        r = record(s, e, "2026-01-05")
+        assert (r.status, r.late_minutes, r.tl_tier, r.early_minutes, r.psw_tier) == ("H", 0, 0, 0, 0)
+        assert r.check_out == dt.datetime(2026, 1, 5, 16, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import cv2
 import numpy as np
@@ -180,3 +181,23 @@ def test_cli_reference_check_and_queue(db, org, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "1 swafoto" in out and "Menunggu" in out
     assert cli_main(["--db", str(db.path), "selfie-queue", "--user", "operator"]) == 1
+
+
+def test_resized_recompressed_copy_is_reused_but_other_selfies_are_not(db, org, tmp_path):
+    staff = _staff(db, org)
+    original = astronaut()
+    copy = jpeg(cv2.resize(np.clip(original * 1.1 + 5, 0, 255).astype(np.uint8), (300, 300)))  # re-saved smaller, brighter
+    rows = [row(staff[1][1], "2026-03-02 07:00:00", "asli.jpg", phone=staff[1][2]),
+            row(staff[2][1], "2026-03-04 07:00:00", "salinan.jpg", phone=staff[2][2])]
+    photos = {"asli.jpg": jpeg(original), "salinan.jpg": copy}
+    # the same drawn person on eight different days: same layout, different pictures
+    for day in range(8):
+        rows.append(row(staff[5][1], f"2026-03-{10 + day:02d} 07:00:00", f"p{day}.jpg", phone=staff[5][2]))
+        photos[f"p{day}.jpg"] = synthetic_face(300, 20 + day)
+    res = _import(db, tmp_path, rows, photos)
+    run_checks(db, res.punch_ids)
+    with db.session() as s:
+        flagged = {p.photo_sha256: c.reused_of_punch_id for c, p in
+                   s.execute(select(SelfieCheck, Punch).join(Punch, Punch.id == SelfieCheck.punch_id)) if "reused" in c.flags}
+        first = s.execute(select(Punch.id).where(Punch.ts == dt.datetime(2026, 3, 2, 7, 0))).scalar_one()
+    assert flagged == {hashlib.sha256(copy).hexdigest(): first}

@@ -215,7 +215,7 @@ class ReconcileView(QWidget):
         return op
 
     def _recomputed(self, result) -> None:  # type: ignore[no-untyped-def]
-        self.ctx.status(f"Hitung ulang selesai: {result.days} hari, {result.written} baris berubah.")
+        self.ctx.status(f"Hitung ulang selesai: {result.days} hari, {result.written} baris ditulis.")
         self.ctx.notify("records")
 
     def _open_correction(self, employee_id: int, day: dt.date) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.context import AppContext
 from services.letters.kinds import STATUS_LABELS
 from services.reconcile.corrections import CORRECTABLE_STATUS, FIELDS, add_correction, corrections_for_day
+from services.reconcile.grid import FLAG_LABELS
 from services.reconcile.period import BULAN
 from services.store.models import DayRecord, Employee
 
@@ -121,6 +122,9 @@ class CorrectionDialog(QDialog):
             cin = rec.check_in.strftime("%H:%M") if rec.check_in else "-"
             cout = rec.check_out.strftime("%H:%M") if rec.check_out else "-"
             now = f"{STATUS_LABELS.get(rec.status, rec.status)} · masuk {cin} · pulang {cout}"
+            problems = [FLAG_LABELS.get(f, f) for f in (rec.flags or "").split(",") if f]
+            if problems:
+                now += "\n⚠ " + "; ".join(problems)
         self.field = QComboBox()
         for key, label in FIELDS.items():
             self.field.addItem(label, key)
@@ -158,8 +162,15 @@ class CorrectionDialog(QDialog):
         self.setLayout(form)
         self.field.currentIndexChanged.connect(self._sync)
         self._sync()
+        # start from the most likely fix for the day's problem
+        flags = set((rec.flags or "").split(",")) if rec is not None else set()
         if rec is not None and rec.status == "TK":
             self.status.setCurrentIndex(CORRECTABLE_STATUS.index("H"))
+        elif "no_checkin" in flags:
+            self.field.setCurrentIndex(self.field.findData("check_in"))
+        elif "no_checkout" in flags:
+            self.field.setCurrentIndex(self.field.findData("check_out"))
+            self.time.setTime(QTime(16, 0))
 
     def _sync(self) -> None:
         is_status = self.field.currentData() == "status"

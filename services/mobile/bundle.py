@@ -111,6 +111,10 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
+def _size_text(n: int) -> str:
+    return f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB"
+
+
 def _check_entries(zf: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
@@ -130,7 +134,7 @@ def _check_entries(zf: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
                 f"({info.file_size // max(1, info.compress_size)}:1; kemungkinan bom ZIP)"
             )
     if total > MAX_TOTAL_UNCOMPRESSED:
-        raise BundleError(f"{label}: total isi ZIP {total / 1e6:.0f} MB melebihi batas {MAX_TOTAL_UNCOMPRESSED / 1e6:.0f} MB")
+        raise BundleError(f"{label}: total isi ZIP {_size_text(total)} melebihi batas {_size_text(MAX_TOTAL_UNCOMPRESSED)}")
     return infos
 
 

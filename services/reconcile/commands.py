@@ -76,7 +76,7 @@ def _reconcile(args: argparse.Namespace) -> int:
                 assert user is not None
                 lock_period(s, opd.id, year, month, user)
         print(f"{opd.name} — {month_label(year, month)}: {res.employees} pegawai, {res.days} hari dihitung, "
-              f"{res.written} baris berubah.")
+              f"{res.written} baris ditulis.")
         print("  " + ", ".join(f"{k}={v}" for k, v in sorted(res.counts.items())))
         print(f"  Antrean pengecualian: {len(exc)} hari perlu ditinjau.")
         if args.kunci:

@@ -58,7 +58,7 @@ class RecomputeResult:
     month: int
     employees: int = 0
     days: int = 0
-    written: int = 0  # rows inserted/replaced/removed (0 when nothing changed)
+    written: int = 0  # rows written or removed (a small scope writes only changed rows; a whole month all)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -409,6 +409,8 @@ def _load_punches(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int]
                         "GROUP BY p.employee_id", params)
             for emp, joined in cur.fetchall():
                 lst = joined.split("|")
+                if len(joined) != 27 * len(lst) - 1:  # some text not in the 26-char storage form: normalise
+                    lst = [_fmt_dt(dt.datetime.fromisoformat(t)) or "" for t in lst]
                 lst.sort()
                 out[emp] = lst
             # the few punches that do not count: bad selfie verdicts and mobile punches outside the geofence

@@ -37,7 +37,7 @@ class Thresholds:
     # the middle), so among thousands of photos unrelated ones fall this close too: a candidate counts as reused
     # only when the two pictures' normalised thumbnails also correlate at least ``reuse_min_correlation``.
     reuse_max_distance: int = 10
-    reuse_min_correlation: float = 0.9
+    reuse_min_correlation: float = 0.85
     similarity_min: float = 0.65  # below this = does not look like the reference photos (see docs)
 
 
@@ -148,12 +148,17 @@ def phash(grey: np.ndarray) -> str:
     return f"{value:016x}"
 
 
-THUMB_SIDE = 48
+THUMB_SIDE = 96
 
 
 def thumbnail(grey: np.ndarray) -> np.ndarray:
-    """Zero-mean, unit-length 48 x 48 grey thumbnail: the dot product of two is their correlation (-1..1)."""
-    t = cv2.resize(grey, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+    """High-pass 96 x 96 thumbnail, zero-mean and unit-length: the dot product of two is their correlation.
+
+    Only the fine detail (image minus its blur) is kept, so two different selfies with the same layout (face in
+    the middle, plain wall) do not correlate, while a re-saved, rescaled or brightened copy still does (>= 0.97).
+    """
+    t = cv2.resize(grey, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32)
+    t = (t - cv2.GaussianBlur(t, (0, 0), 1.5)).ravel()
     t -= t.mean()
     n = float(np.linalg.norm(t))
     return t / n if n > 0 else t
