@@ -10,11 +10,11 @@ cd "$root"
 bundle="$root/dist/presensi-opd"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-export PRESENSI_DATA_DIR="$work/data" QT_QPA_PLATFORM=offscreen
-env -i PATH=/usr/bin:/bin HOME="$work" PRESENSI_DATA_DIR="$work/data" QT_QPA_PLATFORM=offscreen \
+export PRESENSI_DATA_DIR="$work/data" QT_QPA_PLATFORM=offscreen LANG=C.UTF-8
+env -i LANG=C.UTF-8 PATH=/usr/bin:/bin HOME="$work" PRESENSI_DATA_DIR="$work/data" QT_QPA_PLATFORM=offscreen \
   "$bundle/presensi-opd" --db "$work/data/demo.sqlite" demo --no-gui --employees 40 --months 1
 start=$(date +%s.%N)
-out=$(env -i PATH=/usr/bin:/bin HOME="$work" QT_QPA_PLATFORM=offscreen PRESENSI_SMOKE_SHOT="$work/login.png" \
+out=$(env -i LANG=C.UTF-8 PATH=/usr/bin:/bin HOME="$work" QT_QPA_PLATFORM=offscreen PRESENSI_SMOKE_SHOT="$work/login.png" \
   "$bundle/PresensiOPD" --db "$work/data/demo.sqlite" gui)
 end=$(date +%s.%N)
 echo "$out"

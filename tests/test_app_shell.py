@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
@@ -85,3 +86,34 @@ def test_settings_saves_central_url_without_password_in_db(qtbot, db, org, memor
         assert b"rahasia-pusat" not in f.read_bytes()
     view.resize(1200, 800)
     view.grab().save(str(SHOTS / "settings.png"))
+
+
+def test_reference_photo_from_employee_screen(qtbot, db, org, tmp_path):
+    import numpy as np
+
+    from services.store.models import ReferencePhoto
+    from tests.mobile_fixtures import astronaut, jpeg
+
+    ctx = make_context(db, "operator")
+    view = EmployeesView(ctx)
+    qtbot.addWidget(view)
+    view.refresh()
+    view.table.selectRow(0)
+    emp_id, _name = view.selected_employee()
+    face = tmp_path / "wajah.jpg"
+    face.write_bytes(jpeg(astronaut()))
+    blank = tmp_path / "kosong.jpg"
+    blank.write_bytes(jpeg(np.full((400, 400, 3), 128, np.uint8)))
+    from PySide6.QtWidgets import QMessageBox
+
+    warnings: list[str] = []
+    qtbot_patch = pytest.MonkeyPatch()
+    qtbot_patch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    try:
+        assert view.add_reference_photo(emp_id, blank) is False
+        assert "tidak ada wajah" in warnings[0] and "kosong.jpg" in warnings[0]
+        assert view.add_reference_photo(emp_id, face) is True
+    finally:
+        qtbot_patch.undo()
+    with db.session() as s:
+        assert [r.employee_id for r in s.execute(select(ReferencePhoto)).scalars()] == [emp_id]

@@ -125,6 +125,11 @@ class EmployeesView(QWidget):
         top.addWidget(self.unit, 1)
         top.addWidget(self.count)
         top.addStretch()
+        self.photo_button = QPushButton("Foto referensi…")
+        self.photo_button.setToolTip("Tambahkan foto wajah pegawai terpilih sebagai pembanding swafoto")
+        self.photo_button.clicked.connect(self.choose_reference_photo)
+        self.photo_button.setEnabled(ctx.user.has("operator"))
+        top.addWidget(self.photo_button)
         top.addWidget(import_button)
         self.model = RowTableModel(
             [
@@ -168,6 +173,36 @@ class EmployeesView(QWidget):
             rows = employee_rows(s, self.ctx.opd_id, self.search.text(), self.unit.currentData())
         self.model.set_rows(rows)
         self.count.setText(f"{len(rows)} pegawai")
+
+    def selected_employee(self) -> tuple[int, str] | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        r = self.model.row(rows[0].row())
+        return int(r[0]), str(r[2])
+
+    def choose_reference_photo(self) -> None:
+        chosen = self.selected_employee()
+        if chosen is None:
+            QMessageBox.information(self, "Pilih pegawai", "Pilih satu pegawai di tabel terlebih dahulu.")
+            return
+        path, _ = QFileDialog.getOpenFileName(self, f"Foto referensi {chosen[1]}", "", "Foto (*.jpg *.jpeg *.png)")
+        if path:
+            self.add_reference_photo(chosen[0], Path(path))
+
+    def add_reference_photo(self, employee_id: int, path: Path) -> bool:
+        from services.selfie.service import add_reference_photo
+
+        try:
+            data = path.read_bytes()
+            with self.ctx.db.transaction() as s:
+                add_reference_photo(s, self.ctx.db.path, employee_id, data, self.ctx.user.username)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Foto tidak disimpan", f"{path.name}: {exc}")
+            return False
+        self.ctx.status(f"Foto referensi disimpan: {path.name}")
+        self.ctx.notify("employees")
+        return True
 
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Pilih berkas SIMPEG", "", "Data pegawai (*.csv *.xlsx)")
