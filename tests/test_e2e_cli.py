@@ -132,6 +132,7 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
             select(SelfieCheck.id, Punch.employee_id, Punch.ts)
             .join(Punch, Punch.id == SelfieCheck.punch_id).where(SelfieCheck.id.in_(listed)).order_by(Punch.ts)
         ).all()
+    candidates = [c for c in candidates if (c.ts.year, c.ts.month) == (YEAR, MONTH)]  # October is signed already
     # the selfie that is that day's effective check-in (its rejection must change the day)
     target = next(c for c in candidates if day_record(db, c.employee_id, c.ts.date()).check_in == c.ts)
     other = next(c for c in candidates if c.id != target.id and c.ts.date() != target.ts.date())

@@ -88,6 +88,8 @@ def go(qtbot, win: MainWindow, key: str) -> QWidget:  # type: ignore[no-untyped-
 
 def shot(win: QWidget, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    for _ in range(3):  # pending layout requests (a label whose text just changed) first
+        QApplication.processEvents()
     win.grab().save(str(SHOTS / f"ui-{name}.png"))
 
 
@@ -207,10 +209,17 @@ def _atasan_decides_selfies(qtbot, db: Database) -> int:  # type: ignore[no-unty
     view = go(qtbot, win, "swafoto")
     qtbot.waitUntil(lambda: view.model.rowCount() > 1, timeout=5000)
     shot(win, "05-swafoto-antrean")
+    assert view.current_row() == 0
+    # October is locked and signed already: go down (arrow key) to the first selfie of November
+    while view.current_item().ts.month != 11:  # type: ignore[union-attr]
+        row = view.current_row()
+        qtbot.keyClick(view.table, Qt.Key.Key_Down)
+        assert view.current_row() == row + 1
     first = view.current_item()
-    assert first is not None and view.current_row() == 0
+    assert first is not None
+    row = view.current_row()
     qtbot.keyClick(view.table, Qt.Key.Key_A)
-    assert view.current_row() == 1  # moved on to the next selfie
+    assert view.current_row() == row + 1  # moved on to the next selfie
     second = view.current_item()
     assert second is not None
     qtbot.keyClick(view.table, Qt.Key.Key_R)

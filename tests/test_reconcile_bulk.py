@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from services.calendar.schedules import seed_standard_schedules
@@ -36,3 +37,26 @@ def test_big_month_upsert_and_stale_rows(db, org):
         assert total == res.days == (n_emp - 1) * 20 + 9
         assert record(s, e, "2026-01-21") is None
         assert record(s, org.employee_ids[1], "2026-01-12") is None
+
+
+def test_cancel_rolls_back_the_month(db, org):
+    from services.jobs import Cancelled, CancelToken
+    from services.reconcile.engine import recompute_month
+
+    token = CancelToken()
+    seen: list[str] = []
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        seen.append(message)
+        if message == "Menghitung status harian":
+            token.cancel()  # the user presses "Batal" while the month is being computed
+
+    with db.transaction() as s:
+        seed_standard_schedules(s)
+    with pytest.raises(Cancelled):
+        recompute_month(db, org.opd_id, 2026, 1, today=d("2026-02-01"), progress=progress, cancel=token)
+    with db.session() as s:
+        assert s.execute(select(func.count()).select_from(DayRecord)).scalar() == 0
+    assert "Memuat data bulan ini" in seen
+    res = recompute_month(db, org.opd_id, 2026, 1, today=d("2026-02-01"))
+    assert res.days == 12 * 31

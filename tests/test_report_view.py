@@ -13,7 +13,7 @@ from tests.report_fixtures import lock_period
 
 def _wait(qtbot, view) -> None:
     qtbot.waitUntil(lambda: view.op is not None and not view.op.running, timeout=30000)
-    qtbot.waitUntil(lambda: view.strip.isHidden(), timeout=5000)
+    qtbot.waitUntil(lambda: view.strip.isHidden(), timeout=30000)
 
 
 @pytest.fixture

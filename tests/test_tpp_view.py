@@ -84,7 +84,7 @@ def test_notice_dialog_creates_numbered_pdf(qtbot, db, org) -> None:
     assert dlg.result_notice is not None
     assert dlg.result_notice.number == "800.1.6.4/001/SP-I/DISKOMINFO/2026"
     assert dlg.result_notice.pdf_path.exists()
-    qtbot.waitUntil(lambda: view.created_box is not None)
+    qtbot.waitUntil(lambda: view.created_box is not None, timeout=30000)
     view.created_box.close()  # type: ignore[union-attr]
     with db.session() as s:
         n = s.execute(select(NoticeNumber)).scalar_one()

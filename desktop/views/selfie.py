@@ -255,7 +255,7 @@ class SelfieQueueView(QWidget):
             with self.ctx.db.transaction() as s:
                 check = set_verdict(s, self.ctx.user, item.check_id, verdict, reason)
                 updated = dataclasses.replace(item, verdict=check.verdict, verifier=check.verifier, reason=check.reason)
-        except (ValueError, AuthError) as exc:
+        except (ValueError, AuthError, PermissionError) as exc:  # PermissionError: month locked
             self._say(str(exc), error=True)
             return False
         r = self.current_row()

@@ -3,7 +3,8 @@
 Only users with the verifier role decide. An atasan sees the punches of the
 employees whose ``supervisor_id`` is their own employee record; an admin sees
 everyone. Every verdict is audited in the same transaction. A punch whose check
-ends "rejected" or "manipulation" is left out by the reconciliation.
+ends "rejected" or "manipulation" is left out by the reconciliation, so a month that is
+locked (signed, sent) refuses new verdicts until the signer unlocks it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
 from services.mobile.photos import stored_path
+from services.reconcile.period import ensure_unlocked
 from services.store.models import Employee, OfficeLocation, Punch, ReferencePhoto, SelfieCheck
 
 VERDICTS = {
@@ -163,6 +165,9 @@ def set_verdict(session: Session, user: CurrentUser, check_id: int, verdict: str
     emp = session.get(Employee, punch.employee_id) if punch and punch.employee_id else None
     if "admin" not in user.roles and (emp is None or user.employee_id is None or emp.supervisor_id != user.employee_id):
         raise AuthError("Anda hanya dapat memverifikasi swafoto bawahan langsung Anda.")
+    if punch is not None and emp is not None:
+        # A verdict changes that day's status; in a locked/signed month it would never reach the report.
+        ensure_unlocked(session, [emp.opd_id], punch.ts.year, punch.ts.month, "Keputusan swafoto")
     before = check.verdict
     check.verdict = verdict
     check.reason = reason
