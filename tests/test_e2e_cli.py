@@ -25,6 +25,7 @@ from services.auth.users import to_current
 from services.central import admin
 from services.devices.demo_support import start_demo_device
 from services.devices.registry import DeviceInput, update_device
+from services.reconcile.period import PeriodLockedError
 from services.selfie.queue import set_verdict
 from services.store.db import Database, open_database
 from services.store.models import DayRecord, Device, Employee, EmployeePin, Punch, SelfieCheck, User
@@ -132,7 +133,11 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
             select(SelfieCheck.id, Punch.employee_id, Punch.ts)
             .join(Punch, Punch.id == SelfieCheck.punch_id).where(SelfieCheck.id.in_(listed)).order_by(Punch.ts)
         ).all()
-    candidates = [c for c in candidates if (c.ts.year, c.ts.month) == (YEAR, MONTH)]  # October is signed already
+    # October was locked and signed by the demo: a verdict there could never reach its report, so it is refused
+    october = next(c for c in candidates if c.ts.month == MONTH - 1)
+    with pytest.raises(PeriodLockedError, match="Oktober 2026 sudah ditandatangani"), db.transaction() as s:
+        set_verdict(s, atasan, october.id, "rejected", "Terlambat unggah")
+    candidates = [c for c in candidates if (c.ts.year, c.ts.month) == (YEAR, MONTH)]
     # the selfie that is that day's effective check-in (its rejection must change the day)
     target = next(c for c in candidates if day_record(db, c.employee_id, c.ts.date()).check_in == c.ts)
     other = next(c for c in candidates if c.id != target.id and c.ts.date() != target.ts.date())

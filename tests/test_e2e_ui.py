@@ -210,7 +210,13 @@ def _atasan_decides_selfies(qtbot, db: Database) -> int:  # type: ignore[no-unty
     qtbot.waitUntil(lambda: view.model.rowCount() > 1, timeout=5000)
     shot(win, "05-swafoto-antrean")
     assert view.current_row() == 0
-    # October is locked and signed already: go down (arrow key) to the first selfie of November
+    # October is locked and signed already: a verdict there is refused (it could never reach the signed report)
+    october = view.current_item()
+    assert october is not None and october.ts.month == 10
+    qtbot.keyClick(view.table, Qt.Key.Key_A)
+    assert "Oktober 2026 sudah ditandatangani" in view.message.text(), view.message.text()
+    assert view.current_row() == 0 and view.current_item().verdict == "pending"  # type: ignore[union-attr]
+    # go down (arrow key) to the first selfie of November
     while view.current_item().ts.month != 11:  # type: ignore[union-attr]
         row = view.current_row()
         qtbot.keyClick(view.table, Qt.Key.Key_Down)

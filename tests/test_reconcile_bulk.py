@@ -60,3 +60,17 @@ def test_cancel_rolls_back_the_month(db, org):
     assert "Memuat data bulan ini" in seen
     res = recompute_month(db, org.opd_id, 2026, 1, today=d("2026-02-01"))
     assert res.days == 12 * 31
+
+
+def test_month_job_leaves_foreign_keys_on(db, org):
+    from services.reconcile.engine import recompute_month
+
+    with db.transaction() as s:
+        seed_standard_schedules(s)
+    res = recompute_month(db, org.opd_id, 2026, 1, today=d("2026-02-01"))
+    assert res.days == 12 * 31
+    for _ in range(3):  # whichever pooled connection comes back enforces foreign keys again
+        with db.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with db.session() as s:
+        assert s.execute(select(func.count()).select_from(DayRecord)).scalar() == 12 * 31
