@@ -24,7 +24,6 @@ from desktop.entry import main
 from services.auth.users import to_current
 from services.central import admin
 from services.devices.demo_support import start_demo_device
-from services.devices.registry import DeviceInput, update_device
 from services.reconcile.period import PeriodLockedError
 from services.selfie.queue import set_verdict
 from services.store.db import Database, open_database
@@ -89,15 +88,11 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
         old = [(p.pin, p.ts, p.state) for p in s.execute(select(Punch).where(Punch.source == "device")).scalars()]
         users = [(p, n[:24]) for p, n in s.execute(select(EmployeePin.pin, Employee.name).join(Employee))]
         device = s.execute(select(Device)).scalar_one()
-        device_input = DeviceInput(device.name, "127.0.0.1", 4370, device.protocol, device.timezone, device.location_id)
     check_in, check_out = dt.datetime.combine(day, dt.time(7, 21, 5)), dt.datetime.combine(day, dt.time(16, 7, 40))
     emu = start_demo_device(users, [*old, (pin, check_in, 0), (pin, check_out, 1)])
     try:
-        # No `device-edit` sub-command exists: point the registered demo device at the new port the way
-        # the Perangkat screen's "Ubah…" does (services.devices.registry.update_device, audited).
-        device_input.port = emu.port
-        with db.transaction() as s:
-            update_device(s, device.id, device_input, "admin")
+        code, out = run(capsys, *dbarg, "device-edit", str(device.id), "--port", str(emu.port))
+        assert code == 0 and f"127.0.0.1:{emu.port}" in out, out
 
         code, out = run(capsys, *dbarg, "sync", "--user", "operator")
         assert code == 0, out
@@ -141,10 +136,14 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
     # the selfie that is that day's effective check-in (its rejection must change the day)
     target = next(c for c in candidates if day_record(db, c.employee_id, c.ts.date()).check_in == c.ts)
     other = next(c for c in candidates if c.id != target.id and c.ts.date() != target.ts.date())
-    # No `selfie-verdict` sub-command exists: decide through the same service the Verifikasi Swafoto screen uses.
-    with db.transaction() as s:
-        set_verdict(s, atasan, target.id, "rejected", "Wajah tidak terlihat jelas")
-        set_verdict(s, atasan, other.id, "approved")
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "presensi123")  # the atasan types the password
+    code, out = run(capsys, *dbarg, "selfie-verdict", str(target.id), "tolak", "--user", "atasan", stderr=True)
+    assert code == 1 and "alasan" in out.lower(), out  # a rejection needs a reason
+    code, out = run(capsys, *dbarg, "selfie-verdict", str(target.id), "tolak", "--alasan", "Wajah tidak terlihat jelas",
+                    "--user", "atasan")
+    assert code == 0 and "Ditolak" in out, out
+    code, out = run(capsys, *dbarg, "selfie-verdict", str(other.id), "setujui", "--user", "atasan")
+    assert code == 0 and "Disetujui" in out, out
     code, out = run(capsys, *dbarg, "selfie-queue", "--user", "atasan", "--status", "decided")
     assert code == 0 and "Ditolak" in out and "Disetujui" in out and "2 swafoto" in out, out
     before = day_record(db, target.employee_id, target.ts.date())

@@ -59,6 +59,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--user", default="admin")
     add.set_defaults(func=_device_add)
 
+    edit = sub.add_parser("device-edit", help="ubah alamat/port/zona waktu mesin presensi")
+    edit.add_argument("device_id", type=int)
+    edit.add_argument("--name")
+    edit.add_argument("--ip")
+    edit.add_argument("--port", type=int)
+    edit.add_argument("--protocol", choices=("tcp", "udp"))
+    edit.add_argument("--timezone", choices=("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"))
+    edit.add_argument("--user", default="admin")
+    edit.set_defaults(func=_device_edit)
+
     ls = sub.add_parser("device-list", help="daftar mesin presensi")
     ls.set_defaults(func=_device_list)
 
@@ -67,6 +77,30 @@ def _db(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from services.store.db import open_database
 
     return open_database(args.db or default_db_path())
+
+
+def _device_edit(args: argparse.Namespace) -> int:
+    from services.devices.registry import DeviceInput, update_device
+    from services.store.models import Device
+
+    db = _db(args)
+    try:
+        with db.transaction() as s:
+            d = s.get(Device, args.device_id)
+            if d is None:
+                print(f"Perangkat {args.device_id} tidak ditemukan.", file=sys.stderr)
+                return 1
+            data = DeviceInput(name=args.name or d.name, ip=args.ip or d.ip, port=args.port or d.port,
+                               protocol=args.protocol or d.protocol, timezone=args.timezone or d.timezone,
+                               location_id=d.location_id, comm_key=None)
+            d = update_device(s, args.device_id, data, args.user)
+            print(f"Perangkat {d.id} ({d.name}) sekarang {d.ip}:{d.port} {d.protocol.upper()} {d.timezone}.")
+        return 0
+    except ValueError as exc:
+        print(f"GAGAL: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
 
 
 def _emulator(args: argparse.Namespace) -> int:

@@ -474,9 +474,11 @@ def _write(session: Session, first: dt.date, last: dt.date, emp_ids: list[int], 
 
             if stored() == 0:  # first computation of the month
                 cur.executemany(_INSERT_SQL, rows)
+                _check_references(cur, rows)
                 return len(rows)
             # upsert in place: unchanged keys leave the indexes alone (cheaper than delete + insert)
             cur.executemany(_UPSERT_SQL, rows)
+            _check_references(cur, rows)
             if stored() > len(rows):  # rows in scope that are no longer produced (future day, inactive employee)
                 produced = {(r[0], r[1]) for r in rows}
                 stale = []
@@ -515,6 +517,20 @@ def _write(session: Session, first: dt.date, last: dt.date, emp_ids: list[int], 
         return len(changed) + len(stale)
     finally:
         cur.close()
+
+
+def _check_references(cur, rows: list[tuple]) -> None:  # type: ignore[no-untyped-def]
+    """Employees and letters referenced by the written rows still exist (checked inside the write
+    transaction, so it also holds when recompute_month switched per-row foreign-key checks off)."""
+    emp_ids = {r[0] for r in rows}
+    letter_ids = {r[13] for r in rows if r[13] is not None}
+    cur.execute("SELECT id FROM employee")
+    missing = emp_ids - {i for (i,) in cur.fetchall()}
+    if letter_ids:
+        cur.execute("SELECT id FROM letter")
+        missing |= letter_ids - {i for (i,) in cur.fetchall()}
+    if missing:
+        raise ReconcileError("Data pegawai atau surat berubah selama perhitungan; ulangi 'Hitung ulang'.")
 
 
 def recompute_spans(session: Session, spans: dict[int, set[dt.date]], policy: Policy,

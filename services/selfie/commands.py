@@ -19,6 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--status", choices=("pending", "decided", "all"), default="pending")
     q.set_defaults(func=_selfie_queue)
 
+    v = sub.add_parser("selfie-verdict", help="putuskan satu swafoto: setujui / tolak / manipulasi (peran atasan)")
+    v.add_argument("check_id", type=int, help="ID dari `selfie-queue`")
+    v.add_argument("keputusan", choices=("setujui", "tolak", "manipulasi"))
+    v.add_argument("--alasan", default="", help="wajib untuk tolak dan manipulasi")
+    v.add_argument("--user", required=True, help="pengguna atasan; kata sandinya ditanyakan")
+    v.set_defaults(func=_selfie_verdict)
+
     ref = sub.add_parser("selfie-reference", help="tambahkan foto referensi (tampak depan) seorang pegawai")
     ref.add_argument("nip", help="NIP / NI PPPK pegawai")
     ref.add_argument("photo", type=Path, help="berkas JPEG/PNG")
@@ -68,6 +75,34 @@ def _selfie_queue(args: argparse.Namespace) -> int:
               f"{VERDICTS.get(it.verdict, it.verdict):10} {label_flags(it.all_flags)}")
     print(f"{len(items)} swafoto")
     return 0
+
+
+def _selfie_verdict(args: argparse.Namespace) -> int:
+    import getpass
+
+    from services.auth.users import AuthError, authenticate
+    from services.reconcile.period import PeriodLockedError
+    from services.selfie.queue import VERDICTS, set_verdict
+    from services.store.db import open_database
+
+    verdict = {"setujui": "approved", "tolak": "rejected", "manipulasi": "manipulation"}[args.keputusan]
+    db = open_database(args.db or default_db_path())
+    try:
+        with db.transaction() as s:
+            error: Exception | None = None
+            try:
+                user = authenticate(s, args.user, getpass.getpass(f"Kata sandi {args.user}: "))
+                check = set_verdict(s, user, args.check_id, verdict, args.alasan)
+            except (AuthError, PeriodLockedError, PermissionError, ValueError) as exc:
+                error = exc  # leave the transaction normally: a failed login stays audited
+        if error is not None:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"Swafoto {check.id}: {VERDICTS.get(check.verdict, check.verdict)}"
+              + (f" — {check.reason}" if check.reason else ""))
+        return 0
+    finally:
+        db.dispose()
 
 
 def _selfie_reference(args: argparse.Namespace) -> int:
