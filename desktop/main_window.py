@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -27,6 +25,7 @@ from desktop.context import AppContext
 from desktop.logview import LogDialog
 from desktop.ops import Operation
 from desktop.views import SCREENS
+from desktop.widgets import OperationStrip, page_header
 from services.auth.users import ROLES
 from services.store.models import Opd
 
@@ -37,57 +36,12 @@ class UnavailableView(QWidget):
     def __init__(self, title: str, reason: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         lay = QVBoxLayout(self)
-        t = QLabel(title)
-        t.setObjectName("title")
+        page_header(title, layout=lay)
         msg = QLabel(f"Layar ini belum dapat dibuka.\n\n{reason}")
         msg.setWordWrap(True)
         msg.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        lay.addWidget(t)
         lay.addWidget(msg)
         lay.addStretch()
-
-
-class OperationBar(QWidget):
-    """Status-bar area showing the running background operation with a cancel button."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = QLabel("")
-        self.bar = QProgressBar()
-        self.bar.setFixedWidth(220)
-        self.cancel = QPushButton("Batal")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.label)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.cancel)
-        self.op: Operation | None = None
-        self.cancel.clicked.connect(self._cancel)
-        self.hide()
-
-    def track(self, op: Operation) -> None:
-        self.op = op
-        self.label.setText(op.title)
-        self.bar.setRange(0, 0)
-        self.show()
-        op.progress.connect(self._progress)
-        op.done.connect(self._done)
-
-    def _progress(self, done: int, total: int, message: str) -> None:
-        if total > 0:
-            self.bar.setRange(0, total)
-            self.bar.setValue(done)
-        if message:
-            self.label.setText(message)
-
-    def _cancel(self) -> None:
-        if self.op:
-            self.op.cancel()
-            self.label.setText("Membatalkan…")
-
-    def _done(self) -> None:
-        self.hide()
-        self.op = None
 
 
 class MainWindow(QMainWindow):
@@ -119,7 +73,8 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.op_bar = OperationBar()
+        # the same strip the screens use inline; here it shows whichever operation started last
+        self.op_bar = OperationStrip(bar_width=220, stretch=False)
         sb = self.statusBar()
         roles = ", ".join(ROLES[r] for r in sorted(ctx.user.roles) if r in ROLES)
         sb.addWidget(QLabel(f"  {ctx.user.full_name} ({roles})  |  {self.opd_name}  |  {ctx.db.path.name}"))
