@@ -29,6 +29,7 @@ from services.store.db import Database, open_database
 from services.store.models import Employee, EmployeePin, Setting, User
 
 log = logging.getLogger(__name__)
+CENTRAL_DEMO_DB = "presensi_pusat_demo"
 CENTRAL_ADMIN_URL = os.environ.get("PRESENSI_CENTRAL_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -166,11 +167,15 @@ def build_demo(
     progress(9, steps, "Mengirim laporan ke basis data pusat BKPSDM")
     if with_central:
         try:
+            from services.central.admin import drop_database
             from services.central.demo_setup import setup_demo_central
 
-            setup_demo_central(db, CENTRAL_ADMIN_URL)
+            # the central DB is insert-only: a new demo starts from an empty one
+            drop_database(CENTRAL_ADMIN_URL, CENTRAL_DEMO_DB)
+            setup_demo_central(db, CENTRAL_ADMIN_URL, dbname=CENTRAL_DEMO_DB)
             sent = flush_outbox(db, username="kepala", force=True)
-            result.submitted = getattr(sent, "sent", 0)
+            result.submitted = sent.sent
+            result.notes.extend(sent.messages if not sent.sent else [])
         except Exception as exc:  # noqa: BLE001 - no PostgreSQL is a normal demo situation: stay queued
             result.notes.append(f"Basis data pusat tidak tersedia ({exc.__class__.__name__}); laporan tetap di kotak keluar.")
     result.queued = len(result.reports) - result.submitted

@@ -15,6 +15,8 @@ class RowTableModel(QAbstractTableModel):
     """Columns are (header, formatter) pairs; rows are tuples from services.
 
     ``background`` optionally maps (row, column) to a colour name for colour-coding.
+    ``tooltip`` optionally maps (row, column) to a hover text; by default a cell's tooltip is its own
+    text, so a value cut off ("Bidang …") in a narrow column can still be read in full.
     """
 
     def __init__(
@@ -22,11 +24,13 @@ class RowTableModel(QAbstractTableModel):
         columns: Sequence[tuple[str, Callable[[tuple], Any]]],
         background: Callable[[tuple, int], str | None] | None = None,
         parent: Any = None,
+        tooltip: Callable[[tuple, int], str | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._columns = list(columns)
         self._rows: list[tuple] = []
         self._background = background
+        self._tooltip = tooltip
 
     def set_rows(self, rows: Sequence[tuple]) -> None:
         self.beginResetModel()
@@ -52,6 +56,11 @@ class RowTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             value = self._columns[index.column()][1](row)
             return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if self._tooltip is not None:
+                return self._tooltip(row, index.column())
+            value = self._columns[index.column()][1](row)
+            return None if value is None or value == "" else str(value)
         if role == Qt.ItemDataRole.BackgroundRole and self._background:
             colour = self._background(row, index.column())
             return QBrush(QColor(colour)) if colour else None

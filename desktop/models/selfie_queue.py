@@ -24,6 +24,14 @@ def _background(it: Any, column: int) -> str | None:
     return None
 
 
+def _tooltip(it: Any, column: int) -> str | None:
+    if column == 3:  # the flags column is narrow: hover shows every flag, one per line
+        return "\n".join(f"• {label_flags([f])}" for f in it.all_flags) or "Tidak ada tanda"
+    if column == 1:
+        return f"{it.employee_name} (NIP {it.nip})"
+    return None
+
+
 class SelfieQueueModel(RowTableModel):
     COLUMNS = [
         ("Waktu", lambda it: f"{it.ts:%d-%m-%Y %H:%M}"),
@@ -34,7 +42,7 @@ class SelfieQueueModel(RowTableModel):
     ]
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(self.COLUMNS, background=_background, parent=parent)
+        super().__init__(self.COLUMNS, background=_background, parent=parent, tooltip=_tooltip)
 
     def item(self, r: int) -> QueueItem:
         return self.row(r)  # type: ignore[return-value]

@@ -6,22 +6,18 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +26,7 @@ from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.views.device_dialog import DeviceDialog, report_html
+from desktop.widgets import OperationStrip, make_table, page_header
 from services.devices.punches import employee_choices, map_pin, tz_label, unmapped_pins
 from services.devices.registry import (
     DEFAULT_DRIFT_THRESHOLD_S,
@@ -53,47 +50,43 @@ def _when(v) -> str:  # type: ignore[no-untyped-def]
     return v.strftime("%d-%m-%Y %H:%M") if v else "belum pernah"
 
 
-def _table(model: RowTableModel) -> QTableView:
-    t = QTableView()
-    t.setModel(model)
-    t.verticalHeader().hide()
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setAlternatingRowColors(True)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    t.horizontalHeader().setStretchLastSection(True)
-    return t
+def _short_status(r: DeviceRow) -> str:
+    """First words of the last sync result; the whole text (e.g. the full error) is in the tooltip."""
+    text = r.last_sync_status or "belum pernah"
+    return text if len(text) <= 38 else text[:37] + "…"
+
+
+STATUS_COL, DRIFT_COL = 1, 3
 
 
 class DevicesView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.op: Operation | None = None
         self.drift_device: int | None = None
         self.report_box: QMessageBox | None = None
 
-        title = QLabel("Perangkat Presensi")
-        title.setObjectName("title")
-        sub = QLabel("Mesin sidik jari di kantor: daftar mesin, uji koneksi, tarik data kehadiran dan impor dari flashdisk.")
-        sub.setObjectName("subtitle")
+        title, sub = page_header("Perangkat Presensi", "Mesin sidik jari di kantor: daftar mesin, uji koneksi, "
+                                 "tarik data kehadiran dan impor dari flashdisk.")
 
+        # Status comes right after the name: a failed sync must be visible on a 1280 px screen without scrolling
         self.model = RowTableModel(
             [
                 ("Nama", lambda r: r.name + ("" if r.enabled else " (nonaktif)")),
-                ("Alamat", lambda r: f"{r.ip}:{r.port} {r.protocol.upper()}"),
-                ("Zona", lambda r: tz_label(r.timezone)),
-                ("Lokasi", lambda r: r.location or "-"),
-                ("No. seri", lambda r: r.serial or "-"),
-                ("Comm key", lambda r: "ya" if r.has_comm_key else "-"),
+                ("Status", _short_status),
                 ("Sinkron terakhir", lambda r: _when(r.last_sync_at)),
-                ("Data terbaru", lambda r: _when(r.high_water_ts)),
                 ("Jam mesin", lambda r: describe_drift(r.drift_seconds)),
-                ("Status", lambda r: r.last_sync_status or "-"),
+                ("Data terbaru", lambda r: _when(r.high_water_ts)),
+                ("Alamat", lambda r: f"{r.ip}:{r.port} {r.protocol.upper()}"),
+                ("Lokasi", lambda r: r.location or "-"),
+                ("Zona", lambda r: tz_label(r.timezone)),
+                ("No. seri", lambda r: r.serial or "-"),
+                ("Kunci", lambda r: "ya" if r.has_comm_key else "-"),
             ],
             background=self._device_colour,
+            tooltip=self._device_tooltip,
         )
-        self.table = _table(self.model)
+        self.table = make_table(self.model, fixed={STATUS_COL: 250}, alternate=True)
         self.table.doubleClicked.connect(lambda _i: self.edit_device())
 
         self.btn_add = QPushButton("Tambah…")
@@ -130,18 +123,9 @@ class DevicesView(QWidget):
         opts.addWidget(QLabel("Batas selisih jam mesin:"))
         opts.addWidget(self.threshold)
 
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress_label = QLabel("")
-        self.btn_cancel = QPushButton("Batal")
-        self.btn_cancel.clicked.connect(self.cancel_op)
-        prog = QHBoxLayout()
-        prog.addWidget(self.progress_label, 2)
-        prog.addWidget(self.progress, 3)
-        prog.addWidget(self.btn_cancel)
-        self.progress_box = QWidget()
-        self.progress_box.setLayout(prog)
-        self.progress_box.setVisible(False)
+        self.strip = OperationStrip(bar_width=360, show_counts=True)
+        self.progress_box = self.strip  # the name the tests and older code use
+        self.btn_cancel = self.strip.cancel_button
 
         self.result = QPlainTextEdit(readOnly=True)
         self.result.setPlaceholderText("Hasil uji koneksi, tarik data dan impor akan tampil di sini.")
@@ -155,7 +139,7 @@ class DevicesView(QWidget):
             ("Terakhir", lambda r: r.last_ts.strftime("%d-%m-%Y %H:%M")),
             ("Sumber", lambda r: r.serials),
         ])
-        self.pin_table = _table(self.pin_model)
+        self.pin_table = make_table(self.pin_model, alternate=True)
         self.employee = QComboBox()
         self.employee.setEditable(True)
         self.employee.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -180,7 +164,7 @@ class DevicesView(QWidget):
         lay.addWidget(self.table, 3)
         lay.addLayout(buttons)
         lay.addLayout(opts)
-        lay.addWidget(self.progress_box)
+        lay.addWidget(self.strip)
         lay.addWidget(self.result)
         lay.addWidget(pin_box, 2)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
@@ -190,11 +174,25 @@ class DevicesView(QWidget):
     # ------------------------------------------------------------------ data
     def _device_colour(self, row: tuple, column: int) -> str | None:
         r: DeviceRow = row  # type: ignore[assignment]
-        if column == 9 and r.last_sync_status.startswith("GAGAL"):
+        if column == STATUS_COL and r.last_sync_status.startswith("GAGAL"):
             return "#fde2e1"
-        if column == 8 and r.drift_seconds is not None and abs(r.drift_seconds) > self.threshold.value():
+        if column == DRIFT_COL and r.drift_seconds is not None and abs(r.drift_seconds) > self.threshold.value():
             return "#fff1c2"
         return None
+
+    @staticmethod
+    def _device_tooltip(row: tuple, column: int) -> str | None:
+        r: DeviceRow = row  # type: ignore[assignment]
+        if column == STATUS_COL:
+            return r.last_sync_status or "Belum pernah ditarik datanya."
+        if column == 0:
+            return f"{r.name} — {r.ip}:{r.port} {r.protocol.upper()}, {r.location or 'lokasi belum ditentukan'}"
+        return None
+
+    @property
+    def op(self) -> Operation | None:
+        """The running device operation (None when idle): one at a time on this screen."""
+        return self.strip.op
 
     def _on_data_changed(self, topic: str) -> None:
         if topic in ("devices", "punches", "employees"):
@@ -293,12 +291,7 @@ class DevicesView(QWidget):
     # -------------------------------------------------------------- operations
     def _start(self, title: str, fn, *args, on_done, **kwargs) -> Operation:  # type: ignore[no-untyped-def]
         op = self.ctx.runner.start(title, fn, *args, **kwargs)
-        self.op = op
-        self.progress.setRange(0, 0)
-        self.progress_label.setText(title + "…")
-        self.progress_box.setVisible(True)
-        self.btn_cancel.setEnabled(True)
-        op.progress.connect(self._on_progress)
+        self.strip.track(op, title + "…")  # first: the strip forgets the op before _on_op_done refreshes
         op.finished.connect(on_done)
         op.failed.connect(lambda msg, _details: self._say("GAGAL: " + msg))
         op.cancelled.connect(lambda: self._say("Dibatalkan. Tidak ada data yang disimpan dari proses ini."))
@@ -306,25 +299,11 @@ class DevicesView(QWidget):
         self._update_buttons()
         return op
 
-    def _on_progress(self, done: int, total: int, message: str) -> None:
-        if total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(min(done, total))
-        else:
-            self.progress.setRange(0, 0)
-        if message:
-            self.progress_label.setText(message)
-
     def _on_op_done(self) -> None:
-        self.op = None
-        self.progress_box.setVisible(False)
         self.ctx.notify("devices")  # refreshes this screen too
 
     def cancel_op(self) -> None:
-        if self.op is not None:
-            self.op.cancel()
-            self.btn_cancel.setEnabled(False)
-            self.progress_label.setText("Membatalkan…")
+        self.strip.cancel()
 
     def _ask_key(self, row: DeviceRow) -> tuple[bool, int | None]:
         """(go on?, key typed in) — asks only when the device needs a key and no keyring holds it."""

@@ -9,48 +9,64 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QImageReader, QKeyEvent, QPixmap
+from PySide6.QtCore import QEvent, QMargins, QObject, QSize, Qt
+from PySide6.QtGui import QImage, QImageReader, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.context import AppContext
 from desktop.models.selfie_queue import SelfieQueueModel
+from desktop.ops import Operation
+from desktop.widgets import OperationStrip, make_table, page_header
 from services.auth.users import AuthError
 from services.selfie.checks import FLAG_LABELS
 from services.selfie.queue import VERDICTS, QueueItem, count_unchecked, list_queue, set_verdict
 from services.selfie.service import run_checks
 
-PHOTO_SIDE = 320
+PHOTO_DECODE = 640  # decode once at this size, then scale to whatever room the screen has
+PHOTO_MIN = 150
 HARI = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 STATUS_CHOICES = [("Menunggu keputusan", "pending"), ("Sudah diputuskan", "decided"), ("Semua", "all")]
+INFO_FIELDS = (  # two columns of facts beside each other keep the card short enough for a 768 px screen
+    (("who", "Pegawai"), ("time", "Waktu"), ("distance", "Jarak ke kantor"), ("phone", "ID HP"),
+     ("verdict", "Keputusan")),
+    (("flags", "Tanda"), ("similarity", "Kemiripan"), ("quality", "Mutu foto"), ("reused", "Foto sama dengan")),
+)
 
 
 class PhotoLabel(QLabel):
+    """A photo that scales with the room it gets (small laptop screens included), aspect kept."""
+
     def __init__(self, caption: str) -> None:
         super().__init__()
         self.caption = caption
-        self.setFixedSize(PHOTO_SIDE, PHOTO_SIDE)
+        self._image = QImage()
+        self.setMinimumSize(PHOTO_MIN, PHOTO_MIN)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("background: #e9eef3; border: 1px solid #cfd8e3; color: #5b6b7c;")
         self.show_path(None)
 
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override; never the pixmap's size, so no layout feedback
+        return QSize(320, 320)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(PHOTO_MIN, PHOTO_MIN)
+
     def show_path(self, path: Path | None) -> None:
+        self._image = QImage()
         if path is None or not path.exists():
             self.setPixmap(QPixmap())
             self.setText(f"{self.caption}\n(tidak ada)")
@@ -59,12 +75,27 @@ class PhotoLabel(QLabel):
         reader.setAutoTransform(True)
         size = reader.size()
         if size.isValid():  # decode straight to display size: fast and light even for 12 MP photos
-            reader.setScaledSize(size.scaled(PHOTO_SIDE, PHOTO_SIDE, Qt.AspectRatioMode.KeepAspectRatio))
+            reader.setScaledSize(size.scaled(PHOTO_DECODE, PHOTO_DECODE, Qt.AspectRatioMode.KeepAspectRatio))
         image = reader.read()
         if image.isNull():
+            self.setPixmap(QPixmap())
             self.setText(f"{self.caption}\n(tidak dapat dibuka)")
             return
-        self.setPixmap(QPixmap.fromImage(image))
+        self._image = image
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._image.isNull():
+            return
+        room = self.contentsRect().size().shrunkBy(QMargins(1, 1, 1, 1))
+        if room.width() < 10 or room.height() < 10:
+            room = QSize(320, 320)
+        self.setPixmap(QPixmap.fromImage(self._image.scaled(room, Qt.AspectRatioMode.KeepAspectRatio,
+                                                            Qt.TransformationMode.SmoothTransformation)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._rescale()
 
 
 class SelfieQueueView(QWidget):
@@ -72,15 +103,13 @@ class SelfieQueueView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.allowed = ctx.user.has("verifier")
-        self.op = None
         self.pending_verdict: str | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-        title = QLabel("Verifikasi Swafoto")
-        title.setObjectName("title")
-        help_text = QLabel("Tombol: <b>A</b> setujui · <b>R</b> tolak · <b>M</b> manipulasi · <b>↑ ↓</b> pindah. "
-                           "Tolak dan manipulasi wajib disertai alasan.")
-        help_text.setObjectName("subtitle")
+        layout = QVBoxLayout(self)
+        page_header("Verifikasi Swafoto",
+                    "Tombol: <b>A</b> setujui · <b>R</b> tolak · <b>M</b> manipulasi · <b>↑ ↓</b> pindah. "
+                    "Tolak dan manipulasi wajib disertai alasan.", layout)
         self.status_combo = QComboBox()
         for label, _ in STATUS_CHOICES:
             self.status_combo.addItem(label)
@@ -88,52 +117,49 @@ class SelfieQueueView(QWidget):
         self.flagged_only = QCheckBox("Hanya yang ditandai")
         self.flagged_only.toggled.connect(self.refresh)
         self.check_btn = QPushButton("Periksa foto baru")
+        self.check_btn.setToolTip("Hitung kemiripan wajah, mutu foto dan foto ganda untuk swafoto yang belum diperiksa")
         self.check_btn.clicked.connect(self.start_checks)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.cancel_btn = QPushButton("Batal")
-        self.cancel_btn.setVisible(False)
-        self.cancel_btn.clicked.connect(lambda: self.op and self.op.cancel())
+        self.strip = OperationStrip(bar_width=200, stretch=False)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Tampilkan:"))
         bar.addWidget(self.status_combo)
         bar.addWidget(self.flagged_only)
         bar.addStretch(1)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.cancel_btn)
+        bar.addWidget(self.strip)
         bar.addWidget(self.check_btn)
 
         self.model = SelfieQueueModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        for col in (0, 1, 2, 4):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        # Tanda takes the spare width; every cell shows its full text on hover
+        self.table = make_table(self.model, stretch=3)
+        self.table.setMinimumWidth(420)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show(cur.row()))
         self.table.installEventFilter(self)
 
         self.selfie = PhotoLabel("Swafoto")
         self.reference = PhotoLabel("Foto referensi")
-        photos = QHBoxLayout()
-        for caption, label in (("Swafoto", self.selfie), ("Foto referensi", self.reference)):
-            col = QVBoxLayout()
-            col.addWidget(QLabel(f"<b>{caption}</b>"))
-            col.addWidget(label)
-            photos.addLayout(col)
+        photos = QGridLayout()
+        for col, (caption, label) in enumerate((("Swafoto", self.selfie), ("Foto referensi", self.reference))):
+            photos.addWidget(QLabel(f"<b>{caption}</b>"), 0, col)
+            photos.addWidget(label, 1, col)
+        photos.setRowStretch(1, 1)
         self.info: dict[str, QLabel] = {}
-        form = QFormLayout()
-        for key, label in (("who", "Pegawai"), ("time", "Waktu"), ("distance", "Jarak ke kantor"), ("phone", "ID HP"),
-                           ("flags", "Tanda"), ("similarity", "Kemiripan"), ("quality", "Mutu foto"),
-                           ("reused", "Foto sama dengan"), ("verdict", "Keputusan")):
-            value = QLabel("—")
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.info[key] = value
-            form.addRow(label + ":", value)
+        facts = QGridLayout()
+        facts.setHorizontalSpacing(10)
+        facts.setVerticalSpacing(3)
+        for half, fields in enumerate(INFO_FIELDS):
+            for r, (key, label) in enumerate(fields):
+                value = QLabel("—")
+                value.setWordWrap(True)
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                value.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+                self.info[key] = value
+                name = QLabel(label + ":")
+                name.setObjectName("subtitle")
+                name.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+                facts.addWidget(name, r, half * 2)
+                facts.addWidget(value, r, half * 2 + 1)
+        facts.setColumnStretch(1, 1)
+        facts.setColumnStretch(3, 1)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Alasan (wajib untuk tolak / manipulasi), lalu tekan Enter")
         self.reason.returnPressed.connect(self._commit_reason)
@@ -154,25 +180,28 @@ class SelfieQueueView(QWidget):
         detail = QFrame()
         detail.setObjectName("card")
         right = QVBoxLayout(detail)
-        right.addLayout(photos)
-        right.addLayout(form)
+        right.addLayout(photos, 1)
+        right.addLayout(facts)
         right.addWidget(self.reason)
         right.addLayout(buttons)
         right.addWidget(self.message)
-        right.addStretch(1)
         split = QSplitter()
+        split.setChildrenCollapsible(False)
         split.addWidget(self.table)
         split.addWidget(detail)
-        split.setStretchFactor(0, 1)
-        split.setSizes([560, 700])
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([560, 600])
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addWidget(help_text)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
         ctx.events.data_changed.connect(self._on_data_changed)
         self.refresh()
+
+    @property
+    def op(self) -> Operation | None:
+        """The running photo check (None when idle)."""
+        return self.strip.op
 
     # ------------------------------------------------------------------ data
     def refresh(self) -> None:
@@ -228,6 +257,7 @@ class SelfieQueueView(QWidget):
         self.info["phone"].setText(item.phone_id or "—")
         flags = [FLAG_LABELS.get(f, f) for f in item.all_flags]
         self.info["flags"].setText(", ".join(flags) if flags else "tidak ada")
+        self.info["flags"].setToolTip("\n".join(flags))
         self.info["flags"].setStyleSheet("color: #b3261e; font-weight: 600;" if flags else "color: #1e7b34;")
         self.info["similarity"].setText("—" if item.similarity is None else f"{item.similarity * 100:.0f}%")
         self.info["quality"].setText(f"{item.faces} wajah · ketajaman {item.blur:.0f} · kecerahan {item.brightness:.0f}")
@@ -335,25 +365,14 @@ class SelfieQueueView(QWidget):
     # ---------------------------------------------------------------- checks
     def start_checks(self) -> None:
         self.check_btn.setEnabled(False)
-        self.progress.setVisible(True)
-        self.progress.setRange(0, 0)
-        self.cancel_btn.setVisible(True)
-        self.op = self.ctx.runner.start("Pemeriksaan swafoto", run_checks, self.ctx.db)
-        self.op.progress.connect(self._progress)
-        self.op.finished.connect(lambda res: self._say(f"Selesai: {res.summary()}."))
-        self.op.failed.connect(lambda msg, _tech: self._say(f"Pemeriksaan gagal: {msg}", error=True))
-        self.op.cancelled.connect(lambda: self._say("Pemeriksaan dibatalkan.", error=True))
-        self.op.done.connect(self._checks_done)
-
-    def _progress(self, done: int, total: int, message: str) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-        self.progress.setFormat(message)
+        op = self.ctx.runner.start("Pemeriksaan swafoto", run_checks, self.ctx.db)
+        self.strip.track(op)
+        op.finished.connect(lambda res: self._say(f"Selesai: {res.summary()}."))
+        op.failed.connect(lambda msg, _tech: self._say(f"Pemeriksaan gagal: {msg}", error=True))
+        op.cancelled.connect(lambda: self._say("Pemeriksaan dibatalkan.", error=True))
+        op.done.connect(self._checks_done)
 
     def _checks_done(self) -> None:
-        self.op = None
-        self.progress.setVisible(False)
-        self.cancel_btn.setVisible(False)
         message = self.message.text()
         self.refresh()
         self._say(message)
