@@ -4,20 +4,24 @@
 - ``make_table(model, ...)``: a read-only, row-selecting QTableView set up the same way everywhere.
 - ``OperationStrip``: label + progress bar + "Batal" bound to one desktop.ops.Operation; used inline by
   screens and, in the status bar, by the main window (one class for both).
-- ``result_box(...)``: a non-modal message box with a short summary and the long text under "Tampilkan rincian".
+- ``dialog_buttons(dialog, ok_text)``: the Indonesian OK/Batal row of every dialog, OK highlighted.
+- ``result_box(...)``: a non-modal window with a short summary and the long text in a wide, copyable area.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -43,6 +47,24 @@ def page_header(title: str, subtitle: str = "", layout: QVBoxLayout | None = Non
         layout.addWidget(head)
         layout.addWidget(sub)
     return head, sub
+
+
+def dialog_buttons(dialog: QDialog, ok_text: str, on_ok: Callable[[], object] | None = None,
+                   cancel_text: str = "Batal",
+                   ok_button: QDialogButtonBox.StandardButton = QDialogButtonBox.StandardButton.Ok) -> QDialogButtonBox:
+    """OK/Cancel row in Indonesian with the OK button highlighted as the primary action.
+
+    on_ok replaces the plain accept() when the dialog must validate or save first; ok_button picks the
+    standard button (Save for forms that store something) so platform order and shortcuts stay right.
+    """
+    buttons = QDialogButtonBox(ok_button | QDialogButtonBox.StandardButton.Cancel)
+    ok = buttons.button(ok_button)
+    ok.setText(ok_text)
+    ok.setObjectName("primary")
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+    buttons.accepted.connect(on_ok if on_ok is not None else dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 def make_table(
@@ -150,17 +172,44 @@ class OperationStrip(QWidget):
         self.hide()
 
 
-def result_box(parent: QWidget, title: str, summary: str, details: str = "", ok: bool = True) -> QMessageBox:
-    """Non-modal box: one readable summary line, the long text (paths, checks) under "Tampilkan rincian"."""
-    box = QMessageBox(QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning, title, summary, parent=parent)
-    box.setStandardButtons(QMessageBox.StandardButton.Close)
-    box.button(QMessageBox.StandardButton.Close).setText("Tutup")
-    if details:
-        box.setDetailedText(details)
-        for button in box.buttons():  # Qt labels this button in English; staff read Indonesian
-            if box.buttonRole(button) == QMessageBox.ButtonRole.ActionRole:
-                button.setText("Tampilkan rincian…")
-    box.setModal(False)
-    # a wide box so a long file path stays on one line instead of wrapping letter by letter
-    box.setStyleSheet("QLabel { min-width: 520px; } QTextEdit { min-width: 620px; min-height: 220px; }")
-    return box
+class ResultDialog(QDialog):
+    """Non-modal result window: a short coloured summary, then the full text in a wide read-only area.
+
+    Long lines (a file path, a certificate subject) stay readable and can be selected and copied,
+    instead of wrapping letter by letter inside a narrow message box.
+    """
+
+    def __init__(self, parent: QWidget | None, title: str, summary: str, details: str = "", ok: bool = True) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(False)
+        self.summary = QLabel(summary)
+        self.summary.setObjectName("ok" if ok else "error")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setStyleSheet("font-size: 11pt;")
+        self.details = QPlainTextEdit(details)
+        self.details.setReadOnly(True)
+        self.details.setVisible(bool(details))
+        self.details.setMinimumSize(640, 150)
+        buttons = QDialogButtonBox()
+        copy = buttons.addButton("Salin rincian", QDialogButtonBox.ButtonRole.ActionRole)
+        copy.setVisible(bool(details))
+        copy.clicked.connect(lambda: QApplication.clipboard().setText(f"{self.summary.text()}\n\n{details}"))
+        close = buttons.addButton("Tutup", QDialogButtonBox.ButtonRole.RejectRole)
+        close.setObjectName("primary")
+        buttons.rejected.connect(self.close)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.details, 1)
+        lay.addWidget(buttons)
+        self.resize(760, 360 if details else 160)
+
+    def text(self) -> str:
+        """Everything the dialog shows (for the clipboard and for tests)."""
+        return f"{self.summary.text()}\n{self.details.toPlainText()}"
+
+
+def result_box(parent: QWidget, title: str, summary: str, details: str = "", ok: bool = True) -> ResultDialog:
+    """Show-ready result window (call .show()); see ResultDialog."""
+    return ResultDialog(parent, title, summary, details, ok)

@@ -12,7 +12,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export PRESENSI_DATA_DIR="$work/data" QT_QPA_PLATFORM=offscreen LANG=C.UTF-8
 env -i LANG=C.UTF-8 PATH=/usr/bin:/bin HOME="$work" PRESENSI_DATA_DIR="$work/data" QT_QPA_PLATFORM=offscreen \
-  "$bundle/presensi-opd" --db "$work/data/demo.sqlite" demo --no-gui --employees 40 --months 1
+  "$bundle/presensi-opd" --db "$work/data/demo.sqlite" demo --no-gui --no-central --employees 40 --months 2
 start=$(date +%s.%N)
 out=$(env -i LANG=C.UTF-8 PATH=/usr/bin:/bin HOME="$work" QT_QPA_PLATFORM=offscreen PRESENSI_SMOKE_SHOT="$work/login.png" \
   "$bundle/PresensiOPD" --db "$work/data/demo.sqlite" gui)

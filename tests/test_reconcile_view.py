@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import Qt
+
 from desktop.views.reconcile import ReconcileView
 from services.reconcile.demo import seed_calendar, seed_demo_month
 from services.reconcile.period import is_locked
@@ -24,8 +26,9 @@ def test_grid_shows_month_and_exceptions(qtbot, db, org, tmp_path):
     view.resize(1500, 850)
     view.period.set_value(2026, 1)
     assert view.model.rowCount() == 12
-    assert view.model.columnCount() == 1 + 31 + 7
-    labels = {view.model.index(r, c).data() for r in range(12) for c in range(1, 32)}
+    assert view.model.columnCount() == 31 + 7  # names are row headers, so they stay put when scrolling sideways
+    assert view.model.headerData(0, Qt.Orientation.Vertical) == view.model.row_at(0).name
+    labels = {view.model.index(r, c).data() for r in range(12) for c in range(31)}
     assert {"H", "L"} <= labels
     assert view.exc_model.rowCount() > 0
     view.show()

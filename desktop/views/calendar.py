@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,7 +26,8 @@ from sqlalchemy import select
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
-from desktop.views.reconcile_dialogs import PeriodPicker
+from desktop.views.reconcile_dialogs import PeriodPicker, ask_item, confirm, date_edit, pydate, save_buttons
+from desktop.widgets import make_table, page_header
 from services.calendar.holidays import KINDS, add_holiday, list_holidays, remove_holiday, seed_holidays
 from services.calendar.schedules import (
     WEEKDAYS_ID,
@@ -49,26 +46,13 @@ SHIFT_COLOURS = {"P": "#fff9c4", "S": "#ffe0b2", "M": "#c5cae9", "L": "#e0e0e0"}
 HINT = "Perubahan berlaku setelah 'Hitung ulang' di layar Rekonsiliasi."
 
 
-def _table(model) -> QTableView:  # type: ignore[no-untyped-def]
-    t = QTableView()
-    t.setModel(model)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().setVisible(False)
-    t.horizontalHeader().setStretchLastSection(True)
-    return t
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
-
-
-def _date_edit(d: dt.date) -> QDateEdit:
-    w = QDateEdit(QDate(d.year, d.month, d.day))
-    w.setCalendarPopup(True)
-    w.setDisplayFormat("dd-MM-yyyy")
-    return w
+SHIFT_LEGEND = (f'<span style="background-color:{SHIFT_COLOURS["P"]};">&nbsp;<b>P</b>&nbsp;</span> pagi 07–14 &nbsp; '
+                f'<span style="background-color:{SHIFT_COLOURS["S"]};">&nbsp;<b>S</b>&nbsp;</span> siang 14–21 &nbsp; '
+                f'<span style="background-color:{SHIFT_COLOURS["M"]};">&nbsp;<b>M</b>&nbsp;</span> malam 21–07 '
+                "(dicatat pada tanggal mulai) &nbsp; "
+                f'<span style="background-color:{SHIFT_COLOURS["L"]};">&nbsp;<b>L</b>&nbsp;</span> libur &nbsp;·&nbsp; '
+                "klik dua kali sel untuk mengganti shift")
+ROSTER_DAY_WIDTH = 28  # one letter per cell: the whole month fits beside the names on a 1366 px laptop
 
 
 class _AssignDialog(QDialog):
@@ -76,6 +60,7 @@ class _AssignDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("Tetapkan jadwal")
+        self.setMinimumWidth(460)
         self.schedule = QComboBox()
         self.target = QComboBox()
         self.target.addItem("Semua pegawai", ("all", None))
@@ -87,10 +72,10 @@ class _AssignDialog(QDialog):
             for eid, name in s.execute(select(Employee.id, Employee.name).where(Employee.opd_id == ctx.opd_id)
                                        .order_by(Employee.name)):
                 self.target.addItem(f"Pegawai: {name}", ("emp", eid))
-        self.date_from = _date_edit(dt.date.today())
+        self.date_from = date_edit(dt.date.today())
         self.open_end = QCheckBox("Tanpa tanggal akhir")
         self.open_end.setChecked(True)
-        self.date_to = _date_edit(dt.date.today())
+        self.date_to = date_edit(dt.date.today())
         self.date_to.setEnabled(False)
         self.open_end.toggled.connect(lambda on: self.date_to.setEnabled(not on))
         form = QFormLayout(self)
@@ -99,7 +84,7 @@ class _AssignDialog(QDialog):
         form.addRow("Mulai", self.date_from)
         form.addRow("", self.open_end)
         form.addRow("Sampai", self.date_to)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = save_buttons("Tetapkan")
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -108,8 +93,8 @@ class _AssignDialog(QDialog):
         kind, ident = self.target.currentData()
         try:
             with self.ctx.db.transaction() as s:
-                assign_schedule(s, self.ctx.user.username, int(self.schedule.currentData()), _pydate(self.date_from.date()),
-                                None if self.open_end.isChecked() else _pydate(self.date_to.date()),
+                assign_schedule(s, self.ctx.user.username, int(self.schedule.currentData()), pydate(self.date_from.date()),
+                                None if self.open_end.isChecked() else pydate(self.date_to.date()),
                                 unit_id=ident if kind == "unit" else None, employee_id=ident if kind == "emp" else None)
         except Exception as exc:  # noqa: BLE001 - Indonesian message from services
             QMessageBox.warning(self, "Jadwal belum ditetapkan", str(exc))
@@ -121,12 +106,11 @@ class CalendarView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        title = QLabel("Jadwal & Hari Libur")
-        title.setObjectName("title")
-        subtitle = QLabel("Hari libur nasional dari kalender resmi, cuti bersama dan libur daerah yang dapat diubah, "
-                          "jadwal kerja (5 hari, 6 hari, Ramadan) dan roster shift. " + HINT)
-        subtitle.setObjectName("subtitle")
-        subtitle.setWordWrap(True)
+        self._roster_units: set[int] = set()
+        title, subtitle = page_header(
+            "Jadwal & Hari Libur",
+            "Hari libur nasional dari kalender resmi, cuti bersama dan libur daerah yang dapat diubah, "
+            "jadwal kerja (5 hari, 6 hari, Ramadan) dan roster shift. " + HINT)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_holidays(), "Hari libur")
         self.tabs.addTab(self._build_schedules(), "Jadwal kerja")
@@ -145,7 +129,9 @@ class CalendarView(QWidget):
         self.year.setRange(2020, 2100)
         self.year.setValue(dt.date.today().year)
         seed_btn = QPushButton("Isi libur nasional + cuti bersama")
+        seed_btn.setToolTip("Tambahkan libur nasional dan cuti bersama resmi tahun ini (yang sudah ada tidak digandakan)")
         add_btn = QPushButton("Tambah hari libur…")
+        add_btn.setObjectName("primary")
         del_btn = QPushButton("Hapus…")
         top = QHBoxLayout()
         top.addWidget(QLabel("Tahun"))
@@ -159,7 +145,7 @@ class CalendarView(QWidget):
             ("Nama", lambda r: r.name),
             ("Jenis", lambda r: KINDS.get(r.kind, r.kind)),
         ], background=lambda r, c: KIND_COLOURS.get(r.kind))
-        self.hol_table = _table(self.hol_model)
+        self.hol_table = make_table(self.hol_model, stretch=2)
         self.hol_summary = QLabel("")
         lay = QVBoxLayout(w)
         lay.addLayout(top)
@@ -175,8 +161,6 @@ class CalendarView(QWidget):
         with self.ctx.db.session() as s:
             rows = list_holidays(s, self.year.value())
         self.hol_model.set_rows(rows)
-        for c, width in enumerate((100, 80, 420)):
-            self.hol_table.horizontalHeader().resizeSection(c, width)
         by_kind = {k: sum(1 for r in rows if r.kind == k) for k in KINDS}
         self.hol_summary.setText(" · ".join(f"{KINDS[k]}: {n}" for k, n in by_kind.items()) +
                                  ("" if rows else " — tekan 'Isi libur nasional + cuti bersama'"))
@@ -190,8 +174,10 @@ class CalendarView(QWidget):
     def _add_holiday(self) -> None:
         dlg = QDialog(self)
         dlg.setWindowTitle("Tambah hari libur")
-        date = _date_edit(dt.date(self.year.value(), 1, 1))
+        dlg.setMinimumWidth(420)
+        date = date_edit(dt.date(self.year.value(), 1, 1))
         name = QLineEdit()
+        name.setPlaceholderText("mis. Hari Jadi Kabupaten")
         kind = QComboBox()
         for k in ("daerah", "cuti_bersama", "nasional"):
             kind.addItem(KINDS[k], k)
@@ -199,7 +185,7 @@ class CalendarView(QWidget):
         form.addRow("Tanggal", date)
         form.addRow("Nama", name)
         form.addRow("Jenis", kind)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = save_buttons()
         buttons.accepted.connect(dlg.accept)
         buttons.rejected.connect(dlg.reject)
         form.addRow(buttons)
@@ -207,7 +193,7 @@ class CalendarView(QWidget):
             return
         try:
             with self.ctx.db.transaction() as s:
-                add_holiday(s, self.ctx.user.username, _pydate(date.date()), name.text(), str(kind.currentData()))
+                add_holiday(s, self.ctx.user.username, pydate(date.date()), name.text(), str(kind.currentData()))
         except Exception as exc:  # noqa: BLE001
             QMessageBox.warning(self, "Hari libur", str(exc))
             return
@@ -219,7 +205,7 @@ class CalendarView(QWidget):
             QMessageBox.information(self, "Pilih", "Pilih satu hari libur dulu.")
             return
         row = self.hol_model.row(sel[0].row())
-        if QMessageBox.question(self, "Hapus", f"Hapus '{row.name}' ({row.date:%d-%m-%Y})?") != QMessageBox.StandardButton.Yes:
+        if not confirm(self, "Hapus hari libur", f"Hapus '{row.name}' ({row.date:%d-%m-%Y})? {HINT}", "Hapus"):
             return
         with self.ctx.db.transaction() as s:
             remove_holiday(s, self.ctx.user.username, row.id)
@@ -231,6 +217,7 @@ class CalendarView(QWidget):
         seed_btn = QPushButton("Buat jadwal standar")
         seed_btn.setToolTip("5 hari (Senin–Kamis 07.30–16.00, Jumat 07.30–16.30), 6 hari, Ramadan, shift P/S/M")
         assign_btn = QPushButton("Tetapkan jadwal…")
+        assign_btn.setObjectName("primary")
         unassign_btn = QPushButton("Hapus penetapan…")
         top = QHBoxLayout()
         top.addWidget(QLabel("Jadwal kerja"))
@@ -239,17 +226,19 @@ class CalendarView(QWidget):
         self.sch_model = RowTableModel(
             [("Kode", lambda r: r.code), ("Nama", lambda r: r.name), ("Ramadan", lambda r: "Ya" if r.ramadan else "")]
             + [(WEEKDAYS_ID[i], (lambda r, i=i: r.hours[i])) for i in range(7)])
-        self.sch_table = _table(self.sch_model)
+        self.sch_table = make_table(self.sch_model, stretch=1)
         self.asg_model = RowTableModel([
             ("Jadwal", lambda r: r.schedule),
             ("Berlaku untuk", lambda r: r.target),
             ("Mulai", lambda r: r.date_from.strftime("%d-%m-%Y")),
             ("Sampai", lambda r: r.date_to.strftime("%d-%m-%Y") if r.date_to else "seterusnya"),
         ])
-        self.asg_table = _table(self.asg_model)
+        self.asg_table = make_table(self.asg_model, stretch=1)
         mid = QHBoxLayout()
-        mid.addWidget(QLabel("Penetapan (pegawai > unit > semua; pada tingkat sama jadwal Ramadan dan yang terbaru menang)"))
-        mid.addStretch(1)
+        rule = QLabel("Penetapan jadwal. Bila bertumpuk: jadwal pegawai mengalahkan jadwal unit, jadwal unit "
+                      "mengalahkan 'Semua pegawai'; pada tingkat yang sama jadwal Ramadan dan yang terbaru berlaku.")
+        rule.setWordWrap(True)
+        mid.addWidget(rule, 1)
         mid.addWidget(assign_btn)
         mid.addWidget(unassign_btn)
         lay = QVBoxLayout(w)
@@ -266,14 +255,6 @@ class CalendarView(QWidget):
         with self.ctx.db.session() as s:
             self.sch_model.set_rows(list_schedules(s))
             self.asg_model.set_rows(list_assignments(s))
-        h = self.sch_table.horizontalHeader()
-        h.resizeSection(0, 80)
-        h.resizeSection(1, 260)
-        h.resizeSection(2, 80)
-        for c in range(3, 10):
-            h.resizeSection(c, 105)
-        for c, width in enumerate((90, 320, 100)):
-            self.asg_table.horizontalHeader().resizeSection(c, width)
 
     def _seed_schedules(self) -> None:
         with self.ctx.db.transaction() as s:
@@ -290,7 +271,7 @@ class CalendarView(QWidget):
             QMessageBox.information(self, "Pilih", "Pilih satu penetapan jadwal dulu.")
             return
         row = self.asg_model.row(sel[0].row())
-        if QMessageBox.question(self, "Hapus", f"Hapus penetapan {row.schedule} untuk {row.target}?") != QMessageBox.StandardButton.Yes:
+        if not confirm(self, "Hapus penetapan", f"Hapus penetapan {row.schedule} untuk {row.target}? {HINT}", "Hapus"):
             return
         with self.ctx.db.transaction() as s:
             remove_assignment(s, self.ctx.user.username, row.id)
@@ -300,21 +281,29 @@ class CalendarView(QWidget):
     def _build_roster(self) -> QWidget:
         w = QWidget()
         self.roster_unit = QComboBox()
+        self.roster_unit.setMinimumContentsLength(24)
         self.roster_period = PeriodPicker()
         top = QHBoxLayout()
         top.addWidget(QLabel("Unit"))
         top.addWidget(self.roster_unit)
+        top.addSpacing(12)
         top.addWidget(self.roster_period)
         top.addStretch(1)
-        top.addWidget(QLabel("Klik dua kali sel untuk mengganti shift · P pagi 07–14 · S siang 14–21 · "
-                             "M malam 21–07 (dicatat pada tanggal mulai) · L libur"))
+        legend = QLabel(SHIFT_LEGEND)
+        legend.setWordWrap(True)
+        legend.setTextFormat(Qt.TextFormat.RichText)
+        self.roster_hint = QLabel("")
+        self.roster_hint.setObjectName("subtitle")
+        self.roster_hint.setWordWrap(True)
         self.roster_model = RowTableModel([("Pegawai", lambda r: r[1])])
-        self.roster_table = _table(self.roster_model)
+        self.roster_table = make_table(self.roster_model)
         self.roster_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.roster_table.horizontalHeader().setStretchLastSection(False)
         self.roster_table.doubleClicked.connect(self._roster_cell)
         lay = QVBoxLayout(w)
         lay.addLayout(top)
+        lay.addWidget(legend)
+        lay.addWidget(self.roster_hint)
         lay.addWidget(self.roster_table, 1)
         self.roster_unit.currentIndexChanged.connect(lambda _i: self._refresh_roster())
         self.roster_period.changed.connect(lambda _y, _m: self._refresh_roster())
@@ -324,20 +313,26 @@ class CalendarView(QWidget):
         unit_id = self.roster_unit.currentData()
         if unit_id is None:
             self.roster_model.set_rows([])
+            self.roster_hint.setText("Belum ada unit kerja.")
             return
         year, month = self.roster_period.value()
         with self.ctx.db.session() as s:
             days, rows = roster_month(s, unit_id, year, month)
         self._roster_days = days
+        self.roster_hint.setText(
+            "" if unit_id in self._roster_units else
+            "Unit ini memakai jadwal kerja biasa, bukan shift. Agar rosternya dipakai, tetapkan jadwal ROSTER "
+            "untuk unit ini di tab 'Jadwal kerja'.")
+        self.roster_hint.setVisible(bool(self.roster_hint.text()))
         cols = [("Pegawai", lambda r: r[1])] + [(f"{d.day}", (lambda r, i=i: r[2][i])) for i, d in enumerate(days)]
         self.roster_model = RowTableModel(cols, background=lambda r, c: SHIFT_COLOURS.get(r[2][c - 1]) if c else None)
         self.roster_model.set_rows(rows)
         self.roster_table.setModel(self.roster_model)
         h = self.roster_table.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        h.resizeSection(0, 200)
+        h.resizeSection(0, 180)
         for c in range(1, len(days) + 1):
-            h.resizeSection(c, 34)
+            h.resizeSection(c, ROSTER_DAY_WIDTH)
 
     def _roster_cell(self, index: QModelIndex) -> None:
         if index.column() == 0:
@@ -347,8 +342,8 @@ class CalendarView(QWidget):
         with self.ctx.db.session() as s:
             shifts = [(code, name) for code, name in s.execute(select(Shift.code, Shift.name).order_by(Shift.start))]
         options = [f"{code} — {name}" for code, name in shifts] + ["L — Libur"]
-        choice, ok = QInputDialog.getItem(self, "Roster", f"{row[1]}, {day:%d-%m-%Y}", options, 0, False)
-        if not ok:
+        choice = ask_item(self, "Roster shift", f"Shift {row[1]}, {day:%d-%m-%Y}:", options)
+        if choice is None:
             return
         code = choice.split(" ")[0]
         with self.ctx.db.transaction() as s:
@@ -369,6 +364,7 @@ class CalendarView(QWidget):
                 Schedule, Schedule.id == ScheduleAssignment.schedule_id).where(Schedule.kind == "roster")).scalars())
             units = list(s.execute(select(WorkUnit.id, WorkUnit.name).where(WorkUnit.opd_id == self.ctx.opd_id)
                                    .order_by(WorkUnit.name)))
+        self._roster_units = roster_units
         for uid, name in sorted(units, key=lambda u: (u[0] not in roster_units, u[1])):
             self.roster_unit.addItem(name + (" (shift)" if uid in roster_units else ""), uid)
         if current is not None:

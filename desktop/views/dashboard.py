@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QGridLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.widgets import make_table, page_header
 from services.org.queries import dashboard_facts
 
 PERIOD_LABEL = {"open": "Terbuka", "locked": "Dikunci", "signed": "Ditandatangani", "submitted": "Terkirim ke BKPSDM"}
@@ -29,10 +30,7 @@ class DashboardView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        title = QLabel("Dasbor")
-        title.setObjectName("title")
-        self.subtitle = QLabel("")
-        self.subtitle.setObjectName("subtitle")
+        title, self.subtitle = page_header("Dasbor")
         self.cards = {
             "employees": Card("Pegawai aktif"),
             "present": Card("Hadir hari ini"),
@@ -55,15 +53,14 @@ class DashboardView(QWidget):
             ],
             background=lambda r, c: "#fde2e1" if c == 5 and r[5] else None,
         )
-        table = QTableView()
-        table.setModel(self.model)
-        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        table.verticalHeader().hide()
+        table = make_table(self.model, stretch=2)
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(self.subtitle)
         lay.addLayout(grid)
-        lay.addWidget(QLabel("Impor terakhir"))
+        recent = QLabel("Impor data terakhir")
+        recent.setStyleSheet("font-weight: 600;")
+        lay.addWidget(recent)
         lay.addWidget(table, 1)
         ctx.events.data_changed.connect(lambda _t: self.refresh())
 

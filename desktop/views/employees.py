@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.widgets import make_table, page_header
 from services.jobs import CancelToken, ProgressFn
 from services.org.queries import employee_rows, unit_choices
 from services.org.simpeg_import import ImportFileError, ImportPreview, apply_import, preview_file
@@ -70,11 +70,7 @@ class ImportDialog(QDialog):
             background=lambda r, c: "#fde2e1" if r.errors else None,
         )
         model.set_rows(preview.rows)  # type: ignore[arg-type]
-        table = QTableView()
-        table.setModel(model)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
+        table = make_table(model, stretch=7)
         self.errors = QPlainTextEdit("\n".join(preview.errors), readOnly=True)
         self.errors.setVisible(bool(n_err))
         self.errors.setMaximumHeight(110)
@@ -111,8 +107,8 @@ class EmployeesView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        title = QLabel("Pegawai")
-        title.setObjectName("title")
+        title, subtitle = page_header("Pegawai", "Cari pegawai, tambahkan foto referensi swafoto, atau impor data dari "
+                                      "SIMPEG. Arahkan tetikus ke sel untuk membaca isi lengkapnya.")
         self.search = QLineEdit(placeholderText="Cari nama, NIP atau jabatan…")
         self.unit = QComboBox()
         self.count = QLabel("")
@@ -143,13 +139,14 @@ class EmployeesView(QWidget):
                 ("TPP (Rp)", lambda r: f"{r[8]:,}".replace(",", ".")),
             ]
         )
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # short columns size to their contents; Nama/Unit/Jabatan share the rest (full text on hover)
+        self.table = make_table(self.model, stretch=1, contents=(0, 2, 5, 7), alternate=True)
+        header = self.table.horizontalHeader()
+        for col in (3, 4, 6):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         lay = QVBoxLayout(self)
         lay.addWidget(title)
+        lay.addWidget(subtitle)
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
         self._debounce = QTimer(self, singleShot=True, interval=250)

@@ -5,26 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +26,8 @@ from sqlalchemy import select
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
-from desktop.views.reconcile_dialogs import PeriodPicker
+from desktop.views.reconcile_dialogs import PeriodPicker, ask_text, date_edit, pydate, qdate, save_buttons
+from desktop.widgets import make_table, page_header
 from services.letters.kinds import LETTER_KINDS
 from services.letters.register import (
     FLAG_LABELS,
@@ -46,21 +41,6 @@ from services.letters.register import (
 from services.paths import files_dir
 from services.reconcile.engine import month_bounds
 from services.store.models import Employee
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
-
-
-def _date_edit(d: dt.date) -> QDateEdit:
-    w = QDateEdit(_qdate(d))
-    w.setCalendarPopup(True)
-    w.setDisplayFormat("dd-MM-yyyy")
-    return w
 
 
 class LetterDialog(QDialog):
@@ -77,9 +57,9 @@ class LetterDialog(QDialog):
             self.kind.addItem(f"{k.label} ({code})", code)
         self.number = QLineEdit()
         self.number.setPlaceholderText("mis. 851/012/UMPEG/2026")
-        self.letter_date = _date_edit(today)
-        self.date_from = _date_edit(today)
-        self.date_to = _date_edit(today)
+        self.letter_date = date_edit(today)
+        self.date_from = date_edit(today)
+        self.date_to = date_edit(today)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Cari nama / NIP…")
         self.employees = QListWidget()
@@ -118,18 +98,16 @@ class LetterDialog(QDialog):
         form.addRow("Keterangan", self.note)
         form.addRow("Lampiran (PDF/JPG/PNG)", attach_row)
         form.addRow("", self.warning)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("Simpan")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Batal")
+        buttons = save_buttons()
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         if existing is not None:
             self.kind.setCurrentIndex(list(LETTER_KINDS).index(existing.kind) if existing.kind in LETTER_KINDS else 0)
             self.number.setText(existing.number)
-            self.letter_date.setDate(_qdate(existing.letter_date))
-            self.date_from.setDate(_qdate(existing.date_from))
-            self.date_to.setDate(_qdate(existing.date_to))
+            self.letter_date.setDate(qdate(existing.letter_date))
+            self.date_from.setDate(qdate(existing.date_from))
+            self.date_to.setDate(qdate(existing.date_to))
             self.note.setText(existing.note)
             self.set_checked(existing.employee_ids)
             if existing.attachment_path:
@@ -168,15 +146,15 @@ class LetterDialog(QDialog):
             self.warning.setText("")
             return
         with self.ctx.db.session() as s:
-            hits = find_overlaps(s, ids, _pydate(self.date_from.date()), _pydate(self.date_to.date()),
+            hits = find_overlaps(s, ids, pydate(self.date_from.date()), pydate(self.date_to.date()),
                                  self.existing.id if self.existing else None)
         self.warning.setText("" if not hits else "Tumpang tindih dengan: " + "; ".join(
             f"{num} ({name})" for _id, num, name in hits[:5]) + (" …" if len(hits) > 5 else ""))
 
     def _save(self) -> None:
         kwargs = dict(kind=str(self.kind.currentData()), number=self.number.text(),
-                      letter_date=_pydate(self.letter_date.date()), date_from=_pydate(self.date_from.date()),
-                      date_to=_pydate(self.date_to.date()), employee_ids=self.checked_ids(), note=self.note.text(),
+                      letter_date=pydate(self.letter_date.date()), date_from=pydate(self.date_from.date()),
+                      date_to=pydate(self.date_to.date()), employee_ids=self.checked_ids(), note=self.note.text(),
                       attachment=self.attachment, files_dir=files_dir(self.ctx.db.path, "letters"))
         try:
             with self.ctx.db.transaction() as s:
@@ -195,28 +173,38 @@ class LettersView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        title = QLabel("Surat Cuti & Tugas")
-        title.setObjectName("title")
-        subtitle = QLabel("Cuti (PNS & PPPK), surat tugas / dinas luar, sakit dan izin. Hari yang tercakup surat "
-                          "otomatis dihitung ulang; hari libur di dalam rentang surat tetap libur.")
-        subtitle.setObjectName("subtitle")
-        subtitle.setWordWrap(True)
+        title, subtitle = page_header(
+            "Surat Cuti & Tugas",
+            "Cuti (PNS & PPPK), surat tugas / dinas luar, sakit dan izin. Hari yang tercakup surat otomatis "
+            "dihitung ulang; hari libur di dalam rentang surat tetap libur.")
         self.period = PeriodPicker()
         self.kind = QComboBox()
         self.kind.addItem("Semua jenis", None)
         for code, k in LETTER_KINDS.items():
             self.kind.addItem(k.label, code)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Cari nomor / nama pegawai…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
         self.add_btn = QPushButton("Tambah surat…")
+        self.add_btn.setObjectName("primary")
         self.edit_btn = QPushButton("Ubah…")
         self.delete_btn = QPushButton("Hapus…")
         self.open_btn = QPushButton("Buka lampiran")
         top = QHBoxLayout()
         top.addWidget(self.period)
+        top.addSpacing(12)
         top.addWidget(QLabel("Jenis"))
         top.addWidget(self.kind)
         top.addStretch(1)
-        for b in (self.add_btn, self.edit_btn, self.delete_btn, self.open_btn):
-            top.addWidget(b)
+        top.addWidget(self.add_btn)
+        # the actions on the selected letter sit under the table's top edge, next to the search box
+        second = QHBoxLayout()
+        second.addWidget(self.search)
+        second.addStretch(1)
+        second.addWidget(QLabel("Surat terpilih:"))
+        for b in (self.edit_btn, self.delete_btn, self.open_btn):
+            second.addWidget(b)
         self.model = RowTableModel([
             ("Nomor", lambda r: r.number),
             ("Jenis", lambda r: r.kind_label),
@@ -228,20 +216,15 @@ class LettersView(QWidget):
             ("Lampiran", lambda r: "Ada" if r.attachment_path and "lampiran_rusak" not in r.flags else "—"),
             ("Perlu perhatian", lambda r: "; ".join(FLAG_LABELS[f] for f in r.flags)),
         ], background=lambda r, c: ("#fff3e0" if r.flags else None))
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # long texts (letter kind, employee names) get a fixed width; the full text is in the tooltip
+        self.table = make_table(self.model, contents=(2, 3, 4, 5, 7), fixed={0: 170, 1: 230, 6: 220})
         self.table.doubleClicked.connect(lambda _i: self._edit())
         self.summary = QLabel("")
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(subtitle)
         lay.addLayout(top)
+        lay.addLayout(second)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.summary)
         self.add_btn.clicked.connect(self._add)
@@ -250,6 +233,7 @@ class LettersView(QWidget):
         self.open_btn.clicked.connect(self._open_attachment)
         self.period.changed.connect(lambda _y, _m: self.refresh())
         self.kind.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.search.textChanged.connect(lambda _t: self.refresh())
         ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("letters", "employees") else None)
         self.refresh()
 
@@ -257,9 +241,10 @@ class LettersView(QWidget):
         first, last = month_bounds(*self.period.value())
         with self.ctx.db.session() as s:
             rows = list_letters(s, first, last, kind=self.kind.currentData())
+        text = self.search.text().strip().lower()
+        if text:
+            rows = [r for r in rows if text in r.number.lower() or text in r.employee_names.lower()]
         self.model.set_rows(rows)
-        for c, w in enumerate((180, 230, 85, 85, 85, 45, 260, 80)):
-            self.table.horizontalHeader().resizeSection(c, w)
         flagged = sum(1 for r in rows if r.flags)
         missing = sum(1 for r in rows if "lampiran_hilang" in r.flags or "lampiran_rusak" in r.flags)
         overlap = sum(1 for r in rows if "tumpang_tindih" in r.flags)
@@ -285,8 +270,9 @@ class LettersView(QWidget):
         if row is None:
             QMessageBox.information(self, "Pilih surat", "Pilih satu surat di tabel dulu.")
             return
-        reason, ok = QInputDialog.getText(self, "Hapus surat", f"Alasan menghapus surat {row.number}:")
-        if not ok:
+        reason = ask_text(self, "Hapus surat", f"Alasan menghapus surat {row.number} (tercatat di jejak audit):",
+                          ok_text="Hapus surat")
+        if reason is None:
             return
         try:
             with self.ctx.db.transaction() as s:

@@ -15,9 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,6 +25,8 @@ from sqlalchemy import select
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.ops import Operation
+from desktop.widgets import OperationStrip, make_table, page_header
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.bundle import FIELDS, REQUIRED, Bundle, BundleError, validate_mapping
 from services.mobile.importer import MobileImportResult, import_bundle, inspect_bundle
@@ -65,19 +65,15 @@ class MobileImportView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.bundle: Bundle | None = None
-        self.op = None
         self.combos: dict[str, QComboBox] = {}
 
-        title = QLabel("Impor Presensi Mobile")
-        title.setObjectName("title")
-        intro = QLabel(
+        title, intro = page_header(
+            "Impor Presensi Mobile",
             "Pilih berkas ZIP dari aplikasi presensi HP (berisi CSV/XLSX/JSON dan foto swafoto). "
-            "Periksa pemetaan kolom, lalu tekan Impor. Data yang sama tidak akan tercatat dua kali."
+            "Periksa pemetaan kolom, lalu tekan Impor. Data yang sama tidak akan tercatat dua kali.",
         )
-        intro.setObjectName("subtitle")
-        intro.setWordWrap(True)
 
-        self.choose_btn = QPushButton("Pilih bundel ZIP…")
+        self.choose_btn = QPushButton("Pilih Bundel ZIP…")
         self.choose_btn.clicked.connect(self._choose)
         self.file_label = QLabel("Belum ada berkas dipilih.")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -89,33 +85,38 @@ class MobileImportView(QWidget):
         map_frame = QFrame()
         map_frame.setObjectName("card")
         grid = QGridLayout(map_frame)
+        grid.setVerticalSpacing(4)
         head = QLabel("<b>Pemetaan kolom</b> — isian aplikasi ← kolom di berkas")
-        grid.addWidget(head, 0, 0, 1, 4)
+        grid.addWidget(head, 0, 0, 1, 6)
         for i, (key, label, _aliases) in enumerate(FIELDS):
             must = key in REQUIRED or key in ("nip", "pin")
             lab = QLabel(label + (" *" if must else ""))
             combo = QComboBox()
-            combo.setMinimumWidth(170)
+            combo.setMinimumWidth(150)
             combo.currentIndexChanged.connect(self._mapping_changed)
             self.combos[key] = combo
-            r, c = 1 + i // 2, (i % 2) * 2
+            r, c = 1 + i // 3, (i % 3) * 2  # three pairs a row: the screen must fit a 768 px laptop
             grid.addWidget(lab, r, c)
             grid.addWidget(combo, r, c + 1)
         note = QLabel("* wajib (NIP atau PIN cukup salah satu)")
         note.setObjectName("subtitle")
-        grid.addWidget(note, 2 + len(FIELDS) // 2, 0, 1, 4)
+        last = 2 + (len(FIELDS) - 1) // 3
+        grid.addWidget(note, last, 0, 1, 2)
         self.mapping_status = QLabel("")
         self.mapping_status.setWordWrap(True)
-        grid.addWidget(self.mapping_status, 3 + len(FIELDS) // 2, 0, 1, 4)
+        grid.addWidget(self.mapping_status, last, 2, 1, 4)
+        for col in (1, 3, 5):
+            grid.setColumnStretch(col, 1)
 
         self.preview = QTableWidget(0, 0)
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.preview.setMinimumHeight(130)
-        self.preview.setMaximumHeight(170)
+        self.preview.setMinimumHeight(90)
+        self.preview.setMaximumHeight(160)
         self.preview.verticalHeader().setDefaultSectionSize(24)
         self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
-        self.skip_invalid = QCheckBox("Jika ada baris salah: impor baris yang benar saja (sisanya dicatat ditolak)")
+        self.skip_invalid = QCheckBox("Jika ada baris salah, impor baris yang benar saja")
+        self.skip_invalid.setToolTip("Baris yang salah dicatat sebagai ditolak dan dapat dilihat di hasil impor.")
         self.run_checks = QCheckBox("Langsung periksa swafoto setelah impor")
         self.run_checks.setChecked(True)
         self.import_btn = QPushButton("Impor")
@@ -123,21 +124,20 @@ class MobileImportView(QWidget):
         self.import_btn.setEnabled(False)
         self.import_btn.setMinimumWidth(160)
         self.import_btn.clicked.connect(self.start_import)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.cancel_btn = QPushButton("Batal")
-        self.cancel_btn.setVisible(False)
-        self.cancel_btn.clicked.connect(self._cancel)
+        self.strip = OperationStrip(bar_width=420)
+        options = QHBoxLayout()  # both options on one line: the screen must fit a 768 px laptop
+        options.addWidget(self.skip_invalid)
+        options.addSpacing(16)
+        options.addWidget(self.run_checks)
+        options.addStretch(1)
         actions = QHBoxLayout()
         actions.addWidget(self.import_btn)
-        actions.addWidget(self.progress, 3)
-        actions.addWidget(self.cancel_btn)
-        actions.addStretch(1)
+        actions.addWidget(self.strip, 1)
+        actions.addStretch()
 
         self.result = QPlainTextEdit()
         self.result.setReadOnly(True)
-        self.result.setMinimumHeight(80)
-        self.result.setMaximumHeight(130)
+        self.result.setMinimumHeight(70)
         self.result.setPlaceholderText("Hasil impor akan tampil di sini.")
 
         self.history = RowTableModel([
@@ -148,26 +148,27 @@ class MobileImportView(QWidget):
             ("Ditolak", lambda b: b[5]),
             ("Oleh", lambda b: b[6]),
         ])
-        history_view = QTableView()
-        history_view.setModel(self.history)
-        history_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        history_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        history_view.verticalHeader().setVisible(False)
-        history_view.setMinimumHeight(90)
+        history_view = make_table(self.history, stretch=1)
+        history_view.setMinimumHeight(70)
 
         layout = QVBoxLayout(self)
+        layout.setSpacing(5)
         layout.addWidget(title)
         layout.addWidget(intro)
         layout.addLayout(top)
         layout.addWidget(map_frame)
         layout.addWidget(QLabel("Contoh isi berkas (5 baris pertama):"))
         layout.addWidget(self.preview)
-        layout.addWidget(self.skip_invalid)
-        layout.addWidget(self.run_checks)
+        layout.addLayout(options)
         layout.addLayout(actions)
-        layout.addWidget(self.result)
-        layout.addWidget(QLabel("Riwayat impor mobile:"))
-        layout.addWidget(history_view, 1)
+        # result and history side by side: both stay readable without pushing the screen past 768 px
+        bottom = QHBoxLayout()
+        for caption, widget in (("Hasil impor:", self.result), ("Riwayat impor mobile:", history_view)):
+            col = QVBoxLayout()
+            col.addWidget(QLabel(caption))
+            col.addWidget(widget, 1)
+            bottom.addLayout(col, 1)
+        layout.addLayout(bottom, 1)
 
         if not ctx.user.has("operator"):
             self.choose_btn.setEnabled(False)
@@ -235,34 +236,27 @@ class MobileImportView(QWidget):
         self.mapping_status.setStyleSheet(f"color: {'#b3261e' if problems else '#1e7b34'};")
         self.import_btn.setEnabled(not problems and self.op is None)
 
+    @property
+    def op(self) -> Operation | None:
+        """The running import (None when idle)."""
+        return self.strip.op
+
     # ---------------------------------------------------------------- import
     def start_import(self) -> None:
         if self.bundle is None:
             return
         self.import_btn.setEnabled(False)
         self.choose_btn.setEnabled(False)
-        self.progress.setVisible(True)
-        self.progress.setRange(0, 0)
-        self.cancel_btn.setVisible(True)
         self.result.setPlainText("Sedang mengimpor…")
-        self.op = self.ctx.runner.start(
+        op = self.ctx.runner.start(
             "Impor bundel mobile", import_and_check, self.ctx.db, self.bundle.path, self.mapping(),
             self.ctx.user.username, self.ctx.opd_id, self.skip_invalid.isChecked(), self.run_checks.isChecked(),
         )
-        self.op.progress.connect(self._progress)
-        self.op.finished.connect(self._finished)
-        self.op.failed.connect(lambda msg, _tech: self._show_error(msg))
-        self.op.cancelled.connect(lambda: self._show_error("Impor dibatalkan; tidak ada data yang disimpan."))
-        self.op.done.connect(self._done)
-
-    def _progress(self, done: int, total: int, message: str) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-        self.progress.setFormat(message)
-
-    def _cancel(self) -> None:
-        if self.op is not None:
-            self.op.cancel()
+        self.strip.track(op)  # before _done is connected: the strip forgets the op first
+        op.finished.connect(self._finished)
+        op.failed.connect(lambda msg, _tech: self._show_error(msg))
+        op.cancelled.connect(lambda: self._show_error("Impor dibatalkan; tidak ada data yang disimpan."))
+        op.done.connect(self._done)
 
     def _finished(self, outcome: object) -> None:
         result, checks = outcome  # type: ignore[misc]
@@ -285,9 +279,6 @@ class MobileImportView(QWidget):
         self.result.setPlainText(message)
 
     def _done(self) -> None:
-        self.op = None
-        self.progress.setVisible(False)
-        self.cancel_btn.setVisible(False)
         self.choose_btn.setEnabled(self.ctx.user.has("operator"))
         self._mapping_changed()
         self.refresh()

@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy import select
 
 from desktop.context import AppContext
-from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGridModel
+from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGridDelegate, MonthGridModel
 from desktop.models.row_table import RowTableModel
-from desktop.views.reconcile_dialogs import CorrectionDialog, OpStrip, PeriodPicker
+from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, confirm
+from desktop.widgets import OperationStrip, make_table, page_header
 from services.reconcile.engine import recompute_month
-from services.reconcile.grid import ExceptionRow, exception_queue, month_grid
+from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
 from services.reconcile.period import STATUS_LABEL, get_period, lock_period, month_label, unlock_period
 from services.store.models import WorkUnit
 
@@ -35,28 +37,47 @@ LOCK_STYLE = {
     "open": "background:#e8f5e9; color:#1b5e20; border-radius:4px; padding:3px 8px;",
     "locked": "background:#fff3e0; color:#e65100; border-radius:4px; padding:3px 8px; font-weight:bold;",
 }
+DAY_WIDTH = 40  # fits "PSW4*" in the small cell font
+TOTAL_WIDTH = 44  # fits the bold "PSW" header
+NAME_WIDTH = 190
 
 
 def _hm(x: dt.datetime | None) -> str:
     return x.strftime("%H:%M") if x else "-"
 
 
+def legend_html() -> str:
+    """Colour legend as one word-wrapped rich-text label: it wraps between entries instead of
+    forcing the screen wider than a laptop (the old row of chips was ~1500 px)."""
+    chips = [f'<span style="background-color:{CATEGORY_COLOURS[key]};">&nbsp;<b>{code}</b>&nbsp;</span>'
+             f"&nbsp;{meaning.replace(' ', '&nbsp;')}" for key, (code, meaning) in CATEGORY_LABELS.items()]
+    chips.append('<span style="color:#b71c1c;"><b>merah&nbsp;tebal</b>&nbsp;=&nbsp;perlu&nbsp;ditinjau</span>')
+    chips.append("<b>*</b>&nbsp;=&nbsp;sudah&nbsp;dikoreksi")
+    return "&nbsp;&nbsp; ".join(chips)
+
+
 class ReconcileView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        title = QLabel("Rekonsiliasi")
-        title.setObjectName("title")
-        subtitle = QLabel("Status harian pegawai dari mesin presensi, aplikasi mobile, surat dan koreksi. "
-                          "Arahkan kursor ke sel untuk rincian; klik dua kali untuk koreksi.")
-        subtitle.setObjectName("subtitle")
-        subtitle.setWordWrap(True)
+        self._locked = False
+        self._grid: MonthGrid | None = None
+        self._queue: list[ExceptionRow] = []
+        self._shown_period: tuple[int, int] | None = None
+        title, subtitle = page_header(
+            "Rekonsiliasi",
+            "Status harian pegawai dari mesin presensi, aplikasi mobile, surat dan koreksi. "
+            "Arahkan kursor ke sel untuk rincian; klik dua kali sel untuk koreksi.")
 
+        # row 1: what is shown + the month's actions
         self.period = PeriodPicker()
         self.unit = QComboBox()
-        self.unit.setMinimumWidth(220)
+        self.unit.setMinimumWidth(200)
+        self.unit.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.unit.setMinimumContentsLength(22)
         self.recompute_btn = QPushButton("Hitung ulang")
-        self.recompute_btn.setToolTip("Hitung ulang status harian bulan ini dari data presensi mentah")
+        self.recompute_btn.setObjectName("primary")
+        self.recompute_btn.setToolTip("Hitung ulang status harian bulan ini dari data presensi, surat dan jadwal")
         self.lock_label = QLabel("")
         self.lock_btn = QPushButton("Kunci periode")
         top = QHBoxLayout()
@@ -66,30 +87,49 @@ class ReconcileView(QWidget):
         top.addWidget(self.unit)
         top.addStretch(1)
         top.addWidget(self.lock_label)
-        top.addWidget(self.recompute_btn)
         top.addWidget(self.lock_btn)
+        top.addWidget(self.recompute_btn)
 
-        legend = QHBoxLayout()
-        for key, label in CATEGORY_LABELS.items():
-            chip = QLabel(label)
-            chip.setStyleSheet(f"background:{CATEGORY_COLOURS[key]}; border:1px solid #bdbdbd; border-radius:3px; "
-                               "padding:1px 6px;")
-            legend.addWidget(chip)
-        exc = QLabel("Merah tebal = perlu ditinjau · * = sudah dikoreksi")
-        exc.setStyleSheet("color:#b71c1c; font-weight:bold;")
-        legend.addWidget(exc)
-        legend.addStretch(1)
+        # row 2: narrowing 300 employees down to the ones to look at
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Cari nama / NIP…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
+        self.search.setMaximumWidth(280)
+        self.only_problems = QCheckBox("Hanya pegawai yang perlu ditinjau")
+        self.summary = QLabel("")
+        self.summary.setObjectName("subtitle")
+        second = QHBoxLayout()
+        second.addWidget(self.search)
+        second.addWidget(self.only_problems)
+        second.addStretch(1)
+        second.addWidget(self.summary)
+
+        legend = QLabel(legend_html())
+        legend.setWordWrap(True)
+        legend.setTextFormat(Qt.TextFormat.RichText)
 
         self.model = MonthGridModel(self)
         self.grid = QTableView()
         self.grid.setModel(self.model)
+        self.grid.setItemDelegate(MonthGridDelegate(self.model, self.grid))
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.grid.verticalHeader().setDefaultSectionSize(24)
-        self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: fast scrolling
-        self.grid.horizontalHeader().setMinimumSectionSize(30)
         self.grid.setWordWrap(False)
+        # fixed sizes everywhere: no per-cell size hints are asked for, so 300 rows scroll smoothly
+        vh = self.grid.verticalHeader()
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(24)
+        vh.setFixedWidth(NAME_WIDTH)
+        vh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        vh.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # names in regular weight: a bold column of 300 names is heavy to read
+        self.grid.setStyleSheet("QHeaderView::section:vertical { font-weight: normal; padding-left: 6px; }")
+        hh = self.grid.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        hh.setMinimumSectionSize(30)
+        hh.setDefaultSectionSize(DAY_WIDTH)
         self.grid.doubleClicked.connect(self._grid_double_clicked)
 
         self.exc_model = RowTableModel([
@@ -101,45 +141,40 @@ class ReconcileView(QWidget):
             ("Masuk", lambda r: _hm(r.check_in)),
             ("Pulang", lambda r: _hm(r.check_out)),
         ], background=lambda r, c: "#ffebee" if r.status == "TK" else None)
-        self.exc_table = QTableView()
-        self.exc_table.setModel(self.exc_model)
-        self.exc_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.exc_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.exc_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.exc_table.verticalHeader().setVisible(False)
-        self.exc_table.horizontalHeader().setStretchLastSection(False)
+        self.exc_table = make_table(self.exc_model, contents=(0, 3, 5, 6), fixed={1: 200, 2: 220}, stretch=4)
         self.exc_table.doubleClicked.connect(self._exc_double_clicked)
         self.correct_btn = QPushButton("Koreksi hari terpilih…")
         self.correct_btn.clicked.connect(self._correct_selected)
         self.exc_title = QLabel("")
-        exc_box = QGroupBox("Antrean pengecualian")
-        exc_lay = QVBoxLayout(exc_box)
+        self.exc_title.setWordWrap(True)
+        exc_page = QWidget()
+        exc_lay = QVBoxLayout(exc_page)
         exc_head = QHBoxLayout()
         exc_head.addWidget(self.exc_title, 1)
         exc_head.addWidget(self.correct_btn)
         exc_lay.addLayout(exc_head)
-        exc_lay.addWidget(self.exc_table)
+        exc_lay.addWidget(self.exc_table, 1)
 
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.grid)
-        split.addWidget(exc_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
+        # tabs, not a splitter: on a 768 px screen the grid then gets the whole height
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.grid, "Tabel bulanan")
+        self.tabs.addTab(exc_page, "Perlu ditinjau")
 
-        self.summary = QLabel("")
-        self.ops = OpStrip()
+        self.ops = OperationStrip()
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(subtitle)
         lay.addLayout(top)
-        lay.addLayout(legend)
-        lay.addWidget(split, 1)
-        lay.addWidget(self.summary)
+        lay.addLayout(second)
+        lay.addWidget(legend)
+        lay.addWidget(self.tabs, 1)
         lay.addWidget(self.ops)
 
         self._load_units()
         self.period.changed.connect(lambda _y, _m: self.refresh())
         self.unit.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.search.textChanged.connect(lambda _t: self._apply_filter())
+        self.only_problems.toggled.connect(lambda _on: self._apply_filter())
         self.recompute_btn.clicked.connect(self.start_recompute)
         self.lock_btn.clicked.connect(self._toggle_lock)
         ctx.events.data_changed.connect(self._on_data_changed)
@@ -171,11 +206,12 @@ class ReconcileView(QWidget):
             p = get_period(s, self.ctx.opd_id, year, month)
             status = p.status if p else "open"
             locked_by = p.locked_by if p else ""
-        self.model.set_grid(grid)
-        self.exc_model.set_rows(queue)
+        self._grid, self._queue = grid, queue
+        self._apply_filter()
         self._size_columns()
-        self.exc_title.setText(f"{len(queue)} hari perlu ditinjau (TK, tidak absen masuk/pulang, di luar radius, "
-                               "swafoto ditolak). Klik dua kali untuk koreksi.")
+        if self._shown_period != (year, month):
+            self._shown_period = (year, month)
+            self._scroll_to_today(grid)
         computed = sum(1 for r in grid.rows for c in r.cells if c is not None)
         if grid.rows and computed == 0:
             self.summary.setText(f"{month_label(year, month)} belum dihitung. Tekan 'Hitung ulang'.")
@@ -184,22 +220,46 @@ class ReconcileView(QWidget):
         locked = status != "open"
         self.lock_label.setText(f"Periode: {STATUS_LABEL.get(status, status)}" + (f" oleh {locked_by}" if locked else ""))
         self.lock_label.setStyleSheet(LOCK_STYLE["locked" if locked else "open"])
-        self.lock_btn.setText("Buka kunci…" if locked else "Kunci periode")
+        self.lock_btn.setText("Buka kunci…" if locked else "Kunci periode…")
         self.lock_btn.setEnabled(self.ctx.user.has("signer"))
-        self.lock_btn.setToolTip("" if self.ctx.user.has("signer") else "Hanya penanda tangan (Kepala OPD) yang dapat mengunci")
+        self.lock_btn.setToolTip("Kunci bulan ini agar tidak berubah lagi" if self.ctx.user.has("signer")
+                                 else "Hanya penanda tangan (Kepala OPD) yang dapat mengunci")
         self.recompute_btn.setEnabled(not locked and self.ops.op is None)
         self.correct_btn.setEnabled(not locked)
         self._locked = locked
 
+    def _apply_filter(self) -> None:
+        """Search box and "only problems" narrow both the grid and the queue (no database round trip)."""
+        if self._grid is None:
+            return
+        text = self.search.text().strip().lower()
+        only = self.only_problems.isChecked()
+
+        def wanted(name: str, nip: str) -> bool:
+            return not text or text in name.lower() or text in nip
+
+        rows = tuple(r for r in self._grid.rows if wanted(r.name, r.nip)
+                     and (not only or any(c is not None and c.exception for c in r.cells)))
+        queue = [q for q in self._queue if wanted(q.name, q.nip)]
+        self.model.set_grid(dataclasses.replace(self._grid, rows=rows))
+        self.exc_model.set_rows(queue)
+        self.tabs.setTabText(1, f"Perlu ditinjau ({len(queue)})")
+        self.exc_title.setText(f"{len(queue)} hari perlu ditinjau: tanpa keterangan, tidak absen masuk/pulang, "
+                               "di luar radius, swafoto ditolak. Klik dua kali untuk koreksi.")
+
     def _size_columns(self) -> None:
         h = self.grid.horizontalHeader()
-        h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        h.resizeSection(0, 210)
-        for c in range(1, self.model.columnCount()):
-            h.resizeSection(c, 46 if c <= self.model.n_days else 42)
-        eh = self.exc_table.horizontalHeader()
-        for c, w in enumerate((90, 200, 200, 55, 300, 60, 60)):
-            eh.resizeSection(c, w)
+        for c in range(self.model.n_days, self.model.columnCount()):
+            h.resizeSection(c, TOTAL_WIDTH)
+
+    def _scroll_to_today(self, grid: MonthGrid) -> None:
+        """Opening the current month shows this week, not the 1st (the grid is wider than a laptop)."""
+        today = dt.date.today()
+        if grid.rows and today in grid.days:
+            self.grid.scrollTo(self.model.index(0, grid.days.index(today)),
+                               QAbstractItemView.ScrollHint.PositionAtCenter)
+        else:
+            self.grid.horizontalScrollBar().setValue(0)
 
     # ------------------------------------------------------------------ actions
     def start_recompute(self):  # type: ignore[no-untyped-def]
@@ -253,19 +313,18 @@ class ReconcileView(QWidget):
         year, month = self.period.value()
         try:
             if self._locked:
-                reason, ok = QInputDialog.getMultiLineText(
-                    self, "Buka kunci periode",
-                    f"Alasan membuka kunci {month_label(year, month)} (tercatat di jejak audit):")
-                if not ok:
+                reason = ask_text(self, "Buka kunci periode",
+                                  f"Alasan membuka kunci {month_label(year, month)} (tercatat di jejak audit):",
+                                  ok_text="Buka kunci", multiline=True)
+                if reason is None:
                     return
                 with self.ctx.db.transaction() as s:
                     unlock_period(s, self.ctx.opd_id, year, month, self.ctx.user, reason)
             else:
-                answer = QMessageBox.question(
-                    self, "Kunci periode",
-                    f"Kunci {month_label(year, month)}? Setelah dikunci, hitung ulang, koreksi dan perubahan surat "
-                    "untuk bulan ini ditolak sampai kunci dibuka dengan alasan.")
-                if answer != QMessageBox.StandardButton.Yes:
+                if not confirm(self, "Kunci periode",
+                               f"Kunci {month_label(year, month)}? Setelah dikunci, hitung ulang, koreksi dan "
+                               "perubahan surat untuk bulan ini ditolak sampai kunci dibuka dengan alasan.",
+                               "Kunci periode"):
                     return
                 with self.ctx.db.transaction() as s:
                     lock_period(s, self.ctx.opd_id, year, month, self.ctx.user)

@@ -1,22 +1,23 @@
-"""Dialogs and small widgets of the reconciliation screens (correction, period picker, progress strip)."""
+"""Small widgets shared by Rekonsiliasi, Jadwal & Hari Libur and Surat (period picker, date fields) and
+the correction dialog of Rekonsiliasi."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QTime, Signal
+from PySide6.QtCore import QDate, QTime, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListWidget,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
     QSpinBox,
     QTimeEdit,
     QWidget,
@@ -28,6 +29,64 @@ from services.reconcile.corrections import CORRECTABLE_STATUS, FIELDS, add_corre
 from services.reconcile.grid import FLAG_LABELS
 from services.reconcile.period import BULAN
 from services.store.models import DayRecord, Employee
+
+
+def qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def date_edit(d: dt.date) -> QDateEdit:
+    """Date field in the dd-mm-yyyy form staff write on letters, with a calendar pop-up."""
+    w = QDateEdit(qdate(d))
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("dd-MM-yyyy")
+    return w
+
+
+def save_buttons(save_text: str = "Simpan") -> QDialogButtonBox:
+    """Save/Cancel with Indonesian labels (no Qt translation is loaded, so Qt would say "Save"/"Cancel")."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Save).setText(save_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Batal")
+    return buttons
+
+
+def confirm(parent: QWidget, title: str, text: str, yes_text: str) -> bool:
+    """Question box whose buttons say what happens ("Hapus" / "Batal") instead of Qt's English Yes/No."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(box.addButton("Batal", QMessageBox.ButtonRole.RejectRole))
+    box.exec()
+    return box.clickedButton() is yes
+
+
+def ask_text(parent: QWidget, title: str, label: str, ok_text: str = "Simpan", multiline: bool = False) -> str | None:
+    """One line (or a few) of text from the user, Indonesian buttons; None when cancelled."""
+    dlg = QInputDialog(parent)
+    dlg.setWindowTitle(title)
+    dlg.setLabelText(label)
+    dlg.setOkButtonText(ok_text)
+    dlg.setCancelButtonText("Batal")
+    if multiline:
+        dlg.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+    dlg.resize(460, dlg.sizeHint().height())
+    return dlg.textValue() if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+
+def ask_item(parent: QWidget, title: str, label: str, items: list[str]) -> str | None:
+    """Pick one of ``items`` (Indonesian buttons); None when cancelled."""
+    dlg = QInputDialog(parent)
+    dlg.setWindowTitle(title)
+    dlg.setLabelText(label)
+    dlg.setComboBoxItems(items)
+    dlg.setComboBoxEditable(False)
+    dlg.setOkButtonText("Pilih")
+    dlg.setCancelButtonText("Batal")
+    return dlg.textValue() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
 class PeriodPicker(QWidget):
@@ -58,50 +117,6 @@ class PeriodPicker(QWidget):
     def set_value(self, year: int, month: int) -> None:
         self.year.setValue(year)
         self.month.setCurrentIndex(month - 1)
-
-
-class OpStrip(QWidget):
-    """Progress bar + cancel button for one background operation; hidden when idle."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = QLabel("")
-        self.bar = QProgressBar()
-        self.bar.setMaximumWidth(320)
-        self.cancel_btn = QPushButton("Batal")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.cancel_btn)
-        self.op = None
-        self.cancel_btn.clicked.connect(self._cancel)
-        self.hide()
-
-    def track(self, op, title: str) -> None:  # type: ignore[no-untyped-def]
-        self.op = op
-        self.label.setText(title)
-        self.bar.setRange(0, 0)
-        self.cancel_btn.setEnabled(True)
-        self.show()
-        op.progress.connect(self._progress)
-        op.done.connect(self._done)
-
-    def _progress(self, done: int, total: int, message: str) -> None:
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(done)
-        if message:
-            self.label.setText(message)
-
-    def _cancel(self) -> None:
-        if self.op is not None:
-            self.op.cancel()
-            self.cancel_btn.setEnabled(False)
-            self.label.setText("Membatalkan…")
-
-    def _done(self) -> None:
-        self.op = None
-        self.hide()
 
 
 class CorrectionDialog(QDialog):
@@ -153,9 +168,7 @@ class CorrectionDialog(QDialog):
         form.addRow("Alasan", self.reason)
         if history:
             form.addRow("Riwayat koreksi", self.history)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("Simpan koreksi")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Batal")
+        buttons = save_buttons("Simpan koreksi")
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

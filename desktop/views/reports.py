@@ -15,16 +15,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -34,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.widgets import OperationStrip, dialog_buttons, make_table, page_header, result_box
 from services import secrets
 from services.central.client import CentralError
 from services.central.outbox import (
@@ -112,11 +109,7 @@ class SignDialog(QDialog):
         form.addRow("Sertifikat (.p12)", row)
         form.addRow("Kata sandi", self.passphrase)
         form.addRow("", self.remember)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Tanda tangani")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Batal")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, "Tanda Tangani")
         lay = QVBoxLayout(self)
         intro = QLabel("Dokumen akan ditandatangani secara elektronik (PAdES). Nama, NIP dan jabatan Anda tampil "
                        "pada kotak tanda tangan di halaman terakhir.")
@@ -156,11 +149,8 @@ class ReportsView(QWidget):
         today = dt.date.today()
         last = today.replace(day=1) - dt.timedelta(days=1)
 
-        title = QLabel("Laporan Bulanan")
-        title.setObjectName("title")
-        subtitle = QLabel("Rekap kehadiran bulanan → tanda tangan elektronik Kepala OPD → kirim ke BKPSDM "
-                          "(batas tanggal 10 bulan berikutnya).")
-        subtitle.setObjectName("subtitle")
+        title, subtitle = page_header("Laporan Bulanan", "Rekap kehadiran bulanan → tanda tangan elektronik Kepala "
+                                      "OPD → kirim ke BKPSDM (batas tanggal 10 bulan berikutnya).")
 
         self.month = QComboBox()
         for i, name in enumerate(BULAN, 1):
@@ -254,19 +244,7 @@ class ReportsView(QWidget):
         rev_title = QLabel("Riwayat revisi bulan ini")
         rev_title.setStyleSheet("font-weight: 600;")
 
-        # progress strip
-        self.op_label = QLabel("")
-        self.op_bar = QProgressBar()
-        self.op_bar.setMaximumWidth(320)
-        self.op_cancel = QPushButton("Batal")
-        strip = QHBoxLayout()
-        strip.addWidget(self.op_label)
-        strip.addWidget(self.op_bar)
-        strip.addWidget(self.op_cancel)
-        strip.addStretch()
-        self.strip = QWidget()
-        self.strip.setLayout(strip)
-        self.strip.hide()
+        self.strip = OperationStrip(bar_width=320)
         self.message = QLabel("")
         self.message.setWordWrap(True)
 
@@ -296,14 +274,7 @@ class ReportsView(QWidget):
 
     @staticmethod
     def _table(model: RowTableModel) -> QTableView:
-        t = QTableView()
-        t.setModel(model)
-        t.verticalHeader().hide()
-        t.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        t.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        t.horizontalHeader().setStretchLastSection(True)
-        return t
+        return make_table(model)
 
     # ------------------------------------------------------------------ state
     def period(self) -> tuple[int, int]:
@@ -363,33 +334,19 @@ class ReportsView(QWidget):
         self.message.setText("")
         op = self.ctx.runner.start(title, fn, *args, **kwargs)
         self.op = op
-        self.op_label.setText(title)
-        self.op_bar.setRange(0, 0)
-        self.strip.show()
-        op.progress.connect(self._progress)
-        self.op_cancel.clicked.connect(op.cancel)
+        self.strip.track(op)
         op.failed.connect(lambda msg, _details: self._show_message(msg, error=True))
         op.cancelled.connect(lambda: self._show_message("Dibatalkan; tidak ada yang berubah.", error=True))
         if on_done is not None:
             op.finished.connect(on_done)
 
         def finish() -> None:
-            self.strip.hide()
-            try:
-                self.op_cancel.clicked.disconnect(op.cancel)
-            except (RuntimeError, TypeError):
-                pass
             self.ctx.notify("reports")
             self.refresh()
 
         op.done.connect(finish)
         self.refresh()
         return op
-
-    def _progress(self, done: int, total: int, message: str) -> None:
-        self.op_bar.setRange(0, max(total, 1))
-        self.op_bar.setValue(done)
-        self.op_bar.setFormat(f"{message} ({done}/{total})")
 
     def _show_message(self, text: str, error: bool = False) -> None:
         self.message.setObjectName("error" if error else "ok")
@@ -499,9 +456,15 @@ class ReportsView(QWidget):
 
     def _show_verdict(self, verdict: Verdict) -> None:
         self.last_verdict = verdict
-        self._show_message(verdict.text().splitlines()[1], error=not verdict.ok)
-        box = QMessageBox(QMessageBox.Icon.Information if verdict.ok else QMessageBox.Icon.Warning,
-                          "Hasil verifikasi", verdict.text(), parent=self)
-        box.setModal(False)
+        head = verdict.text().splitlines()[1]
+        self._show_message(head, error=not verdict.ok)
+        passed = sum(1 for ok, _t in verdict.checks if ok)
+        failed = [t for ok, t in verdict.checks if not ok]
+        summary = (f"<b>{head.removeprefix('Hasil: ')}</b><br>{passed} dari {len(verdict.checks)} pemeriksaan "
+                   f"lulus.")
+        if failed:
+            summary += "<br><br>Yang gagal:<br>" + "<br>".join(f"• {t}" for t in failed)
+        # the subject holds the full file path: it goes to the details, where it can wrap and be copied
+        box = result_box(self, "Hasil verifikasi tanda tangan", summary, verdict.text(), ok=verdict.ok)
         box.show()
         self._verdict_box = box

@@ -6,22 +6,20 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.widgets import dialog_buttons, make_table, page_header
 from services.auth import audit
 from services.auth.users import ROLES, AuthError, create_user
 from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
@@ -43,10 +41,7 @@ class NewUserDialog(QDialog):
         form.addRow("Kata sandi (min. 6)", self.password)
         for box in self.roles.values():
             form.addRow("", box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(dialog_buttons(self, "Buat Pengguna"))
 
 
 class SettingsView(QWidget):
@@ -54,8 +49,8 @@ class SettingsView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         is_admin = ctx.user.has("admin")
-        title = QLabel("Pengaturan")
-        title.setObjectName("title")
+        title, subtitle = page_header("Pengaturan", "Profil OPD, kebijakan daerah, pengguna, server pusat dan "
+                                      "cadangan data. Hanya Administrator yang dapat mengubah.")
 
         self.f_name, self.f_region, self.f_address, self.f_city = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
         self.f_tz = QComboBox()
@@ -94,11 +89,7 @@ class SettingsView(QWidget):
                 ("Aktif", lambda r: "ya" if r[4] else "tidak"),
             ]
         )
-        users_table = QTableView()
-        users_table.setModel(self.users)
-        users_table.verticalHeader().hide()
-        users_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        users_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        users_table = make_table(self.users, stretch=2)
         add_user = QPushButton("Tambah pengguna…")
         add_user.setEnabled(is_admin)
         add_user.clicked.connect(self.add_user)
@@ -147,6 +138,7 @@ class SettingsView(QWidget):
         cols.addWidget(users_box, 1)
         lay = QVBoxLayout(self)
         lay.addWidget(title)
+        lay.addWidget(subtitle)
         lay.addLayout(cols, 1)
 
     def _show_policy(self) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.context import AppContext
 from desktop.models.tpp_models import discipline_model, notices_model, tpp_model
 from desktop.views.tpp_notice_dialog import NoticeDialog, open_pdf, print_pdf, show_created
+from desktop.widgets import OperationStrip, make_table, page_header
 from services.policy.discipline import DisciplineRow, discipline_summary
 from services.policy.model import Policy, PolicyError, load_policy
 from services.policy.tpp import format_rupiah, month_recap, recap_totals
@@ -44,48 +44,7 @@ def _discipline_job(db, opd_id: int, year: int, policy: Policy, *, progress, can
 
 
 def _table(model) -> QTableView:  # type: ignore[no-untyped-def]
-    t = QTableView()
-    t.setModel(model)
-    t.verticalHeader().hide()
-    t.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    t.setAlternatingRowColors(False)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    t.horizontalHeader().setStretchLastSection(True)
-    return t
-
-
-class _OpStrip(QWidget):
-    """Inline progress bar + cancel button for this screen's background exports."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = QLabel("")
-        self.bar = QProgressBar()
-        self.bar.setMaximumWidth(260)
-        self.cancel_button = QPushButton("Batal")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.label)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.cancel_button)
-        lay.addStretch()
-        self.hide()
-        self.op = None
-
-    def track(self, op, title: str) -> None:  # type: ignore[no-untyped-def]
-        self.op = op
-        self.label.setText(title)
-        self.bar.setRange(0, 0)
-        self.show()
-        op.progress.connect(self._progress)
-        op.done.connect(self.hide)
-        self.cancel_button.clicked.connect(op.cancel)
-
-    def _progress(self, done: int, total: int, message: str) -> None:
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(done)
-        self.bar.setFormat(f"{done}/{total} {message[:30]}")
+    return make_table(model)
 
 
 class TppView(QWidget):
@@ -93,15 +52,12 @@ class TppView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         today = dt.date.today()
-        title = QLabel("TPP & Disiplin")
-        title.setObjectName("title")
-        self.policy_label = QLabel("")
-        self.policy_label.setObjectName("subtitle")
+        title, self.policy_label = page_header("TPP & Disiplin")  # the policy line wraps on small screens
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_tpp_tab(today), "TPP bulanan")
         self.tabs.addTab(self._build_discipline_tab(today), "Disiplin PP 94/2021")
         self.tabs.addTab(self._build_notices_tab(), "Surat disiplin")
-        self.ops = _OpStrip()
+        self.ops = OperationStrip(show_counts=True)
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(self.policy_label)
@@ -126,6 +82,7 @@ class TppView(QWidget):
         self.export_tpp_button.setObjectName("primary")
         self.export_tpp_button.clicked.connect(self.export_tpp)
         self.tpp_summary = QLabel("")
+        self.tpp_summary.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Bulan"))
         top.addWidget(self.month)
@@ -172,6 +129,7 @@ class TppView(QWidget):
         self.detail.setMaximumHeight(150)
         self.d_info = QLabel("")
         self.d_info.setObjectName("subtitle")
+        self.d_info.setWordWrap(True)
         lay = QVBoxLayout(w)
         lay.addLayout(top)
         lay.addWidget(self.d_info)
@@ -195,6 +153,7 @@ class TppView(QWidget):
         top = QHBoxLayout()
         hint = QLabel("Register nomor surat (berurutan per jenis per tahun; setiap surat tercatat di jejak audit).")
         hint.setObjectName("subtitle")
+        hint.setWordWrap(True)
         top.addWidget(hint, 1)
         top.addWidget(open_button)
         top.addWidget(print_button)
@@ -364,7 +323,7 @@ class TppView(QWidget):
     def _run_export(self, title: str, fn, *args):  # type: ignore[no-untyped-def]
         self.export_tpp_button.setEnabled(False)
         op = self.ctx.runner.start(title, fn, *args)
-        self.ops.track(op, title)
+        self.ops.track(op)
         op.finished.connect(lambda p: self.ctx.status(f"Excel tersimpan: {p}"))
         op.failed.connect(lambda msg, _d: QMessageBox.warning(self, "Ekspor gagal", msg))
         op.cancelled.connect(lambda: self.ctx.status("Ekspor dibatalkan; tidak ada berkas yang ditulis."))

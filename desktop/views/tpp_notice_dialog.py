@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.widgets import dialog_buttons
 from services.auth.users import AuthError
 from services.policy.discipline import NOTICE_KINDS, DisciplineRow
 from services.policy.model import PolicyError
@@ -124,13 +125,9 @@ class NoticeDialog(QDialog):
         form.addRow("Tempat", self.place)
         form.addRow("Pemeriksa", self.examiner)
         form.addRow("Ukuran kertas", self.paper)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = dialog_buttons(self, "Buat && Simpan PDF", on_ok=self.create)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Buat && simpan PDF")
-        self.ok_button.setObjectName("primary")
         self.ok_button.setEnabled(ctx.user.has("operator") or ctx.user.has("verifier"))
-        buttons.accepted.connect(self.create)
-        buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(info)
         lay.addLayout(form)

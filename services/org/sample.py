@@ -67,6 +67,8 @@ def create_sample_org(session: Session, n_employees: int = 10, seed: int = 1, wi
         first = rnd.choice(FIRST_L if gender == "L" else FIRST_P)
         name = f"{first} {rnd.choice(LAST)}"
         birth = dt.date(rnd.randint(1968, 1998), rnd.randint(1, 12), rnd.randint(1, 28))
+        if units[i % len(units)].id not in heads:  # unit heads are senior officials
+            birth = birth.replace(year=1968 + (birth.year - 1968) // 3)
         kind = "PPPK" if i % 5 == 4 else "PNS"
         while True:
             serial = rnd.randint(1, 999)
@@ -104,6 +106,9 @@ def create_sample_org(session: Session, n_employees: int = 10, seed: int = 1, wi
     session.flush()
     if employees:
         opd.head_employee_id = employees[0].id
+        employees[0].jabatan = f"Kepala {opd.name}"
+        employees[0].kelas_jabatan = 14
+        employees[0].golongan = "IV/c"
 
     if with_users:
         create_user(session, "admin", "Administrator Sistem", DEFAULT_PASSWORD, ["admin"])
