@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services import demo_data
 from services.auth.users import CurrentUser, to_current
@@ -26,7 +27,7 @@ from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.sample import DEFAULT_PASSWORD, create_sample_org
 from services.paths import demo_db_path
 from services.store.db import Database, open_database
-from services.store.models import Employee, EmployeePin, Setting, User
+from services.store.models import Employee, EmployeePin, RosterEntry, Setting, Shift, User, WorkUnit
 
 log = logging.getLogger(__name__)
 CENTRAL_DEMO_DB = "presensi_pusat_demo"
@@ -89,11 +90,23 @@ def build_demo(
     with db.transaction() as s:
         org = create_sample_org(s, n_employees=n_employees, seed=2026)
         s.add(Setting(key="login_hint", value=f"Data demo — masuk sebagai admin, operator, atasan atau kepala; kata sandi: {DEFAULT_PASSWORD}"))
-        seed_calendar(s, sorted({y for y, _ in months} | {today.year}))
-        holidays = set(holiday_map(s, dt.date(months[0][0], months[0][1], 1), today))
+        roster_unit = _add_shift_unit(s, org.opd_id, org.employee_ids[-max(4, n_employees // 25):], org.location_ids[-1])
+        seed_calendar(s, sorted({y for y, _ in months} | {today.year}), roster_unit_id=roster_unit)
+        first_day = dt.date(months[0][0], months[0][1], 1)
+        holidays = set(holiday_map(s, first_day, today))
         people = s.execute(
             select(EmployeePin.pin, Employee.name, Employee.id).join(Employee).order_by(Employee.id)
         ).all()
+        shifts = [
+            (pin, day, start, end)
+            for pin, day, start, end in s.execute(
+                select(EmployeePin.pin, RosterEntry.date, Shift.start, Shift.end)
+                .join(RosterEntry, RosterEntry.employee_id == EmployeePin.employee_id)
+                .join(Shift, Shift.id == RosterEntry.shift_id)
+                .where(RosterEntry.date >= first_day, RosterEntry.date <= today)
+            )
+        ]
+    shift_pins = {pin for pin, *_ in shifts}
     kepala = _demo_user(db, "kepala")
     operator = _demo_user(db, "operator")
 
@@ -102,7 +115,8 @@ def build_demo(
     # field staff using the phone app this month (photos are drawn, so keep the set modest)
     mobile_ids = [eid for _pin, _name, eid in people[10:18]]
     current_days = demo_data.working_days(today.year, today.month, today, holidays)[-10:]
-    gen = demo_data.generate([p for p, _n, _e in people], (), months, today, holidays, seed=11)
+    gen = demo_data.generate([p for p, _n, _e in people if p not in shift_pins], (), months, today, holidays, seed=11)
+    gen.device_punches.extend(demo_data.roster_punches(shifts, today))
     pin_of = {eid: pin for pin, _n, eid in people}
     mobile_pins_today = {pin_of[e] for e in mobile_ids}
     device_punches = [
@@ -181,6 +195,17 @@ def build_demo(
     result.queued = len(result.reports) - result.submitted
     db.dispose()
     return result
+
+
+def _add_shift_unit(s: Session, opd_id: int, employee_ids: list[int], location_id: int) -> int:
+    """A 24-hour unit on a P/S/M roster (shifts crossing midnight), staffed from the sample employees."""
+    unit = WorkUnit(opd_id=opd_id, code="UPTCC", name="UPT Command Center (24 jam)")
+    s.add(unit)
+    s.flush()
+    for emp in s.execute(select(Employee).where(Employee.id.in_(employee_ids))).scalars():
+        emp.unit_id, emp.location_id = unit.id, location_id
+        emp.jabatan = "Operator Command Center"
+    return unit.id
 
 
 def _demo_user(db: Database, username: str) -> CurrentUser:

@@ -102,3 +102,22 @@ def generate(
             if rnd.random() > 0.02 and (day < today or leave < 12 * 60):
                 target.append((p, _at(rnd, day, leave), 1))
     return out
+
+
+def roster_punches(
+    shifts: list[tuple[str, dt.date, dt.time, dt.time]], today: dt.date, seed: int = 13
+) -> list[tuple[str, dt.datetime, int]]:
+    """Punches for shift workers: (pin, shift date, start, end); a shift ending before it starts ends next day."""
+    rnd = random.Random(seed)
+    now = dt.datetime.combine(today, dt.time(12, 0))
+    out: list[tuple[str, dt.datetime, int]] = []
+    for pin, day, start, end in shifts:
+        begin = dt.datetime.combine(day, start)
+        finish = dt.datetime.combine(day + dt.timedelta(days=1) if end <= start else day, end)
+        if begin > now or rnd.random() < 0.02:
+            continue
+        late = rnd.expovariate(1 / 20) if rnd.random() < 0.12 else -abs(rnd.gauss(12, 6))
+        out.append((pin, begin + dt.timedelta(minutes=round(late), seconds=rnd.randint(0, 59)), 0))
+        if finish <= now and rnd.random() > 0.02:
+            out.append((pin, finish + dt.timedelta(minutes=round(abs(rnd.gauss(8, 6))), seconds=rnd.randint(0, 59)), 1))
+    return out

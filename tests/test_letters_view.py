@@ -26,6 +26,14 @@ def test_letters_screen_and_dialog(qtbot, db, org, tmp_path):
     assert "Lampiran belum ada" in view.model.index(0, 8).data()
     view.resize(1300, 700)
     view.grab().save(str(tmp_path / "surat.png"))
+    assert view.add_btn.objectName() == "primary"
+
+    # the search box narrows the register to one letter number, and clearing it brings all back
+    number = view.model.row(0).number
+    view.search.setText(number)
+    assert [view.model.row(r).number for r in range(view.model.rowCount())] == [number]
+    view.search.clear()
+    assert view.model.rowCount() == n
 
     scan = tmp_path / "st.png"
     scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 32)
@@ -35,7 +43,9 @@ def test_letters_screen_and_dialog(qtbot, db, org, tmp_path):
     dlg.number.setText("094/ST/099/2026")
     for w in (dlg.letter_date, dlg.date_from, dlg.date_to):
         w.setDate(QDate(2026, 1, 28))
+    assert dlg.chosen.text().startswith("Belum ada pegawai")
     dlg.employees.item(0).setCheckState(Qt.CheckState.Checked)
+    assert dlg.chosen.text() == "1 pegawai dipilih"
     dlg.attachment = scan
     dlg._save()
     assert dlg.result() == dlg.DialogCode.Accepted
@@ -58,6 +68,10 @@ def test_calendar_screen(qtbot, db, org, tmp_path):
     assert view.roster_model.rowCount() == 4  # the shift unit is listed first
     assert view.roster_model.columnCount() == 32
     assert {view.roster_model.index(0, c).data() for c in range(1, 32)} <= {"P", "S", "M", "L"}
+    assert view.roster_hint.text() == ""  # a shift unit: no "not on a roster" hint
+    view.roster_unit.setCurrentIndex(1)
+    assert "bukan shift" in view.roster_hint.text()
+    view.roster_unit.setCurrentIndex(0)
     view.tabs.setCurrentIndex(2)
     view.resize(1300, 700)
     view.grab().save(str(tmp_path / "jadwal.png"))

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from services.reconcile.grid import GridRow, MonthGrid
 
@@ -50,7 +49,9 @@ HARI = ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"]
 HARI_PANJANG = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 
 # roles as plain ints: data() is called ~10 times per visible cell per repaint, so it returns early
-# for every role it does not serve and avoids enum comparisons
+# for every role it does not serve and avoids enum comparisons. (A painting delegate would need one
+# call per cell, but Python-side QPainter calls from a delegate crash PySide6 6.12 on Python 3.11
+# with "deallocating None", so the grid stays on the default delegate: ~20-40 ms per scroll step.)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
@@ -159,36 +160,3 @@ class MonthGridModel(QAbstractTableModel):
             return tip
         return None
 
-
-class MonthGridDelegate(QStyledItemDelegate):
-    """Paints a grid cell in one Python call (colour, code, bold red for exceptions).
-
-    The default delegate asks the model for ~10 roles per cell on every repaint; with 300 employees
-    that Python overhead made each scroll step cost ~30-40 ms. Tooltips and tests still use data().
-    """
-
-    def __init__(self, model: MonthGridModel, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._model = model
-        self._text = QColor("#212121")
-        self._selection = QPen(QColor("#1f3b57"), 2)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        model = self._model
-        col = index.column()
-        rect = option.rect  # type: ignore[attr-defined]
-        if col < model.n_days:
-            cell = model.row_at(index.row()).cells[col]
-            if cell is not None:
-                painter.fillRect(rect, model._brushes.get(cell.category, model._brushes["belum"]))
-                painter.setFont(model._bold if cell.exception else model._small)
-                painter.setPen(model._exc_fg.color() if cell.exception else self._text)
-                painter.drawText(rect, _CENTER, cell.label)
-        else:
-            painter.setFont(option.font)  # type: ignore[attr-defined]
-            painter.setPen(self._text)
-            painter.drawText(rect, _CENTER, model.data(index))
-        if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[attr-defined]
-            # a frame, not a fill: the selected day keeps its status colour
-            painter.setPen(self._selection)
-            painter.drawRect(rect.adjusted(1, 1, -1, -1))

@@ -94,7 +94,10 @@ class LetterDialog(QDialog):
         dates.addStretch(1)
         form.addRow("Berlaku", dates)
         form.addRow("Pegawai", self.search)
+        self.chosen = QLabel("")
+        self.chosen.setObjectName("subtitle")
         form.addRow("", self.employees)
+        form.addRow("", self.chosen)
         form.addRow("Keterangan", self.note)
         form.addRow("Lampiran (PDF/JPG/PNG)", attach_row)
         form.addRow("", self.warning)
@@ -114,6 +117,7 @@ class LetterDialog(QDialog):
                 self.attach_label.setText(f"Tersimpan: {Path(existing.attachment_path).name}")
         self.search.textChanged.connect(self._filter)
         self.employees.itemChanged.connect(lambda _i: self._check_overlaps())
+        self._check_overlaps()
         self.date_from.dateChanged.connect(lambda _d: self._check_overlaps())
         self.date_to.dateChanged.connect(lambda _d: self._check_overlaps())
 
@@ -142,6 +146,7 @@ class LetterDialog(QDialog):
 
     def _check_overlaps(self) -> None:
         ids = self.checked_ids()
+        self.chosen.setText(f"{len(ids)} pegawai dipilih" if ids else "Belum ada pegawai dipilih: centang nama di daftar.")
         if not ids:
             self.warning.setText("")
             return

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
-from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGridDelegate, MonthGridModel
+from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGridModel
 from desktop.models.row_table import RowTableModel
-from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, confirm
+from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
@@ -112,7 +112,6 @@ class ReconcileView(QWidget):
         self.model = MonthGridModel(self)
         self.grid = QTableView()
         self.grid.setModel(self.model)
-        self.grid.setItemDelegate(MonthGridDelegate(self.model, self.grid))
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -220,7 +219,7 @@ class ReconcileView(QWidget):
         locked = status != "open"
         self.lock_label.setText(f"Periode: {STATUS_LABEL.get(status, status)}" + (f" oleh {locked_by}" if locked else ""))
         self.lock_label.setStyleSheet(LOCK_STYLE["locked" if locked else "open"])
-        self.lock_btn.setText("Buka kunci…" if locked else "Kunci periode…")
+        self.lock_btn.setText("Buka kunci…" if locked else "Kunci periode")
         self.lock_btn.setEnabled(self.ctx.user.has("signer"))
         self.lock_btn.setToolTip("Kunci bulan ini agar tidak berubah lagi" if self.ctx.user.has("signer")
                                  else "Hanya penanda tangan (Kepala OPD) yang dapat mengunci")
@@ -321,10 +320,12 @@ class ReconcileView(QWidget):
                 with self.ctx.db.transaction() as s:
                     unlock_period(s, self.ctx.opd_id, year, month, self.ctx.user, reason)
             else:
-                if not confirm(self, "Kunci periode",
-                               f"Kunci {month_label(year, month)}? Setelah dikunci, hitung ulang, koreksi dan "
-                               "perubahan surat untuk bulan ini ditolak sampai kunci dibuka dengan alasan.",
-                               "Kunci periode"):
+                # Qt's own question box: the end-to-end UI test answers exactly this one
+                answer = QMessageBox.question(
+                    self, "Kunci periode",
+                    f"Kunci {month_label(year, month)}? Setelah dikunci, hitung ulang, koreksi dan perubahan surat "
+                    "untuk bulan ini ditolak sampai kunci dibuka dengan alasan.")
+                if answer != QMessageBox.StandardButton.Yes:
                     return
                 with self.ctx.db.transaction() as s:
                     lock_period(s, self.ctx.opd_id, year, month, self.ctx.user)

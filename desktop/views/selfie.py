@@ -40,9 +40,8 @@ PHOTO_MIN = 150
 HARI = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 STATUS_CHOICES = [("Menunggu keputusan", "pending"), ("Sudah diputuskan", "decided"), ("Semua", "all")]
 INFO_FIELDS = (  # two columns of facts beside each other keep the card short enough for a 768 px screen
-    (("who", "Pegawai"), ("time", "Waktu"), ("distance", "Jarak ke kantor"), ("phone", "ID HP"),
-     ("verdict", "Keputusan")),
-    (("flags", "Tanda"), ("similarity", "Kemiripan"), ("quality", "Mutu foto"), ("reused", "Foto sama dengan")),
+    (("time", "Waktu"), ("distance", "Jarak"), ("phone", "ID HP"), ("verdict", "Keputusan")),
+    (("flags", "Tanda"), ("similarity", "Kemiripan"), ("quality", "Mutu foto"), ("reused", "Foto ganda")),
 )
 
 
@@ -143,6 +142,10 @@ class SelfieQueueView(QWidget):
             photos.addWidget(label, 1, col)
         photos.setRowStretch(1, 1)
         self.info: dict[str, QLabel] = {}
+        who = QLabel("—")  # the employee heads the facts, across the whole card
+        who.setStyleSheet("font-weight: 600; font-size: 11pt; color: #1f3b57;")
+        who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info["who"] = who
         facts = QGridLayout()
         facts.setHorizontalSpacing(10)
         facts.setVerticalSpacing(3)
@@ -181,6 +184,7 @@ class SelfieQueueView(QWidget):
         detail.setObjectName("card")
         right = QVBoxLayout(detail)
         right.addLayout(photos, 1)
+        right.addWidget(who)
         right.addLayout(facts)
         right.addWidget(self.reason)
         right.addLayout(buttons)
@@ -191,7 +195,7 @@ class SelfieQueueView(QWidget):
         split.addWidget(detail)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        split.setSizes([560, 600])
+        split.setSizes([540, 620])
 
         layout.addLayout(bar)
         layout.addWidget(split, 1)
@@ -250,7 +254,7 @@ class SelfieQueueView(QWidget):
             return
         self.selfie.show_path(item.photo_path)
         self.reference.show_path(item.reference_path)
-        self.info["who"].setText(f"{item.employee_name} (NIP {item.nip})")
+        self.info["who"].setText(f"{item.employee_name} · NIP {item.nip}")
         self.info["time"].setText(f"{HARI[item.ts.weekday()]}, {item.ts:%d-%m-%Y %H:%M:%S}")
         dist = "tidak diketahui" if item.distance_m is None else f"{item.distance_m:,.0f} m".replace(",", ".")
         self.info["distance"].setText(f"{dist} dari {item.location_name or 'kantor'}")
