@@ -4,6 +4,7 @@
 - ``make_table(model, ...)``: a read-only, row-selecting QTableView set up the same way everywhere.
 - ``OperationStrip``: label + progress bar + "Batal" bound to one desktop.ops.Operation; used inline by
   screens and, in the status bar, by the main window (one class for both).
+- ``button(text, on_click, primary=...)``: a push button in the shared wording/highlight convention.
 - ``dialog_buttons(dialog, ok_text)``: the Indonesian OK/Batal row of every dialog, OK highlighted.
 - ``result_box(...)``: a non-modal window with a short summary and the long text in a wide, copyable area.
 """
@@ -47,6 +48,23 @@ def page_header(title: str, subtitle: str = "", layout: QVBoxLayout | None = Non
         layout.addWidget(head)
         layout.addWidget(sub)
     return head, sub
+
+
+def button(text: str, on_click: Callable[[], object] | None = None, *, primary: bool = False,
+           enabled: bool = True, tooltip: str = "") -> QPushButton:
+    """A push button; ``primary`` marks the one main action of a screen or card (highlighted by the theme).
+
+    Wording convention: Indonesian sentence case ("Tarik data", "Simpan profil"), "…" when a dialog follows.
+    """
+    b = QPushButton(text)
+    if primary:
+        b.setObjectName("primary")
+    b.setEnabled(enabled)
+    if tooltip:
+        b.setToolTip(tooltip)
+    if on_click is not None:
+        b.clicked.connect(lambda _checked=False: on_click())
+    return b
 
 
 def dialog_buttons(dialog: QDialog, ok_text: str, on_ok: Callable[[], object] | None = None,

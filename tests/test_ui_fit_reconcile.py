@@ -122,3 +122,31 @@ def test_grid_filters_narrow_rows_and_queue(qtbot, demo_db):  # type: ignore[no-
     assert all(view.exc_model.row(r).nip == nip for r in range(view.exc_model.rowCount()))
     view.search.clear()
     assert view.model.rowCount() == total and view.exc_model.rowCount() == queue
+
+
+def test_enter_on_a_problem_day_opens_the_correction(qtbot, demo_db):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt, QTimer
+
+    from desktop.views.reconcile import ReconcileView
+
+    view = ReconcileView(make_context(demo_db, "operator"))
+    qtbot.addWidget(view)
+    view.period.set_value(2026, 1)
+    view.show()
+    r, c = next((r, c) for r in range(view.model.rowCount())
+                for c, cell in enumerate(view.model.row_at(r).cells) if cell is not None and cell.label == "TK")
+    seen: list[str] = []
+
+    def close_modal(tries: int = 0) -> None:
+        dlg = QApplication.activeModalWidget()
+        if dlg is None:
+            if tries < 200:
+                QTimer.singleShot(20, lambda: close_modal(tries + 1))
+            return
+        seen.append(type(dlg).__name__)
+        dlg.reject()  # type: ignore[attr-defined]
+
+    QTimer.singleShot(0, close_modal)
+    view.grid.setCurrentIndex(view.model.index(r, c))
+    qtbot.keyClick(view.grid, Qt.Key.Key_Return)
+    assert seen == ["CorrectionDialog"]

@@ -31,9 +31,10 @@ def tpp_model() -> RowTableModel:
             return "#ffd9a8"
         return "#fff8dc" if r.deduction_rp else None
 
+    # Name and money first: on a 1366 px laptop the columns staff check fit without scrolling sideways;
+    # NIP and unit (the name's tooltip shows the NIP too) come last.
     return RowTableModel(
         [
-            ("NIP", lambda r: r.nip),
             ("Nama", lambda r: r.name),
             ("Potongan (%)", lambda r: f"{r.deduction_pct:.2f}".replace(".", ",") + (" ⚠" if r.manipulation else "")),
             ("TPP dasar (Rp)", lambda r: _rp(r.tpp_base)),
@@ -42,13 +43,15 @@ def tpp_model() -> RowTableModel:
             ("Hari kerja", lambda r: r.working_days),
             ("Hadir", lambda r: r.count("H") + r.count("DL")),
             ("TK", lambda r: r.count("TK")),
-            ("Terlambat 1/2/3/4", _tl),
-            ("Pulang awal 1/2/3/4", _psw),
+            ("TL 1/2/3/4", _tl),
+            ("PSW 1/2/3/4", _psw),
             ("Tidak apel", lambda r: r.count("APEL_MISS")),
             ("Cuti/S/I", lambda r: r.count("CUTI") + r.count("S") + r.count("I")),
+            ("NIP", lambda r: r.nip),
             ("Unit", lambda r: r.unit),
         ],
         background=colour,  # type: ignore[arg-type]
+        tooltip=lambda r, c: f"{r.name} — NIP {r.nip}" if c == 0 else None,  # type: ignore[attr-defined]
     )
 
 

@@ -26,7 +26,15 @@ from sqlalchemy import select
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
-from desktop.views.reconcile_dialogs import PeriodPicker, ask_item, confirm, date_edit, pydate, save_buttons
+from desktop.views.reconcile_dialogs import (
+    PeriodPicker,
+    ask_item,
+    confirm,
+    date_edit,
+    filter_row,
+    pydate,
+    save_buttons,
+)
 from desktop.widgets import make_table, page_header
 from services.calendar.holidays import KINDS, add_holiday, list_holidays, remove_holiday, seed_holidays
 from services.calendar.schedules import (
@@ -200,15 +208,19 @@ class CalendarView(QWidget):
         self.ctx.notify("calendar")
 
     def _remove_holiday(self) -> None:
-        sel = self.hol_table.selectionModel().selectedRows()
+        self._delete_selected(self.hol_table, "hari libur", lambda r: f"'{r.name}' ({r.date:%d-%m-%Y})", remove_holiday)
+
+    def _delete_selected(self, table, what: str, describe, remove) -> None:  # type: ignore[no-untyped-def]
+        """Delete the selected row of ``table`` after a confirmation; ``remove(session, username, id)``."""
+        sel = table.selectionModel().selectedRows()
         if not sel:
-            QMessageBox.information(self, "Pilih", "Pilih satu hari libur dulu.")
+            QMessageBox.information(self, "Pilih dulu", f"Pilih satu {what} di tabel dulu.")
             return
-        row = self.hol_model.row(sel[0].row())
-        if not confirm(self, "Hapus hari libur", f"Hapus '{row.name}' ({row.date:%d-%m-%Y})? {HINT}", "Hapus"):
+        row = table.model().row(sel[0].row())
+        if not confirm(self, f"Hapus {what}", f"Hapus {describe(row)}? {HINT}", "Hapus"):
             return
         with self.ctx.db.transaction() as s:
-            remove_holiday(s, self.ctx.user.username, row.id)
+            remove(s, self.ctx.user.username, row.id)
         self.ctx.notify("calendar")
 
     # ------------------------------------------------------------------ schedules
@@ -266,16 +278,8 @@ class CalendarView(QWidget):
             self.ctx.notify("calendar")
 
     def _unassign(self) -> None:
-        sel = self.asg_table.selectionModel().selectedRows()
-        if not sel:
-            QMessageBox.information(self, "Pilih", "Pilih satu penetapan jadwal dulu.")
-            return
-        row = self.asg_model.row(sel[0].row())
-        if not confirm(self, "Hapus penetapan", f"Hapus penetapan {row.schedule} untuk {row.target}? {HINT}", "Hapus"):
-            return
-        with self.ctx.db.transaction() as s:
-            remove_assignment(s, self.ctx.user.username, row.id)
-        self.ctx.notify("calendar")
+        self._delete_selected(self.asg_table, "penetapan jadwal", lambda r: f"penetapan {r.schedule} untuk {r.target}",
+                              remove_assignment)
 
     # ------------------------------------------------------------------ roster
     def _build_roster(self) -> QWidget:
@@ -283,12 +287,7 @@ class CalendarView(QWidget):
         self.roster_unit = QComboBox()
         self.roster_unit.setMinimumContentsLength(24)
         self.roster_period = PeriodPicker()
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Unit"))
-        top.addWidget(self.roster_unit)
-        top.addSpacing(12)
-        top.addWidget(self.roster_period)
-        top.addStretch(1)
+        top = filter_row(self.roster_period, "Unit", self.roster_unit)
         legend = QLabel(SHIFT_LEGEND)
         legend.setWordWrap(True)
         legend.setTextFormat(Qt.TextFormat.RichText)

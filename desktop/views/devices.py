@@ -53,7 +53,7 @@ def _when(v) -> str:  # type: ignore[no-untyped-def]
 def _short_status(r: DeviceRow) -> str:
     """First words of the last sync result; the whole text (e.g. the full error) is in the tooltip."""
     text = r.last_sync_status or "belum pernah"
-    return text if len(text) <= 38 else text[:37] + "…"
+    return text if len(text) <= 46 else text[:45] + "…"
 
 
 STATUS_COL, DRIFT_COL = 1, 3
@@ -86,19 +86,19 @@ class DevicesView(QWidget):
             background=self._device_colour,
             tooltip=self._device_tooltip,
         )
-        self.table = make_table(self.model, fixed={STATUS_COL: 250}, alternate=True)
+        self.table = make_table(self.model, fixed={STATUS_COL: 300}, alternate=True)
         self.table.doubleClicked.connect(lambda _i: self.edit_device())
 
         self.btn_add = QPushButton("Tambah…")
         self.btn_edit = QPushButton("Ubah…")
-        self.btn_test = QPushButton("Uji Koneksi")
+        self.btn_test = QPushButton("Uji koneksi")
         self.btn_toggle = QPushButton("Nonaktifkan")
-        self.btn_toggle.setToolTip("Mesin nonaktif dilewati saat 'Tarik Data Semua Mesin' dan sinkron terjadwal.")
-        self.btn_sync = QPushButton("Tarik Data")
+        self.btn_toggle.setToolTip("Mesin nonaktif dilewati saat 'Tarik data semua mesin' dan sinkron terjadwal.")
+        self.btn_sync = QPushButton("Tarik data")
         self.btn_sync.setObjectName("primary")
-        self.btn_sync_all = QPushButton("Tarik Data Semua Mesin")
-        self.btn_time = QPushButton("Koreksi Jam Mesin…")
-        self.btn_usb = QPushButton("Impor dari Flashdisk…")
+        self.btn_sync_all = QPushButton("Tarik data semua mesin")
+        self.btn_time = QPushButton("Koreksi jam mesin…")
+        self.btn_usb = QPushButton("Impor dari flashdisk…")
         for b, fn in ((self.btn_add, self.add_device), (self.btn_edit, self.edit_device), (self.btn_test, self.test_device),
                       (self.btn_toggle, self.toggle_device),
                       (self.btn_sync, self.sync_selected), (self.btn_sync_all, self.sync_every),
@@ -144,7 +144,7 @@ class DevicesView(QWidget):
         self.employee.setEditable(True)
         self.employee.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.employee.setMinimumWidth(320)
-        self.btn_map = QPushButton("Petakan ke Pegawai")
+        self.btn_map = QPushButton("Petakan ke pegawai")
         self.btn_map.clicked.connect(self.map_selected_pin)
         self.pin_hint = QLabel("")
         self.pin_hint.setObjectName("subtitle")
@@ -212,7 +212,7 @@ class DevicesView(QWidget):
             self.table.selectRow(0)
         self.pin_model.set_rows(pins)  # type: ignore[arg-type]
         self.pin_hint.setText(
-            f"{len(pins)} PIN dari mesin belum dikenali. Pilih PIN, pilih pegawai, lalu klik Petakan — "
+            f"{len(pins)} PIN dari mesin belum dikenali. Pilih PIN, pilih pegawai, lalu klik 'Petakan ke pegawai' — "
             "semua rekaman PIN itu langsung tercatat atas nama pegawai tersebut." if pins else
             "Semua PIN dari mesin sudah terpetakan ke pegawai."
         )
@@ -245,20 +245,25 @@ class DevicesView(QWidget):
         self.result.setPlainText(text)
 
     # ---------------------------------------------------------------- registry
-    def add_device(self) -> None:
-        with self.ctx.db.session() as s:
-            locations = location_choices(s, self.ctx.opd_id)
-        dlg = DeviceDialog(locations, None, self)
+    def _save_with_dialog(self, dlg: DeviceDialog, save) -> bool:  # type: ignore[no-untyped-def]
+        """Show the dialog until the input saves (errors shown inside it) or the user cancels."""
         while dlg.exec():
             try:
                 with self.ctx.db.transaction() as s:
-                    add_device(s, self.ctx.opd_id, dlg.value(), self.ctx.user.username)
+                    save(s, dlg.value())
             except Exception as exc:  # noqa: BLE001 - validation and keyring errors are shown in the dialog
                 dlg.show_error(str(exc))
                 continue
             self.ctx.notify("devices")
-            self._say(f"Perangkat '{dlg.value().name}' ditambahkan. Klik Uji Koneksi untuk memeriksa sambungan.")
-            break
+            return True
+        return False
+
+    def add_device(self) -> None:
+        with self.ctx.db.session() as s:
+            locations = location_choices(s, self.ctx.opd_id)
+        dlg = DeviceDialog(locations, None, self)
+        if self._save_with_dialog(dlg, lambda s, value: add_device(s, self.ctx.opd_id, value, self.ctx.user.username)):
+            self._say(f"Perangkat '{dlg.value().name}' ditambahkan. Klik 'Uji koneksi' untuk memeriksa sambungan.")
         self.refresh()
 
     def edit_device(self) -> None:
@@ -268,15 +273,7 @@ class DevicesView(QWidget):
         with self.ctx.db.session() as s:
             locations = location_choices(s, self.ctx.opd_id)
         dlg = DeviceDialog(locations, row, self)
-        while dlg.exec():
-            try:
-                with self.ctx.db.transaction() as s:
-                    update_device(s, row.id, dlg.value(), self.ctx.user.username)
-            except Exception as exc:  # noqa: BLE001
-                dlg.show_error(str(exc))
-                continue
-            self.ctx.notify("devices")
-            break
+        self._save_with_dialog(dlg, lambda s, value: update_device(s, row.id, value, self.ctx.user.username))
         self.refresh()
 
     def toggle_device(self) -> None:
@@ -384,7 +381,7 @@ class DevicesView(QWidget):
             if r.drift_exceeded:
                 self.drift_device = r.device_id
         if self.drift_device is not None:
-            lines.append("Jam mesin menyimpang melebihi batas. Gunakan 'Koreksi Jam Mesin…' bila ingin menyetelnya.")
+            lines.append("Jam mesin menyimpang melebihi batas. Gunakan 'Koreksi jam mesin…' bila ingin menyetelnya.")
         self._say("\n".join(lines) or "Tidak ada perangkat aktif.")
         self.ctx.notify("punches")
 

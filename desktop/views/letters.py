@@ -26,7 +26,15 @@ from sqlalchemy import select
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
-from desktop.views.reconcile_dialogs import PeriodPicker, ask_text, date_edit, pydate, qdate, save_buttons
+from desktop.views.reconcile_dialogs import (
+    PeriodPicker,
+    ask_text,
+    date_edit,
+    filter_row,
+    pydate,
+    qdate,
+    save_buttons,
+)
 from desktop.widgets import make_table, page_header
 from services.letters.kinds import LETTER_KINDS
 from services.letters.register import (
@@ -196,12 +204,7 @@ class LettersView(QWidget):
         self.edit_btn = QPushButton("Ubah…")
         self.delete_btn = QPushButton("Hapus…")
         self.open_btn = QPushButton("Buka lampiran")
-        top = QHBoxLayout()
-        top.addWidget(self.period)
-        top.addSpacing(12)
-        top.addWidget(QLabel("Jenis"))
-        top.addWidget(self.kind)
-        top.addStretch(1)
+        top = filter_row(self.period, "Jenis", self.kind)
         top.addWidget(self.add_btn)
         # the actions on the selected letter sit under the table's top edge, next to the search box
         second = QHBoxLayout()
@@ -222,8 +225,8 @@ class LettersView(QWidget):
             ("Perlu perhatian", lambda r: "; ".join(FLAG_LABELS[f] for f in r.flags)),
         ], background=lambda r, c: ("#fff3e0" if r.flags else None))
         # long texts (letter kind, employee names) get a fixed width; the full text is in the tooltip
-        self.table = make_table(self.model, contents=(2, 3, 4, 5, 7), fixed={0: 170, 1: 230, 6: 220})
-        self.table.doubleClicked.connect(lambda _i: self._edit())
+        self.table = make_table(self.model, contents=(2, 3, 4, 5, 7), fixed={0: 165, 1: 215, 6: 200})
+        self.table.activated.connect(lambda _i: self._edit())
         self.summary = QLabel("")
         lay = QVBoxLayout(self)
         lay.addWidget(title)

@@ -73,7 +73,7 @@ class MobileImportView(QWidget):
             "Periksa pemetaan kolom, lalu tekan Impor. Data yang sama tidak akan tercatat dua kali.",
         )
 
-        self.choose_btn = QPushButton("Pilih Bundel ZIP…")
+        self.choose_btn = QPushButton("Pilih bundel ZIP…")
         self.choose_btn.clicked.connect(self._choose)
         self.file_label = QLabel("Belum ada berkas dipilih.")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

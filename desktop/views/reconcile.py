@@ -26,7 +26,7 @@ from sqlalchemy import select
 from desktop.context import AppContext
 from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGridModel
 from desktop.models.row_table import RowTableModel
-from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text
+from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, filter_row
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
@@ -67,7 +67,7 @@ class ReconcileView(QWidget):
         title, subtitle = page_header(
             "Rekonsiliasi",
             "Status harian pegawai dari mesin presensi, aplikasi mobile, surat dan koreksi. "
-            "Arahkan kursor ke sel untuk rincian; klik dua kali sel untuk koreksi.")
+            "Arahkan kursor ke sel untuk rincian; klik dua kali sel (atau tekan Enter) untuk koreksi.")
 
         # row 1: what is shown + the month's actions
         self.period = PeriodPicker()
@@ -80,12 +80,7 @@ class ReconcileView(QWidget):
         self.recompute_btn.setToolTip("Hitung ulang status harian bulan ini dari data presensi, surat dan jadwal")
         self.lock_label = QLabel("")
         self.lock_btn = QPushButton("Kunci periode")
-        top = QHBoxLayout()
-        top.addWidget(self.period)
-        top.addSpacing(12)
-        top.addWidget(QLabel("Unit"))
-        top.addWidget(self.unit)
-        top.addStretch(1)
+        top = filter_row(self.period, "Unit", self.unit)
         top.addWidget(self.lock_label)
         top.addWidget(self.lock_btn)
         top.addWidget(self.recompute_btn)
@@ -129,7 +124,8 @@ class ReconcileView(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         hh.setMinimumSectionSize(30)
         hh.setDefaultSectionSize(DAY_WIDTH)
-        self.grid.doubleClicked.connect(self._grid_double_clicked)
+        # activated = double click or Enter: the keyboard reaches the correction dialog too
+        self.grid.activated.connect(self._grid_double_clicked)
 
         self.exc_model = RowTableModel([
             ("Tanggal", lambda r: r.date.strftime("%d-%m-%Y")),
@@ -141,7 +137,7 @@ class ReconcileView(QWidget):
             ("Pulang", lambda r: _hm(r.check_out)),
         ], background=lambda r, c: "#ffebee" if r.status == "TK" else None)
         self.exc_table = make_table(self.exc_model, contents=(0, 3, 5, 6), fixed={1: 200, 2: 220}, stretch=4)
-        self.exc_table.doubleClicked.connect(self._exc_double_clicked)
+        self.exc_table.activated.connect(self._exc_double_clicked)
         self.correct_btn = QPushButton("Koreksi hari terpilih…")
         self.correct_btn.clicked.connect(self._correct_selected)
         self.exc_title = QLabel("")

@@ -89,6 +89,17 @@ def ask_item(parent: QWidget, title: str, label: str, items: list[str]) -> str |
     return dlg.textValue() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
+def filter_row(first: QWidget, label: str, combo: QComboBox) -> QHBoxLayout:
+    """The top row of a screen: a picker, then "<label> [combo]", then room for the screen's buttons."""
+    row = QHBoxLayout()
+    row.addWidget(first)
+    row.addSpacing(12)
+    row.addWidget(QLabel(label))
+    row.addWidget(combo)
+    row.addStretch(1)
+    return row
+
+
 class PeriodPicker(QWidget):
     """Month + year selector emitting changed(year, month)."""
 

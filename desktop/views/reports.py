@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
-from desktop.widgets import OperationStrip, dialog_buttons, make_table, page_header, result_box
+from desktop.widgets import OperationStrip, button, dialog_buttons, make_table, page_header, result_box
 from services import secrets
 from services.central.client import CentralError
 from services.central.outbox import (
@@ -109,7 +109,7 @@ class SignDialog(QDialog):
         form.addRow("Sertifikat (.p12)", row)
         form.addRow("Kata sandi", self.passphrase)
         form.addRow("", self.remember)
-        buttons = dialog_buttons(self, "Tanda Tangani")
+        buttons = dialog_buttons(self, "Tanda tangani")
         lay = QVBoxLayout(self)
         intro = QLabel("Dokumen akan ditandatangani secara elektronik (PAdES). Nama, NIP dan jabatan Anda tampil "
                        "pada kotak tanda tangan di halaman terakhir.")
@@ -176,11 +176,8 @@ class ReportsView(QWidget):
         c1, l1, self.gen_status = _card("1. Buat laporan")
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Alasan revisi (wajib bila revisi sebelumnya sudah ditandatangani)")
-        self.gen_button = QPushButton("Buat laporan PDF")
-        self.gen_button.setObjectName("primary")
-        self.gen_button.clicked.connect(self.generate)
-        self.open_button = QPushButton("Buka PDF")
-        self.open_button.clicked.connect(self.open_pdf)
+        self.gen_button = button("Buat laporan PDF", self.generate, primary=True)
+        self.open_button = button("Buka PDF", self.open_pdf)
         b1 = QHBoxLayout()
         b1.addWidget(self.gen_button)
         b1.addWidget(self.open_button)
@@ -189,11 +186,9 @@ class ReportsView(QWidget):
         l1.addLayout(b1)
         # step 2
         c2, l2, self.sign_status = _card("2. Tanda tangan Kepala OPD")
-        self.sign_button = QPushButton("Tanda tangani…")
-        self.sign_button.setObjectName("primary")
-        self.sign_button.clicked.connect(self.sign)
-        self.verify_button = QPushButton("Verifikasi…")
-        self.verify_button.clicked.connect(self.verify)
+        self.sign_button = button("Tanda tangani…", self.sign, primary=True)
+        self.verify_button = button("Verifikasi…", self.verify,
+                                    tooltip="Periksa keutuhan PDF dan keabsahan tanda tangannya")
         b2 = QHBoxLayout()
         b2.addWidget(self.sign_button)
         b2.addWidget(self.verify_button)
@@ -202,9 +197,9 @@ class ReportsView(QWidget):
         l2.addLayout(b2)
         # step 3
         c3, l3, self.send_status = _card("3. Kirim ke BKPSDM")
-        self.send_button = QPushButton("Kirim / antrekan")
-        self.send_button.setObjectName("primary")
-        self.send_button.clicked.connect(self.submit)
+        self.send_button = button("Kirim ke BKPSDM", self.submit, primary=True,
+                                  tooltip="Bila server pusat tidak dapat dihubungi, laporan masuk antrean dan "
+                                          "dikirim otomatis kemudian")
         b3 = QHBoxLayout()
         b3.addWidget(self.send_button)
         b3.addStretch()
@@ -233,8 +228,7 @@ class ReportsView(QWidget):
             background=lambda r, _c: STATUS_COLOURS.get(r.status),
         )
         self.out_table = self._table(self.out_model)
-        self.retry_button = QPushButton("Coba lagi sekarang")
-        self.retry_button.clicked.connect(self.retry)
+        self.retry_button = button("Coba kirim lagi sekarang", self.retry)
         out_head = QHBoxLayout()
         out_title = QLabel("Antrean kiriman ke server pusat")
         out_title.setStyleSheet("font-weight: 600;")

@@ -12,14 +12,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
-from desktop.widgets import dialog_buttons, make_table, page_header
+from desktop.widgets import button, dialog_buttons, make_table, page_header
 from services.auth import audit
 from services.auth.users import ROLES, AuthError, create_user
 from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
@@ -41,7 +40,7 @@ class NewUserDialog(QDialog):
         form.addRow("Kata sandi (min. 6)", self.password)
         for box in self.roles.values():
             form.addRow("", box)
-        form.addRow(dialog_buttons(self, "Buat Pengguna"))
+        form.addRow(dialog_buttons(self, "Buat pengguna"))
 
 
 class SettingsView(QWidget):
@@ -66,10 +65,7 @@ class SettingsView(QWidget):
         self.policy_note.setObjectName("subtitle")
         self.policy_note.setWordWrap(True)
         self.f_policy.currentIndexChanged.connect(self._show_policy)
-        save = QPushButton("Simpan profil")
-        save.setObjectName("primary")
-        save.setEnabled(is_admin)
-        save.clicked.connect(self.save_profile)
+        save = button("Simpan profil", self.save_profile, primary=True, enabled=is_admin)
         profile_box = QGroupBox("Profil OPD dan kebijakan daerah")
         form = QFormLayout(profile_box)
         form.addRow("Nama OPD", self.f_name)
@@ -90,9 +86,7 @@ class SettingsView(QWidget):
             ]
         )
         users_table = make_table(self.users, stretch=2)
-        add_user = QPushButton("Tambah pengguna…")
-        add_user.setEnabled(is_admin)
-        add_user.clicked.connect(self.add_user)
+        add_user = button("Tambah pengguna…", self.add_user, enabled=is_admin)
         users_box = QGroupBox("Pengguna dan peran")
         ul = QVBoxLayout(users_box)
         ul.addWidget(users_table)
@@ -103,10 +97,9 @@ class SettingsView(QWidget):
         self.keyring_label.setObjectName("ok" if ok else "error")
         self.keyring_label.setWordWrap(True)
         self.audit_label = QLabel("")
-        check_audit = QPushButton("Periksa keutuhan log audit")
-        check_audit.clicked.connect(self.check_audit)
-        backup = QPushButton("Buat cadangan database")
-        backup.clicked.connect(self.backup)
+        check_audit = button("Periksa keutuhan log audit", self.check_audit,
+                             tooltip="Memastikan tidak ada catatan audit yang diubah atau dihapus")
+        backup = button("Buat cadangan data", self.backup, tooltip="Salinan database disimpan di folder cadangan")
         sec_box = QGroupBox("Keamanan dan cadangan")
         sl = QVBoxLayout(sec_box)
         sl.addWidget(self.keyring_label)
@@ -119,9 +112,7 @@ class SettingsView(QWidget):
 
         self.central_url = QLineEdit(placeholderText="postgresql://opd_kode@server-bkpsdm:5432/presensi_pusat")
         self.central_password = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="disimpan di keyring")
-        save_central = QPushButton("Simpan server pusat")
-        save_central.setEnabled(is_admin)
-        save_central.clicked.connect(self.save_central)
+        save_central = button("Simpan server pusat", self.save_central, enabled=is_admin)
         central_box = QGroupBox("Server pusat BKPSDM (pengiriman laporan)")
         cf = QFormLayout(central_box)
         cf.addRow("Alamat", self.central_url)

@@ -92,8 +92,10 @@ class TppView(QWidget):
         top.addWidget(self.export_tpp_button)
         self.tpp_model = tpp_model()
         self.tpp_table = _table(self.tpp_model)
-        legend = QLabel("Kuning: ada potongan · Jingga: potongan ≥ 25% · Merah ⚠: swafoto manipulasi "
+        legend = QLabel("TL = terlambat, PSW = pulang sebelum waktunya (jumlah per tingkat 1/2/3/4) · "
+                        "Kuning: ada potongan · Jingga: potongan ≥ 25% · Merah ⚠: swafoto manipulasi "
                         "(komponen kehadiran hangus sesuai kebijakan)")
+        legend.setWordWrap(True)
         legend.setObjectName("subtitle")
         lay = QVBoxLayout(w)
         lay.addLayout(top)

@@ -125,7 +125,7 @@ class NoticeDialog(QDialog):
         form.addRow("Tempat", self.place)
         form.addRow("Pemeriksa", self.examiner)
         form.addRow("Ukuran kertas", self.paper)
-        buttons = dialog_buttons(self, "Buat && Simpan PDF", on_ok=self.create)
+        buttons = dialog_buttons(self, "Buat && simpan PDF", on_ok=self.create)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setEnabled(ctx.user.has("operator") or ctx.user.has("verifier"))
         lay = QVBoxLayout(self)
