@@ -23,5 +23,8 @@ QLabel#ok { color: #1e7b34; }
 
 
 def apply(app) -> None:  # type: ignore[no-untyped-def]
+    from desktop.i18n import install
+
     app.setStyle("Fusion")
     app.setStyleSheet(STYLE)
+    install(app)

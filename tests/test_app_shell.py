@@ -117,3 +117,14 @@ def test_reference_photo_from_employee_screen(qtbot, db, org, tmp_path):
         qtbot_patch.undo()
     with db.session() as s:
         assert [r.employee_id for r in s.execute(select(ReferencePhoto)).scalars()] == [emp_id]
+
+
+def test_qt_standard_buttons_speak_indonesian(qtbot, db, org):
+    from PySide6.QtWidgets import QMessageBox
+
+    make_context(db, "admin")  # applies the app's theme and translator
+    box = QMessageBox(QMessageBox.Icon.Question, "Konfirmasi", "Kunci periode?",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    qtbot.addWidget(box)
+    texts = {box.button(b).text().replace("&", "") for b in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No)}
+    assert texts == {"Ya", "Tidak"}
