@@ -13,6 +13,14 @@ from keyring.errors import KeyringError, NoKeyringError
 SERVICE = "presensi-opd"
 
 
+BACKEND_NAMES = {
+    "WinVaultKeyring": "Windows Credential Manager",
+    "SecretServiceKeyring": "Secret Service (GNOME Keyring)",
+    "DBusKeyring": "KWallet",
+    "Keyring": "Keychain macOS",
+}
+
+
 class SecretStoreUnavailable(RuntimeError):
     pass
 
@@ -32,7 +40,8 @@ def keyring_status() -> tuple[bool, str]:
             "aplikasi akan menanyakannya setiap kali diperlukan. Pasang/aktifkan Windows Credential Manager "
             "atau Secret Service (GNOME Keyring/KWallet)."
         )
-    return True, f"Rahasia disimpan aman di keyring sistem ({cls})."
+    store = BACKEND_NAMES.get(cls, "keyring sistem")
+    return True, f"Rahasia (kunci mesin, sandi sertifikat, sandi server pusat) disimpan aman di {store}."
 
 
 def set_secret(kind: str, name: str, value: str) -> None:
