@@ -73,8 +73,13 @@ def main(argv: list[str] | None = None, gui_launcher: GuiLauncher | None = None)
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "func", None):
         args.func = _run_gui
+    from services.cli_support import CliError
+
     try:
         return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"Gagal: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("Dibatalkan.", file=sys.stderr)
         return 130

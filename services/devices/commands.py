@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from services.paths import default_db_path
+from services.cli_support import open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,17 +73,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.set_defaults(func=_device_list)
 
 
-def _db(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from services.store.db import open_database
-
-    return open_database(args.db or default_db_path())
-
-
 def _device_edit(args: argparse.Namespace) -> int:
     from services.devices.registry import DeviceInput, update_device
     from services.store.models import Device
 
-    db = _db(args)
+    db = open_db(args)
     try:
         with db.transaction() as s:
             d = s.get(Device, args.device_id)
@@ -132,7 +126,7 @@ def _sync(args: argparse.Namespace) -> int:
     from services.devices.client import DeviceError
     from services.devices.sync import SyncResult, sync_all, sync_device
 
-    db = _db(args)
+    db = open_db(args)
     results: list[SyncResult] = []
     if args.device:
         for device_id in args.device:
@@ -159,7 +153,7 @@ def _sync(args: argparse.Namespace) -> int:
 def _import_usb(args: argparse.Namespace) -> int:
     from services.devices.usb_import import import_usb_attlog
 
-    db = _db(args)
+    db = open_db(args)
     failed = False
     for f in args.files:
         try:
@@ -182,7 +176,7 @@ def _device_add(args: argparse.Namespace) -> int:
     key = None
     if args.ask_comm_key:
         key = os.environ.get("PRESENSI_COMM_KEY") or getpass.getpass("Comm key: ")
-    db = _db(args)
+    db = open_db(args)
     try:
         with db.transaction() as s:
             opd_id = s.execute(select(Opd.id).limit(1)).scalar()
@@ -201,7 +195,7 @@ def _device_add(args: argparse.Namespace) -> int:
 def _device_list(args: argparse.Namespace) -> int:
     from services.devices.registry import describe_drift, list_devices
 
-    db = _db(args)
+    db = open_db(args)
     with db.session() as s:
         for d in list_devices(s):
             last = d.last_sync_at.strftime("%d-%m-%Y %H:%M") if d.last_sync_at else "belum pernah"

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from services.paths import default_db_path
+from services.cli_support import open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,9 +36,8 @@ def _print_progress(done: int, total: int, message: str = "") -> None:
 def _import_mobile(args: argparse.Namespace) -> int:
     from services.mobile.bundle import FIELDS, BundleError
     from services.mobile.importer import MobileImportError, import_bundle, inspect_bundle
-    from services.store.db import open_database
 
-    db = open_database(args.db or default_db_path())
+    db = open_db(args)
     if args.inspect:
         try:
             bundle, mapping = inspect_bundle(args.bundle)
@@ -86,10 +85,9 @@ def _demo_bundle(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from services.mobile.demo_support import write_demo_bundle
-    from services.store.db import open_database
     from services.store.models import Employee
 
-    db = open_database(args.db or default_db_path())
+    db = open_db(args)
     start = args.start or (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     dates = [start + dt.timedelta(days=i) for i in range(args.days)]
     with db.session() as s:

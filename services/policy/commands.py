@@ -9,16 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from services.paths import default_db_path
+from services.cli_support import open_db
 from services.policy.discipline import NOTICE_KINDS, discipline_summary
 from services.policy.model import PolicyError, load_policy
 from services.policy.tpp import format_rupiah, month_recap, recap_totals
-
-
-def _db(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from services.store.db import open_database
-
-    return open_database(args.db or default_db_path())
 
 
 def _opd(session, code: str | None):  # type: ignore[no-untyped-def]
@@ -45,7 +39,7 @@ def _date(value: str) -> dt.date:
 def _cmd_tpp(args: argparse.Namespace) -> int:
     from services.reports.excel import export_tpp_excel
 
-    db = _db(args)
+    db = open_db(args)
     try:
         with db.session() as s:
             opd = _opd(s, args.opd)
@@ -79,7 +73,7 @@ def _cmd_tpp(args: argparse.Namespace) -> int:
 def _cmd_disiplin(args: argparse.Namespace) -> int:
     from services.reports.excel import export_discipline_excel
 
-    db = _db(args)
+    db = open_db(args)
     try:
         with db.session() as s:
             opd = _opd(s, args.opd)
@@ -102,7 +96,7 @@ def _cmd_disiplin(args: argparse.Namespace) -> int:
 def _cmd_notices_list(args: argparse.Namespace) -> int:
     from services.reports.notices import list_notices
 
-    db = _db(args)
+    db = open_db(args)
     try:
         with db.session() as s:
             rows = list_notices(s, year=args.year)
@@ -121,7 +115,7 @@ def _cmd_notices_create(args: argparse.Namespace) -> int:
     from services.reports.notices import NoticeError, NoticeRequest, create_notice_in
     from services.store.models import Employee, User
 
-    db = _db(args)
+    db = open_db(args)
     try:
         with db.session() as s:
             user_row = s.execute(select(User).where(User.username == args.user)).scalar()
@@ -150,7 +144,7 @@ def _cmd_notices_format(args: argparse.Namespace) -> int:
     from services.auth.users import SYSTEM_USER
     from services.reports.notices import NoticeError, get_number_format, set_number_format
 
-    db = _db(args)
+    db = open_db(args)
     try:
         if args.set:
             try:

@@ -9,7 +9,7 @@ import sys
 
 from sqlalchemy import select
 
-from services.paths import default_db_path
+from services.cli_support import open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,12 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     k = sub.add_parser("kalender", help="isi jadwal standar dan hari libur nasional + cuti bersama")
     k.add_argument("--tahun", type=int, nargs="+", default=[dt.date.today().year])
     k.set_defaults(func=_kalender)
-
-
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from services.store.db import open_database
-
-    return open_database(args.db or default_db_path())
 
 
 def _period(text: str) -> tuple[int, int]:
@@ -50,7 +44,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     from services.store.models import Opd
 
     year, month = _period(args.bulan)
-    db = _open(args)
+    db = open_db(args)
     try:
         with db.transaction() as s:
             q = select(Opd.id, Opd.name)
@@ -92,7 +86,7 @@ def _reconcile(args: argparse.Namespace) -> int:
 def _kalender(args: argparse.Namespace) -> int:
     from services.reconcile.demo import seed_calendar
 
-    db = _open(args)
+    db = open_db(args)
     try:
         with db.transaction() as s:
             ids = seed_calendar(s, list(args.tahun))

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from services.paths import default_db_path
+from services.cli_support import open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,9 +40,8 @@ def _progress(done: int, total: int, message: str = "") -> None:
 
 def _selfie_check(args: argparse.Namespace) -> int:
     from services.selfie.service import run_checks
-    from services.store.db import open_database
 
-    db = open_database(args.db or default_db_path())
+    db = open_db(args)
     result = run_checks(db, recheck=args.recheck, progress=_progress)
     print(result.summary())
     return 0
@@ -54,10 +53,9 @@ def _selfie_queue(args: argparse.Namespace) -> int:
     from services.auth.users import AuthError, to_current
     from services.selfie.checks import label_flags
     from services.selfie.queue import VERDICTS, list_queue
-    from services.store.db import open_database
     from services.store.models import User
 
-    db = open_database(args.db or default_db_path())
+    db = open_db(args)
     with db.session() as s:
         user = s.execute(select(User).where(User.username == args.user)).scalar_one_or_none()
         if user is None:
@@ -83,10 +81,9 @@ def _selfie_verdict(args: argparse.Namespace) -> int:
     from services.auth.users import AuthError, authenticate
     from services.reconcile.period import PeriodLockedError
     from services.selfie.queue import VERDICTS, set_verdict
-    from services.store.db import open_database
 
     verdict = {"setujui": "approved", "tolak": "rejected", "manipulasi": "manipulation"}[args.keputusan]
-    db = open_database(args.db or default_db_path())
+    db = open_db(args)
     try:
         with db.transaction() as s:
             error: Exception | None = None
@@ -109,10 +106,9 @@ def _selfie_reference(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from services.selfie.service import ReferencePhotoError, add_reference_photo
-    from services.store.db import open_database
     from services.store.models import Employee
 
-    db = open_database(args.db or default_db_path())
+    db = open_db(args)
     try:
         data = args.photo.read_bytes()
     except OSError as exc:

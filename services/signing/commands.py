@@ -7,7 +7,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from services.reports.commands import CliError, add_period_args, cli_opd, cli_user, find_report, open_db, run_cli
+from services.cli_support import CliError, cli_opd, cli_user, open_db
+from services.reports.commands import add_period_args, find_report, run_cli
 
 
 def register(sub: argparse._SubParsersAction) -> None:
