@@ -52,12 +52,14 @@ def run_app(db_path: Path) -> int:
     with db.session() as s:
         opd = s.execute(select(Opd).order_by(Opd.id)).scalars().first()
     if opd is None:
-        QMessageBox.information(
-            None, "Database kosong",
-            "Belum ada data OPD di database ini.\nJalankan `presensi-opd demo` untuk mencoba, "
-            "atau impor data pegawai dari SIMPEG melalui admin.",
-        )
-        return 1
+        from desktop.first_run import FirstRunDialog
+
+        setup = FirstRunDialog(db)
+        if setup.exec() != FirstRunDialog.DialogCode.Accepted:
+            return 0
+        with db.session() as s:
+            opd = s.execute(select(Opd).order_by(Opd.id)).scalars().first()
+        assert opd is not None
     login = LoginDialog(db, opd.name, hint=_login_hint(db))
     smoke_shot = os.environ.get("PRESENSI_SMOKE_SHOT")
     if smoke_shot:

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from desktop.first_run import FirstRunDialog
+from desktop.theme import apply
+from services.auth.users import authenticate
+from services.store.models import Holiday, OfficeLocation, Opd, Schedule
+
+
+def test_first_run_creates_opd_admin_and_calendar(qtbot, db, qapp):
+    apply(qapp)
+    dlg = FirstRunDialog(db)
+    qtbot.addWidget(dlg)
+    dlg.code.setText("BAPPEDA")
+    dlg.name.setText("Badan Perencanaan Pembangunan Daerah")
+    dlg.region.setText("PEMERINTAH KABUPATEN SAMBAS")
+    dlg.policy.setCurrentIndex(dlg.policy.findData("sambas"))
+    dlg.lat.setValue(1.3625)
+    dlg.lon.setValue(109.3017)
+    dlg.admin_name.setText("Admin Bappeda")
+    dlg.password.setText("rahasia1")
+    dlg.password2.setText("rahasia2")
+    dlg.submit()
+    assert "tidak sama" in dlg.error.text() and dlg.result() != FirstRunDialog.DialogCode.Accepted
+    with db.session() as s:
+        assert s.execute(select(func.count(Opd.id))).scalar() == 0
+    dlg.password2.setText("rahasia1")
+    dlg.grab().save(str(Path("/tmp/presensi-shots") / "first_run.png"))
+    dlg.submit()
+    assert dlg.result() == FirstRunDialog.DialogCode.Accepted
+    with db.transaction() as s:
+        opd = s.execute(select(Opd)).scalar_one()
+        assert (opd.code, opd.policy_preset) == ("BAPPEDA", "sambas")
+        assert s.execute(select(OfficeLocation.radius_m)).scalar_one() == 100.0
+        assert s.execute(select(func.count(Schedule.id))).scalar() > 0
+        assert s.execute(select(func.count(Holiday.id))).scalar() > 20
+        assert authenticate(s, "admin", "rahasia1").has("admin")
+
+
+def test_first_run_refuses_bad_code(qtbot, db, qapp):
+    dlg = FirstRunDialog(db)
+    qtbot.addWidget(dlg)
+    dlg.code.setText("kode ber spasi")
+    dlg.name.setText("X")
+    dlg.password.setText("rahasia1")
+    dlg.password2.setText("rahasia1")
+    dlg.submit()
+    assert "Kode OPD" in dlg.error.text()
+    with db.session() as s:
+        assert s.execute(select(func.count(Opd.id))).scalar() == 0
