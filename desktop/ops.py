@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from services.jobs import Cancelled, CancelToken
 
@@ -20,7 +20,13 @@ log = logging.getLogger(__name__)
 
 
 class Operation(QObject):
-    """Handle of one running job: connect to its signals, call cancel()."""
+    """Handle of one running job: connect to its signals, call cancel().
+
+    Public signals are always emitted on the UI thread (the worker's raw signals are
+    queued to this object first), so any slot, lambdas included, may touch widgets.
+    ``running`` turns False on the UI thread just before ``done``, after the
+    finished/failed/cancelled slots have run.
+    """
 
     progress = Signal(int, int, str)  # done, total, message
     finished = Signal(object)  # result
@@ -28,11 +34,28 @@ class Operation(QObject):
     cancelled = Signal()
     done = Signal()  # always emitted last
 
+    _w_progress = Signal(int, int, str)
+    _w_finished = Signal(object)
+    _w_failed = Signal(str, str)
+    _w_cancelled = Signal()
+    _w_done = Signal()
+
     def __init__(self, title: str) -> None:
         super().__init__()
         self.title = title
         self.token = CancelToken()
         self.running = True
+        queued = Qt.ConnectionType.QueuedConnection
+        self._w_progress.connect(self.progress, queued)
+        self._w_finished.connect(self.finished, queued)
+        self._w_failed.connect(self.failed, queued)
+        self._w_cancelled.connect(self.cancelled, queued)
+        self._w_done.connect(self._mark_done, queued)
+
+    @Slot()
+    def _mark_done(self) -> None:
+        self.running = False
+        self.done.emit()
 
     def cancel(self) -> None:
         self.token.cancel()
@@ -49,20 +72,19 @@ class _Runnable(QRunnable):
         op = self.op
 
         def progress(done: int, total: int, message: str = "") -> None:
-            op.progress.emit(int(done), int(total), message)
+            op._w_progress.emit(int(done), int(total), message)
 
         try:
             result = self.fn(*self.args, progress=progress, cancel=op.token, **self.kwargs)
         except Cancelled:
-            op.cancelled.emit()
+            op._w_cancelled.emit()
         except Exception as exc:  # noqa: BLE001 - every failure must reach the user
             log.exception("Operasi '%s' gagal", op.title)
-            op.failed.emit(str(exc) or exc.__class__.__name__, traceback.format_exc())
+            op._w_failed.emit(str(exc) or exc.__class__.__name__, traceback.format_exc())
         else:
-            op.finished.emit(result)
+            op._w_finished.emit(result)
         finally:
-            op.running = False
-            op.done.emit()
+            op._w_done.emit()
 
 
 class OperationRunner(QObject):
