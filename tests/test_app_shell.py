@@ -128,3 +128,19 @@ def test_qt_standard_buttons_speak_indonesian(qtbot, db, org):
     qtbot.addWidget(box)
     texts = {box.button(b).text().replace("&", "") for b in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No)}
     assert texts == {"Ya", "Tidak"}
+
+
+def test_audit_log_dialog_lists_and_filters(qtbot, db, org):
+    from desktop.audit_dialog import AuditLogDialog
+
+    make_context(db, "admin")
+    dlg = AuditLogDialog(db)
+    qtbot.addWidget(dlg)
+    assert dlg.model.rowCount() >= 4  # the four users created by the sample org
+    dlg.search.setText("user.create")
+    dlg.reload()
+    assert dlg.model.rowCount() == 4
+    assert all(dlg.model.row(r)[3] == "user.create" for r in range(4))
+    dlg.search.setText("tidak-ada-yang-cocok")
+    dlg.reload()
+    assert dlg.model.rowCount() == 0

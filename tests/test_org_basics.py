@@ -49,3 +49,26 @@ def test_login_and_audit_chain(db, org):
         ev.detail = '{"tampered": true}'
     with db.session() as s:
         assert audit.verify_chain(s) == ev.id
+
+
+def test_dashboard_counts_days_to_review_and_last_month_deadline(db, org):
+    import datetime as dt
+
+    from services.org.queries import dashboard_facts
+    from services.store.models import DayRecord, Period
+
+    today = dt.date(2026, 11, 23)
+    e1, e2, e3 = org.employee_ids[:3]
+    with db.transaction() as s:
+        s.add_all([
+            DayRecord(employee_id=e1, date=dt.date(2026, 11, 2), status="TK"),
+            DayRecord(employee_id=e2, date=dt.date(2026, 11, 3), status="H", flags="no_checkout"),
+            DayRecord(employee_id=e3, date=dt.date(2026, 11, 3), status="H", flags="no_checkout", corrected=True),
+            DayRecord(employee_id=e3, date=dt.date(2026, 11, 4), status="H"),
+            DayRecord(employee_id=e1, date=dt.date(2026, 10, 30), status="TK"),  # last month: not counted
+            Period(opd_id=org.opd_id, year=2026, month=10, status="submitted"),
+        ])
+    with db.session() as s:
+        f = dashboard_facts(s, org.opd_id, today)
+    assert f.to_review == 2
+    assert (f.last_month, f.last_month_status, f.report_deadline) == ((2026, 10), "submitted", dt.date(2026, 11, 10))

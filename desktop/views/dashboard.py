@@ -8,6 +8,7 @@ from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
 from desktop.widgets import make_table, page_header
 from services.org.queries import dashboard_facts
+from services.reports.layout import BULAN
 
 PERIOD_LABEL = {"open": "Terbuka", "locked": "Dikunci", "signed": "Ditandatangani", "submitted": "Terkirim ke BKPSDM"}
 KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
@@ -19,11 +20,12 @@ class Card(QFrame):
         self.setObjectName("card")
         self.value = QLabel("–")
         self.value.setObjectName("cardValue")
-        caption = QLabel(label)
-        caption.setObjectName("cardLabel")
+        self.caption = QLabel(label)
+        self.caption.setObjectName("cardLabel")
+        self.caption.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.addWidget(self.value)
-        lay.addWidget(caption)
+        lay.addWidget(self.caption)
 
 
 class DashboardView(QWidget):
@@ -35,13 +37,15 @@ class DashboardView(QWidget):
             "employees": Card("Pegawai aktif"),
             "present": Card("Hadir hari ini"),
             "punches": Card("Rekaman presensi hari ini"),
-            "selfies": Card("Swafoto menunggu verifikasi"),
             "devices": Card("Mesin sidik jari"),
+            "selfies": Card("Swafoto menunggu verifikasi"),
+            "review": Card("Hari perlu ditinjau bulan ini"),
             "period": Card("Status periode bulan ini"),
+            "report": Card("Laporan bulan lalu"),
         }
         grid = QGridLayout()
         for i, card in enumerate(self.cards.values()):
-            grid.addWidget(card, i // 3, i % 3)
+            grid.addWidget(card, i // 4, i % 4)
         self.model = RowTableModel(
             [
                 ("Waktu", lambda r: r[0]),
@@ -73,6 +77,14 @@ class DashboardView(QWidget):
         self.cards["selfies"].value.setText(str(f.pending_selfies))
         self.cards["devices"].value.setText(str(f.devices))
         self.cards["period"].value.setText(PERIOD_LABEL.get(f.period_status, f.period_status))
+        self.cards["review"].value.setText(str(f.to_review))
+        done = f.last_month_status == "submitted"
+        self.cards["report"].value.setText(PERIOD_LABEL.get(f.last_month_status, f.last_month_status))
+        y, m = f.last_month
+        self.cards["report"].setToolTip(f"Laporan {BULAN[m - 1]} {y} wajib sampai di BKPSDM paling lambat "
+                                        f"{f.report_deadline:%d-%m-%Y}.")
+        self.cards["report"].caption.setText(
+            f"Laporan {BULAN[m - 1]} {y}" + ("" if done else f" — batas {f.report_deadline:%d-%m-%Y}"))
         last = f.last_sync.strftime("%d-%m-%Y %H:%M") if f.last_sync else "belum pernah"
         self.subtitle.setText(f"Sinkronisasi mesin terakhir: {last}")
         self.model.set_rows(f.recent_batches)

@@ -99,12 +99,15 @@ class SettingsView(QWidget):
         self.audit_label = QLabel("")
         check_audit = button("Periksa keutuhan log audit", self.check_audit,
                              tooltip="Memastikan tidak ada catatan audit yang diubah atau dihapus")
+        view_audit = button("Lihat log audit…", self.show_audit, tooltip="Siapa mengubah apa dan kapan")
+        view_audit.setEnabled(ctx.user.has("admin") or ctx.user.has("signer"))
         backup = button("Buat cadangan data", self.backup, tooltip="Salinan database disimpan di folder cadangan")
         sec_box = QGroupBox("Keamanan dan cadangan")
         sl = QVBoxLayout(sec_box)
         sl.addWidget(self.keyring_label)
         row = QHBoxLayout()
         row.addWidget(check_audit)
+        row.addWidget(view_audit)
         row.addWidget(backup)
         row.addStretch()
         sl.addLayout(row)
@@ -210,6 +213,11 @@ class SettingsView(QWidget):
             self.audit_label.setText(f"PERINGATAN: rantai log audit rusak mulai catatan #{bad}.")
             self.audit_label.setObjectName("error")
         self.audit_label.setStyleSheet("")  # re-polish for the new object name
+
+    def show_audit(self) -> None:
+        from desktop.audit_dialog import AuditLogDialog
+
+        AuditLogDialog(self.ctx.db, self).exec()
 
     def backup(self) -> None:
         path = self.ctx.db.backup("manual")

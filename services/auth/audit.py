@@ -66,3 +66,18 @@ def verify_chain(session: Session) -> int | None:
             return ev.id
         prev = ev.hash
     return None
+
+
+def recent_events(session: Session, search: str = "", limit: int = 1000) -> list[tuple[int, str, str, str, str, str, str]]:
+    """Newest first: (id, time, user, action, entity, entity id, detail) — filtered in SQL."""
+    q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if search.strip():
+        like = f"%{search.strip()}%"
+        q = q.where(
+            AuditEvent.username.like(like) | AuditEvent.action.like(like) | AuditEvent.entity.like(like)
+            | AuditEvent.detail.like(like)
+        )
+    return [
+        (e.id, e.ts.strftime("%d-%m-%Y %H:%M:%S"), e.username, e.action, e.entity, e.entity_id, e.detail)
+        for e in session.execute(q).scalars()
+    ]

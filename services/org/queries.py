@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from services.store.models import (
+    DayRecord,
     Device,
     Employee,
     EmployeePin,
@@ -18,6 +19,8 @@ from services.store.models import (
     SelfieCheck,
     WorkUnit,
 )
+
+REVIEW_FLAGS = ("no_checkin", "no_checkout", "outside_geofence", "selfie_rejected", "manipulation")
 
 EmployeeRow = tuple[int, str, str, str, str, str, str, str, int]  # id, nip, name, kind, unit, jabatan, pins, atasan, tpp
 
@@ -59,6 +62,10 @@ class DashboardFacts:
     pending_selfies: int
     last_sync: dt.datetime | None
     period_status: str
+    to_review: int  # days of this month that still need a look (TK, missing punch, outside geofence, rejected selfie)
+    last_month: tuple[int, int]
+    last_month_status: str
+    report_deadline: dt.date  # the 10th: last month's signed report is due at BKPSDM
     recent_batches: list[tuple[str, str, str, int, int, int]]  # when, kind, source, new, dup, rejected
 
 
@@ -73,6 +80,17 @@ def dashboard_facts(session: Session, opd_id: int, today: dt.date | None = None)
         (b.started_at.strftime("%d-%m-%Y %H:%M"), b.kind, b.source, b.new_count, b.duplicate_count, b.rejected_count)
         for b in session.execute(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(8)).scalars()
     ]
+    first = today.replace(day=1)
+    last_y, last_m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    last_status = session.execute(
+        select(Period.status).where(Period.opd_id == opd_id, Period.year == last_y, Period.month == last_m)
+    ).scalar()
+    review = or_(DayRecord.status == "TK", *(DayRecord.flags.like(f"%{f}%") for f in REVIEW_FLAGS))
+    to_review = session.execute(
+        select(func.count()).select_from(DayRecord).join(Employee, Employee.id == DayRecord.employee_id)
+        .where(Employee.opd_id == opd_id, DayRecord.date >= first, DayRecord.date <= today,
+               DayRecord.corrected.is_(False), review)
+    ).scalar() or 0
     return DashboardFacts(
         employees=session.execute(select(func.count(Employee.id)).where(Employee.opd_id == opd_id)).scalar() or 0,
         devices=session.execute(select(func.count(Device.id)).where(Device.opd_id == opd_id)).scalar() or 0,
@@ -83,5 +101,9 @@ def dashboard_facts(session: Session, opd_id: int, today: dt.date | None = None)
         pending_selfies=session.execute(select(func.count(SelfieCheck.id)).where(SelfieCheck.verdict == "pending")).scalar() or 0,
         last_sync=session.execute(select(func.max(Device.last_sync_at)).where(Device.opd_id == opd_id)).scalar(),
         period_status=period or "open",
+        to_review=to_review,
+        last_month=(last_y, last_m),
+        last_month_status=last_status or "open",
+        report_deadline=dt.date(today.year, today.month, 10),
         recent_batches=batches,
     )
