@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.context import AppContext
@@ -83,8 +85,11 @@ class DashboardView(QWidget):
         y, m = f.last_month
         self.cards["report"].setToolTip(f"Laporan {BULAN[m - 1]} {y} wajib sampai di BKPSDM paling lambat "
                                         f"{f.report_deadline:%d-%m-%Y}.")
+        overdue = not done and dt.date.today() > f.report_deadline
         self.cards["report"].caption.setText(
-            f"Laporan {BULAN[m - 1]} {y}" + ("" if done else f" — batas {f.report_deadline:%d-%m-%Y}"))
+            f"Laporan {BULAN[m - 1]} {y}" + ("" if done else
+                                             f" — {'LEWAT ' if overdue else ''}batas {f.report_deadline:%d-%m-%Y}"))
+        self.cards["report"].value.setStyleSheet("color: #b3261e;" if overdue else "")
         last = f.last_sync.strftime("%d-%m-%Y %H:%M") if f.last_sync else "belum pernah"
         self.subtitle.setText(f"Sinkronisasi mesin terakhir: {last}")
         self.model.set_rows(f.recent_batches)
