@@ -40,3 +40,17 @@ def test_crash_dialog_holds_copyable_details(qtbot):
     dlg = CrashDialog("RuntimeError: contoh kegagalan", details)
     qtbot.addWidget(dlg)
     assert "contoh kegagalan" in dlg.details.toPlainText() and "Traceback" in dlg.details.toPlainText()
+
+
+def test_migrations_match_the_models(tmp_path):
+    """The Alembic history creates exactly the schema the models describe (no forgotten revision)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from services.store.models import Base
+
+    db = open_database(tmp_path / "m.sqlite")
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    db.dispose()
+    assert diff == []
