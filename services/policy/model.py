@@ -198,3 +198,13 @@ def load_policy(name_or_path: str | Path) -> Policy:
 
 def list_presets() -> list[str]:
     return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
+
+
+def policy_for_opd(session, opd_id: int) -> Policy:  # type: ignore[no-untyped-def]
+    """The OPD's regional policy (Opd.policy_preset: a preset name or a path to the region's own TOML)."""
+    from services.store.models import Opd
+
+    opd = session.get(Opd, opd_id)
+    if opd is None:
+        raise PolicyError(f"OPD id {opd_id} tidak ditemukan.")
+    return load_policy(opd.policy_preset or "default")

@@ -33,9 +33,9 @@ from services.calendar.holidays import holiday_map
 from services.calendar.schedules import NO_ROSTER, OFF_ROSTER, ScheduleBook
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.letters.kinds import LETTER_KINDS
-from services.policy.model import Policy, Tier, load_policy
+from services.policy.model import Policy, Tier, policy_for_opd
 from services.reconcile.period import ensure_unlocked
-from services.store.models import Correction, Employee, Letter, LetterEmployee, Opd
+from services.store.models import Correction, Employee, Letter, LetterEmployee
 
 STATUS_CODES = ("H", "TK", "LIBUR", "BELUM", *LETTER_KINDS)
 BAD_VERDICTS = {"rejected": "selfie_rejected", "manipulation": "manipulation"}
@@ -66,14 +66,6 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     if not 1 <= month <= 12:
         raise ReconcileError(f"Bulan {month} tidak valid (1-12).")
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def policy_for_opd(session: Session, opd_id: int) -> Policy:
-    """The OPD's regional policy (Opd.policy_preset: a preset name or a path to the region's TOML)."""
-    opd = session.get(Opd, opd_id)
-    if opd is None:
-        raise ReconcileError(f"OPD id {opd_id} tidak ditemukan.")
-    return load_policy(opd.policy_preset or "default")
 
 
 def _fmt_dt(x: dt.datetime | None) -> str | None:

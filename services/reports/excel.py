@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.policy.discipline import DisciplineRow
+from services.policy.model import policy_for_opd
 from services.policy.recap import MonthRecapRow
 from services.reports.layout import BULAN
 
@@ -147,21 +148,22 @@ def export_discipline_excel(
     return _atomic_save(wb, path)
 
 
+def _opd_name(session, opd_id: int) -> str:  # type: ignore[no-untyped-def]
+    from services.store.models import Opd
+
+    opd = session.get(Opd, opd_id)
+    return opd.name if opd else ""
+
+
 def export_tpp_job(db, opd_id: int, year: int, month: int, path: Path, *,  # type: ignore[no-untyped-def]
                    progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> Path:
     """Background job (desktop/ops.py): own Session, month_recap, then the workbook."""
-    from services.policy.model import load_policy
     from services.policy.tpp import month_recap
-    from services.store.models import Opd
 
     progress(0, 1, "Menghitung rekap TPP…")
     with db.session() as s:
-        opd = s.get(Opd, opd_id)
-        if opd is None:
-            raise ValueError(f"OPD id {opd_id} tidak ditemukan")
-        policy = load_policy(opd.policy_preset)
+        policy, opd_name = policy_for_opd(s, opd_id), _opd_name(s, opd_id)
         rows = month_recap(s, opd_id, year, month, policy)
-        opd_name = opd.name
     cancel.raise_if_cancelled()
     return export_tpp_excel(rows, Path(path), opd_name=opd_name, year=year, month=month, policy_name=policy.name,
                             progress=progress, cancel=cancel)
@@ -170,15 +172,10 @@ def export_tpp_job(db, opd_id: int, year: int, month: int, path: Path, *,  # typ
 def export_discipline_job(db, opd_id: int, year: int, path: Path, *,  # type: ignore[no-untyped-def]
                           progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> Path:
     from services.policy.discipline import discipline_summary
-    from services.policy.model import load_policy
-    from services.store.models import Opd
 
     progress(0, 1, "Menghitung rekap disiplin…")
     with db.session() as s:
-        opd = s.get(Opd, opd_id)
-        if opd is None:
-            raise ValueError(f"OPD id {opd_id} tidak ditemukan")
-        rows = discipline_summary(s, opd_id, year, load_policy(opd.policy_preset))
-        opd_name = opd.name
+        policy, opd_name = policy_for_opd(s, opd_id), _opd_name(s, opd_id)
+        rows = discipline_summary(s, opd_id, year, policy)
     cancel.raise_if_cancelled()
     return export_discipline_excel(rows, Path(path), opd_name=opd_name, year=year, progress=progress, cancel=cancel)
