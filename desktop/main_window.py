@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 import services
+from desktop.autosync import AutoSyncScheduler
 from desktop.context import AppContext
 from desktop.logview import LogDialog
 from desktop.ops import Operation
@@ -84,6 +85,9 @@ class MainWindow(QMainWindow):
         ctx.events.status_message.connect(lambda m: sb.showMessage(m, 8000))
         self._build_menu()
         self.nav.setCurrentRow(0)
+        # after the window is built: an "on start" pull shows in the status-bar strip above
+        self.autosync = AutoSyncScheduler(ctx, parent=self)
+        self.autosync.start()
 
     def _build_menu(self) -> None:
         m = self.menuBar().addMenu("&Berkas")
@@ -151,7 +155,9 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
+            self.autosync.stop()  # no new pull may start while the running ones are cancelled
             for op in self.ctx.runner.active():
                 op.cancel()
             self.ctx.runner.wait_all(15000)
+        self.autosync.stop()
         event.accept()

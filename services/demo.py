@@ -25,7 +25,7 @@ from services import demo_data
 from services.auth.users import CurrentUser, to_current
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.sample import DEFAULT_PASSWORD, create_sample_org
-from services.paths import demo_db_path
+from services.paths import demo_db_path, files_dir
 from services.store.db import Database, open_database
 from services.store.models import Employee, EmployeePin, RosterEntry, Setting, Shift, User, WorkUnit
 
@@ -154,10 +154,12 @@ def build_demo(
     emp_of_pin = {p: e for p, _n, e in people}
     with db.transaction() as s:
         for i, letter in enumerate(gen.letters, start=1):
+            number = f"800.1.11/{i:03d}/{letter.date_from.month:02d}/{letter.date_from.year}"
+            scan = None if i % 7 == 0 else _letter_scan(db_path.parent / "pindaian-demo", number, letter)
             create_letter(
-                s, "operator", letter.kind, f"800.1.11/{i:03d}/{letter.date_from.month:02d}/{letter.date_from.year}",
-                letter.date_from, letter.date_from, letter.date_to, [emp_of_pin[letter.employee_pin]],
-                note="data demo", today=today,
+                s, "operator", letter.kind, number, letter.date_from, letter.date_from, letter.date_to,
+                [emp_of_pin[letter.employee_pin]], note="data demo", today=today,
+                attachment=scan, files_dir=files_dir(db_path, "letters") if scan else None,
             )
     result.letters = len(gen.letters)
 
@@ -195,6 +197,23 @@ def build_demo(
     result.queued = len(result.reports) - result.submitted
     db.dispose()
     return result
+
+
+def _letter_scan(folder: Path, number: str, letter: demo_data.DemoLetter) -> Path:
+    """A one-page PDF standing in for the scanned letter (every 7th demo letter has none: flagged)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{number.replace('/', '_')}.pdf"
+    c = Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, 770, f"Surat {letter.kind} nomor {number}")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 745, f"PIN {letter.employee_pin}: {letter.date_from:%d-%m-%Y} s.d. {letter.date_to:%d-%m-%Y}")
+    c.drawString(72, 725, "(pindaian contoh untuk data demo)")
+    c.save()
+    return path
 
 
 def _add_shift_unit(s: Session, opd_id: int, employee_ids: list[int], location_id: int) -> int:
