@@ -35,8 +35,9 @@ from desktop.views.reconcile_dialogs import (
     pydate,
     save_buttons,
 )
-from desktop.widgets import make_table, page_header
-from services.calendar.holidays import KINDS, add_holiday, list_holidays, remove_holiday, seed_holidays
+from desktop.widgets import OperationStrip, make_table, page_header
+from services.calendar.holidays import KINDS, add_holiday, list_holidays, remove_holiday, seed_holidays_and_recompute
+from services.calendar.refresh import run_in_transaction
 from services.calendar.schedules import (
     WEEKDAYS_ID,
     assign_schedule,
@@ -51,7 +52,8 @@ from services.store.models import Employee, Schedule, ScheduleAssignment, Shift,
 
 KIND_COLOURS = {"nasional": "#ffcdd2", "cuti_bersama": "#ffe0b2", "daerah": "#c5cae9"}
 SHIFT_COLOURS = {"P": "#fff9c4", "S": "#ffe0b2", "M": "#c5cae9", "L": "#e0e0e0"}
-HINT = "Perubahan berlaku setelah 'Hitung ulang' di layar Rekonsiliasi."
+HINT = ("Status harian di Rekonsiliasi ikut dihitung ulang otomatis untuk hari yang terkena perubahan "
+        "(bulan yang sudah dikunci tidak dapat diubah).")
 
 
 SHIFT_LEGEND = (f'<span style="background-color:{SHIFT_COLOURS["P"]};">&nbsp;<b>P</b>&nbsp;</span> pagi 07–14 &nbsp; '
@@ -98,16 +100,18 @@ class _AssignDialog(QDialog):
         form.addRow(buttons)
 
     def _save(self) -> None:
-        kind, ident = self.target.currentData()
-        try:
-            with self.ctx.db.transaction() as s:
-                assign_schedule(s, self.ctx.user.username, int(self.schedule.currentData()), pydate(self.date_from.date()),
-                                None if self.open_end.isChecked() else pydate(self.date_to.date()),
-                                unit_id=ident if kind == "unit" else None, employee_id=ident if kind == "emp" else None)
-        except Exception as exc:  # noqa: BLE001 - Indonesian message from services
-            QMessageBox.warning(self, "Jadwal belum ditetapkan", str(exc))
+        date_to = None if self.open_end.isChecked() else pydate(self.date_to.date())
+        if date_to is not None and date_to < pydate(self.date_from.date()):
+            QMessageBox.warning(self, "Jadwal belum ditetapkan", "Tanggal 'Sampai' sebelum tanggal 'Mulai'.")
             return
         self.accept()
+
+    def values(self) -> tuple[tuple, dict]:
+        """(args, kwargs) for ``assign_schedule`` after the session and username."""
+        kind, ident = self.target.currentData()
+        args = (int(self.schedule.currentData()), pydate(self.date_from.date()),
+                None if self.open_end.isChecked() else pydate(self.date_to.date()))
+        return args, {"unit_id": ident if kind == "unit" else None, "employee_id": ident if kind == "emp" else None}
 
 
 class CalendarView(QWidget):
@@ -123,9 +127,11 @@ class CalendarView(QWidget):
         self.tabs.addTab(self._build_holidays(), "Hari libur")
         self.tabs.addTab(self._build_schedules(), "Jadwal kerja")
         self.tabs.addTab(self._build_roster(), "Roster shift")
+        self.ops = OperationStrip()
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(subtitle)
+        lay.addWidget(self.ops)
         lay.addWidget(self.tabs, 1)
         ctx.events.data_changed.connect(lambda t: self.refresh() if t in ("calendar", "employees") else None)
         self.refresh()
@@ -173,11 +179,31 @@ class CalendarView(QWidget):
         self.hol_summary.setText(" · ".join(f"{KINDS[k]}: {n}" for k, n in by_kind.items()) +
                                  ("" if rows else " — tekan 'Isi libur nasional + cuti bersama'"))
 
+    def _run_edit(self, title: str, failed_title: str, fn, *args, on_done=None, **kwargs):  # type: ignore[no-untyped-def]
+        """Run one calendar edit + its recompute in the background (one transaction; a refusal rolls back)."""
+        op = self.ctx.runner.start(title, run_in_transaction, self.ctx.db, fn, *args, **kwargs)
+        self.ops.track(op, title + "…")
+        self.tabs.setEnabled(False)  # one edit at a time: the next one must see this one's result
+
+        def finished(result) -> None:  # type: ignore[no-untyped-def]
+            self.ctx.notify("calendar")
+            self.ctx.notify("records")
+            self.ctx.status(f"{title}: selesai, status harian sudah dihitung ulang.")
+            if on_done is not None:
+                on_done(result)
+
+        op.finished.connect(finished)
+        op.failed.connect(lambda msg, _tb: QMessageBox.warning(self, failed_title, msg))
+        op.cancelled.connect(lambda: self.ctx.status(f"{title} dibatalkan; data tidak berubah."))
+        op.done.connect(lambda: self.tabs.setEnabled(True))
+        return op
+
     def _seed_holidays(self) -> None:
-        with self.ctx.db.transaction() as s:
-            n = seed_holidays(s, [self.year.value()], username=self.ctx.user.username)
-        self.ctx.notify("calendar")
-        QMessageBox.information(self, "Hari libur", f"{n} hari libur ditambahkan untuk {self.year.value()}. {HINT}")
+        year = self.year.value()
+        self._run_edit(f"Isi hari libur {year}", "Hari libur", seed_holidays_and_recompute, [year],
+                       self.ctx.user.username,
+                       on_done=lambda n: QMessageBox.information(
+                           self, "Hari libur", f"{n} hari libur ditambahkan untuk {year}. {HINT}"))
 
     def _add_holiday(self) -> None:
         dlg = QDialog(self)
@@ -199,13 +225,8 @@ class CalendarView(QWidget):
         form.addRow(buttons)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
-        try:
-            with self.ctx.db.transaction() as s:
-                add_holiday(s, self.ctx.user.username, pydate(date.date()), name.text(), str(kind.currentData()))
-        except Exception as exc:  # noqa: BLE001
-            QMessageBox.warning(self, "Hari libur", str(exc))
-            return
-        self.ctx.notify("calendar")
+        self._run_edit("Tambah hari libur", "Hari libur belum ditambahkan", add_holiday, self.ctx.user.username,
+                       pydate(date.date()), name.text(), str(kind.currentData()))
 
     def _remove_holiday(self) -> None:
         self._delete_selected(self.hol_table, "hari libur", lambda r: f"'{r.name}' ({r.date:%d-%m-%Y})", remove_holiday)
@@ -219,9 +240,7 @@ class CalendarView(QWidget):
         row = table.model().row(sel[0].row())
         if not confirm(self, f"Hapus {what}", f"Hapus {describe(row)}? {HINT}", "Hapus"):
             return
-        with self.ctx.db.transaction() as s:
-            remove(s, self.ctx.user.username, row.id)
-        self.ctx.notify("calendar")
+        self._run_edit(f"Hapus {what}", f"{what.capitalize()} belum dihapus", remove, self.ctx.user.username, row.id)
 
     # ------------------------------------------------------------------ schedules
     def _build_schedules(self) -> QWidget:
@@ -274,8 +293,11 @@ class CalendarView(QWidget):
         self.ctx.notify("calendar")
 
     def _assign(self) -> None:
-        if _AssignDialog(self.ctx, self).exec() == QDialog.DialogCode.Accepted:
-            self.ctx.notify("calendar")
+        dlg = _AssignDialog(self.ctx, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            args, kwargs = dlg.values()
+            self._run_edit("Tetapkan jadwal", "Jadwal belum ditetapkan", assign_schedule, self.ctx.user.username,
+                           *args, **kwargs)
 
     def _unassign(self) -> None:
         self._delete_selected(self.asg_table, "penetapan jadwal", lambda r: f"penetapan {r.schedule} untuk {r.target}",
@@ -345,10 +367,16 @@ class CalendarView(QWidget):
         if choice is None:
             return
         code = choice.split(" ")[0]
-        with self.ctx.db.transaction() as s:
-            set_roster(s, self.ctx.user.username, row[0], day, None if code == "L" else code)
+        # one employee x three days: fast enough to stay on the UI thread (well under 50 ms)
+        try:
+            with self.ctx.db.transaction() as s:
+                set_roster(s, self.ctx.user.username, row[0], day, None if code == "L" else code)
+        except Exception as exc:  # noqa: BLE001 - Indonesian message from services (e.g. locked month)
+            QMessageBox.warning(self, "Roster belum diubah", str(exc))
+            return
         self._refresh_roster()
         self.ctx.notify("calendar")
+        self.ctx.notify("records")
 
     # ------------------------------------------------------------------ refresh
     def refresh(self) -> None:

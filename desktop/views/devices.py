@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.autosync import AUTO_TITLE, SETTINGS_TOPIC
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.views.device_dialog import DeviceDialog, report_html
 from desktop.widgets import OperationStrip, make_table, page_header
+from services.devices.autosync import INTERVAL_CHOICES, AutoSyncSchedule, get_schedule, interval_label, set_schedule
 from services.devices.punches import employee_choices, map_pin, tz_label, unmapped_pins
 from services.devices.registry import (
     DEFAULT_DRIFT_THRESHOLD_S,
@@ -117,9 +119,23 @@ class DevicesView(QWidget):
         self.threshold.setRange(5, 3600)
         self.threshold.setValue(DEFAULT_DRIFT_THRESHOLD_S)
         self.threshold.setSuffix(" detik")
+        # automatic pulls (run by the main window's scheduler); changes are saved at once
+        self.auto_interval = QComboBox()
+        for minutes in INTERVAL_CHOICES:
+            self.auto_interval.addItem(interval_label(minutes), minutes)
+        self.auto_interval.setToolTip("Selama aplikasi terbuka, data semua mesin aktif ditarik otomatis. "
+                                      "Hasilnya tampil di baris status dan kolom Status.")
+        self.auto_on_start = QCheckBox("Tarik saat aplikasi dibuka")
+        self._load_schedule()
+        self.auto_interval.currentIndexChanged.connect(lambda _i: self._save_schedule())
+        self.auto_on_start.toggled.connect(lambda _on: self._save_schedule())
         opts = QHBoxLayout()
         opts.addWidget(self.clear_log)
         opts.addStretch(1)
+        opts.addWidget(QLabel("Tarik otomatis setiap:"))
+        opts.addWidget(self.auto_interval)
+        opts.addWidget(self.auto_on_start)
+        opts.addSpacing(16)
         opts.addWidget(QLabel("Batas selisih jam mesin:"))
         opts.addWidget(self.threshold)
 
@@ -169,6 +185,8 @@ class DevicesView(QWidget):
         lay.addWidget(pin_box, 2)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         ctx.events.data_changed.connect(self._on_data_changed)
+        # an automatic pull runs outside this screen: no manual pull may overlap it
+        ctx.runner.started.connect(self._watch_auto)
         self.refresh()
 
     # ------------------------------------------------------------------ data
@@ -197,6 +215,34 @@ class DevicesView(QWidget):
     def _on_data_changed(self, topic: str) -> None:
         if topic in ("devices", "punches", "employees"):
             self.refresh()
+        elif topic == SETTINGS_TOPIC:
+            self._load_schedule()
+
+    def _watch_auto(self, op: Operation) -> None:
+        if op.title == AUTO_TITLE:
+            op.done.connect(self._update_buttons)
+            self._update_buttons()
+
+    def _auto_running(self) -> bool:
+        return any(op.title == AUTO_TITLE for op in self.ctx.runner.active())
+
+    def _load_schedule(self) -> None:
+        with self.ctx.db.session() as s:
+            schedule = get_schedule(s)
+        for w in (self.auto_interval, self.auto_on_start):
+            w.blockSignals(True)
+        self.auto_interval.setCurrentIndex(max(0, self.auto_interval.findData(schedule.interval_min)))
+        self.auto_on_start.setChecked(schedule.on_start)
+        for w in (self.auto_interval, self.auto_on_start):
+            w.blockSignals(False)
+
+    def _save_schedule(self) -> None:
+        schedule = AutoSyncSchedule(int(self.auto_interval.currentData()), self.auto_on_start.isChecked())
+        with self.ctx.db.transaction() as s:
+            changed = set_schedule(s, schedule, self.ctx.user.username)
+        if changed:
+            self.ctx.status("Jadwal disimpan: " + schedule.describe() + ".")
+            self.ctx.notify(SETTINGS_TOPIC)
 
     def refresh(self) -> None:
         selected = self.selected_device()
@@ -229,7 +275,7 @@ class DevicesView(QWidget):
         return self.model.row(idx[0].row()) if idx else None  # type: ignore[return-value]
 
     def _update_buttons(self) -> None:
-        busy = self.op is not None
+        busy = self.op is not None or self._auto_running()
         has = self.selected_device() is not None
         may_edit = self.ctx.user.has("admin") or self.ctx.user.has("operator")
         for b in (self.btn_edit, self.btn_toggle, self.btn_test, self.btn_sync, self.btn_time):
@@ -240,6 +286,8 @@ class DevicesView(QWidget):
         self.btn_sync_all.setEnabled(self.model.rowCount() > 0 and not busy and may_edit)
         self.btn_usb.setEnabled(not busy and may_edit)
         self.btn_map.setEnabled(self.pin_model.rowCount() > 0 and may_edit)
+        self.auto_interval.setEnabled(may_edit)
+        self.auto_on_start.setEnabled(may_edit)
 
     def _say(self, text: str) -> None:
         self.result.setPlainText(text)

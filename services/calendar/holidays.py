@@ -17,6 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.calendar.refresh import ensure_no_locked_month, recompute_scope
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.models import Holiday
 
 KINDS = {"nasional": "Libur nasional", "cuti_bersama": "Cuti bersama", "daerah": "Libur daerah"}
@@ -73,6 +75,22 @@ def seed_holidays(session: Session, years: list[int] | tuple[int, ...], username
     return added
 
 
+def seed_holidays_and_recompute(session: Session, years: list[int], username: str, *, today: dt.date | None = None,
+                                progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> int:
+    """The screen's "Isi libur nasional" button: seed, then recompute the dates that became holidays.
+
+    A new holiday inside a locked month refuses the whole seeding (the caller's transaction
+    rolls back), the same rule as a single added holiday.
+    """
+    before = set(session.execute(select(Holiday.date)).scalars())
+    added = seed_holidays(session, years, username=username)
+    new_days = sorted(set(session.execute(select(Holiday.date)).scalars()) - before)
+    ranges = [(day, day) for day in new_days]
+    ensure_no_locked_month(session, HOLIDAY_ACTION, ranges, None)
+    recompute_scope(session, ranges, None, today, progress=progress, cancel=cancel)
+    return added
+
+
 def list_holidays(session: Session, year: int) -> list[HolidayRow]:
     q = (
         select(Holiday.id, Holiday.date, Holiday.name, Holiday.kind)
@@ -91,26 +109,69 @@ def holiday_map(session: Session, date_from: dt.date, date_to: dt.date) -> dict[
     return out
 
 
-def add_holiday(session: Session, username: str, date: dt.date, name: str, kind: str) -> Holiday:
+HOLIDAY_ACTION = "Perubahan hari libur"
+
+
+def _validate(session: Session, date: dt.date, name: str, kind: str, skip_id: int | None = None) -> str:
     name = (name or "").strip()
     if kind not in KINDS:
         raise HolidayError(f"Jenis hari libur '{kind}' tidak dikenal (pilih: {', '.join(KINDS)}).")
     if not name:
         raise HolidayError("Nama hari libur wajib diisi.")
-    dup = session.execute(select(Holiday).where(Holiday.date == date, Holiday.kind == kind)).scalar()
+    q = select(Holiday).where(Holiday.date == date, Holiday.kind == kind)
+    if skip_id is not None:
+        q = q.where(Holiday.id != skip_id)
+    dup = session.execute(q).scalar()
     if dup is not None:
         raise HolidayError(f"{KINDS[kind]} pada {date.isoformat()} sudah ada ('{dup.name}').")
+    return name
+
+
+# A holiday is the same for every OPD, so every employee's day is in scope; the engine turns
+# only fixed-schedule days into LIBUR (roster staff follow their roster) and writes only changes.
+
+
+def add_holiday(session: Session, username: str, date: dt.date, name: str, kind: str,
+                *, today: dt.date | None = None,
+                progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> Holiday:
+    """Add a holiday and recompute that date for everyone (refused when its month is locked)."""
+    name = _validate(session, date, name, kind)
+    ensure_no_locked_month(session, HOLIDAY_ACTION, [(date, date)], None)
     h = Holiday(date=date, name=name[:200], kind=kind)
     session.add(h)
     session.flush()
     audit.record(session, username, "holiday.add", "holiday", h.id, {"date": date, "name": name, "kind": kind})
+    recompute_scope(session, [(date, date)], None, today, progress=progress, cancel=cancel)
     return h
 
 
-def remove_holiday(session: Session, username: str, holiday_id: int) -> None:
+def update_holiday(session: Session, username: str, holiday_id: int, date: dt.date, name: str, kind: str,
+                   *, today: dt.date | None = None,
+                   progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> Holiday:
+    """Change a holiday's date/name/kind; the old and the new date are both recomputed."""
     h = session.get(Holiday, holiday_id)
     if h is None:
         raise HolidayError("Hari libur tidak ditemukan.")
-    detail = {"date": h.date, "name": h.name, "kind": h.kind}
+    name = _validate(session, date, name, kind, skip_id=holiday_id)
+    ranges = [(h.date, h.date), (date, date)]
+    ensure_no_locked_month(session, HOLIDAY_ACTION, ranges, None)
+    before = {"date": h.date, "name": h.name, "kind": h.kind}
+    h.date, h.name, h.kind = date, name[:200], kind
+    session.flush()
+    audit.record(session, username, "holiday.update", "holiday", holiday_id,
+                 {"before": before, "after": {"date": date, "name": h.name, "kind": kind}})
+    recompute_scope(session, ranges, None, today, progress=progress, cancel=cancel)
+    return h
+
+
+def remove_holiday(session: Session, username: str, holiday_id: int, *, today: dt.date | None = None,
+                   progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> None:
+    h = session.get(Holiday, holiday_id)
+    if h is None:
+        raise HolidayError("Hari libur tidak ditemukan.")
+    day = h.date
+    ensure_no_locked_month(session, HOLIDAY_ACTION, [(day, day)], None)
+    detail = {"date": day, "name": h.name, "kind": h.kind}
     session.execute(delete(Holiday).where(Holiday.id == holiday_id))
     audit.record(session, username, "holiday.remove", "holiday", holiday_id, detail)
+    recompute_scope(session, [(day, day)], None, today, progress=progress, cancel=cancel)

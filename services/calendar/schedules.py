@@ -18,6 +18,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.calendar.refresh import ensure_no_locked_month, recompute_scope, unit_employee_ids
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.models import (
     Employee,
     RosterEntry,
@@ -157,15 +159,32 @@ def create_schedule(session: Session, username: str, code: str, name: str, kind:
     return sch
 
 
+SCHEDULE_ACTION = "Perubahan jadwal kerja"
+ROSTER_ACTION = "Perubahan roster shift"
+
+
+def _assignment_employees(session: Session, unit_id: int | None, employee_id: int | None) -> list[int] | None:
+    """Who an assignment can change: the employee, the unit with its sub-units, or everyone (None)."""
+    if employee_id is not None:
+        return [employee_id]
+    if unit_id is not None:
+        return unit_employee_ids(session, unit_id)
+    return None
+
+
 def assign_schedule(session: Session, username: str, schedule_id: int, date_from: dt.date,
                     date_to: dt.date | None = None, unit_id: int | None = None,
-                    employee_id: int | None = None) -> ScheduleAssignment:
+                    employee_id: int | None = None, *, today: dt.date | None = None,
+                    progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> ScheduleAssignment:
+    """Assign a schedule and recompute its employees x dates (refused when it reaches a locked month)."""
     if session.get(Schedule, schedule_id) is None:
         raise ScheduleError("Jadwal tidak ditemukan.")
     if unit_id is not None and employee_id is not None:
         raise ScheduleError("Pilih unit ATAU pegawai, tidak keduanya.")
     if date_to is not None and date_to < date_from:
         raise ScheduleError(f"Tanggal akhir {date_to.isoformat()} sebelum tanggal awal {date_from.isoformat()}.")
+    emps = _assignment_employees(session, unit_id, employee_id)
+    ensure_no_locked_month(session, SCHEDULE_ACTION, [(date_from, date_to)], emps)
     a = ScheduleAssignment(schedule_id=schedule_id, unit_id=unit_id, employee_id=employee_id,
                            date_from=date_from, date_to=date_to)
     session.add(a)
@@ -173,26 +192,39 @@ def assign_schedule(session: Session, username: str, schedule_id: int, date_from
     audit.record(session, username, "schedule.assign", "schedule_assignment", a.id,
                  {"schedule_id": schedule_id, "unit_id": unit_id, "employee_id": employee_id,
                   "from": date_from, "to": date_to})
+    recompute_scope(session, [(date_from, date_to)], emps, today, progress=progress, cancel=cancel)
     return a
 
 
-def remove_assignment(session: Session, username: str, assignment_id: int) -> None:
+def remove_assignment(session: Session, username: str, assignment_id: int, *, today: dt.date | None = None,
+                      progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> None:
     a = session.get(ScheduleAssignment, assignment_id)
     if a is None:
         raise ScheduleError("Penugasan jadwal tidak ditemukan.")
     detail = {"schedule_id": a.schedule_id, "unit_id": a.unit_id, "employee_id": a.employee_id,
               "from": a.date_from, "to": a.date_to}
+    emps = _assignment_employees(session, a.unit_id, a.employee_id)
+    ranges = [(a.date_from, a.date_to)]
+    ensure_no_locked_month(session, SCHEDULE_ACTION, ranges, emps)
     session.execute(delete(ScheduleAssignment).where(ScheduleAssignment.id == assignment_id))
     audit.record(session, username, "schedule.unassign", "schedule_assignment", assignment_id, detail)
+    recompute_scope(session, ranges, emps, today, progress=progress, cancel=cancel)
 
 
-def set_roster(session: Session, username: str, employee_id: int, date: dt.date, shift_code: str | None) -> None:
-    """Put an employee on a shift (or off with None) on the day the shift starts."""
+def set_roster(session: Session, username: str, employee_id: int, date: dt.date, shift_code: str | None,
+               *, today: dt.date | None = None) -> None:
+    """Put an employee on a shift (or off with None) on the day the shift starts, then recompute.
+
+    Besides the day itself the day before and after are recomputed: neighbouring shifts split
+    their punch windows midway, so a new shift can move a night shift's check-out. Those two
+    neighbours are skipped (not refused) when they fall in a locked month.
+    """
     shift_id = None
     if shift_code:
         shift_id = session.execute(select(Shift.id).where(Shift.code == shift_code)).scalar()
         if shift_id is None:
             raise ScheduleError(f"Shift '{shift_code}' tidak dikenal.")
+    ensure_no_locked_month(session, ROSTER_ACTION, [(date, date)], [employee_id])
     entry = session.execute(select(RosterEntry).where(RosterEntry.employee_id == employee_id,
                                                       RosterEntry.date == date)).scalar()
     if entry is None:
@@ -201,6 +233,10 @@ def set_roster(session: Session, username: str, employee_id: int, date: dt.date,
         entry.shift_id = shift_id
     session.flush()
     audit.record(session, username, "roster.set", "employee", employee_id, {"date": date, "shift": shift_code})
+    recompute_scope(session, [(date, date)], [employee_id], today)
+    one = dt.timedelta(days=1)
+    recompute_scope(session, [(date - one, date - one), (date + one, date + one)], [employee_id], today,
+                    skip_locked=True)
 
 
 # ---------------------------------------------------------------- resolution
