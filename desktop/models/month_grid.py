@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from services.calendar.names import HARI
 from services.reconcile.grid import GridRow, MonthGrid
 
 Index = QModelIndex | QPersistentModelIndex
@@ -45,8 +46,6 @@ TOTAL_COLUMNS = [
     ("DL", "DL", "Jumlah hari dinas luar"),
     ("S/I", "S/I", "Jumlah hari sakit / izin"),
 ]
-HARI = ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"]
-HARI_PANJANG = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 
 # roles as plain ints: data() is called ~10 times per visible cell per repaint, so it returns early
 # for every role it does not serve and avoids enum comparisons. (A painting delegate would need one
@@ -147,9 +146,9 @@ class MonthGridModel(QAbstractTableModel):
         if section < self._n_days:
             d = self._grid.days[section]
             if role == _DISPLAY:
-                return f"{d.day}\n{HARI[d.weekday()]}"
+                return f"{d.day}\n{HARI[d.weekday()][:3]}"
             if role == _TOOLTIP:
-                return f"{HARI_PANJANG[d.weekday()]}, {d:%d-%m-%Y}"
+                return f"{HARI[d.weekday()]}, {d:%d-%m-%Y}"
             if role == _FOREGROUND and d.weekday() >= 5:
                 return self._weekend_header
             return None

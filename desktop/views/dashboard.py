@@ -9,10 +9,11 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
 from desktop.widgets import make_table, page_header
+from services.calendar.names import BULAN
 from services.org.queries import dashboard_facts
-from services.reports.layout import BULAN
+from services.reconcile.period import STATUS_LABEL
 
-PERIOD_LABEL = {"open": "Terbuka", "locked": "Dikunci", "signed": "Ditandatangani", "submitted": "Terkirim ke BKPSDM"}
+PERIOD_LABEL = {**STATUS_LABEL, "submitted": "Terkirim ke BKPSDM"}
 KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
 
 

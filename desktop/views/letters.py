@@ -36,6 +36,7 @@ from desktop.views.reconcile_dialogs import (
     save_buttons,
 )
 from desktop.widgets import make_table, page_header
+from services.calendar.names import month_bounds
 from services.letters.kinds import LETTER_KINDS
 from services.letters.register import (
     FLAG_LABELS,
@@ -47,7 +48,6 @@ from services.letters.register import (
     update_letter,
 )
 from services.paths import files_dir
-from services.reconcile.engine import month_bounds
 from services.store.models import Employee
 
 

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from services.calendar.names import BULAN
 from services.letters.kinds import STATUS_LABELS
 from services.reconcile.corrections import CORRECTABLE_STATUS, FIELDS, add_correction, corrections_for_day
 from services.reconcile.grid import FLAG_LABELS
-from services.reconcile.period import BULAN
 from services.store.models import DayRecord, Employee
 
 
@@ -109,7 +109,7 @@ class PeriodPicker(QWidget):
         super().__init__(parent)
         today = today or dt.date.today()
         self.month = QComboBox()
-        self.month.addItems(BULAN[1:])
+        self.month.addItems(BULAN)
         self.month.setCurrentIndex(today.month - 1)
         self.year = QSpinBox()
         self.year.setRange(2020, 2100)

@@ -32,6 +32,7 @@ from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
 from desktop.widgets import OperationStrip, button, dialog_buttons, make_table, page_header, result_box
 from services import secrets
+from services.calendar.names import BULAN
 from services.central.client import CentralError
 from services.central.outbox import (
     central_password,
@@ -42,7 +43,6 @@ from services.central.outbox import (
     retry_item,
 )
 from services.central.verify import Verdict, verify_file, verify_submission
-from services.reports.layout import BULAN
 from services.reports.monthly import generate_monthly_report
 from services.reports.monthly_status import REPORT_LABELS, MonthOverview, month_overview
 from services.signing.service import (

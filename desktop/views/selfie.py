@@ -31,13 +31,13 @@ from desktop.models.selfie_queue import SelfieQueueModel
 from desktop.ops import Operation
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.auth.users import AuthError
+from services.calendar.names import HARI
 from services.selfie.checks import FLAG_LABELS
 from services.selfie.queue import VERDICTS, QueueItem, count_unchecked, list_queue, set_verdict
 from services.selfie.service import run_checks
 
 PHOTO_DECODE = 640  # decode once at this size, then scale to whatever room the screen has
 PHOTO_MIN = 150
-HARI = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 STATUS_CHOICES = [("Menunggu keputusan", "pending"), ("Sudah diputuskan", "decided"), ("Semua", "all")]
 INFO_FIELDS = (  # two columns of facts beside each other keep the card short enough for a 768 px screen
     (("time", "Waktu"), ("distance", "Jarak"), ("phone", "ID HP"), ("verdict", "Keputusan")),

@@ -25,11 +25,11 @@ from desktop.context import AppContext
 from desktop.models.tpp_models import discipline_model, notices_model, tpp_model
 from desktop.views.tpp_notice_dialog import NoticeDialog, open_pdf, print_pdf, show_created
 from desktop.widgets import OperationStrip, make_table, page_header
+from services.calendar.names import BULAN
 from services.policy.discipline import DisciplineRow, discipline_summary
 from services.policy.model import Policy, PolicyError, load_policy
 from services.policy.tpp import format_rupiah, month_recap, recap_totals
 from services.reports.excel import export_discipline_job, export_tpp_job
-from services.reports.layout import BULAN
 from services.reports.notices import list_notices
 from services.store.models import Opd
 

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.calendar.names import HARI
 from services.calendar.refresh import ensure_no_locked_month, recompute_scope, unit_employee_ids
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.models import (
@@ -40,7 +41,7 @@ SIX_DAYS = {0: (T(7, 30), T(15, 0), 60), 1: (T(7, 30), T(15, 0), 60), 2: (T(7, 3
             3: (T(7, 30), T(15, 0), 60), 4: (T(7, 30), T(14, 30), 90), 5: (T(7, 30), T(14, 0), 30)}
 STANDARD_SHIFTS = [("P", "Pagi", T(7, 0), T(14, 0)), ("S", "Siang", T(14, 0), T(21, 0)), ("M", "Malam", T(21, 0), T(7, 0))]
 ROSTER_PATTERN = ["P", "P", "S", "S", "M", "M", None, None]  # 8-day rotation, None = libur
-WEEKDAYS_ID = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+WEEKDAYS_ID = HARI  # kept: the Jadwal screen imports it by this name
 
 # A day plan is (start, end, kind, code) with naive local datetimes; kind "fixed" or "roster".
 # Off days are one of the sentinels below so callers can tell why a day is off.

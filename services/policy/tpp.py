@@ -22,7 +22,6 @@ figures always add up exactly in the table, the Excel file and the report.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -32,18 +31,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from services.calendar.names import month_bounds
 from services.policy.model import Policy
 from services.policy.recap import RECAP_KEYS, MonthRecapRow
 from services.store.models import DayRecord, Employee, Punch, SelfieCheck, WorkUnit
 
 CUTI_CODES = frozenset({"CT", "CBS", "CS", "CM", "CAP", "CLTN"})
 PRESENT_CODES = frozenset({"H", "DL"})
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    if not 1 <= month <= 12:
-        raise ValueError(f"Bulan {month} tidak valid (1-12)")
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def rupiah(value: Decimal | float | int) -> int:

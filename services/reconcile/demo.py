@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.calendar.holidays import holiday_map, seed_holidays
+from services.calendar.names import month_bounds
 from services.calendar.schedules import ScheduleBook, seed_shift_roster, seed_standard_schedules
 from services.letters.register import create_letter
-from services.reconcile.engine import RecomputeResult, month_bounds, policy_for_opd, recompute
+from services.reconcile.engine import RecomputeResult, policy_for_opd, recompute
 from services.store.models import Employee, EmployeePin, Punch
 
 

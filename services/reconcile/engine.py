@@ -21,7 +21,6 @@ Rules (naive local office time throughout):
 from __future__ import annotations
 
 import bisect
-import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.calendar.holidays import holiday_map
+from services.calendar.names import month_bounds
 from services.calendar.schedules import NO_ROSTER, OFF_ROSTER, ScheduleBook
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.letters.kinds import LETTER_KINDS
@@ -60,12 +60,6 @@ class RecomputeResult:
     days: int = 0
     written: int = 0  # rows written or removed (a small scope writes only changed rows; a whole month all)
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    if not 1 <= month <= 12:
-        raise ReconcileError(f"Bulan {month} tidak valid (1-12).")
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _fmt_dt(x: dt.datetime | None) -> str | None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.calendar.names import month_bounds
 from services.letters.kinds import CUTI_CODES, STATUS_LABELS
-from services.reconcile.engine import month_bounds
 from services.store.models import DayRecord, Employee, WorkUnit
 
 EXCEPTION_FLAGS = {

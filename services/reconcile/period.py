@@ -14,19 +14,14 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import CurrentUser
+from services.calendar.names import month_label
 from services.store.models import Period, User
 
-BULAN = ["", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-         "November", "Desember"]
 STATUS_LABEL = {"open": "Terbuka", "locked": "Dikunci", "signed": "Ditandatangani", "submitted": "Terkirim"}
 
 
 class PeriodLockedError(PermissionError):
     """A change was attempted on a locked month."""
-
-
-def month_label(year: int, month: int) -> str:
-    return f"{BULAN[month]} {year}"
 
 
 def get_period(session: Session, opd_id: int, year: int, month: int) -> Period | None:

@@ -15,11 +15,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from services.calendar.names import BULAN
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.policy.discipline import DisciplineRow
 from services.policy.model import policy_for_opd
 from services.policy.recap import MonthRecapRow
-from services.reports.layout import BULAN
 
 RP_FORMAT = '#,##0'
 PCT_FORMAT = '0.00'

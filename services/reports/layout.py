@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from services.calendar.names import BULAN
+
 PAPER_SIZES: dict[str, tuple[float, float]] = {
     "A4": (210 * mm, 297 * mm),
     "F4": (215 * mm, 330 * mm),
@@ -67,9 +69,6 @@ def draw_signature_block(
     c.setFont("Helvetica", 10)
     c.drawString(x, sign_bottom - 9 * mm, f"NIP. {nip}")
     return x, sign_bottom
-
-
-BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
 
 
 def tanggal_indonesia(d) -> str:  # type: ignore[no-untyped-def]

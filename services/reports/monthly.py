@@ -41,10 +41,11 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
+from services.calendar.names import BULAN
 from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, no_progress
 from services.paths import files_dir
 from services.policy.recap import MonthRecapRow
-from services.reports.layout import BULAN, Letterhead, draw_letterhead, draw_signature_block, paper, tanggal_indonesia
+from services.reports.layout import Letterhead, draw_letterhead, draw_signature_block, paper, tanggal_indonesia
 from services.store.db import Database
 from services.store.models import Employee, Opd, Period, Report
 

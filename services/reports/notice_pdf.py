@@ -18,9 +18,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
+from services.calendar.names import HARI
 from services.reports.layout import Letterhead, draw_letterhead, paper, tanggal_indonesia
-
-HARI = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 
 
 def hari_tanggal(d: dt.date) -> str:
