@@ -24,12 +24,12 @@ log = logging.getLogger(__name__)
 
 AUTO_TITLE = "Tarik data otomatis"
 SETTINGS_TOPIC = "autosync"  # ctx.notify(SETTINGS_TOPIC) after the schedule was changed
-# titles the Perangkat screen gives its operations that talk to a device
-DEVICE_OP_PREFIXES = ("Tarik data", "Uji koneksi", "Koreksi jam mesin")
+# operation group of everything that talks to a device (pulls, connection tests, clock corrections)
+DEVICE_GROUP = "perangkat"
 
 
 def is_device_op(op: Operation) -> bool:
-    return op.title.startswith(DEVICE_OP_PREFIXES)
+    return op.group == DEVICE_GROUP
 
 
 def summarize(results: list[SyncResult], when: dt.datetime) -> str:
@@ -104,7 +104,7 @@ class AutoSyncScheduler(QObject):
             log.info("Tarik otomatis dilewati: masih ada proses perangkat yang berjalan")
             return None
         op = self.ctx.runner.start(AUTO_TITLE, sync_all, self.ctx.db, username=self.ctx.user.username,
-                                   opd_id=self.ctx.opd_id)
+                                   opd_id=self.ctx.opd_id, op_group=DEVICE_GROUP)
         self.op = op
         op.finished.connect(self._on_finished)
         op.failed.connect(self._on_failed)

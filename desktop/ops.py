@@ -40,9 +40,10 @@ class Operation(QObject):
     _w_cancelled = Signal()
     _w_done = Signal()
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, group: str = "") -> None:
         super().__init__()
         self.title = title
+        self.group = group  # lets others ask "is an operation of this kind running?" without parsing titles
         self.token = CancelToken()
         self.running = True
         queued = Qt.ConnectionType.QueuedConnection
@@ -95,8 +96,8 @@ class OperationRunner(QObject):
         self.pool = pool or QThreadPool.globalInstance()
         self._live: set[Operation] = set()
 
-    def start(self, title: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Operation:
-        op = Operation(title)
+    def start(self, title: str, fn: Callable[..., Any], *args: Any, op_group: str = "", **kwargs: Any) -> Operation:
+        op = Operation(title, op_group)
         self._live.add(op)
         op.done.connect(lambda: self._live.discard(op))
         self.started.emit(op)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.autosync import AUTO_TITLE, SETTINGS_TOPIC
+from desktop.autosync import AUTO_TITLE, DEVICE_GROUP, SETTINGS_TOPIC
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
@@ -334,8 +334,8 @@ class DevicesView(QWidget):
         self.ctx.notify("devices")
 
     # -------------------------------------------------------------- operations
-    def _start(self, title: str, fn, *args, on_done, **kwargs) -> Operation:  # type: ignore[no-untyped-def]
-        op = self.ctx.runner.start(title, fn, *args, **kwargs)
+    def _start(self, title: str, fn, *args, on_done, op_group: str = DEVICE_GROUP, **kwargs) -> Operation:  # type: ignore[no-untyped-def]
+        op = self.ctx.runner.start(title, fn, *args, op_group=op_group, **kwargs)
         self.strip.track(op, title + "…")  # first: the strip forgets the op before _on_op_done refreshes
         op.finished.connect(on_done)
         op.failed.connect(lambda msg, _details: self._say("GAGAL: " + msg))
@@ -471,7 +471,7 @@ class DevicesView(QWidget):
         if row is not None and from_selected:
             device_id = row.id
         self._start(f"Impor {Path(path).name}", import_usb_attlog, self.ctx.db, Path(path), device_id=device_id,
-                    username=self.ctx.user.username, on_done=self._show_usb)
+                    username=self.ctx.user.username, on_done=self._show_usb, op_group="")  # a file, not a device
 
     def _show_usb(self, r: UsbImportResult) -> None:
         text = r.summary()
