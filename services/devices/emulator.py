@@ -418,7 +418,3 @@ class Emulator:
             if cmd == p.CMD_EXIT:
                 self._udp_sessions.pop(addr, None)
                 self.state.set_enabled(True)
-
-
-def start_emulator(state: DeviceState | None = None, host: str = "127.0.0.1", port: int = 0) -> Emulator:
-    return Emulator(state, host, port).start()

@@ -40,17 +40,6 @@ def ts_text(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond:06d}"
 
 
-@dataclass(frozen=True)
-class PunchRow:
-    pin: str
-    ts: dt.datetime
-    state: int = 255
-    verify: int = 1
-
-    def key_row(self) -> KeyRow:
-        return (self.pin, ts_text(self.ts), self.state, self.verify)
-
-
 KeyRow = tuple[str, str, int, int]  # (pin, ts as stored text, state, verify) — the fast path's row shape
 
 
