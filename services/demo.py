@@ -115,13 +115,14 @@ def build_demo(
     # field staff using the phone app this month (photos are drawn, so keep the set modest)
     mobile_ids = [eid for _pin, _name, eid in people[10:18]]
     current_days = demo_data.working_days(today.year, today.month, today, holidays)[-10:]
-    gen = demo_data.generate([p for p, _n, _e in people if p not in shift_pins], (), months, today, holidays, seed=11)
+    gen = demo_data.generate([p for p, _n, _e in people if p not in shift_pins], months, today, holidays, seed=11)
     gen.device_punches.extend(demo_data.roster_punches(shifts, today))
     pin_of = {eid: pin for pin, _n, eid in people}
     mobile_pins_today = {pin_of[e] for e in mobile_ids}
+    mobile_days = set(current_days)
     device_punches = [
         (pin, ts, st) for pin, ts, st in gen.device_punches
-        if not (pin in mobile_pins_today and ts.date() in set(current_days))
+        if not (pin in mobile_pins_today and ts.date() in mobile_days)
     ]
 
     progress(3, steps, f"Menarik {len(device_punches)} rekaman dari mesin (emulator)")

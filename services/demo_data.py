@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 PROFILES = (("tepat", 0.62), ("terlambat", 0.2), ("pulang_cepat", 0.1), ("tidak_teratur", 0.08))
@@ -26,7 +25,6 @@ class DemoLetter:
 @dataclass
 class DemoAttendance:
     device_punches: list[tuple[str, dt.datetime, int]] = field(default_factory=list)  # pin, ts, state
-    mobile_punches: list[tuple[str, dt.datetime, int]] = field(default_factory=list)
     letters: list[DemoLetter] = field(default_factory=list)
 
 
@@ -55,14 +53,12 @@ def _at(rnd: random.Random, day: dt.date, minutes: float) -> dt.datetime:
 
 def generate(
     pins: list[str],
-    mobile_pins: Iterable[str],
     months: list[tuple[int, int]],
     today: dt.date,
     holidays: set[dt.date],
     seed: int = 7,
 ) -> DemoAttendance:
     rnd = random.Random(seed)
-    mobile = set(mobile_pins)
     out = DemoAttendance()
     profile = {p: rnd.choices([n for n, _ in PROFILES], [w for _, w in PROFILES])[0] for p in pins}
     days = [d for (y, m) in months for d in working_days(y, m, today, holidays)]
@@ -96,11 +92,10 @@ def generate(
                 leave = end - rnd.uniform(5, 100)
             else:
                 leave = end + abs(rnd.gauss(12, 10))
-            target = out.mobile_punches if (p in mobile and rnd.random() < 0.5) else out.device_punches
             if rnd.random() > 0.015:
-                target.append((p, _at(rnd, day, arrive), 0))
+                out.device_punches.append((p, _at(rnd, day, arrive), 0))
             if rnd.random() > 0.02 and (day < today or leave < 12 * 60):
-                target.append((p, _at(rnd, day, leave), 1))
+                out.device_punches.append((p, _at(rnd, day, leave), 1))
     return out
 
 
