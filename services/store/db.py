@@ -7,13 +7,14 @@ One Database object per process; each thread opens its own Session via
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from services.clock import Clock, SystemClock
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -28,13 +29,41 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 class Database:
-    def __init__(self, path: Path | str) -> None:
+    """The OPD store. ``clock`` is the office clock every service stamps times with.
+
+    Without an explicit clock the system clock in the OPD's time zone is used (read
+    from the database once, after migration).
+    """
+
+    def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
+        self._clock = clock
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.url = f"sqlite:///{self.path}"
-        self.engine: Engine = create_engine(self.url, future=True)
+        # the clock getter is read by creation-stamp column defaults (store.models._now)
+        self.engine: Engine = create_engine(self.url, execution_options={"office_clock": lambda: self.clock})
         event.listen(self.engine, "connect", _sqlite_pragmas)
         self._factory = sessionmaker(self.engine, expire_on_commit=False, future=True)
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            self._clock = SystemClock(self._opd_zone())
+        return self._clock
+
+    @clock.setter
+    def clock(self, value: Clock) -> None:
+        self._clock = value
+
+    def _opd_zone(self) -> str:
+        from sqlalchemy import text
+
+        try:
+            with self.engine.connect() as conn:
+                zone = conn.execute(text("SELECT timezone FROM opd ORDER BY id LIMIT 1")).scalar()
+        except Exception:  # noqa: BLE001 - no table yet: a fresh file before migration
+            zone = None
+        return str(zone or "Asia/Jakarta")
 
     def session(self) -> Session:
         return self._factory()
@@ -85,7 +114,7 @@ class Database:
         return backup
 
     def backup(self, suffix: str = "backup") -> Path:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
         target = self.path.with_name(f"{self.path.stem}.{stamp}.{suffix}{self.path.suffix}")
         # sqlite's online backup copies a consistent snapshot even with WAL pages pending
         raw = self.engine.raw_connection()
@@ -105,8 +134,8 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(path: Path | str, migrate: bool = True) -> Database:
-    db = Database(path)
+def open_database(path: Path | str, migrate: bool = True, clock: Clock | None = None) -> Database:
+    db = Database(path, clock)
     if migrate:
         db.migrate()
     return db

@@ -31,8 +31,16 @@ class Base(DeclarativeBase):
     pass
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+def _now(context: object) -> dt.datetime:
+    """Column default for creation stamps: the office clock of the Database the row is written through.
+
+    ``Database`` puts a clock getter into its engine's execution options; an engine without
+    one is a programming error (services never stamp rows from the system clock directly).
+    """
+    clock = context.execution_options.get("office_clock")  # type: ignore[attr-defined]
+    if clock is None:
+        raise RuntimeError("Engine tanpa jam kantor: buka database lewat services.store.db.Database")
+    return clock().now()  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- org
