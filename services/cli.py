@@ -18,7 +18,7 @@ from services.clock import Clock
 from services.paths import default_db_path
 
 COMMAND_MODULES = [
-    "services.demo",
+    "services.demo.build",
     "services.devices.commands",
     "services.mobile.commands",
     "services.reconcile.commands",

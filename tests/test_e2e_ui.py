@@ -28,7 +28,7 @@ from desktop.main_window import MainWindow
 from desktop.views import SCREENS
 from services.central import admin
 from services.clock import FrozenClock
-from services.demo import build_demo
+from services.demo.build import build_demo
 from services.devices.demo_support import start_demo_device
 from services.store.db import Database, open_database
 from services.store.models import DayRecord, Device, Employee, EmployeePin, Period, Punch, Report, SelfieCheck

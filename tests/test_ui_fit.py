@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from desktop.main_window import MainWindow
 from desktop.views import SCREENS
 from services.clock import FrozenClock
-from services.demo import build_demo
+from services.demo.build import build_demo
 from services.store.db import Database, open_database
 from tests.frozen import FROZEN_NOW
 from tests.gui_helpers import make_context

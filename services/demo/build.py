@@ -21,9 +21,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import demo_data
 from services.auth.users import CurrentUser, to_current
 from services.clock import Clock, FrozenClock, system_clock
+from services.demo import data as demo_data
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.sample import DEFAULT_PASSWORD, create_sample_org
 from services.paths import demo_db_path, files_dir
