@@ -16,6 +16,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.ops import Operation
 from services.devices.autosync import AutoSyncSchedule, get_schedule
 from services.devices.sync import SyncResult, sync_all
@@ -122,9 +123,9 @@ class AutoSyncScheduler(QObject):
         self.ctx.notify("punches")
         self.pulled.emit(results)
 
-    def _on_failed(self, message: str, _details: str) -> None:
-        # the runner already logged the traceback; no dialog — staff may be away from the desk
-        self.last_message = f"Tarik otomatis gagal: {message}"
+    def _on_failed(self, exc: object, _details: str) -> None:
+        # refusals are quiet (staff may be away from the desk); bugs already went to the crash dialog
+        self.last_message = f"Tarik otomatis gagal: {refusal_text(exc) if isinstance(exc, BaseException) else exc}"
         self.ctx.status(self.last_message)
         self.ctx.notify("devices")
 

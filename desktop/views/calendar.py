@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_dialogs import (
     PeriodPicker,
@@ -193,7 +194,7 @@ class CalendarView(QWidget):
                 on_done(result)
 
         op.finished.connect(finished)
-        op.failed.connect(lambda msg, _tb: QMessageBox.warning(self, failed_title, msg))
+        op.failed.connect(lambda exc, _tb: present_refusal(self, exc, failed_title))
         op.cancelled.connect(lambda: self.ctx.status(f"{title} dibatalkan; data tidak berubah."))
         op.done.connect(lambda: self.tabs.setEnabled(True))
         return op

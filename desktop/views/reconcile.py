@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGridModel
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, filter_row
@@ -264,7 +265,7 @@ class ReconcileView(QWidget):
         self.ops.track(op, f"Menghitung ulang {month_label(year, month)}…")
         self.recompute_btn.setEnabled(False)
         op.finished.connect(self._recomputed)
-        op.failed.connect(lambda msg, _tb: QMessageBox.warning(self, "Hitung ulang gagal", msg))
+        op.failed.connect(lambda exc, _tb: present_refusal(self, exc, "Hitung ulang gagal"))
         op.cancelled.connect(lambda: self.ctx.status("Hitung ulang dibatalkan; data tidak berubah."))
         op.done.connect(self.refresh)
         return op

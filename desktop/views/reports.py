@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.widgets import OperationStrip, button, dialog_buttons, make_table, page_header, result_box
 from services import secrets
@@ -329,7 +330,7 @@ class ReportsView(QWidget):
         op = self.ctx.runner.start(title, fn, *args, **kwargs)
         self.op = op
         self.strip.track(op)
-        op.failed.connect(lambda msg, _details: self._show_message(msg, error=True))
+        op.failed.connect(lambda exc, _details: self._show_message(refusal_text(exc), error=True))
         op.cancelled.connect(lambda: self._show_message("Dibatalkan; tidak ada yang berubah.", error=True))
         if on_done is not None:
             op.finished.connect(on_done)

@@ -29,6 +29,7 @@ from services.central.client import (
     connect,
     submit,
 )
+from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.reports.monthly import resolve_file
 from services.store.db import Database
@@ -40,7 +41,7 @@ BACKOFF_FIRST_S = 30
 BACKOFF_MAX_S = 3600
 
 
-class OutboxError(Exception):
+class OutboxError(UserError):
     pass
 
 

@@ -26,6 +26,7 @@ from services.devices import protocol as p
 from services.devices.client import DeviceAuthError, DeviceDropped, DeviceError, DeviceUnreachable, ZkClient
 from services.devices.punches import KeyRow, insert_punches
 from services.devices.registry import DEFAULT_DRIFT_THRESHOLD_S, client_for, describe_drift
+from services.errors import NotFoundError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
 from services.store.models import Device, ImportBatch, Punch
@@ -91,7 +92,7 @@ def sync_device(db: Database, device_id: int, *, username: str = "system", clear
     with db.session() as s:
         device = s.get(Device, device_id)
         if device is None:
-            raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
+            raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
         name = device.name
         try:
             client = client_for(device, timeout, comm_key)

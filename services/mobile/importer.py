@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.bundle import FIELD_LABELS, Bundle, BundleError, detect_mapping, open_bundle, validate_mapping
 from services.mobile.geo import GeofenceResult, Site, check_geofence
@@ -39,7 +40,7 @@ SOURCE_SERIAL = "MOBILE"
 MAX_REPORTED_ERRORS = 50
 
 
-class MobileImportError(ValueError):
+class MobileImportError(BadInputError):
     """The bundle was not imported; ``errors`` lists every problem found (Indonesian)."""
 
     def __init__(self, errors: list[str]) -> None:

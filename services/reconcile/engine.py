@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from services.calendar.holidays import holiday_map
 from services.calendar.names import month_bounds
 from services.calendar.schedules import NO_ROSTER, OFF_ROSTER, ScheduleBook
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.letters.kinds import LETTER_KINDS
 from services.policy.model import Policy, Tier, policy_for_opd
@@ -49,7 +50,7 @@ _CHUNK = 500  # SQLite bound-parameter friendly chunk for IN lists
 _BULK_ROWS = 20000  # above this many day rows the writer replaces the scope instead of diffing
 
 
-class ReconcileError(ValueError):
+class ReconcileError(BadInputError):
     pass
 
 
