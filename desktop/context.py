@@ -18,7 +18,8 @@ class AppEvents(QObject):
     """Application-wide notifications so screens refresh after another screen changed data."""
 
     changed = Signal(object)  # services.changes.Changes: what an operation or an edit changed
-    status_message = Signal(str)
+    status_message = Signal(str)  # a result for the user: kept in the main window's message list until read
+    navigate = Signal(str, object)  # screen key, target for the view's focus_target() (e.g. {"employee_id": 5})
 
 
 @dataclass
@@ -44,4 +45,9 @@ class AppContext:
             self.events.changed.emit(changes)
 
     def status(self, message: str) -> None:
+        """Tell the user a result (it stays in the message list of the main window until read)."""
         self.events.status_message.emit(message)
+
+    def go(self, screen_key: str, target: object = None) -> None:
+        """Ask the main window to show another screen (and, with ``target``, what to focus there)."""
+        self.events.navigate.emit(screen_key, target)

@@ -1,4 +1,11 @@
-"""Main window: navigation, lazily built screens, status bar with background-operation progress."""
+"""Main window: navigation, lazily built screens, a top bar with background work and its messages.
+
+The window never exceeds the screen it is on (desktop/screen_fit.py): it opens at most as large as
+the available screen area, and every screen sits in a scroll area, so a screen wider or taller than
+a 1366×768 laptop scrolls instead of pushing the window past the edge. Results and failures of
+background work go to the message list of the top bar (desktop/notifications.py), not to a status
+bar that could sit below the screen edge.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,18 @@ import logging
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
+    QMenuBar,
     QMessageBox,
+    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -23,15 +34,17 @@ from PySide6.QtWidgets import (
 import services
 from desktop.autosync import AutoSyncScheduler
 from desktop.context import AppContext
-from desktop.errors import refusal_text, show_crash
+from desktop.errors import show_crash
 from desktop.logview import LogDialog
-from desktop.ops import Operation
+from desktop.notifications import NotificationBar, NotificationCenter
+from desktop.screen_fit import ScreenFitter, fit_size
 from desktop.views import SCREENS
 from desktop.widgets import OperationStrip, page_header
 from services.auth.users import ROLES
 from services.store.models import Opd
 
 log = logging.getLogger(__name__)
+PREFERRED_SIZE = QSize(1366, 860)  # what the screens are laid out for; never more than the screen has
 
 
 class UnavailableView(QWidget):
@@ -55,11 +68,12 @@ class MainWindow(QMainWindow):
             opd = s.get(Opd, ctx.opd_id)
             self.opd_name = opd.name if opd else "OPD"
         self.setWindowTitle(f"Presensi OPD — {self.opd_name}")
-        self.resize(1280, 800)
+        self.resize(fit_size(self, PREFERRED_SIZE))
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(210)
+        self.nav.setMinimumHeight(0)
         self.stack = QStackedWidget()
         self._views: dict[int, QWidget] = {}
         self.broken_screens: dict[str, Exception] = {}  # screens that failed to build (bugs; see _ensure_view)
@@ -68,6 +82,12 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(QWidget())  # placeholder until first shown
         self.nav.currentRowChanged.connect(self.show_screen)
 
+        # background work and its messages: at the top, where the user is looking
+        self.notifications = NotificationCenter(lambda: ctx.clock.now(), self)
+        self.notifications.watch(ctx.runner)
+        ctx.events.status_message.connect(self.notifications.status)
+        self.top_bar = self._build_top_bar(ctx)
+
         central = QWidget()
         lay = QHBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -75,33 +95,66 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.nav)
         lay.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-
-        # the same strip the screens use inline; here it shows whichever operation started last
-        self.op_bar = OperationStrip(bar_width=220, stretch=False)
-        sb = self.statusBar()
-        roles = ", ".join(ROLES[r] for r in sorted(ctx.user.roles) if r in ROLES)
-        sb.addWidget(QLabel(f"  {ctx.user.full_name} ({roles})  |  {self.opd_name}  |  {ctx.db.path.name}"))
-        sb.addPermanentWidget(self.op_bar)
-        ctx.runner.started.connect(self.op_bar.track)
-        ctx.runner.started.connect(self._watch_operation)
-        ctx.events.status_message.connect(lambda m: sb.showMessage(m, 8000))
+        ctx.events.navigate.connect(self.open_screen)
+        # the menus and the top bar share one row: always visible at the top, no extra height
+        self.menu_bar = QMenuBar()
         self._build_menu()
+        menu_row = QWidget()
+        row_lay = QHBoxLayout(menu_row)
+        row_lay.setContentsMargins(0, 0, 0, 0)
+        row_lay.setSpacing(0)
+        row_lay.addWidget(self.menu_bar)
+        row_lay.addWidget(self.top_bar, 1)
+        self.setMenuWidget(menu_row)
+        self.fitter = ScreenFitter(self)
         self.nav.setCurrentRow(0)
-        # after the window is built: an "on start" pull shows in the status-bar strip above
+        # after the window is built: an "on start" pull shows in the top bar's strip
         self.autosync = AutoSyncScheduler(ctx, parent=self)
         self.autosync.start()
 
+    def _build_top_bar(self, ctx: AppContext) -> QFrame:
+        bar = QFrame()
+        bar.setObjectName("topbar")
+        bar.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.setStyleSheet("QFrame#topbar { background: palette(window); }")
+        # the same strip the screens use inline; here it shows whichever operation started last
+        self.op_bar = OperationStrip(bar_width=200, stretch=False)
+        ctx.runner.started.connect(self.op_bar.track)
+        self.notice_bar = NotificationBar(self.notifications)
+        roles = ", ".join(ROLES[r] for r in sorted(ctx.user.roles) if r in ROLES)
+        self.user_label = QLabel(ctx.user.full_name)
+        self.user_label.setObjectName("subtitle")
+        self.user_label.setToolTip(f"{ctx.user.full_name} ({roles}) · {self.opd_name} · {ctx.db.path.name}")
+        self.user_label.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        self.user_label.setMaximumWidth(220)
+        lay = QHBoxLayout(bar)
+        lay.setContentsMargins(10, 0, 6, 0)
+        lay.addWidget(self.op_bar)
+        lay.addWidget(self.notice_bar, 1)
+        lay.addWidget(self.user_label)
+        return bar
+
     def _build_menu(self) -> None:
-        m = self.menuBar().addMenu("&Berkas")
+        m = self.menu_bar.addMenu("&Berkas")
         quit_action = QAction("Keluar", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         m.addAction(quit_action)
-        go = self.menuBar().addMenu("&Layar")
+        go = self.menu_bar.addMenu("&Layar")
+        find = QAction("Cari pegawai atau layar…", self, shortcut=QKeySequence("Ctrl+K"))
+        find.triggered.connect(self.open_finder)
+        go.addAction(find)
+        go.addSeparator()
         for row, (_k, title, _m, _c) in enumerate(SCREENS):
             act = QAction(title, self, shortcut=QKeySequence(f"Ctrl+{row + 1}") if row < 9 else QKeySequence())
             act.triggered.connect(lambda _=False, r=row: self.nav.setCurrentRow(r))
             go.addAction(act)
-        h = self.menuBar().addMenu("B&antuan")
+        h = self.menu_bar.addMenu("B&antuan")
+        guide = QAction("Panduan layar ini", self, shortcut=QKeySequence(Qt.Key.Key_F1))
+        guide.triggered.connect(self.show_help)
+        h.addAction(guide)
+        messages = QAction("Pesan…", self)
+        messages.triggered.connect(self.notice_bar.open_list)
+        h.addAction(messages)
         log_action = QAction("Log aplikasi", self)
         log_action.triggered.connect(lambda: LogDialog(self.log_path, self).exec())
         h.addAction(log_action)
@@ -115,12 +168,43 @@ class MainWindow(QMainWindow):
         )
         h.addAction(about)
 
-    def _watch_operation(self, op: Operation) -> None:
-        op.failed.connect(lambda exc, _details: self.statusBar().showMessage(f"Gagal: {op.title}: {refusal_text(exc)}", 15000))
+    def menuBar(self) -> QMenuBar:  # noqa: N802 - Qt override
+        """The menus share their row with the top bar (setMenuWidget); never let Qt replace that row."""
+        return self.menu_bar
+
+    def row_of(self, key: str) -> int:
+        return next(i for i, s in enumerate(SCREENS) if s[0] == key)
 
     def view(self, key: str) -> QWidget:
-        row = next(i for i, s in enumerate(SCREENS) if s[0] == key)
-        return self._ensure_view(row)
+        return self._ensure_view(self.row_of(key))
+
+    def current_key(self) -> str:
+        return SCREENS[max(0, self.nav.currentRow())][0]
+
+    def current_view(self) -> QWidget | None:
+        return self._views.get(self.stack.currentIndex())
+
+    def open_screen(self, key: str, target: object = None) -> QWidget:
+        """Show screen ``key``; ``target`` (e.g. {"employee_id": 5}) is handed to the view's ``focus()``."""
+        row = self.row_of(key)
+        self.nav.setCurrentRow(row)
+        view = self._ensure_view(row)
+        focus = getattr(view, "focus_target", None)
+        if target is not None and callable(focus):
+            focus(target)
+        return view
+
+    def show_help(self) -> None:
+        from desktop.help import show_help
+
+        self.help_dialog = show_help(self, self.current_key())
+
+    def open_finder(self) -> None:
+        from desktop.finder import FinderDialog
+
+        self.finder = FinderDialog(self.ctx, self)
+        self.finder.chosen.connect(self.open_screen)
+        self.finder.show()
 
     def _ensure_view(self, row: int) -> QWidget:
         if row in self._views:
@@ -137,7 +221,13 @@ class MainWindow(QMainWindow):
         old = self.stack.widget(row)
         self.stack.removeWidget(old)
         old.deleteLater()
-        self.stack.insertWidget(row, widget)
+        # a screen larger than the window scrolls inside it instead of growing the window past the screen
+        area = QScrollArea()
+        area.setObjectName(f"screen_{key}")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(widget)
+        self.stack.insertWidget(row, area)
         self._views[row] = widget
         return widget
 

@@ -201,7 +201,7 @@ def test_on_start_pulls_once_when_main_window_opens(qtbot, db: Database, emu: Em
     assert not win.autosync.timer.isActive()  # pull on start only, no interval
     qtbot.waitUntil(lambda: win.autosync.op is None, timeout=15000)
     assert _punches(db) == 10
-    assert "10 rekaman baru" in win.statusBar().currentMessage()
+    assert "10 rekaman baru" in win.notifications.latest().text
     win.close()
     assert not win.autosync.timer.isActive()
 
@@ -212,7 +212,7 @@ def test_perangkat_screen_row_saves_schedule_and_rearms_the_scheduler(qtbot, db:
     win.resize(1366, 768)
     win.show()
     view = win.view("perangkat")
-    win.nav.setCurrentRow(win.stack.indexOf(view))
+    win.nav.setCurrentRow(win.row_of("perangkat"))
     assert view.auto_interval.currentText() == "Mati" and not view.auto_on_start.isChecked()
 
     view.auto_interval.setCurrentIndex(view.auto_interval.findData(30))
@@ -222,7 +222,7 @@ def test_perangkat_screen_row_saves_schedule_and_rearms_the_scheduler(qtbot, db:
         assert get_schedule(s) == AutoSyncSchedule(30, True)
     assert [json.loads(e.detail)["after"] for e in _audits(db)] == [
         {"interval_min": 30, "on_start": False}, {"interval_min": 30, "on_start": True}]
-    assert "setiap 30 menit" in win.statusBar().currentMessage()
+    assert "setiap 30 menit" in win.notifications.latest().text
     win.grab().save(str(tmp_path / "perangkat_autosync.png"))
     win.grab().save(str(shots_dir() / "perangkat_autosync.png"))
 

@@ -83,7 +83,7 @@ def go(qtbot, win: MainWindow, key: str) -> QWidget:  # type: ignore[no-untyped-
     qtbot.mouseClick(win.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert win.nav.currentRow() == row
     view = win.view(key)
-    assert win.stack.currentWidget() is view
+    assert win.current_view() is view
     assert type(view).__name__ == SCREENS[row][3], "screen failed to open (UnavailableView)"
     qtbot.wait(20)  # the screen's refresh() is queued with singleShot(0)
     return view
