@@ -180,9 +180,11 @@ class ReportsView(QWidget):
         self.reason.setPlaceholderText("Alasan revisi (wajib bila revisi sebelumnya sudah ditandatangani)")
         self.gen_button = button("Buat laporan PDF", self.generate, primary=True)
         self.open_button = button("Buka PDF", self.open_pdf)
+        self.print_button = button("Cetak…", self.print_pdf, tooltip="Pratinjau cetak dan pilihan printer")
         b1 = QHBoxLayout()
         b1.addWidget(self.gen_button)
         b1.addWidget(self.open_button)
+        b1.addWidget(self.print_button)
         b1.addStretch()
         l1.addWidget(self.reason)
         l1.addLayout(b1)
@@ -289,6 +291,7 @@ class ReportsView(QWidget):
                                                                          "Buat laporan PDF"))
         self.gen_button.setEnabled(can_make and not busy)
         self.open_button.setEnabled(latest is not None)
+        self.print_button.setEnabled(latest is not None)
         if latest is None:
             self.gen_status.setText("Belum ada laporan." if can_make or ov.period_status not in (None, "open")
                                     else "Periode harus dikunci dulu di layar Rekonsiliasi.")
@@ -356,6 +359,15 @@ class ReportsView(QWidget):
         latest = self.overview.latest
         if latest is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(latest.signed_path or latest.pdf_path))
+
+    def print_pdf(self):  # type: ignore[no-untyped-def]
+        """Print preview of the latest revision (the signed file once it exists)."""
+        from desktop.printing import show_print_preview
+
+        latest = self.overview.latest
+        if latest is None:
+            return None
+        return show_print_preview(self, latest.signed_path or latest.pdf_path, "Laporan bulanan", self.ctx.status)
 
     def sign(self) -> None:
         latest = self.overview.latest

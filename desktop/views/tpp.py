@@ -300,7 +300,7 @@ class TppView(QWidget):
     def print_selected_notice(self) -> None:
         path = self._selected_notice_path()
         if path:
-            self.ctx.status(print_pdf(path))
+            print_pdf(path, self, self.ctx.status)
 
     # ------------------------------------------------------------------ exports
     def _save_path(self, suggested: str) -> Path | None:

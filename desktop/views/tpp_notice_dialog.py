@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QUrl
@@ -56,18 +53,13 @@ def open_pdf(path: Path | str) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-def print_pdf(path: Path | str) -> str:
-    """Send the PDF to the default printer; falls back to the viewer. Returns what happened (for the status bar)."""
-    path = str(path)
-    if sys.platform == "win32":
-        os.startfile(path, "print")  # type: ignore[attr-defined]  # the registered PDF reader prints it
-        return "Dikirim ke printer bawaan."
-    lp = shutil.which("lp")
-    if lp:
-        subprocess.run([lp, path], check=False, capture_output=True, timeout=30)
-        return "Dikirim ke printer bawaan (lp)."
-    open_pdf(path)
-    return "Printer tidak ditemukan; PDF dibuka di penampil untuk dicetak."
+def print_pdf(path: Path | str, parent: QWidget | None = None,
+              status: Callable[[str], None] | None = None) -> str:
+    """Open the in-app print preview with printer choice (desktop/printing.py); the dialog reports the outcome."""
+    from desktop.printing import show_print_preview
+
+    dialog = show_print_preview(parent, path, Path(path).name, status)
+    return f"Pratinjau cetak dibuka: {Path(path).name}" if dialog is not None else f"Gagal membuka {Path(path).name}"
 
 
 class NoticeDialog(QDialog):
@@ -188,7 +180,7 @@ def show_created(parent: QWidget, res: NoticeResult) -> QMessageBox:
         if button is open_btn:
             open_pdf(res.pdf_path)
         elif button is print_btn:
-            print_pdf(res.pdf_path)
+            print_pdf(res.pdf_path, parent)
 
     box.buttonClicked.connect(clicked)
     box.open()
