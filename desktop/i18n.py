@@ -50,10 +50,13 @@ CONTEXTS = {"QPlatformTheme", "QDialogButtonBox", "QMessageBox", "QWidgetTextCon
 
 
 class IndonesianQtTranslator(QTranslator):
-    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str:  # type: ignore[override]
+    def translate(self, context: str, source: str, disambiguation: str | None = None,  # type: ignore[override]
+                  n: int = -1) -> str | None:
+        # None (a null QString) means "not translated here": Qt then keeps its own text. An empty string would
+        # be taken as the translation itself and blank every other Qt text (QPageSize("A4") became invalid).
         if context in CONTEXTS:
-            return STANDARD_TEXTS.get(source, "")
-        return ""
+            return STANDARD_TEXTS.get(source)
+        return None
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt override
         return False

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "services.selfie.commands",
     "services.policy.commands",
     "services.reports.commands",
+    "services.reports.card_commands",
     "services.signing.commands",
     "services.central.commands",
 ]

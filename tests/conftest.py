@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt's offscreen screen is 800×800 unless told otherwise: give it the size of the office laptop the app must
+# fit (the window clamps itself to its screen). tests/test_screen_xvfb.py checks the same on a real X screen.
+_SCREEN = Path(__file__).with_name("offscreen_1366x768.json")
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 
 from services.clock import FrozenClock  # noqa: E402
 from services.org.sample import SampleOrg, create_sample_org  # noqa: E402

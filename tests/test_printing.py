@@ -51,6 +51,12 @@ def _pdf_printer(path: Path) -> QPrinter:
 
 
 def test_printed_pages_are_the_pdf_pages(qapp, tmp_path: Path) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    from desktop.theme import apply
+
+    apply(qapp)  # the app's Indonesian translator must leave Qt's other texts (page size names) alone
+    assert QCoreApplication.translate("QPageSize", "A4") == "A4"
     src = _source_pdf(tmp_path / "surat.pdf", pages=2)
     out = tmp_path / "cetak.pdf"
     outcome = print_pdf(src, _pdf_printer(out), dpi=100)

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desktop.context import AppContext
 from desktop.errors import present_refusal
 from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGridModel
 from desktop.models.row_table import RowTableModel
+from desktop.views.reconcile_card import install_card_actions
 from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, filter_row
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.changes import Changes
@@ -34,7 +35,7 @@ from services.errors import UserError
 from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
 from services.reconcile.period import STATUS_LABEL, get_period, lock_period, month_label, unlock_period
-from services.store.models import WorkUnit
+from services.store.models import Employee, WorkUnit
 
 LOCK_STYLE = {
     "open": "background:#e8f5e9; color:#1b5e20; border-radius:4px; padding:3px 8px;",
@@ -157,6 +158,7 @@ class ReconcileView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "Tabel bulanan")
         self.tabs.addTab(exc_page, "Perlu ditinjau")
+        self.card_actions = install_card_actions(self, second)  # "Kartu presensi…" (desktop/views/reconcile_card.py)
 
         self.ops = OperationStrip()
         lay = QVBoxLayout(self)
@@ -260,6 +262,22 @@ class ReconcileView(QWidget):
         else:
             self.grid.horizontalScrollBar().setValue(0)
 
+    def focus_target(self, target: object) -> None:
+        """Show one employee's month (from the Ctrl+K finder): {"employee_id", "nip", optional "year"/"month"}."""
+        if not isinstance(target, dict) or "nip" not in target:
+            return
+        if "year" in target and "month" in target:
+            self.period.set_value(int(target["year"]), int(target["month"]))
+        self.only_problems.setChecked(False)
+        self.tabs.setCurrentIndex(0)
+        self.search.setText(str(target["nip"]))  # the filter narrows the grid to that employee
+        if self.model.rowCount():
+            today = self.ctx.clock.today()
+            days = self._grid.days if self._grid else ()
+            col = days.index(today) if today in days else 0
+            self.grid.setCurrentIndex(self.model.index(0, col))
+            self.grid.setFocus()
+
     # ------------------------------------------------------------------ actions
     def start_recompute(self):  # type: ignore[no-untyped-def]
         year, month = self.period.value()
@@ -307,6 +325,19 @@ class ReconcileView(QWidget):
             return
         QMessageBox.information(self, "Pilih hari", "Pilih satu baris di antrean atau satu sel di tabel dulu.")
 
+    def lock_question(self, year: int, month: int) -> str:
+        """What locking does and to whom, in the words of the confirmation box."""
+        with self.ctx.db.session() as s:
+            employees = s.execute(select(func.count(Employee.id)).where(Employee.opd_id == self.ctx.opd_id)).scalar()
+            review = len(exception_queue(s, self.ctx.opd_id, year, month))
+        label = month_label(year, month)
+        text = (f"Periode {label} dikunci untuk seluruh {employees} pegawai OPD ini (bukan hanya unit yang "
+                f"ditampilkan); koreksi, surat dan hitung ulang untuk bulan itu ditolak sampai Kepala OPD membuka "
+                "kunci dengan alasan (tercatat di jejak audit). Laporan bulanan dibuat dari data yang dikunci ini.")
+        if review:
+            text += f"\n\nMasih ada {review} hari yang perlu ditinjau di bulan ini; setelah dikunci tidak bisa dikoreksi."
+        return text + f"\n\nKunci {label} sekarang?"
+
     def _toggle_lock(self) -> None:
         year, month = self.period.value()
         try:
@@ -320,10 +351,8 @@ class ReconcileView(QWidget):
                     unlock_period(s, self.ctx.opd_id, year, month, self.ctx.user, reason)
             else:
                 # Qt's own question box: the end-to-end UI test answers exactly this one
-                answer = QMessageBox.question(
-                    self, "Kunci periode",
-                    f"Kunci {month_label(year, month)}? Setelah dikunci, hitung ulang, koreksi dan perubahan surat "
-                    "untuk bulan ini ditolak sampai kunci dibuka dengan alasan.")
+                answer = QMessageBox.question(self, "Kunci periode", self.lock_question(year, month),
+                                              defaultButton=QMessageBox.StandardButton.No)
                 if answer != QMessageBox.StandardButton.Yes:
                     return
                 with self.ctx.db.transaction() as s:
