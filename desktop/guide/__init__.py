@@ -1,0 +1,1 @@
+"""Panduan pengguna dalam aplikasi (Markdown, satu halaman per layar); dibaca oleh desktop/help.py."""
