@@ -174,6 +174,17 @@ class EmployeesView(QWidget):
         self.model.set_rows(rows)
         self.count.setText(f"{len(rows)} pegawai")
 
+    def focus_target(self, target: object) -> None:
+        """Show one employee's record (from the Ctrl+K finder): {"employee_id", "nip"}."""
+        if not isinstance(target, dict) or "nip" not in target:
+            return
+        self.unit.setCurrentIndex(0)
+        self.search.setText(str(target["nip"]))
+        self.refresh()
+        if self.model.rowCount():
+            self.table.selectRow(0)
+            self.table.setFocus()
+
     def selected_employee(self) -> tuple[int, str] | None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
