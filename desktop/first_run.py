@@ -1,4 +1,8 @@
-"""First-run dialog: set up the OPD and its first administrator on an empty database."""
+"""First-run dialog: set up the OPD and its first administrator on an empty database.
+
+The office coordinates are checked as they are typed (services.org.setup.validate_office: not 0,0,
+inside Indonesia, a sensible radius) and shown on a small offline map with the geofence radius.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,19 @@ from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.mapview import MapView
 from desktop.widgets import dialog_buttons, page_header
 from services.auth.users import AuthError
+from services.mobile.mapdata import MapData, MapOffice
 from services.org.settings import TIMEZONES, OpdProfile
-from services.org.setup import SetupError, initial_setup
+from services.org.setup import SetupError, initial_setup, validate_office
 from services.policy.model import PolicyError, list_presets, load_policy
 from services.store.db import Database
 
@@ -27,7 +34,7 @@ class FirstRunDialog(QDialog):
         self.db = db
         self.opd_id: int | None = None
         self.setWindowTitle("Penyiapan awal — Presensi OPD")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(760)
         lay = QVBoxLayout(self)
         page_header("Selamat datang", "Database ini masih kosong. Isi profil OPD dan akun administrator pertama; "
                     "data pegawai dapat diimpor dari SIMPEG setelah masuk.", lay)
@@ -48,6 +55,8 @@ class FirstRunDialog(QDialog):
                 continue
         self.lat = QDoubleSpinBox(decimals=6, minimum=-90, maximum=90)
         self.lon = QDoubleSpinBox(decimals=6, minimum=-180, maximum=180)
+        self.radius = QDoubleSpinBox(decimals=0, minimum=0, maximum=5000, suffix=" m")
+        self.radius.setToolTip("Jarak terjauh dari titik kantor untuk presensi mobile (0 = bawaan kebijakan daerah)")
         self.admin_user = QLineEdit("admin")
         self.admin_name = QLineEdit(placeholderText="nama lengkap")
         self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="minimal 6 karakter")
@@ -55,10 +64,26 @@ class FirstRunDialog(QDialog):
         for label, w in (("Kode OPD", self.code), ("Nama OPD", self.name), ("Pemerintah daerah", self.region),
                          ("Alamat", self.address), ("Kota", self.city), ("Zona waktu", self.tz),
                          ("Kebijakan TPP/presensi", self.policy), ("Lintang kantor", self.lat),
-                         ("Bujur kantor", self.lon), ("Pengguna admin", self.admin_user),
+                         ("Bujur kantor", self.lon), ("Radius kantor", self.radius), ("Pengguna admin", self.admin_user),
                          ("Nama admin", self.admin_name), ("Kata sandi", self.password), ("Ulangi sandi", self.password2)):
             form.addRow(label, w)
-        lay.addLayout(form)
+        self.map = MapView()
+        self.map.setMinimumSize(280, 240)
+        self.office_check = QLabel("")
+        self.office_check.setWordWrap(True)
+        self.office_check.setMaximumWidth(320)
+        map_col = QVBoxLayout()
+        map_col.addWidget(QLabel("<b>Lokasi kantor</b> (peta luring, tanpa internet)"))
+        map_col.addWidget(self.map, 1)
+        map_col.addWidget(self.office_check)
+        row = QHBoxLayout()
+        row.addLayout(form, 3)
+        row.addLayout(map_col, 2)
+        lay.addLayout(row)
+        for w in (self.lat, self.lon, self.radius):
+            w.valueChanged.connect(lambda _v: self.update_office())
+        self.policy.currentIndexChanged.connect(lambda _i: self._policy_radius())
+        self._policy_radius()
         self.error = QLabel("")
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -66,13 +91,37 @@ class FirstRunDialog(QDialog):
         self.buttons = dialog_buttons(self, "Siapkan OPD", on_ok=self.submit)
         lay.addWidget(self.buttons)
 
+    def _policy_radius(self) -> None:
+        try:
+            self.radius.setValue(load_policy(self.policy.currentData()).mobile.geofence_radius_m)
+        except (PolicyError, TypeError):
+            pass
+        self.update_office()
+
+    def office_problem(self) -> str:
+        """Why the entered office position cannot be right ("" when it can)."""
+        try:
+            validate_office(self.lat.value(), self.lon.value(), self.radius.value())
+        except SetupError as exc:
+            return str(exc)
+        return ""
+
+    def update_office(self) -> None:
+        problem = self.office_problem()
+        self.office_check.setObjectName("error" if problem else "ok")
+        self.office_check.setStyleSheet(f"color: {'#b3261e' if problem else '#1e7b34'};")
+        self.office_check.setText(problem or f"Titik kantor dan radius {self.radius.value():g} m seperti pada peta.")
+        offices = () if problem else (MapOffice("Kantor Utama", self.lat.value(), self.lon.value(),
+                                                self.radius.value() or 100.0),)
+        self.map.set_data(MapData(offices, ()))
+
     def submit(self) -> None:
         if self.password.text() != self.password2.text():
             self.error.setText("Kedua kata sandi tidak sama.")
             return
         profile = OpdProfile(self.code.text(), self.name.text(), self.region.text(), self.address.text(),
                              self.city.text(), self.tz.currentData(), self.policy.currentData())
-        office = ("Kantor Utama", self.lat.value(), self.lon.value(), 0.0) if (self.lat.value() or self.lon.value()) else None
+        office = ("Kantor Utama", self.lat.value(), self.lon.value(), self.radius.value())
         try:
             with self.db.transaction() as s:
                 self.opd_id = initial_setup(s, profile, self.admin_user.text(), self.admin_name.text(),

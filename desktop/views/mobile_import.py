@@ -27,6 +27,7 @@ from desktop.context import AppContext
 from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
+from desktop.views.mobile_map import MapButton
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.bundle import FIELDS, REQUIRED, Bundle, BundleError, validate_mapping
@@ -135,6 +136,7 @@ class MobileImportView(QWidget):
         actions.addWidget(self.import_btn)
         actions.addWidget(self.strip, 1)
         actions.addStretch()
+        self.map_button = MapButton(self, actions)  # "Peta…" (desktop/views/mobile_map.py)
 
         self.result = QPlainTextEdit()
         self.result.setReadOnly(True)
@@ -151,6 +153,7 @@ class MobileImportView(QWidget):
         ])
         history_view = make_table(self.history, stretch=1)
         history_view.setMinimumHeight(70)
+        self.history_view = history_view
 
         layout = QVBoxLayout(self)
         layout.setSpacing(5)

@@ -20,6 +20,41 @@ class SetupError(BadInputError):
     pass
 
 
+# Indonesia from Sabang to Merauke and Miangas to Rote, with a little room (degrees)
+INDONESIA_LAT = (-11.0, 6.0)
+INDONESIA_LON = (95.0, 141.0)
+RADIUS_RANGE_M = (10.0, 2000.0)
+
+
+def _in_indonesia(lat: float, lon: float) -> bool:
+    return INDONESIA_LAT[0] <= lat <= INDONESIA_LAT[1] and INDONESIA_LON[0] <= lon <= INDONESIA_LON[1]
+
+
+def validate_office(lat: float, lon: float, radius_m: float = 0.0) -> None:
+    """Refuse coordinates that cannot be an office in Indonesia, saying what is probably wrong.
+
+    ``radius_m`` 0 means "the region's policy default"; otherwise it must be 10–2000 m.
+    """
+    if lat == 0 and lon == 0:
+        raise SetupError("Koordinat kantor belum diisi (lintang 0, bujur 0 ada di Samudra Atlantik). Salin lintang "
+                         "dan bujur gedung kantor dari aplikasi peta, mis. -2.538900 dan 112.952500.")
+    if not _in_indonesia(lat, lon):
+        hint = ""
+        if _in_indonesia(lon, lat):
+            hint = " Lintang dan bujur tampaknya tertukar: lintang (mis. -2.5) di kolom pertama, bujur (mis. 112.9) kedua."
+        elif _in_indonesia(-lat, lon):
+            hint = " Tanda minus lintang tampaknya salah: wilayah di selatan khatulistiwa memakai lintang negatif."
+        elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise SetupError(f"Koordinat kantor tidak valid: lintang {lat:g} (harus -90..90), bujur {lon:g} "
+                             "(harus -180..180).")
+        raise SetupError(f"Koordinat kantor ({lat:.6f}, {lon:.6f}) berada di luar wilayah Indonesia (lintang "
+                         f"{INDONESIA_LAT[0]:g} sampai {INDONESIA_LAT[1]:g}, bujur {INDONESIA_LON[0]:g} sampai "
+                         f"{INDONESIA_LON[1]:g}).{hint}")
+    if radius_m and not RADIUS_RANGE_M[0] <= radius_m <= RADIUS_RANGE_M[1]:
+        raise SetupError(f"Radius kantor {radius_m:g} m tidak wajar: isi {RADIUS_RANGE_M[0]:g} sampai "
+                         f"{RADIUS_RANGE_M[1]:g} meter (atau 0 untuk radius bawaan kebijakan daerah).")
+
+
 def needs_setup(session: Session) -> bool:
     return not session.execute(select(func.count(Opd.id))).scalar()
 
@@ -48,14 +83,14 @@ def initial_setup(
     if profile.policy_preset not in list_presets():
         raise SetupError(f"Kebijakan '{profile.policy_preset}' tidak ada.")
     policy = load_policy(profile.policy_preset)
+    if office is not None:
+        validate_office(office[1], office[2], office[3])  # before anything is written
     opd = Opd(code=code, name=profile.name.strip(), region_name=profile.region_name.strip(), address=profile.address.strip(),
               city=profile.city.strip(), timezone=profile.timezone, policy_preset=profile.policy_preset)
     session.add(opd)
     session.flush()
     if office is not None:
         name, lat, lon, radius = office
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise SetupError("Koordinat kantor tidak valid (lintang -90..90, bujur -180..180).")
         session.add(OfficeLocation(opd_id=opd.id, name=name.strip() or "Kantor Utama", lat=lat, lon=lon,
                                    radius_m=radius or policy.mobile.geofence_radius_m))
     create_user(session, admin_username.strip(), admin_full_name.strip() or "Administrator", admin_password, ["admin"])
