@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.views.dashboard_checklist import SetupChecklist
 from desktop.widgets import make_table, page_header
 from services.calendar.names import BULAN
 from services.org.queries import dashboard_facts
@@ -63,6 +64,8 @@ class DashboardView(QWidget):
         lay.addWidget(title)
         lay.addWidget(self.subtitle)
         lay.addLayout(grid)
+        self.checklist = SetupChecklist(ctx)  # after first-run set-up: what to do next (dashboard_checklist.py)
+        lay.addWidget(self.checklist)
         recent = QLabel("Impor data terakhir")
         recent.setStyleSheet("font-weight: 600;")
         lay.addWidget(recent)
@@ -92,3 +95,4 @@ class DashboardView(QWidget):
         last = f.last_sync.strftime("%d-%m-%Y %H:%M") if f.last_sync else "belum pernah"
         self.subtitle.setText(f"Sinkronisasi mesin terakhir: {last}")
         self.model.set_rows(f.recent_batches)
+        self.checklist.refresh()
