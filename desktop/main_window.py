@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         m = self.menu_bar.addMenu("&Berkas")
-        quit_action = QAction("Keluar", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("Keluar", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         m.addAction(quit_action)
         go = self.menu_bar.addMenu("&Layar")
@@ -219,8 +219,9 @@ class MainWindow(QMainWindow):
             show_crash(exc, traceback.format_exc(), self)
             widget = UnavailableView(title, f"{exc.__class__.__name__}: {exc}")
         old = self.stack.widget(row)
-        self.stack.removeWidget(old)
-        old.deleteLater()
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
         # a screen larger than the window scrolls inside it instead of growing the window past the screen
         area = QScrollArea()
         area.setObjectName(f"screen_{key}")

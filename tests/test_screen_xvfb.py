@@ -42,6 +42,7 @@ def xvfb_display() -> Iterator[str]:
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         _unavailable("Xvfb tidak terpasang (paket Debian xvfb)")
+    assert xvfb is not None
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN_W}x{SCREEN_H}x24",
                              "-nolisten", "tcp", "-noreset"], pass_fds=(write_fd,),

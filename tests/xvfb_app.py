@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication
@@ -53,7 +53,7 @@ def _settle(app: QApplication, win: MainWindow, seconds: float = 0.4) -> None:
 
 
 def main(db_path: str, shots: str) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     db = open_database(Path(db_path), clock=FrozenClock(FROZEN_NOW))
     ctx = make_context(db, sys.argv[3] if len(sys.argv) > 3 else "admin")
     win = MainWindow(ctx)

@@ -40,7 +40,8 @@ class SetupChecklist(QFrame):
         with self.ctx.db.session() as s:
             self.items = setup_checklist(s, self.ctx.opd_id)
         while self.grid.count():
-            w = self.grid.takeAt(0).widget()
+            taken = self.grid.takeAt(0)
+            w = taken.widget() if taken is not None else None
             if w is not None and w is not self.confirm:
                 w.deleteLater()
         self.buttons.clear()

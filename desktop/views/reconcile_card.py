@@ -7,7 +7,7 @@ layout row and an entry in the grid's right-click menu), so the screen module it
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QMessageBox, QPushButton
@@ -15,9 +15,11 @@ from PySide6.QtWidgets import QHBoxLayout, QMenu, QMessageBox, QPushButton
 from desktop.errors import present_refusal
 from desktop.ops import Operation
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.reconcile.grid import ExceptionRow
 from services.reports.card import CardResult, write_attendance_card
 
 if TYPE_CHECKING:
+    from desktop.printing import PrintPreviewDialog
     from desktop.views.reconcile import ReconcileView
 
 
@@ -38,7 +40,7 @@ class CardActions:
         self.button.setToolTip("Kartu presensi bulanan (PDF) pegawai yang dipilih di tabel, lalu pratinjau cetak")
         self.button.clicked.connect(lambda: self.make_card())
         row.addWidget(self.button)
-        self.preview = None
+        self.preview: PrintPreviewDialog | None = None
         grid = view.grid
         grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         grid.customContextMenuRequested.connect(self._menu)
@@ -52,12 +54,12 @@ class CardActions:
         if v.tabs.currentIndex() == 1:
             rows = v.exc_table.selectionModel().selectedRows()
             if rows:
-                r = v.exc_model.row(rows[0].row())
-                return r.employee_id, r.name
+                queued = cast(ExceptionRow, v.exc_model.row(rows[0].row()))
+                return queued.employee_id, queued.name
         idx = v.grid.currentIndex()
         if idx.isValid() and idx.row() < v.model.rowCount():
-            r = v.model.row_at(idx.row())
-            return r.employee_id, r.name
+            row = v.model.row_at(idx.row())
+            return row.employee_id, row.name
         return None
 
     def _menu(self, pos: QPoint) -> None:
