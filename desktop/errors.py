@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from services.errors import UserError
 
 log = logging.getLogger("presensi.errors")
+_open_crash_dialogs: set[QWidget] = set()
 
 
 def is_refusal(exc: BaseException) -> bool:
@@ -47,6 +48,10 @@ def show_crash(exc: BaseException, details: str = "", parent: QWidget | None = N
         return
     dialog = CrashDialog(f"{exc.__class__.__name__}: {exc}", text, parent)
     dialog.setModal(False)
+    # a parentless dialog (a bug in background work) must outlive this function: without a reference Python
+    # would collect it at some later moment, deleting a shown window (once a crash at exit)
+    _open_crash_dialogs.add(dialog)
+    dialog.finished.connect(lambda _r, d=dialog: _open_crash_dialogs.discard(d))
     dialog.show()
 
 
