@@ -72,10 +72,13 @@ def export_tpp_excel(
     year: int,
     month: int,
     policy_name: str = "",
+    generated_at: dt.datetime | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> Path:
     wb = Workbook()
+    if generated_at is not None:
+        wb.properties.created = wb.properties.modified = generated_at
     ws = wb.active
     ws.title = f"TPP {year}-{month:02d}"
     first = _title(ws, [f"Rekapitulasi Potongan TPP {BULAN[month - 1]} {year}", opd_name,
@@ -115,7 +118,7 @@ def export_tpp_excel(
     for col in range(1, len(TPP_COLUMNS) + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 15 if col >= 23 else 7)
     ws.cell(row=(r + 4 if rows else first + 2), column=1,
-            value=f"Dibuat {dt.datetime.now():%d-%m-%Y %H:%M}. Rupiah dibulatkan ke rupiah terdekat; "
+            value=f"Dibuat {generated_at or dt.datetime.now():%d-%m-%Y %H:%M}. Rupiah dibulatkan ke rupiah terdekat; "
                   "TPP diterima = TPP dasar - potongan.")
     return _atomic_save(wb, path)
 
