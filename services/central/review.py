@@ -26,7 +26,7 @@ _META = (
     " coalesce(s.bundle_sha256, s.sha256), s.employee_count,"
     " octet_length(s.signed_pdf) + coalesce(octet_length(s.recap_xlsx), 0) + coalesce(octet_length(s.sptjm_pdf), 0)"
     " + coalesce(octet_length(s.pengantar_pdf), 0),"
-    " r.decision, r.reason, r.reviewed_by, r.reviewed_at"
+    " r.decision, r.id, r.reason, r.reviewed_by, r.reviewed_at"
     " FROM submission s LEFT JOIN review r ON r.submission_id = s.id"
 )
 
@@ -34,8 +34,8 @@ _META = (
 def _meta(row: tuple[Any, ...]) -> SubmissionMeta:
     return SubmissionMeta(id=row[0], opd_code=row[1], year=row[2], month=row[3], revision=row[4], reason=row[5],
                           submitted_at=row[6], submitted_by=row[7], bundle_sha256=row[8], employee_count=row[9],
-                          total_bytes=int(row[10]), decision=row[11], review_reason=row[12] or "",
-                          reviewed_by=row[13] or "", reviewed_at=row[14])
+                          total_bytes=int(row[10]), decision=row[11], review_id=row[12], review_reason=row[13] or "",
+                          reviewed_by=row[14] or "", reviewed_at=row[15])
 
 
 def period_rows(conn: psycopg.Connection, year: int, month: int, opd_code: str | None = None) -> list[SubmissionMeta]:

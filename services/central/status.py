@@ -51,6 +51,7 @@ class SubmissionMeta:
     employee_count: int
     total_bytes: int
     decision: str | None = None  # accepted / returned / None (waiting)
+    review_id: int | None = None
     review_reason: str = ""
     reviewed_by: str = ""
     reviewed_at: dt.datetime | None = None
