@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from services.calendar.names import BULAN
 from services.central.bundle import summary_rows
@@ -115,7 +116,7 @@ def export_region_tpp_excel(items: list[OpdTpp], path: Path, *, year: int, month
             cell = ws.cell(row=r + 1, column=col, value=sum(getattr(x, attr) for it in items for x in it.lines))
             cell.number_format, cell.font = RP_FORMAT, Font(bold=True)
     for col, width in enumerate([6, 14, 32, 21, 28, 28, 24, 8, 6, 10, 15, 15, 15, 7], 1):
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+        ws.column_dimensions[get_column_letter(col)].width = width
     _opd_sheet(wb, items, year, month)
     _atomic_save(wb, path)
     included = sum(1 for it in items if it.used is not None)
@@ -138,7 +139,7 @@ def _opd_sheet(wb: Workbook, items: list[OpdTpp], year: int, month: int) -> None
         for col in (9, 10, 11):
             ws.cell(row=first + i, column=col).number_format = RP_FORMAT
     for col, width in enumerate([5, 14, 34, 26, 12, 7, 17, 8, 16, 16, 16, 40], 1):
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+        ws.column_dimensions[get_column_letter(col)].width = width
 
 
 def export_region_tpp_job(url: str, password: str | None, year: int, month: int, path: Path, *, as_of: dt.date,
