@@ -70,6 +70,11 @@ def _board_job(login: BkpsdmLogin, year: int, month: int, as_of: dt.date, *, pro
         return load_board(conn, year, month, as_of)
 
 
+def _login_job(url: str, password: str | None, *, progress: ProgressFn, cancel: CancelToken) -> BkpsdmLogin:
+    progress(0, 1, "Memeriksa login BKPSDM")
+    return check_login(url, password)
+
+
 def _open_job(login: BkpsdmLogin, submission_id: int, folder: Path, trust: list[Path], *, progress: ProgressFn,
               cancel: CancelToken) -> tuple[Verdict, Path]:
     """Fetch one bundle, save its files into ``folder`` and verify it."""
@@ -195,7 +200,7 @@ class BkpsdmView(QWidget):
             self.conn_label.setText(f"Terhubung sebagai {login.role} — {url.split('://', 1)[-1]}")
             self.reload()
 
-        return self._run("Menghubungkan ke server pusat", check_login, url, password, on_done=done)
+        return self._run("Menghubungkan ke server pusat", _login_job, url, password, on_done=done)
 
     # ------------------------------------------------------------------ data
     def period(self) -> tuple[int, int]:
@@ -214,8 +219,11 @@ class BkpsdmView(QWidget):
                          on_done=lambda rows: self._show_board(rows, as_of))
 
     def _show_board(self, rows: list[OpdMonthStatus], as_of: dt.date) -> None:
+        keep = self.selected()
         self.board = rows
         self.model.set_rows(rows)
+        if keep is not None:
+            self.select_opd(keep.opd.code)  # a reload after a decision keeps the reviewer's place
         counts = board_counts(rows)
         overdue = sum(1 for r in rows if r.overdue)
         parts = [f"{STATUS_LABELS[k]} {v}" for k, v in counts.items()]

@@ -89,10 +89,23 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_LINE_DEFAULTS: dict[str, Any] = {"employee_id": 0, "nip": "", "name": "", "jabatan": "", "unit": "", "working_days": 0}
+
+
 def summary_rows(summary: list[dict[str, Any]]) -> list[MonthRecapRow]:
-    """Summary lines (as stored with the report and sent centrally) back into recap rows."""
+    """Summary lines (as stored with the report and sent centrally) back into recap rows.
+
+    Lines read back from the central database may come from older clients: unknown keys are
+    ignored and missing identity fields default to empty, so one odd line never breaks a table.
+    """
     names = {f.name for f in dataclasses.fields(MonthRecapRow)}
-    return [MonthRecapRow(**{"employee_id": 0, **{k: v for k, v in line.items() if k in names}}) for line in summary]
+    out = []
+    for line in summary:
+        if not isinstance(line, dict):
+            continue
+        known = {k: v for k, v in line.items() if k in names and k != "employee_id"}
+        out.append(MonthRecapRow(**{**_LINE_DEFAULTS, **known}))
+    return out
 
 
 def build_manifest(opd_code: str, year: int, month: int, revision: int, files: dict[str, tuple[str, bytes]],

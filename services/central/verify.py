@@ -133,13 +133,22 @@ def verify_central_submission(
                 else f"sha256 PDF {verdict.sha256[:16]}… BERBEDA dari yang tercatat {sub.sha256[:16]}…")
     _check_bundle(verdict, sub)
     check_cert = _check_pdf(verdict, sub.signed_pdf, trust_roots, use_pdfsig)
-    stored = load_certs([sub.signer_cert_pem.encode()]) if sub.signer_cert_pem else []
-    embedded = load_certs([check_cert.signer_cert_pem.encode()]) if check_cert.signer_cert_pem else []
+    stored, embedded = _certs(sub.signer_cert_pem), _certs(check_cert.signer_cert_pem)
     same_cert = bool(stored and embedded and stored[0].dump() == embedded[0].dump())
     verdict.add(same_cert, "Sertifikat yang tercatat sama dengan sertifikat di dalam tanda tangan" if same_cert
                 else "Sertifikat yang tercatat BERBEDA dari sertifikat di dalam tanda tangan")
     verdict.ok = all(ok for ok, _t in verdict.checks)
     return verdict
+
+
+def _certs(pem: str) -> list:  # type: ignore[type-arg]
+    """The certificate(s) in a PEM text; a malformed text counts as none (a failed check, never a crash)."""
+    if not pem:
+        return []
+    try:
+        return load_certs([pem.encode()])
+    except ValueError:
+        return []
 
 
 def _pdf_keywords(data: bytes) -> dict[str, str]:
