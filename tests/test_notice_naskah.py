@@ -191,3 +191,29 @@ def test_missing_docx_draft_is_rendered_again(db, org):
     again = ensure_docx(db, res.notice_id, OPERATOR)
     assert again == res.docx_path and again.is_file()
     assert _all_text(Document(str(again))) == _all_text(before)
+
+
+def test_notice_tracking_through_the_cli(db, org, tmp_path, capsys):
+    from services.cli import main
+
+    emp_id = org.employee_ids[4]
+    _absent(db, emp_id)
+    with db.session() as s:
+        nip = s.get(Employee, emp_id).nip
+    dbarg = ["--db", str(db.path)]
+    assert main([*dbarg, "notices", "create", "--kind", "SP1", "--nip", nip, "--date", "2026-03-09",
+                 "--exam-date", "2026-03-12", "--place", "Ruang Rapat"]) == 0
+    out = capsys.readouterr().out
+    assert "DOCX" in out and "(id 1)" in out
+    draft = tmp_path / "konsep.docx"
+    assert main([*dbarg, "notices", "draft", "--id", "1", "--out", str(draft)]) == 0
+    assert "${nomor_naskah}" in _all_text(Document(str(draft)))
+    assert main([*dbarg, "notices", "number", "--id", "1", "--nomor", "800.1.6.4/5/DISKOMINFO/2026",
+                 "--tanggal", "2026-03-09"]) == 0
+    assert "tercatat" in capsys.readouterr().out
+    assert main([*dbarg, "notices", "deliver", "--id", "1", "--tanggal", "2026-03-10", "--keterangan", "Langsung"]) == 1
+    assert "hanya dapat dilakukan dari status 'Ditandatangani'" in capsys.readouterr().err
+    assert main([*dbarg, "notices", "list"]) == 0
+    assert "[numbered: 800.1.6.4/5/DISKOMINFO/2026]" in capsys.readouterr().out
+    assert main([*dbarg, "notices", "history", "--id", "1"]) == 0
+    assert "Bernomor (Srikandi)" in capsys.readouterr().out

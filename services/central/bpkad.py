@@ -51,8 +51,9 @@ class RegionExport:
     tpp_net: int
 
     def summary(self) -> str:
+        rupiah = f"Rp{self.tpp_net:,}".replace(",", ".")
         return (f"{self.included} dari {self.opds} perangkat daerah, {self.employees} pegawai, TPP diterima "
-                f"Rp{self.tpp_net:,}".replace(",", ".") + f" → {self.path}")
+                f"{rupiah} → {self.path}")
 
 
 def _pick(row: OpdMonthStatus, only_accepted: bool) -> tuple[SubmissionMeta | None, str]:

@@ -128,7 +128,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         for m in res.messages:
             print(m)
         print(res.summary())
-        if res.sent or res.already_there:
+        if res.still_queued == 0 and central_url(db):
             _print_reviews(db)
     for r in outbox_rows(db):
         nxt = f", coba lagi {r.next_attempt_at:%Y-%m-%d %H:%M:%S}" if r.status == "pending" and r.next_attempt_at else ""
