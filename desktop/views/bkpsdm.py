@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.ops import Operation
 from desktop.views.bkpsdm_dialogs import ConnectDialog, HistoryDialog, ReturnDialog
 from desktop.widgets import OperationStrip, button, make_table, page_header, result_box
 from services.calendar.names import BULAN
@@ -109,7 +110,7 @@ class BkpsdmView(QWidget):
         self.ctx = ctx
         self.login: BkpsdmLogin | None = None
         self.board: list[OpdMonthStatus] = []
-        self.op = None
+        self.op: Operation | None = None
         self.last_verdict: Verdict | None = None
         self.last_export: RegionExport | None = None
         lay = QVBoxLayout(self)

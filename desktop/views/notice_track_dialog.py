@@ -45,6 +45,13 @@ def _pydate(q: QDate) -> dt.date:
     return dt.date(q.year(), q.month(), q.day())
 
 
+def _date_edit(d: dt.date) -> QDateEdit:
+    edit = QDateEdit(_qdate(d))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd-MM-yyyy")
+    return edit
+
+
 class NoticeTrackDialog(QDialog):
     def __init__(self, ctx: AppContext, notice_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,8 +72,9 @@ class NoticeTrackDialog(QDialog):
         drafts.addWidget(self.open_draft)
         drafts.addWidget(self.save_draft)
 
-        self.number = QLineEdit(placeholderText="nomor dari Srikandi, mis. 800.1.6.4/123/DISKOMINFO/2026")
-        self.number_date = QDateEdit(_qdate(today), calendarPopup=True, displayFormat="dd-MM-yyyy")
+        self.number = QLineEdit()
+        self.number.setPlaceholderText("nomor dari Srikandi, mis. 800.1.6.4/123/DISKOMINFO/2026")
+        self.number_date = _date_edit(today)
         self.number_button = button("Catat nomor", self.save_number)
         g1 = QGroupBox("1. Nomor dan tanggal dari Srikandi")
         f1 = QFormLayout(g1)
@@ -74,7 +82,8 @@ class NoticeTrackDialog(QDialog):
         f1.addRow("Tanggal surat", self.number_date)
         f1.addRow("", self.number_button)
 
-        self.pdf = QLineEdit(placeholderText="PDF final bertanda tangan (unduhan Srikandi / pindaian)")
+        self.pdf = QLineEdit()
+        self.pdf.setPlaceholderText("PDF final bertanda tangan (unduhan Srikandi / pindaian)")
         pick = button("Pilih…", self._pick_pdf)
         row = QHBoxLayout()
         row.addWidget(self.pdf, 1)
@@ -85,8 +94,9 @@ class NoticeTrackDialog(QDialog):
         f2.addRow("Berkas", row)
         f2.addRow("", self.pdf_button)
 
-        self.delivered_on = QDateEdit(_qdate(today), calendarPopup=True, displayFormat="dd-MM-yyyy")
-        self.delivered_note = QLineEdit(placeholderText="mis. Diserahkan langsung, diterima yang bersangkutan")
+        self.delivered_on = _date_edit(today)
+        self.delivered_note = QLineEdit()
+        self.delivered_note.setPlaceholderText("mis. Diserahkan langsung, diterima yang bersangkutan")
         self.deliver_button = button("Catat penyerahan", self.save_delivery)
         g3 = QGroupBox("3. Penyerahan kepada pegawai")
         f3 = QFormLayout(g3)

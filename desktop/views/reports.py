@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.ops import Operation
 from desktop.widgets import OperationStrip, button, dialog_buttons, make_table, page_header, result_box
 from services import secrets
 from services.calendar.names import BULAN
@@ -291,7 +292,7 @@ class ReportsView(QWidget):
         lay.addWidget(self.out_table, 1)
         lay.addWidget(self.strip)
 
-        self.op = None
+        self.op: Operation | None = None
         # The outbox retries by itself while this screen exists (the backoff decides what is due).
         self.auto_timer = QTimer(self)
         self.auto_timer.setInterval(60_000)
