@@ -35,7 +35,6 @@ from services.clock import FrozenClock  # noqa: E402
 from services.org.sample import create_sample_org  # noqa: E402
 from services.reports.monthly import generate_monthly_report  # noqa: E402
 from services.signing.service import sign_report  # noqa: E402
-from services.signing.testca import make_test_certificates  # noqa: E402
 from services.store.db import open_database  # noqa: E402
 from services.store.models import Period, User  # noqa: E402
 
@@ -67,7 +66,9 @@ def bench(n: int, tmp: Path, central_url: str, opd_url: str) -> None:
         s.add(Period(opd_id=org.opd_id, year=2026, month=10, status="locked"))
     info, t_pdf = _timed(lambda: generate_monthly_report(db, org.opd_id, 2026, 10, _user(db, "operator"),
                                                          rows=_rows(db, n)))
-    certs = make_test_certificates()
+    from tests.central_fixtures import certs_around
+
+    certs = certs_around("2026-11-05 08:00")
     p12, _ca = certs.write(tmp / f"c{n}")
     sign_report(db, info.report_id, _user(db, "kepala"), p12, certs.passphrase)
     bundle, t_bundle = _timed(lambda: build_bundle(db, info.report_id, _user(db, "operator")))

@@ -16,6 +16,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.ops import Operation
 from services.devices.autosync import AutoSyncSchedule, get_schedule
 from services.devices.sync import SyncResult, sync_all
@@ -116,15 +117,15 @@ class AutoSyncScheduler(QObject):
         for r in results:
             if r.error:
                 log.warning("Tarik otomatis: %s", r.summary())
-        self.last_message = summarize(results, dt.datetime.now())
+        self.last_message = summarize(results, self.ctx.clock.now())
         log.info("%s", self.last_message)
         self.ctx.status(self.last_message)
         self.ctx.notify("punches")
         self.pulled.emit(results)
 
-    def _on_failed(self, message: str, _details: str) -> None:
-        # the runner already logged the traceback; no dialog — staff may be away from the desk
-        self.last_message = f"Tarik otomatis gagal: {message}"
+    def _on_failed(self, exc: object, _details: str) -> None:
+        # refusals are quiet (staff may be away from the desk); bugs already went to the crash dialog
+        self.last_message = f"Tarik otomatis gagal: {refusal_text(exc) if isinstance(exc, BaseException) else exc}"
         self.ctx.status(self.last_message)
         self.ctx.notify("devices")
 

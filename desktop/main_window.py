@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 import services
 from desktop.autosync import AutoSyncScheduler
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.logview import LogDialog
 from desktop.ops import Operation
 from desktop.reminders import ReminderNotifier
@@ -118,7 +119,7 @@ class MainWindow(QMainWindow):
         h.addAction(about)
 
     def _watch_operation(self, op: Operation) -> None:
-        op.failed.connect(lambda msg, _details: self.statusBar().showMessage(f"Gagal: {op.title}: {msg}", 15000))
+        op.failed.connect(lambda exc, _details: self.statusBar().showMessage(f"Gagal: {op.title}: {refusal_text(exc)}", 15000))
 
     def view(self, key: str) -> QWidget:
         row = next(i for i, s in enumerate(SCREENS) if s[0] == key)

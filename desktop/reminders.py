@@ -2,7 +2,7 @@
 
 The dashboard shows the same reminder as a banner (desktop/views/dashboard.py); this object adds
 a notification - the system tray balloon where a tray exists, else the status bar - at start-up
-and then hourly, at most once per office day (``ctx.db.clock``).
+and then hourly, at most once per office day (``ctx.clock``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class ReminderNotifier(QObject):
 
     def check(self) -> DeadlineReminder | None:
         """Notify when a reminder is due and today has not been notified yet; returns what was notified."""
-        today = self.ctx.db.clock.today()
+        today = self.ctx.clock.today()
         if self.last_day == today:
             return None
         with self.ctx.db.session() as s:

@@ -108,3 +108,16 @@ def review_stamped(admin_url: str, submission_id: int, decision: str, reason: st
         owner.execute("INSERT INTO review (submission_id, decision, reason, reviewed_by, reviewed_at)"
                       " VALUES (%s, %s, %s, %s, %s)", (submission_id, decision, reason, reviewer, reviewed_at))
         owner.execute("ALTER TABLE review ENABLE TRIGGER review_stamp")
+
+
+def certs_around(*office_times: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    """Test certificates valid at the given frozen office times (WIB) and at the machine's real time."""
+    import datetime as dt
+
+    from services.clock import FrozenClock, SystemClock
+    from services.signing.testca import make_test_certificates
+
+    instants = [FrozenClock(t).utcnow() for t in office_times] + [SystemClock().utcnow()]
+    start = min(instants) - dt.timedelta(days=1)
+    days = (max(instants) - start).days + 730
+    return make_test_certificates(valid_from=start, valid_days=days, **kwargs)

@@ -37,9 +37,8 @@ from services.errors import BadInputError, PermissionDeniedError
 from services.reports.monthly import generate_monthly_report
 from services.reports.reminders import deadline_reminder
 from services.signing.service import sign_report
-from services.signing.testca import make_test_certificates
 from services.store.models import CentralReview, SubmissionBundle
-from tests.central_fixtures import fake_bundle, make_central
+from tests.central_fixtures import certs_around, fake_bundle, make_central
 from tests.report_fixtures import lock_period, recap_rows, user
 
 pytestmark = pytest.mark.postgres
@@ -54,7 +53,7 @@ def central(pg_admin_url):
 
 @pytest.fixture(scope="module")
 def certs():
-    return make_test_certificates(signer_name="Kepala Dinas Uji")
+    return certs_around("2026-11-05 08:00", signer_name="Kepala Dinas Uji")
 
 
 def _sign(db, info, certs, tmp_path):  # type: ignore[no-untyped-def]

@@ -26,7 +26,6 @@ from services.reports.notice_track import (
     record_number,
 )
 from services.reports.notices import NoticeRequest, create_notice_in, list_notices
-from services.signing.testca import make_test_certificates
 from services.store.models import AuditEvent, DayRecord, Employee, NoticeNumber
 
 D = dt.date
@@ -106,7 +105,9 @@ def _signed_pdf(source: Path, tmp_path: Path) -> Path:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
-    certs = make_test_certificates(signer_name="Kepala Dinas Uji")
+    from tests.central_fixtures import certs_around
+
+    certs = certs_around("2026-03-10 10:00", signer_name="Kepala Dinas Uji")
     p12, _ca = certs.write(tmp_path)
     signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=certs.passphrase.encode())
     out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(source.read_bytes())),

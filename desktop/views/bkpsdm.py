@@ -3,7 +3,7 @@
 The BKPSDM mode of the same app: a local user with the role "Peninjau BKPSDM" connects to the
 central database with the BKPSDM login. The month's status is computed from the server's
 ``submitted_at`` stamps against the 10th of the following month; "today" (overdue or not) is the
-office clock's date, ``ctx.db.clock.today()``. Every central call runs off the UI thread.
+office clock's date, ``ctx.clock.today()``. Every central call runs off the UI thread.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.views.bkpsdm_dialogs import ConnectDialog, HistoryDialog, ReturnDialog
@@ -125,7 +126,7 @@ class BkpsdmView(QWidget):
             lay.addStretch()
             self.table = None
             return
-        year, month = previous_month(ctx.db.clock.today())
+        year, month = previous_month(ctx.clock.today())
         self.month = QComboBox()
         for i, name in enumerate(BULAN, 1):
             self.month.addItem(name, i)
@@ -215,7 +216,7 @@ class BkpsdmView(QWidget):
         if self.table is None or self.login is None:
             return None
         year, month = self.period()
-        as_of = self.ctx.db.clock.today()
+        as_of = self.ctx.clock.today()
         return self._run(f"Status kiriman {BULAN[month - 1]} {year}", _board_job, self.login, year, month, as_of,
                          on_done=lambda rows: self._show_board(rows, as_of))
 
@@ -265,7 +266,7 @@ class BkpsdmView(QWidget):
         op = self.ctx.runner.start(title, fn, *args, **kwargs)
         self.op = op
         self.strip.track(op)
-        op.failed.connect(lambda msg, _d: self._show_message(msg, error=True))
+        op.failed.connect(lambda exc, _d: self._show_message(refusal_text(exc), error=True))
         op.cancelled.connect(lambda: self._show_message("Dibatalkan.", error=True))
         if on_done is not None:
             op.finished.connect(on_done)
@@ -348,7 +349,7 @@ class BkpsdmView(QWidget):
         with self.ctx.db.session() as s:
             opd = s.get(Opd, self.ctx.opd_id)
             region = opd.region_name if opd else ""
-        clock = self.ctx.db.clock
+        clock = self.ctx.clock
 
         def done(res: RegionExport) -> None:
             self.last_export = res

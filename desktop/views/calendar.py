@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_dialogs import (
     PeriodPicker,
@@ -82,10 +83,10 @@ class _AssignDialog(QDialog):
             for eid, name in s.execute(select(Employee.id, Employee.name).where(Employee.opd_id == ctx.opd_id)
                                        .order_by(Employee.name)):
                 self.target.addItem(f"Pegawai: {name}", ("emp", eid))
-        self.date_from = date_edit(dt.date.today())
+        self.date_from = date_edit(ctx.clock.today())
         self.open_end = QCheckBox("Tanpa tanggal akhir")
         self.open_end.setChecked(True)
-        self.date_to = date_edit(dt.date.today())
+        self.date_to = date_edit(ctx.clock.today())
         self.date_to.setEnabled(False)
         self.open_end.toggled.connect(lambda on: self.date_to.setEnabled(not on))
         form = QFormLayout(self)
@@ -141,7 +142,7 @@ class CalendarView(QWidget):
         w = QWidget()
         self.year = QSpinBox()
         self.year.setRange(2020, 2100)
-        self.year.setValue(dt.date.today().year)
+        self.year.setValue(self.ctx.clock.today().year)
         seed_btn = QPushButton("Isi libur nasional + cuti bersama")
         seed_btn.setToolTip("Tambahkan libur nasional dan cuti bersama resmi tahun ini (yang sudah ada tidak digandakan)")
         add_btn = QPushButton("Tambah hari libur…")
@@ -193,7 +194,7 @@ class CalendarView(QWidget):
                 on_done(result)
 
         op.finished.connect(finished)
-        op.failed.connect(lambda msg, _tb: QMessageBox.warning(self, failed_title, msg))
+        op.failed.connect(lambda exc, _tb: present_refusal(self, exc, failed_title))
         op.cancelled.connect(lambda: self.ctx.status(f"{title} dibatalkan; data tidak berubah."))
         op.done.connect(lambda: self.tabs.setEnabled(True))
         return op
@@ -308,7 +309,7 @@ class CalendarView(QWidget):
         w = QWidget()
         self.roster_unit = QComboBox()
         self.roster_unit.setMinimumContentsLength(24)
-        self.roster_period = PeriodPicker()
+        self.roster_period = PeriodPicker(self.ctx.clock.today())
         top = filter_row(self.roster_period, "Unit", self.roster_unit)
         legend = QLabel(SHIFT_LEGEND)
         legend.setWordWrap(True)

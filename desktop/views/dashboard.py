@@ -77,7 +77,7 @@ class DashboardView(QWidget):
         ctx.events.data_changed.connect(lambda _t: self.refresh())
 
     def refresh(self) -> None:
-        today = self.ctx.db.clock.today()
+        today = self.ctx.clock.today()
         with self.ctx.db.session() as s:
             f = dashboard_facts(s, self.ctx.opd_id, today)
             self.reminder = deadline_reminder(s, self.ctx.opd_id, today)

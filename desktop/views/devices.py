@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.autosync import AUTO_TITLE, DEVICE_GROUP, SETTINGS_TOPIC
 from desktop.context import AppContext
+from desktop.errors import present_refusal, refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.views.device_dialog import DeviceDialog, report_html
@@ -46,6 +47,7 @@ from services.devices.registry import (
 )
 from services.devices.sync import SyncResult, sync_all, sync_device
 from services.devices.usb_import import UsbImportResult, import_usb_attlog
+from services.errors import UserError
 
 
 def _when(v) -> str:  # type: ignore[no-untyped-def]
@@ -338,7 +340,7 @@ class DevicesView(QWidget):
         op = self.ctx.runner.start(title, fn, *args, op_group=op_group, **kwargs)
         self.strip.track(op, title + "…")  # first: the strip forgets the op before _on_op_done refreshes
         op.finished.connect(on_done)
-        op.failed.connect(lambda msg, _details: self._say("GAGAL: " + msg))
+        op.failed.connect(lambda exc, _details: self._say("GAGAL: " + refusal_text(exc)))
         op.cancelled.connect(lambda: self._say("Dibatalkan. Tidak ada data yang disimpan dari proses ini."))
         op.done.connect(self._on_op_done)
         self._update_buttons()
@@ -493,8 +495,8 @@ class DevicesView(QWidget):
         try:
             with self.ctx.db.transaction() as s:
                 n = map_pin(s, pin, emp_id, self.ctx.user.username)
-        except ValueError as exc:
-            QMessageBox.warning(self, "PIN tidak dapat dipetakan", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "PIN tidak dapat dipetakan.")
             return
         self._say(f"PIN {pin} dipetakan ke {self.employee.currentText()}; {n} rekaman diperbarui.")
         self.ctx.notify("employees")

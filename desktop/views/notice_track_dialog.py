@@ -58,7 +58,7 @@ class NoticeTrackDialog(QDialog):
         self.ctx, self.notice_id = ctx, notice_id
         self.setWindowTitle("Naskah dinas surat disiplin")
         self.setMinimumWidth(680)
-        today = ctx.db.clock.today()
+        today = ctx.clock.today()
         self.head = QLabel("")
         self.head.setWordWrap(True)
         self.open_draft = button("Buka draf DOCX", self.open_docx, primary=True)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGridModel
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, filter_row
@@ -70,7 +71,7 @@ class ReconcileView(QWidget):
             "Arahkan kursor ke sel untuk rincian; klik dua kali sel (atau tekan Enter) untuk koreksi.")
 
         # row 1: what is shown + the month's actions
-        self.period = PeriodPicker()
+        self.period = PeriodPicker(self.ctx.clock.today())
         self.unit = QComboBox()
         self.unit.setMinimumWidth(200)
         self.unit.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -249,7 +250,7 @@ class ReconcileView(QWidget):
 
     def _scroll_to_today(self, grid: MonthGrid) -> None:
         """Opening the current month shows this week, not the 1st (the grid is wider than a laptop)."""
-        today = dt.date.today()
+        today = self.ctx.clock.today()
         if grid.rows and today in grid.days:
             self.grid.scrollTo(self.model.index(0, grid.days.index(today)),
                                QAbstractItemView.ScrollHint.PositionAtCenter)
@@ -264,7 +265,7 @@ class ReconcileView(QWidget):
         self.ops.track(op, f"Menghitung ulang {month_label(year, month)}…")
         self.recompute_btn.setEnabled(False)
         op.finished.connect(self._recomputed)
-        op.failed.connect(lambda msg, _tb: QMessageBox.warning(self, "Hitung ulang gagal", msg))
+        op.failed.connect(lambda exc, _tb: present_refusal(self, exc, "Hitung ulang gagal"))
         op.cancelled.connect(lambda: self.ctx.status("Hitung ulang dibatalkan; data tidak berubah."))
         op.done.connect(self.refresh)
         return op
@@ -279,7 +280,7 @@ class ReconcileView(QWidget):
                                     "Periode ini sudah dikunci. Penanda tangan harus membuka kunci (dengan alasan) "
                                     "sebelum ada koreksi.")
             return
-        if day > dt.date.today():
+        if day > self.ctx.clock.today():
             QMessageBox.information(self, "Belum terjadi", "Tanggal ini belum terjadi; belum ada yang bisa dikoreksi.")
             return
         CorrectionDialog(self.ctx, employee_id, day, self).exec()

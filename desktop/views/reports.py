@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.widgets import OperationStrip, button, dialog_buttons, make_table, page_header, result_box
@@ -175,7 +176,7 @@ class ReportsView(QWidget):
         self.last_verdict: Verdict | None = None
         self.review: LocalReviewState | None = None
         self.decisions: dict = {}
-        today = ctx.db.clock.today()
+        today = ctx.clock.today()
         last = today.replace(day=1) - dt.timedelta(days=1)
 
         title, subtitle = page_header("Laporan Bulanan", "Rekap kehadiran bulanan → tanda tangan elektronik Kepala "
@@ -394,7 +395,7 @@ class ReportsView(QWidget):
         op = self.ctx.runner.start(title, fn, *args, **kwargs)
         self.op = op
         self.strip.track(op)
-        op.failed.connect(lambda msg, _details: self._show_message(msg, error=True))
+        op.failed.connect(lambda exc, _details: self._show_message(refusal_text(exc), error=True))
         op.cancelled.connect(lambda: self._show_message("Dibatalkan; tidak ada yang berubah.", error=True))
         if on_done is not None:
             op.finished.connect(on_done)
@@ -468,7 +469,7 @@ class ReportsView(QWidget):
         """Timer tick: send due items quietly when nothing else runs."""
         if (self.op is not None and self.op.running) or not central_url(self.ctx.db):
             return
-        now = self.ctx.db.clock.now()
+        now = self.ctx.clock.now()
         if any(r.status == "pending" and (r.next_attempt_at is None or r.next_attempt_at <= now)
                for r in outbox_rows(self.ctx.db, self.ctx.opd_id)):
             self._flush(force=False)

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from services.cli_support import CliError, cli_opd, cli_user, open_db
+from services.cli_support import CliError, cli_opd, cli_user, open_db, resolve_last_month
+from services.clock import system_clock
 from services.reports.commands import add_period_args, find_report, run_cli
 
 
@@ -204,10 +205,13 @@ def _print_reviews(db) -> None:  # type: ignore[no-untyped-def]
         print(f"Keputusan BKPSDM belum dapat diperiksa: {exc}")
 
 
-def _as_of(value: dt.date | None) -> dt.date:
-    from services.clock import system_clock
+def _clock(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    return getattr(args, "clock", None) or system_clock()
 
-    return value or system_clock().today()
+
+def _as_of(args: argparse.Namespace) -> dt.date:
+    """The explicit --as-of date, else today by the office clock (never the central server's now())."""
+    return args.as_of or _clock(args).today()
 
 
 def _cmd_central_status(args: argparse.Namespace) -> int:
@@ -215,8 +219,9 @@ def _cmd_central_status(args: argparse.Namespace) -> int:
     from services.central.outbox import central_password
     from services.central.review import load_board
 
+    resolve_last_month(args, _clock(args))
     pw = _secret_input("Kata sandi", True) if args.password_stdin else central_password(args.url)
-    as_of = _as_of(args.as_of)
+    as_of = _as_of(args)
     with connect(args.url, pw) as conn:
         rows = load_board(conn, args.year, args.month, as_of)
     deadline = rows[0].deadline if rows else None
@@ -253,11 +258,10 @@ def _cmd_central_review(args: argparse.Namespace) -> int:
 def _cmd_bpkad_export(args: argparse.Namespace) -> int:
     from services.central.bpkad import export_region_tpp_job
     from services.central.outbox import central_password
-    from services.clock import system_clock
 
     pw = _secret_input("Kata sandi", True) if args.password_stdin else central_password(args.url)
-    res = export_region_tpp_job(args.url, pw, args.year, args.month, args.out, as_of=_as_of(args.as_of),
-                                generated_at=system_clock().now(), region_name=args.region,
+    res = export_region_tpp_job(args.url, pw, args.year, args.month, args.out, as_of=_as_of(args),
+                                generated_at=_clock(args).now(), region_name=args.region,
                                 only_accepted=not args.all_revisions)
     print(res.summary())
     return 0

@@ -31,7 +31,7 @@ from services.central.client import (
     connect,
     submit,
 )
-from services.errors import NotFoundError
+from services.errors import NotFoundError, UserError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
 from services.store.models import Opd, OutboxItem, Period, Report, Setting, SubmissionBundle
@@ -42,7 +42,7 @@ BACKOFF_FIRST_S = 30
 BACKOFF_MAX_S = 3600
 
 
-class OutboxError(Exception):
+class OutboxError(UserError):
     pass
 
 
@@ -229,13 +229,12 @@ def flush_outbox(
     password: str | None = None,
     username: str = "system",
     force: bool = False,
-    now: dt.datetime | None = None,
     connect_timeout: int = 5,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> FlushResult:
     """Send every due pending item. Never raises for network trouble: the items stay queued."""
-    now = now or db.clock.now()
+    now = db.clock.now()
     result = FlushResult()
     items = _due_items(db, now, force)
     if not items:

@@ -27,8 +27,9 @@ from sqlalchemy import select
 
 from services.auth import audit
 from services.devices.punches import KeyRow, insert_punches, ts_text
+from services.errors import BadInputError, NotFoundError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.store.db import Database
+from services.store.db import Database, clock_of
 from services.store.models import Device, ImportBatch, Opd
 
 _NAME_RE = re.compile(r"^(?P<id>[^_]+)_attlog\.dat$", re.IGNORECASE)
@@ -112,11 +113,11 @@ def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None =
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ValueError(f"Berkas {path.name} tidak dapat dibaca: {exc.strerror or exc}") from None
+        raise BadInputError(f"Berkas {path.name} tidak dapat dibaca: {exc.strerror or exc}") from None
     progress(0, 3, f"Membaca {path.name}…")
     rows, errors, lines = parse_attlog(_decode(raw), path.name)
     if lines and not rows:
-        raise ValueError(f"Berkas {path.name}: tidak ada satu baris pun yang valid; berkas tidak diimpor.\n"
+        raise BadInputError(f"Berkas {path.name}: tidak ada satu baris pun yang valid; berkas tidak diimpor.\n"
                          + "\n".join(errors[:20]))
     cancel.raise_if_cancelled()
     with db.transaction() as s:
@@ -124,7 +125,7 @@ def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None =
         if device_id is not None:
             device = s.get(Device, device_id)
             if device is None:
-                raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
+                raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
             serial_known, tz = device.serial, device.timezone
             if not serial_known:
                 errors.append("Perangkat terpilih belum pernah tersambung (nomor seri belum diketahui); "
@@ -143,7 +144,7 @@ def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None =
         cancel.raise_if_cancelled()
         batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
         batch.errors = "\n".join(errors)
-        batch.finished_at = dt.datetime.now().replace(microsecond=0)
+        batch.finished_at = clock_of(s).now()
         audit.record(s, username, "usb.import", "import_batch", batch.id,
                      {"file": path.name, "sha256": batch.sha256, "new": result.new, "rejected": result.rejected})
         result.batch_id = batch.id

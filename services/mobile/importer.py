@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.bundle import FIELD_LABELS, Bundle, BundleError, detect_mapping, open_bundle, validate_mapping
 from services.mobile.geo import GeofenceResult, Site, check_geofence
@@ -39,7 +40,7 @@ SOURCE_SERIAL = "MOBILE"
 MAX_REPORTED_ERRORS = 50
 
 
-class MobileImportError(ValueError):
+class MobileImportError(BadInputError):
     """The bundle was not imported; ``errors`` lists every problem found (Indonesian)."""
 
     def __init__(self, errors: list[str]) -> None:
@@ -286,7 +287,7 @@ def import_bundle(
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> MobileImportResult:
     """Validate the whole bundle, then write it in one transaction (MobileImportError: nothing written)."""
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or db.clock.now()).replace(microsecond=0)
     try:
         bundle = open_bundle(path)
     except BundleError as exc:
@@ -428,7 +429,7 @@ def _write(
             batch.duplicate_count = duplicate
             batch.rejected_count = rejected
             batch.errors = "\n".join(errors)
-            batch.finished_at = dt.datetime.now().replace(microsecond=0)
+            batch.finished_at = db.clock.now()
             s.flush()
             audit.record(
                 s, username, "mobile.import", "import_batch", batch.id,

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.photos import REFERENCE_KIND, PhotoError, check_photo, store_photo, stored_path
 from services.selfie.checks import (
@@ -37,7 +38,7 @@ from services.store.db import Database
 from services.store.models import Punch, ReferencePhoto, SelfieCheck
 
 
-class ReferencePhotoError(ValueError):
+class ReferencePhotoError(BadInputError):
     pass
 
 
