@@ -218,3 +218,31 @@ def test_notice_tracking_through_the_cli(db, org, tmp_path, capsys):
     assert "[numbered: 800.1.6.4/5/DISKOMINFO/2026]" in capsys.readouterr().out
     assert main([*dbarg, "notices", "history", "--id", "1"]) == 0
     assert "Bernomor (Srikandi)" in capsys.readouterr().out
+
+
+def test_notice_track_dialog_walks_the_steps(qtbot, db, org, tmp_path):
+    from PySide6.QtCore import QDate
+
+    from desktop.views.notice_track_dialog import NoticeTrackDialog
+    from tests.gui_helpers import make_context
+
+    db.clock = FrozenClock("2026-03-10 10:00")
+    res = _sp1(db, org)
+    dlg = NoticeTrackDialog(make_context(db, "operator"), res.notice_id)
+    qtbot.addWidget(dlg)
+    assert dlg.number_button.isEnabled() and not dlg.pdf_button.isEnabled() and not dlg.deliver_button.isEnabled()
+    dlg.number.setText("800.1.6.4/17/DISKOMINFO/2026")
+    dlg.number_date.setDate(QDate(2026, 3, 10))
+    assert dlg.save_number()
+    assert "Bernomor" in dlg.head.text() and dlg.pdf_button.isEnabled() and not dlg.number_button.isEnabled()
+    text = tmp_path / "bukan.pdf"
+    text.write_text("bukan pdf")
+    dlg.pdf.setText(str(text))
+    assert not dlg.save_pdf() and "bukan PDF" in dlg.message.text()
+    dlg.pdf.setText(str(_signed_pdf(res.pdf_path, tmp_path)))
+    assert dlg.save_pdf() and dlg.deliver_button.isEnabled()
+    dlg.delivered_note.setText("Diserahkan langsung kepada yang bersangkutan")
+    assert dlg.save_delivery()
+    assert "Diserahkan" in dlg.head.text() and dlg.history.rowCount() == 3
+    copy = dlg.save_docx_copy(tmp_path / "salinan.docx")
+    assert copy is not None and "${nomor_naskah}" in _all_text(Document(str(copy)))
