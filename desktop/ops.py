@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
+from services.changes import Changes, changes_of
 from services.errors import UserError
 from services.jobs import Cancelled, CancelToken
 
@@ -94,6 +95,7 @@ class _Runnable(QRunnable):
 
 class OperationRunner(QObject):
     started = Signal(object)  # Operation, for the main window's progress area
+    changed = Signal(object)  # services.changes.Changes reported by a finished operation's result
 
     def __init__(self, pool: QThreadPool | None = None) -> None:
         super().__init__()
@@ -105,9 +107,14 @@ class OperationRunner(QObject):
         self._live.add(op)
         op.done.connect(lambda: self._live.discard(op))
         op.failed.connect(self._route_failure)
+        op.finished.connect(lambda result: self._broadcast(changes_of(result)))
         self.started.emit(op)
         self.pool.start(_Runnable(op, fn, args, kwargs))
         return op
+
+    def _broadcast(self, changes: Changes) -> None:
+        if changes:
+            self.changed.emit(changes)
 
     @Slot(object, str)
     def _route_failure(self, exc: object, details: str) -> None:

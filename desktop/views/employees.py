@@ -24,6 +24,7 @@ from desktop.context import AppContext
 from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.widgets import make_table, page_header
+from services.changes import Changes
 from services.errors import UserError
 from services.jobs import CancelToken, ProgressFn
 from services.org.queries import employee_rows, unit_choices
@@ -100,7 +101,7 @@ class ImportDialog(QDialog):
         op.failed.connect(lambda exc, _d: (present_refusal(self, exc, "Impor gagal"), self.import_button.setEnabled(True)))
 
     def _done(self, result: tuple[int, int]) -> None:
-        self.ctx.notify("employees")
+        self.ctx.notify(Changes(employees=True))
         self.ctx.status(f"Impor pegawai selesai: {result[0]} baru, {result[1]} diperbarui")
         self.accept()
 
@@ -155,7 +156,7 @@ class EmployeesView(QWidget):
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(self._debounce.start)
         self.unit.currentIndexChanged.connect(self.refresh)
-        ctx.events.data_changed.connect(lambda topic: topic == "employees" and self.refresh())
+        ctx.events.changed.connect(lambda ch: self.refresh() if ch.employees else None)
         self._load_units()
 
     def _load_units(self) -> None:
@@ -204,7 +205,7 @@ class EmployeesView(QWidget):
             present_refusal(self, exc, f"Foto {path.name} tidak disimpan.")
             return False
         self.ctx.status(f"Foto referensi disimpan: {path.name}")
-        self.ctx.notify("employees")
+        self.ctx.notify(Changes(employees=True))
         return True
 
     def choose_file(self) -> None:

@@ -273,7 +273,6 @@ class MobileImportView(QWidget):
             lines.extend(f"  • {e}" for e in result.errors[:50])
         self.result.setStyleSheet("")
         self.result.setPlainText("\n".join(lines))
-        self.ctx.notify("punches")
 
     def _show_error(self, message: str) -> None:
         self.result.setStyleSheet("color: #b3261e;")

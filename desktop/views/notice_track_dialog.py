@@ -153,7 +153,7 @@ class NoticeTrackDialog(QDialog):
             self._show(str(exc), error=True)
             return False
         self._show(res.message)
-        self.ctx.notify("notices")
+        self.ctx.notify(res.changes)
         self.refresh()
         return True
 

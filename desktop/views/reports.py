@@ -84,7 +84,9 @@ def _flush_job(db, username: str, force: bool, *, progress: ProgressFn, cancel: 
     res = flush_outbox(db, username=username, force=force, progress=progress, cancel=cancel)
     if res.sent or res.already_there or not res.still_queued:
         try:
-            res.messages.extend(sync_reviews(db).messages)
+            synced = sync_reviews(db)
+            res.messages.extend(synced.messages)
+            res.also = synced.changes
         except CentralError as exc:
             res.messages.append(f"Keputusan BKPSDM belum dapat diperiksa: {exc}")
     return res
@@ -301,8 +303,7 @@ class ReportsView(QWidget):
         self.auto_timer.start()
         self.month.currentIndexChanged.connect(self.refresh)
         self.year.valueChanged.connect(self.refresh)
-        ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("reports", "records", "periods")
-                                        else None)
+        ctx.events.changed.connect(lambda ch: self.refresh() if (ch.reports or ch.records or ch.periods) else None)
         self.refresh()
 
     @staticmethod
@@ -400,11 +401,7 @@ class ReportsView(QWidget):
         if on_done is not None:
             op.finished.connect(on_done)
 
-        def finish() -> None:
-            self.ctx.notify("reports")
-            self.refresh()
-
-        op.done.connect(finish)
+        op.done.connect(self.refresh)  # what the operation changed reaches the other screens from its result
         self.refresh()
         return op
 

@@ -32,6 +32,7 @@ from desktop.models.selfie_queue import SelfieQueueModel
 from desktop.ops import Operation
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.calendar.names import HARI
+from services.changes import Changes
 from services.errors import UserError
 from services.selfie.checks import FLAG_LABELS
 from services.selfie.queue import VERDICTS, QueueItem, count_unchecked, list_queue, set_verdict
@@ -200,7 +201,7 @@ class SelfieQueueView(QWidget):
 
         layout.addLayout(bar)
         layout.addWidget(split, 1)
-        ctx.events.data_changed.connect(self._on_data_changed)
+        ctx.events.changed.connect(self._on_changes)
         self.refresh()
 
     @property
@@ -231,8 +232,8 @@ class SelfieQueueView(QWidget):
         else:
             self._show(-1)
 
-    def _on_data_changed(self, topic: str) -> None:
-        if topic in ("punches", "employees") and self.isVisible():
+    def _on_changes(self, changes: Changes) -> None:
+        if (changes.punches or changes.employees) and self.isVisible():  # own verdicts update rows in place
             self.refresh()
 
     def current_row(self) -> int:
@@ -295,7 +296,7 @@ class SelfieQueueView(QWidget):
             return False
         r = self.current_row()
         self.model.replace_item(r, updated)
-        self.ctx.notify("selfie")
+        self.ctx.notify(Changes(selfies=True))
         self._move(1)
         self._say(f"{updated.employee_name}, {updated.ts:%d-%m %H:%M}: {VERDICTS[verdict].lower()}.")
         return True

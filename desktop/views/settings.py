@@ -22,6 +22,7 @@ from desktop.models.row_table import RowTableModel
 from desktop.widgets import button, dialog_buttons, make_table, page_header
 from services.auth import audit
 from services.auth.users import ROLES, create_user
+from services.changes import Changes
 from services.errors import UserError
 from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
 from services.policy.model import PolicyError, list_presets, load_policy
@@ -188,7 +189,7 @@ class SettingsView(QWidget):
         except UserError as exc:
             present_refusal(self, exc, "Profil OPD tidak disimpan.")
             return
-        self.ctx.notify("opd")
+        self.ctx.notify(Changes(settings=True))
         self.ctx.status("Profil OPD disimpan.")
 
     def add_user(self) -> None:

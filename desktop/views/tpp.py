@@ -27,6 +27,7 @@ from desktop.models.tpp_models import discipline_model, notices_model, tpp_model
 from desktop.views.tpp_notice_dialog import NoticeDialog, open_pdf, print_pdf, show_created
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.calendar.names import BULAN
+from services.changes import Changes
 from services.policy.discipline import DisciplineRow, discipline_summary
 from services.policy.model import Policy, PolicyError, load_policy
 from services.policy.tpp import format_rupiah, month_recap, recap_totals
@@ -69,7 +70,7 @@ class TppView(QWidget):
         self.created_box: QMessageBox | None = None
         self._d_generation = 0  # a year's summary runs in the background; only the newest result is shown
         self.d_op = None
-        ctx.events.data_changed.connect(self._on_data_changed)
+        ctx.events.changed.connect(self._on_changes)
 
     # ------------------------------------------------------------------ build
     def _build_tpp_tab(self, today: dt.date) -> QWidget:
@@ -194,8 +195,9 @@ class TppView(QWidget):
         self.refresh_discipline()
         self.refresh_notices()
 
-    def _on_data_changed(self, topic: str) -> None:
-        if topic in ("records", "employees", "selfie", "notices", "settings", "letters"):
+    def _on_changes(self, changes: Changes) -> None:
+        if (changes.records or changes.employees or changes.selfies or changes.notices or changes.settings
+                or changes.letters or changes.periods):
             self.refresh()
 
     def refresh_tpp(self) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from desktop.context import AppContext
 from desktop.widgets import dialog_buttons
+from services.changes import Changes
 from services.errors import UserError
 from services.policy.discipline import NOTICE_KINDS, DisciplineRow
 from services.reports.notices import (
@@ -169,7 +170,7 @@ class NoticeDialog(QDialog):
             self.error.setText(str(exc))
             self.adjustSize()
             return
-        self.ctx.notify("notices")
+        self.ctx.notify(Changes(notices=True))
         self.ctx.status(f"Surat {self.result_notice.number} dibuat")
         self.accept()
 

@@ -31,6 +31,7 @@ from services.central.client import (
     connect,
     submit,
 )
+from services.changes import Changes
 from services.errors import NotFoundError, UserError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
@@ -163,6 +164,12 @@ class FlushResult:
     still_queued: int = 0
     failed: int = 0
     messages: list[str] = field(default_factory=list)
+    also: Changes = field(default_factory=Changes)  # e.g. BKPSDM decisions fetched after sending
+
+    @property
+    def changes(self) -> Changes:
+        moved = bool(self.sent or self.already_there or self.failed or self.still_queued)
+        return Changes(reports=moved, periods=bool(self.sent or self.already_there)) | self.also
 
     def summary(self) -> str:
         parts = [f"{self.sent} terkirim"]

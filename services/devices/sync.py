@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from services.auth import audit
+from services.changes import Changes
 from services.devices import protocol as p
 from services.devices.client import DeviceAuthError, DeviceDropped, DeviceError, DeviceUnreachable, ZkClient
 from services.devices.punches import KeyRow, insert_punches
@@ -51,6 +52,10 @@ class SyncResult:
     batch_id: int | None = None
     attempts: int = 1
     error: str = ""  # set when the device failed (sync_all keeps going)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0, devices=True)
 
     def summary(self) -> str:
         if self.error:

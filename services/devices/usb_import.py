@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from services.auth import audit
+from services.changes import Changes
 from services.devices.punches import KeyRow, insert_punches, ts_text
 from services.errors import BadInputError, NotFoundError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
@@ -46,6 +47,10 @@ class UsbImportResult:
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
     batch_id: int | None = None
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0)
 
     def summary(self) -> str:
         return (f"{self.file}: {self.lines} baris, {self.new} rekaman baru, {self.duplicate} sudah ada, "

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.changes import Changes
 from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.bundle import FIELD_LABELS, Bundle, BundleError, detect_mapping, open_bundle, validate_mapping
@@ -75,6 +76,10 @@ class MobileImportResult:
     flags: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     punch_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0, selfies=self.new > 0)
 
     def summary(self) -> str:
         parts = [f"{self.new} baru", f"{self.duplicate} sudah ada", f"{self.rejected} ditolak"]

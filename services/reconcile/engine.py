@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from services.calendar.holidays import holiday_map
 from services.calendar.names import month_bounds
 from services.calendar.schedules import NO_ROSTER, OFF_ROSTER, ScheduleBook
+from services.changes import Changes
 from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.letters.kinds import LETTER_KINDS
@@ -62,6 +63,10 @@ class RecomputeResult:
     days: int = 0
     written: int = 0  # rows written or removed (a small scope writes only changed rows; a whole month all)
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(records=True)
 
 
 def _fmt_dt(x: dt.datetime | None) -> str | None:

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
 from services.calendar.names import BULAN
+from services.changes import Changes
 from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, no_progress
 from services.paths import files_dir
@@ -74,6 +75,10 @@ class ReportInfo:
     pdf_sha256: str
     pages: int
     employees: int
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(reports=True)
 
 
 @dataclass(frozen=True)
