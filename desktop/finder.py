@@ -28,6 +28,7 @@ SCREEN_WORDS: dict[str, tuple[str, ...]] = {
     "swafoto": ("selfie", "foto", "verifikasi"),
     "tpp": ("potongan", "disiplin", "pp 94", "surat panggilan", "teguran", "bap"),
     "laporan": ("tanda tangan", "kirim", "bkpsdm", "pdf", "cetak"),
+    "bkpsdm": ("kiriman", "papan status", "terima", "kembalikan", "bpkad"),
     "pengaturan": ("pengguna", "server pusat", "cadangan", "audit", "profil"),
 }
 ROLE = Qt.ItemDataRole.UserRole

@@ -37,6 +37,7 @@ from desktop.context import AppContext
 from desktop.errors import show_crash
 from desktop.logview import LogDialog
 from desktop.notifications import NotificationBar, NotificationCenter
+from desktop.reminders import ReminderNotifier
 from desktop.screen_fit import ScreenFitter, fit_size
 from desktop.views import SCREENS
 from desktop.widgets import OperationStrip, page_header
@@ -111,6 +112,9 @@ class MainWindow(QMainWindow):
         # after the window is built: an "on start" pull shows in the top bar's strip
         self.autosync = AutoSyncScheduler(ctx, parent=self)
         self.autosync.start()
+        # from the 5th: last month's report not yet at BKPSDM -> a notification once a day
+        self.reminders = ReminderNotifier(ctx, parent=self)
+        self.reminders.start()
 
     def _build_top_bar(self, ctx: AppContext) -> QFrame:
         bar = QFrame()
@@ -255,4 +259,5 @@ class MainWindow(QMainWindow):
                 op.cancel()
             self.ctx.runner.wait_all(15000)
         self.autosync.stop()
+        self.reminders.stop()
         event.accept()
