@@ -59,8 +59,12 @@ class ScreenFitter(QObject):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self.window = window
-        self._pending = False
         self._screen: QScreen | None = None
+        # a timer owned by this object (a child of the window) dies with the window: no call after deletion
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._fit)
         window.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
@@ -70,12 +74,10 @@ class ScreenFitter(QObject):
         return False
 
     def schedule(self) -> None:
-        if not self._pending:
-            self._pending = True
-            QTimer.singleShot(0, self._fit)
+        if not self._timer.isActive():
+            self._timer.start()
 
     def _fit(self) -> None:
-        self._pending = False
         self._follow_screen()
         if self.window.isVisible():
             fit_to_screen(self.window)

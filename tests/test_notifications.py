@@ -32,6 +32,9 @@ def test_operation_results_and_failures_are_kept_until_read(qtbot, db, org) -> N
     qtbot.addWidget(win)
     win.show()
     center, bar = win.notifications, win.notice_bar
+    qtbot.waitUntil(lambda: win.reminders.last_day is not None, timeout=3000)  # the deadline reminder (25 Nov)
+    assert any("BKPSDM" in n.text or "laporan" in n.text.lower() for n in center.notices)
+    center.clear()
     assert bar.bell.text() == "Pesan" and center.notices == []
 
     # a screen's own result message becomes the text of its operation's one notice
