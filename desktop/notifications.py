@@ -15,6 +15,7 @@ rekaman baru") is counted on one entry instead of flooding the list.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -58,6 +59,22 @@ class Notice:
         return f"{LEVEL_PREFIX[self.level]}{head}{self.text}{times}"
 
 
+def level_of(message: str) -> str:
+    """A screen's free-text result: a failure ("gagal", "ditolak:", "3 ditolak") is an error; "0 ditolak" is not."""
+    lowered = message.lower()
+    if "gagal" in lowered or "ditolak:" in lowered or re.search(r"(?<![\d.,])[1-9]\d* (baris |rekaman )?ditolak", lowered):
+        return ERROR
+    return INFO
+
+
+class ClickableLabel(QLabel):
+    clicked = Signal()
+
+    def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt override
+        self.clicked.emit()
+        super().mousePressEvent(event)
+
+
 class NotificationCenter(QObject):
     """The list of notices; ``changed`` fires after any addition or read-state change."""
 
@@ -93,9 +110,7 @@ class NotificationCenter(QObject):
             notice.read = False
             self.changed.emit()
             return
-        lowered = message.lower()
-        level = ERROR if ("gagal" in lowered or "ditolak" in lowered) else INFO
-        self.post(message, level)
+        self.post(message, level_of(message))
 
     def watch(self, runner: OperationRunner) -> None:
         runner.started.connect(self._track)
@@ -199,11 +214,11 @@ class NotificationBar(QWidget):
     def __init__(self, center: NotificationCenter, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.center = center
-        self.message = QLabel("")
+        self.message = ClickableLabel("")
         self.message.setObjectName("notice")
         self.message.setMinimumWidth(40)
         self.message.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.message.mousePressEvent = lambda _e: self.open_list()  # type: ignore[method-assign,assignment]
+        self.message.clicked.connect(self.open_list)
         self.bell = QToolButton()
         self.bell.setObjectName("bell")
         self.bell.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)

@@ -80,6 +80,16 @@ def test_operation_results_and_failures_are_kept_until_read(qtbot, db, org) -> N
     win.close()
 
 
+def test_failures_in_free_text_are_errors_and_zero_rejections_are_not() -> None:
+    from desktop.notifications import INFO, level_of
+
+    assert level_of("Tarik otomatis 25-11-2026 08.00: 10 rekaman baru, 0 ditolak.") == INFO
+    assert level_of("Impor pegawai selesai: 3 baru, 1 diperbarui") == INFO
+    assert level_of("Impor: 12 baru, 3 ditolak.") == ERROR
+    assert level_of("Tarik otomatis gagal: Mesin Lobi tidak menjawab") == ERROR
+    assert level_of("Kiriman ditolak: sertifikat kedaluwarsa") == ERROR
+
+
 def test_autosync_cancel_and_messages_reach_the_list(qtbot, db, org) -> None:  # type: ignore[no-untyped-def]
     ctx = make_context(db, "operator")
     win = MainWindow(ctx)
