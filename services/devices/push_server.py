@@ -376,7 +376,7 @@ class PushServer:
         return f"http://{self.config.bind}:{self.port}/iclock/"
 
     def start(self) -> PushServer:
-        from waitress.server import create_server
+        from waitress.server import create_server  # type: ignore[import-untyped]
 
         check_bind(self.config.bind)
         self.app.writer.start()
@@ -399,7 +399,7 @@ class PushServer:
         server, thread = self._server, self._thread
         if server is None:
             return
-        from waitress import wasyncore
+        from waitress import wasyncore  # type: ignore[import-untyped]
 
         # close every socket on the loop's own thread; the loop ends when its map is empty
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
