@@ -24,6 +24,7 @@ import services
 from desktop.autosync import AutoSyncScheduler
 from desktop.context import AppContext
 from desktop.logview import LogDialog
+from desktop.push_host import host_for
 from desktop.ops import Operation
 from desktop.views import SCREENS
 from desktop.widgets import OperationStrip, page_header
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         # after the window is built: an "on start" pull shows in the status-bar strip above
         self.autosync = AutoSyncScheduler(ctx, parent=self)
         self.autosync.start()
+        host_for(ctx).autostart()  # the push receiver (ADMS), when the admin set it to start with the app
 
     def _build_menu(self) -> None:
         m = self.menuBar().addMenu("&Berkas")
@@ -160,4 +162,5 @@ class MainWindow(QMainWindow):
                 op.cancel()
             self.ctx.runner.wait_all(15000)
         self.autosync.stop()
+        host_for(self.ctx).stop()
         event.accept()
