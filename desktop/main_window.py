@@ -24,8 +24,8 @@ import services
 from desktop.autosync import AutoSyncScheduler
 from desktop.context import AppContext
 from desktop.logview import LogDialog
-from desktop.push_host import host_for
 from desktop.ops import Operation
+from desktop.push_host import host_for
 from desktop.views import SCREENS
 from desktop.widgets import OperationStrip, page_header
 from services.auth.users import ROLES
