@@ -45,7 +45,11 @@ def test_panel_runs_receiver_and_accepts_a_pending_serial(qtbot, db: Database, o
         emu = PushEmulator(f"http://127.0.0.1:{port}", state, SystemClock(), batch_size=40, poll_interval=0.05,
                            retry_min=0.05, retry_max=0.2).start()
         try:
-            qtbot.waitUntil(lambda: (panel.refresh() or panel.model.rowCount() == 1), timeout=10_000)
+            def one_row() -> bool:
+                panel.refresh()
+                return panel.model.rowCount() == 1
+
+            qtbot.waitUntil(one_row, timeout=10_000)
             assert "1 mesin menunggu persetujuan" in panel.hint.text()
             assert panel.model.row(0).status == "pending"  # type: ignore[attr-defined]
             panel.table.selectRow(0)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -92,7 +95,7 @@ class PushPanel(QWidget):
         top.addStretch(1)
         top.addWidget(self.btn_run)
 
-        self.model = RowTableModel([
+        columns: list[tuple[str, Callable[[Any], Any]]] = [
             ("Nomor seri", lambda r: r.serial),
             ("Status", lambda r: r.status_text),
             ("Nama", lambda r: r.name or "-"),
@@ -102,7 +105,8 @@ class PushPanel(QWidget):
             ("Rekaman", lambda r: r.records_stored),
             ("Jam mesin", lambda r: describe_drift(r.drift_seconds)),
             ("Keterangan", lambda r: r.last_status),
-        ], background=lambda r, _c: "#fff1c2" if r.status == "pending" else None)  # type: ignore[attr-defined]
+        ]
+        self.model = RowTableModel(columns, background=self._colour)
         self.table = make_table(self.model, alternate=True)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
@@ -125,6 +129,10 @@ class PushPanel(QWidget):
         ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("devices", "settings") else None)
         self._load_settings()
         self.refresh()
+
+    @staticmethod
+    def _colour(row: Any, _column: int) -> str | None:
+        return "#fff1c2" if row.status == "pending" else None  # pending serials need a decision
 
     # ----------------------------------------------------------------- state
     def _load_settings(self) -> None:
