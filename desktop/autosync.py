@@ -116,7 +116,7 @@ class AutoSyncScheduler(QObject):
         for r in results:
             if r.error:
                 log.warning("Tarik otomatis: %s", r.summary())
-        self.last_message = summarize(results, dt.datetime.now())
+        self.last_message = summarize(results, self.ctx.clock.now())
         log.info("%s", self.last_message)
         self.ctx.status(self.last_message)
         self.ctx.notify("punches")

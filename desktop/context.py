@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.ops import OperationRunner
 from services.auth.users import CurrentUser
+from services.clock import Clock
 from services.store.db import Database
 
 
@@ -27,6 +28,11 @@ class AppContext:
     data_dir: Path
     runner: OperationRunner
     events: AppEvents = field(default_factory=AppEvents)
+
+    @property
+    def clock(self) -> Clock:
+        """The office clock (frozen in tests); never read the system time in desktop/ directly."""
+        return self.db.clock
 
     def notify(self, topic: str) -> None:
         self.events.data_changed.emit(topic)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
@@ -13,8 +11,7 @@ from desktop.views.employees import EmployeesView
 from services.org.sample import DEFAULT_PASSWORD
 from services.store.models import AuditEvent, Employee
 from tests.gui_helpers import make_context
-
-SHOTS = Path("/tmp/presensi-shots")
+from tests.shots import shots_dir
 
 
 def test_login_dialog_rejects_then_accepts(qtbot, db, org):
@@ -24,8 +21,7 @@ def test_login_dialog_rejects_then_accepts(qtbot, db, org):
     dlg.password.setText("salah")
     qtbot.mouseClick(dlg.button, Qt.MouseButton.LeftButton)
     assert dlg.user is None and "salah" in dlg.error.text()
-    SHOTS.mkdir(exist_ok=True)
-    dlg.grab().save(str(SHOTS / "login.png"))
+    dlg.grab().save(str(shots_dir() / "login.png"))
     dlg.password.setText(DEFAULT_PASSWORD)
     qtbot.mouseClick(dlg.button, Qt.MouseButton.LeftButton)
     assert dlg.user is not None and dlg.user.username == "operator"
@@ -44,8 +40,7 @@ def test_main_window_opens_every_screen(qtbot, db, org):
         qtbot.wait(5)
     win.nav.setCurrentRow(0)
     qtbot.wait(20)
-    SHOTS.mkdir(exist_ok=True)
-    win.grab().save(str(SHOTS / "main_dashboard.png"))
+    win.grab().save(str(shots_dir() / "main_dashboard.png"))
     assert win.stack.currentWidget() is not None
     ctx.runner.wait_all()
 
@@ -64,7 +59,7 @@ def test_employee_view_filters_and_import_rejects_bad_file(qtbot, db, org, tmp_p
     dlg = view.open_preview(bad)
     assert dlg is not None and not dlg.import_button.isEnabled()
     assert "baris 2" in dlg.errors.toPlainText()
-    dlg.grab().save(str(SHOTS / "import_preview_error.png"))
+    dlg.grab().save(str(shots_dir() / "import_preview_error.png"))
     with db.session() as s:
         assert s.execute(select(func.count(Employee.id))).scalar() == 12
 
@@ -85,7 +80,7 @@ def test_settings_saves_central_url_without_password_in_db(qtbot, db, org, memor
     for f in db.path.parent.glob(db.path.name + "*"):  # the DB file and its WAL
         assert b"rahasia-pusat" not in f.read_bytes()
     view.resize(1200, 800)
-    view.grab().save(str(SHOTS / "settings.png"))
+    view.grab().save(str(shots_dir() / "settings.png"))
 
 
 def test_reference_photo_from_employee_screen(qtbot, db, org, tmp_path):

@@ -20,6 +20,7 @@ from services.org.sample import SampleOrg
 from services.store.db import Database
 from services.store.models import AuditEvent, Device, Punch, Setting
 from tests.gui_helpers import make_context
+from tests.shots import shots_dir
 
 DAY = dt.datetime(2026, 3, 2, 7, 0)
 
@@ -44,7 +45,8 @@ def _set(db: Database, schedule: AutoSyncSchedule) -> None:
 def emu(db: Database, org: SampleOrg) -> Iterator[Emulator]:
     """A real emulator with 10 punches of PINs 1..5, registered as the OPD's one device."""
     emulator = start_demo_device([(str(i), f"Pegawai {i}") for i in range(1, 6)],
-                                 [(str(1 + i % 5), DAY + dt.timedelta(minutes=i), 0) for i in range(10)])
+                                 [(str(1 + i % 5), DAY + dt.timedelta(minutes=i), 0) for i in range(10)],
+                                 clock=db.clock)
     try:
         with db.transaction() as s:
             register_demo_device(s, org.opd_id, emulator.port, username="admin")
@@ -221,7 +223,7 @@ def test_perangkat_screen_row_saves_schedule_and_rearms_the_scheduler(qtbot, db:
         {"interval_min": 30, "on_start": False}, {"interval_min": 30, "on_start": True}]
     assert "setiap 30 menit" in win.statusBar().currentMessage()
     win.grab().save(str(tmp_path / "perangkat_autosync.png"))
-    win.grab().save("/tmp/perangkat_autosync.png")
+    win.grab().save(str(shots_dir() / "perangkat_autosync.png"))
 
     view.auto_interval.setCurrentIndex(view.auto_interval.findData(0))
     assert not win.autosync.timer.isActive()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -59,7 +58,7 @@ class LetterDialog(QDialog):
         self.ctx, self.existing = ctx, existing
         self.setWindowTitle("Ubah surat" if existing else "Tambah surat")
         self.setMinimumWidth(560)
-        today = dt.date.today()
+        today = ctx.clock.today()
         self.kind = QComboBox()
         for code, k in LETTER_KINDS.items():
             self.kind.addItem(f"{k.label} ({code})", code)
@@ -190,7 +189,7 @@ class LettersView(QWidget):
             "Surat Cuti & Tugas",
             "Cuti (PNS & PPPK), surat tugas / dinas luar, sakit dan izin. Hari yang tercakup surat otomatis "
             "dihitung ulang; hari libur di dalam rentang surat tetap libur.")
-        self.period = PeriodPicker()
+        self.period = PeriodPicker(self.ctx.clock.today())
         self.kind = QComboBox()
         self.kind.addItem("Semua jenis", None)
         for code, k in LETTER_KINDS.items():

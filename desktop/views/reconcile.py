@@ -70,7 +70,7 @@ class ReconcileView(QWidget):
             "Arahkan kursor ke sel untuk rincian; klik dua kali sel (atau tekan Enter) untuk koreksi.")
 
         # row 1: what is shown + the month's actions
-        self.period = PeriodPicker()
+        self.period = PeriodPicker(self.ctx.clock.today())
         self.unit = QComboBox()
         self.unit.setMinimumWidth(200)
         self.unit.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -249,7 +249,7 @@ class ReconcileView(QWidget):
 
     def _scroll_to_today(self, grid: MonthGrid) -> None:
         """Opening the current month shows this week, not the 1st (the grid is wider than a laptop)."""
-        today = dt.date.today()
+        today = self.ctx.clock.today()
         if grid.rows and today in grid.days:
             self.grid.scrollTo(self.model.index(0, grid.days.index(today)),
                                QAbstractItemView.ScrollHint.PositionAtCenter)
@@ -279,7 +279,7 @@ class ReconcileView(QWidget):
                                     "Periode ini sudah dikunci. Penanda tangan harus membuka kunci (dengan alasan) "
                                     "sebelum ada koreksi.")
             return
-        if day > dt.date.today():
+        if day > self.ctx.clock.today():
             QMessageBox.information(self, "Belum terjadi", "Tanggal ini belum terjadi; belum ada yang bisa dikoreksi.")
             return
         CorrectionDialog(self.ctx, employee_id, day, self).exec()

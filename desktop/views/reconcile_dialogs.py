@@ -105,9 +105,8 @@ class PeriodPicker(QWidget):
 
     changed = Signal(int, int)
 
-    def __init__(self, parent: QWidget | None = None, today: dt.date | None = None) -> None:
+    def __init__(self, today: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        today = today or dt.date.today()
         self.month = QComboBox()
         self.month.addItems(BULAN)
         self.month.setCurrentIndex(today.month - 1)

@@ -146,7 +146,7 @@ class ReportsView(QWidget):
         self.ctx = ctx
         self.overview = MonthOverview(None, [])
         self.last_verdict: Verdict | None = None
-        today = dt.date.today()
+        today = ctx.clock.today()
         last = today.replace(day=1) - dt.timedelta(days=1)
 
         title, subtitle = page_header("Laporan Bulanan", "Rekap kehadiran bulanan → tanda tangan elektronik Kepala "
@@ -397,7 +397,7 @@ class ReportsView(QWidget):
         """Timer tick: send due items quietly when nothing else runs."""
         if (self.op is not None and self.op.running) or not central_url(self.ctx.db):
             return
-        now = dt.datetime.now()
+        now = self.ctx.clock.now()
         if any(r.status == "pending" and (r.next_attempt_at is None or r.next_attempt_at <= now)
                for r in outbox_rows(self.ctx.db, self.ctx.opd_id)):
             self._flush(force=False)

@@ -51,7 +51,7 @@ class TppView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        today = dt.date.today()
+        today = ctx.clock.today()
         title, self.policy_label = page_header("TPP & Disiplin")  # the policy line wraps on small screens
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_tpp_tab(today), "TPP bulanan")

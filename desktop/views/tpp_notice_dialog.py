@@ -80,7 +80,7 @@ class NoticeDialog(QDialog):
         self.result_notice: NoticeResult | None = None
         self.setWindowTitle(f"Buat surat disiplin — {row.name}")
         self.setMinimumWidth(600)
-        today = today or dt.date.today()
+        today = today or ctx.clock.today()
         info = QLabel(
             f"<b>{row.name}</b> · NIP {row.nip}<br>Jumlah {row.total_days} hari (TK {row.tk_days}, "
             f"konversi menit {row.converted_days}) · tingkat <b>{row.level or '-'}</b><br>"

@@ -44,10 +44,6 @@ class OutboxError(Exception):
     pass
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
-
 def backoff_seconds(attempts: int) -> int:
     """Delay after the n-th failed attempt (n >= 1): 30 s doubling, capped at one hour."""
     return min(BACKOFF_FIRST_S * 2 ** max(0, attempts - 1), BACKOFF_MAX_S)
@@ -121,7 +117,7 @@ def enqueue_submission(db: Database, report_id: int, user: CurrentUser) -> int:
         if item is not None:
             return item.id
         item = OutboxItem(report_id=report_id, idempotency_key=key, payload_json=payload.to_json(),
-                          status="pending", next_attempt_at=_now())
+                          status="pending", next_attempt_at=db.clock.now())
         s.add(item)
         report = s.get(Report, report_id)
         assert report is not None
@@ -142,7 +138,7 @@ def retry_item(db: Database, item_id: int, user: CurrentUser) -> None:
         if item.status == "sent":
             return
         item.status = "pending"
-        item.next_attempt_at = _now()
+        item.next_attempt_at = db.clock.now()
         audit.record(s, user.username, "outbox.retry", "outbox_item", item_id, {})
 
 
@@ -204,7 +200,7 @@ def _mark_sent(db: Database, item_id: int, report_id: int, outcome_id: int, subm
         item.attempts += 1
         item.status = "sent"
         item.last_error = ""
-        item.sent_at = _now()
+        item.sent_at = db.clock.now()
         report = s.get(Report, report_id)
         if report is not None:
             report.status = "submitted"
@@ -222,13 +218,12 @@ def flush_outbox(
     password: str | None = None,
     username: str = "system",
     force: bool = False,
-    now: dt.datetime | None = None,
     connect_timeout: int = 5,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> FlushResult:
     """Send every due pending item. Never raises for network trouble: the items stay queued."""
-    now = now or _now()
+    now = db.clock.now()
     result = FlushResult()
     items = _due_items(db, now, force)
     if not items:

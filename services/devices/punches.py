@@ -25,12 +25,6 @@ TIMEZONES: dict[str, tuple[str, int]] = {
 }
 
 
-def local_now(tz: str) -> dt.datetime:
-    """Current naive wall-clock time in an Indonesian zone."""
-    hours = TIMEZONES.get(tz, ("", 7))[1]
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)).replace(tzinfo=None, microsecond=0)
-
-
 def tz_label(tz: str) -> str:
     return TIMEZONES.get(tz, (tz, 0))[0]
 

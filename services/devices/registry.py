@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.devices.client import DeviceError, ZkClient
-from services.devices.punches import TIMEZONES, local_now
+from services.devices.punches import TIMEZONES
 from services.secrets import delete_secret, get_secret, keyring_status, set_secret
 from services.store.db import Database
 from services.store.models import Device, OfficeLocation
@@ -183,7 +183,7 @@ def check_connection(db: Database, device_id: int, threshold_s: float = DEFAULT_
     with client:
         info = client.info()
         device_time = client.get_time()
-        local = local_now(tz)
+        local = db.clock.in_zone(tz).now()
         users, records = client.sizes()
     drift = (device_time - local).total_seconds()
     with db.transaction() as s:
@@ -205,14 +205,14 @@ def correct_device_time(db: Database, device_id: int, username: str, comm_key: i
         client, tz = client_for(device, comm_key=comm_key), device.timezone
     with client:
         before = client.get_time()
-        now = local_now(tz)
+        now = db.clock.in_zone(tz).now()
         client.set_time(now)
         after = client.get_time()
     drift = (before - now).total_seconds()
     with db.transaction() as s:
         device = s.get(Device, device_id)
         assert device is not None
-        device.last_drift_seconds = (after - local_now(tz)).total_seconds()
+        device.last_drift_seconds = (after - db.clock.in_zone(tz).now()).total_seconds()
         audit.record(s, username, "device.set_time", "device", device_id,
                      {"device_time_before": before.isoformat(), "set_to": now.isoformat(), "drift_s": drift})
     return drift

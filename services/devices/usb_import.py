@@ -28,7 +28,7 @@ from sqlalchemy import select
 from services.auth import audit
 from services.devices.punches import KeyRow, insert_punches, ts_text
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.store.db import Database
+from services.store.db import Database, clock_of
 from services.store.models import Device, ImportBatch, Opd
 
 _NAME_RE = re.compile(r"^(?P<id>[^_]+)_attlog\.dat$", re.IGNORECASE)
@@ -143,7 +143,7 @@ def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None =
         cancel.raise_if_cancelled()
         batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
         batch.errors = "\n".join(errors)
-        batch.finished_at = dt.datetime.now().replace(microsecond=0)
+        batch.finished_at = clock_of(s).now()
         audit.record(s, username, "usb.import", "import_batch", batch.id,
                      {"file": path.name, "sha256": batch.sha256, "new": result.new, "rejected": result.rejected})
         result.batch_id = batch.id

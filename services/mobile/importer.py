@@ -286,7 +286,7 @@ def import_bundle(
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> MobileImportResult:
     """Validate the whole bundle, then write it in one transaction (MobileImportError: nothing written)."""
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or db.clock.now()).replace(microsecond=0)
     try:
         bundle = open_bundle(path)
     except BundleError as exc:
@@ -428,7 +428,7 @@ def _write(
             batch.duplicate_count = duplicate
             batch.rejected_count = rejected
             batch.errors = "\n".join(errors)
-            batch.finished_at = dt.datetime.now().replace(microsecond=0)
+            batch.finished_at = db.clock.now()
             s.flush()
             audit.record(
                 s, username, "mobile.import", "import_batch", batch.id,

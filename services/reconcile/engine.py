@@ -35,6 +35,7 @@ from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.letters.kinds import LETTER_KINDS
 from services.policy.model import Policy, Tier, policy_for_opd
 from services.reconcile.period import ensure_unlocked
+from services.store.db import clock_of
 from services.store.models import Correction, Employee, Letter, LetterEmployee
 
 STATUS_CODES = ("H", "TK", "LIBUR", "BELUM", *LETTER_KINDS)
@@ -139,7 +140,7 @@ def recompute(
     transaction; Cancelled propagates so the caller rolls back.
     """
     first, last = month_bounds(year, month)
-    today = today or dt.date.today()
+    today = today or clock_of(session).today()
     emp_filter = None if employee_ids is None else sorted(set(employee_ids))
     target_dates = None if dates is None else sorted(set(dates))
     if target_dates and (target_dates[0] < first or target_dates[-1] > last):
@@ -551,7 +552,7 @@ def recompute_month(db, opd_id: int, year: int, month: int, *, today: dt.date | 
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
-            with Session(bind=conn) as s:
+            with Session(bind=conn, info={"database": db}) as s:
                 result = recompute(s, year, month, policy_for_opd(s, opd_id), opd_id=opd_id, today=today,
                                    progress=progress, cancel=cancel)
             conn.commit()

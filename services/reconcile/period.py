@@ -6,7 +6,6 @@ goes back to "open" so the report helper issues a new revision.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from services.auth import audit
 from services.auth.users import CurrentUser
 from services.calendar.names import month_label
+from services.store.db import clock_of
 from services.store.models import Period, User
 
 STATUS_LABEL = {"open": "Terbuka", "locked": "Dikunci", "signed": "Ditandatangani", "submitted": "Terkirim"}
@@ -73,7 +73,7 @@ def lock_period(session: Session, opd_id: int, year: int, month: int, user: Curr
         raise PeriodLockedError(f"Periode {month_label(year, month)} sudah {STATUS_LABEL.get(p.status, p.status).lower()}.")
     p.status = "locked"
     p.locked_by = user.username
-    p.locked_at = dt.datetime.now().replace(microsecond=0)
+    p.locked_at = clock_of(session).now()
     session.flush()
     audit.record(session, user.username, "period.lock", "period", p.id, {"opd_id": opd_id, "year": year, "month": month})
     return p

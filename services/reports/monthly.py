@@ -196,14 +196,13 @@ def build_monthly_pdf(
     *,
     paper_name: str = "A4",
     revision: int = 1,
-    generated_at: dt.datetime | None = None,
+    generated_at: dt.datetime,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> tuple[bytes, int]:
     """Render the recap table; returns (pdf bytes, page count)."""
     page_size = paper(paper_name, landscape=True)
     width, height = page_size
-    generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     period_text = f"{BULAN[month - 1]} {year}"
     buf = io.BytesIO()
     doc = BaseDocTemplate(
@@ -392,12 +391,14 @@ def generate_monthly_report(
         revision = prev.revision if prev is not None and prev.status == "draft" else (prev.revision + 1 if prev else 1)
         recap = list(rows) if rows is not None else recap_rows_for(s, opd, year, month)
         head = Letterhead.from_opd(opd)
-        sig = _signatory(s, opd, dt.date.today())
+        now = db.clock.now()
+        sig = _signatory(s, opd, now.date())
         opd_code, period_id = opd.code, period.id
     if not recap:
         raise ReportError(f"Tidak ada pegawai aktif pada periode {label}.")
     cancel.raise_if_cancelled()
-    pdf, pages = build_monthly_pdf(recap, head, year, month, sig, paper_name=paper_name, revision=revision,
+    pdf, pages = build_monthly_pdf(recap, head, year, month, sig, generated_at=now, paper_name=paper_name,
+                                   revision=revision,
                                    progress=progress, cancel=cancel)
     sha = hashlib.sha256(pdf).hexdigest()
     target = files_dir(db.path, "reports") / f"{opd_code}_{year}-{month:02d}_r{revision}.pdf"
@@ -420,7 +421,7 @@ def generate_monthly_report(
         report.pdf_sha256 = sha
         report.paper = paper_name.upper()
         report.created_by = user.username
-        report.created_at = dt.datetime.now().replace(microsecond=0)
+        report.created_at = now
         report.summary_json = json.dumps(summary_lines(recap), ensure_ascii=False)
         s.flush()
         audit.record(s, user.username, "report.generate", "report", report.id,

@@ -20,6 +20,7 @@ from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
 from services.mobile.photos import stored_path
 from services.reconcile.period import ensure_unlocked
+from services.store.db import clock_of
 from services.store.models import Employee, OfficeLocation, Punch, ReferencePhoto, SelfieCheck
 
 VERDICTS = {
@@ -172,7 +173,7 @@ def set_verdict(session: Session, user: CurrentUser, check_id: int, verdict: str
     check.verdict = verdict
     check.reason = reason
     check.verifier = user.username
-    check.verified_at = dt.datetime.now().replace(microsecond=0)
+    check.verified_at = clock_of(session).now()
     audit.record(
         session, user.username, "selfie.verdict", "selfie_check", check.id,
         {"punch_id": check.punch_id, "employee_id": emp.id if emp else None, "from": before, "to": verdict, "reason": reason},
