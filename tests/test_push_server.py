@@ -34,14 +34,7 @@ SN = "PUSH0000000001"
 
 
 @pytest.fixture
-def clock(db: Database) -> FrozenClock:
-    c = FrozenClock("2026-11-25 08:00")
-    db.clock = c
-    return c
-
-
-@pytest.fixture
-def org(db: Database, clock: FrozenClock) -> SampleOrg:
+def org(db: Database) -> SampleOrg:
     with db.transaction() as s:
         return create_sample_org(s, n_employees=12, with_users=False)
 

@@ -402,7 +402,10 @@ class PushServer:
         from waitress import wasyncore  # type: ignore[import-untyped]
 
         # close every socket on the loop's own thread; the loop ends when its map is empty
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        except OSError:
+            pass  # another wake-up ran our thunk before our own write: the trigger is already closed
         if thread is not None:
             thread.join(timeout)
         server.task_dispatcher.shutdown(timeout=timeout)  # lets a request in progress finish its commit
