@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client as httpclient
+import time
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 
@@ -43,3 +45,13 @@ def register(db: Database, serial: str) -> None:
     """The serial called in once (as a handshake would leave it): pending."""
     with push_store.write_transaction(db) as s:
         push_store.register_contact(s, serial, "127.0.0.1", "2.4.1", db.clock.now(), 50)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Poll with sleeps (timed lock waits never return under libfaketime, which CI runs the suite with)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()

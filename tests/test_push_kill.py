@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,13 +63,17 @@ class Receiver:
             self.lines.put(line)
 
     def wait_for(self, text: str, timeout: float = 60) -> str:
-        while True:
+        """Sleep-polled (timed queue waits never return under libfaketime, which CI uses)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             try:
-                line = self.lines.get(timeout=timeout)
+                line = self.lines.get_nowait()
             except queue.Empty:
-                raise AssertionError(f"'{text}' tidak muncul; keluaran: {''.join(self.output)}") from None
+                time.sleep(0.02)
+                continue
             if text in line:
                 return line
+        raise AssertionError(f"'{text}' tidak muncul; keluaran: {''.join(self.output)}")
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)

@@ -28,7 +28,7 @@ from services.errors import BadInputError, PermissionDeniedError
 from services.org.sample import SampleOrg, create_sample_org
 from services.store.db import Database
 from services.store.models import AuditEvent, EmployeePin, ImportBatch, Punch, PushDevice, Setting
-from tests.push_helpers import ADMIN, OPERATOR, distinct_keys, http, punch_count, register
+from tests.push_helpers import ADMIN, OPERATOR, distinct_keys, http, punch_count, register, wait_until
 
 SN = "PUSH0000000001"
 
@@ -145,14 +145,11 @@ def test_unknown_serial_is_pending_until_an_admin_accepts_it(db: Database, serve
                                                               clock: FrozenClock) -> None:
     state = _state(records=120)
     with _emulator(server, state, clock) as emu:
-        deadline = threading.Event()
-        for _ in range(200):
-            if emu.stats.failures >= 2:
-                break
-            deadline.wait(0.02)
-        assert emu.stats.failures >= 2 and "403" in emu.stats.last_error
+        assert wait_until(lambda: emu.stats.failures >= 2, 10)
+        assert "403" in emu.stats.last_error
         assert punch_count(db) == 0 and emu.unacked == 120  # the device keeps everything
-        row = push_device_rows(db.session())[0]
+        with db.session() as s:
+            row = push_device_rows(s)[0]
         assert (row.serial, row.status_text) == (SN, "menunggu persetujuan") and row.refused_posts >= 1
         with pytest.raises(PermissionDeniedError):
             accept_serial(db, SN, OPERATOR)
@@ -215,19 +212,21 @@ def test_command_queue_round_trip(db: Database, server: PushServer, clock: Froze
     from services.devices.push_protocol import user_update_command
     upd = queue_command(db, SN, user_update_command("77", "Pegawai Baru"), OPERATOR).command_id
     state = _state(records=10)
+    def finished() -> bool:
+        with db.session() as s:
+            rows = {r.id: r for r in command_rows(s, SN)}
+            return all(rows[i].status == "done" for i in (info, upd)) and any(
+                u.pin == "77" for u in device_user_rows(s, SN))
+
     with _emulator(server, state, clock) as emu:
-        for _ in range(500):
-            rows = {r.id: r for r in command_rows(db.session(), SN)}
-            if all(rows[i].status == "done" for i in (info, upd)) and any(
-                    u.pin == "77" for u in device_user_rows(db.session(), SN)):
-                break
-            threading.Event().wait(0.02)
+        assert wait_until(finished, 20)
         assert emu.stats.commands_done == 2
-    rows = {r.id: r for r in command_rows(db.session(), SN)}
+    with db.session() as s:
+        rows = {r.id: r for r in command_rows(s, SN)}
+        users = {u.pin: u for u in device_user_rows(s, SN)}
     assert rows[info].status == "done" and rows[info].return_code == 0 and "UserCount=15" in rows[info].result
     assert rows[upd].status == "done" and rows[upd].attempts == 1
     assert "firmware Ver 6.60" in _device(db).info
-    users = {u.pin: u for u in device_user_rows(db.session(), SN)}
     assert users["77"].name == "Pegawai Baru" and len(users) == 16  # 15 from the device's upload, plus the new one
 
 
@@ -243,7 +242,8 @@ def test_operlog_user_and_fingerprint_lines_are_stored_without_secrets(db: Datab
             b"USER PIN=../x\tName=Jahat\n")
     status, text = http(server.port, "POST", f"/iclock/cdata?SN={SN}&table=OPERLOG&OpStamp=5", body)
     assert (status, text) == (200, "OK: 7")
-    users = {u.pin: u for u in device_user_rows(db.session(), SN)}
+    with db.session() as s:
+        users = {u.pin: u for u in device_user_rows(s, SN)}
     assert set(users) == {"3", "4"}
     assert (users["3"].name, users["3"].card, users["3"].has_password, users["3"].fingerprints) == (
         "Budi Santoso", "0012345", True, "0,6")
@@ -266,12 +266,11 @@ def test_receiver_stopped_between_batches_loses_and_duplicates_nothing(db: Datab
     state = _state(records=1000)
     emu = _emulator(srv, state, clock, batch_size=100).start()
     try:
-        assert third.wait(30)
+        assert wait_until(third.is_set, 30)
         srv.stop()  # the app closes between batches (the reply of batch 3 may never reach the device)
         stored = punch_count(db, SN)
         assert 300 <= stored < 1000
-        threading.Event().wait(0.5)
-        assert emu.stats.failures >= 1 and emu.unacked > 0
+        assert wait_until(lambda: emu.stats.failures >= 1, 10) and emu.unacked > 0
         srv = PushServer(db, _config(port=port)).start()  # the app opens again, same port
         assert emu.wait_synced(60)
     finally:

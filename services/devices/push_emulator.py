@@ -255,6 +255,7 @@ class PushEmulator:
     def _loop(self) -> None:
         failures = 0
         while not self._stop.is_set():
+            self._wake.clear()  # a punch recorded from here on makes the next pause end at once
             try:
                 self.run_cycle()
                 failures = 0
@@ -267,8 +268,16 @@ class PushEmulator:
                 self._need_handshake = True
                 delay = self._backoff(failures)
                 log.debug("emulator push: %s; retry in %.2f s", exc, delay)
-            self._wake.wait(delay)
-            self._wake.clear()
+            self._pause(delay)
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep until the delay is over, a realtime punch wakes the loop, or stop() is called.
+
+        Sliced sleeps rather than Event.wait(timeout): timed lock waits never return under libfaketime.
+        """
+        end = time.monotonic() + seconds
+        while not self._stop.is_set() and not self._wake.is_set() and time.monotonic() < end:
+            time.sleep(min(0.01, max(0.0, end - time.monotonic())))
 
     def start(self) -> PushEmulator:
         self._stop.clear()

@@ -95,18 +95,29 @@ class PushStats:
 
 
 class SingleWriter:
-    """One thread that runs every database write of the receiver, in submission order."""
+    """One thread that runs every database write of the receiver, in submission order.
+
+    No wait here has a timeout that must expire by itself (a queue get, a lock, an event): timed lock waits
+    never return under libfaketime, which CI uses; the periodic flush comes from a ticker thread that sleeps.
+    """
 
     _STOP = object()
+    _IDLE = object()
 
     def __init__(self, idle: Callable[[], None] | None = None, idle_every: float = 30.0) -> None:
         self._q: queue.Queue[Any] = queue.Queue()
         self._idle, self._idle_every = idle, idle_every
         self._thread: threading.Thread | None = None
+        self._ticker: threading.Thread | None = None
+        self._stopping = False
 
     def start(self) -> None:
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="push-writer", daemon=True)
         self._thread.start()
+        if self._idle is not None:
+            self._ticker = threading.Thread(target=self._tick, name="push-writer-tick", daemon=True)
+            self._ticker.start()
 
     def call(self, fn: Callable[[], T], timeout: float) -> T:
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
@@ -118,32 +129,37 @@ class SingleWriter:
             raise
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is None:
-            return
-        self._q.put(self._STOP)
-        self._thread.join(timeout)
-        self._thread = None
+        self._stopping = True
+        for thread in (self._ticker, self._thread):
+            if thread is self._thread:
+                self._q.put(self._STOP)
+            if thread is not None:
+                thread.join(timeout)  # both end by themselves: the join never has to time out
+        self._thread = self._ticker = None
+
+    def _tick(self) -> None:
+        due = time.monotonic() + self._idle_every
+        while not self._stopping:
+            time.sleep(0.2)
+            if time.monotonic() >= due:
+                self._q.put(self._IDLE)
+                due = time.monotonic() + self._idle_every
 
     def _run(self) -> None:
-        next_idle = time.monotonic() + self._idle_every
         while True:
-            try:
-                item = self._q.get(timeout=min(self._idle_every, 1.0))
-            except queue.Empty:
-                item = None
+            item = self._q.get()
             if item is self._STOP:
                 self._run_idle()
                 return
-            if item is not None:
-                fn, fut = item
-                if fut.set_running_or_notify_cancel():
-                    try:
-                        fut.set_result(fn())
-                    except BaseException as exc:  # noqa: BLE001 - handed to the waiting request thread
-                        fut.set_exception(exc)
-            if time.monotonic() >= next_idle:
+            if item is self._IDLE:
                 self._run_idle()
-                next_idle = time.monotonic() + self._idle_every
+                continue
+            fn, fut = item
+            if fut.set_running_or_notify_cancel():
+                try:
+                    fut.set_result(fn())
+                except BaseException as exc:  # noqa: BLE001 - handed to the waiting request thread
+                    fut.set_exception(exc)
 
     def _run_idle(self) -> None:
         if self._idle is None:
@@ -408,7 +424,14 @@ class PushServer:
             pass  # another wake-up ran our thunk before our own write: the trigger is already closed
         if thread is not None:
             thread.join(timeout)
-        server.task_dispatcher.shutdown(timeout=timeout)  # lets a request in progress finish its commit
+        # let a request in progress finish its commit: the workers are told to stop and polled (sleeping,
+        # not a timed wait), then anything still queued is cancelled
+        dispatcher = server.task_dispatcher
+        dispatcher.set_thread_count(0)
+        deadline = time.monotonic() + timeout
+        while dispatcher.threads and time.monotonic() < deadline:
+            time.sleep(0.01)
+        dispatcher.shutdown(cancel_pending=True, timeout=0)
         self.app.writer.stop(timeout)
         self._server, self._thread = None, None
         log.info("Penerima push berhenti")
@@ -429,8 +452,7 @@ class PushServer:
         if ready is not None:
             ready(self)
         try:
-            while not done.wait(0.5):
-                if not self.running:
-                    break
+            while not done.is_set() and self.running:
+                time.sleep(0.2)
         finally:
             self.stop()
