@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import BadInputError
 from services.letters.kinds import LETTER_KINDS
 from services.policy.model import Policy
 from services.reconcile.period import ensure_unlocked
@@ -33,7 +34,7 @@ FLAG_LABELS = {
 }
 
 
-class LetterError(ValueError):
+class LetterError(BadInputError):
     pass
 
 
