@@ -13,6 +13,7 @@ import logging
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from desktop.context import AppContext
+from services.changes import Changes
 from services.devices.push_admin import PushSettings, get_settings
 from services.devices.push_server import PushConfig, PushServer
 from services.errors import UserError
@@ -79,8 +80,7 @@ class PushHost(QObject):
         snap = self.server.stats.snapshot()
         if snap["commits"] != self._commits:
             self._commits = snap["commits"]
-            self.ctx.notify("punches")
-            self.ctx.notify("devices")
+            self.ctx.notify(Changes(punches=True, devices=True))
             self.changed.emit()
 
 

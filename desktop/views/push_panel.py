@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.push_host import host_for
 from desktop.views.device_dialog import TZ_CHOICES
@@ -126,7 +126,7 @@ class PushPanel(QWidget):
         lay.addLayout(actions)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.host.changed.connect(self.refresh)
-        ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("devices", "settings") else None)
+        ctx.events.changed.connect(lambda ch: self.refresh() if (ch.devices or ch.settings) else None)
         self._load_settings()
         self.refresh()
 
@@ -187,7 +187,7 @@ class PushPanel(QWidget):
         self.btn_info.setEnabled(row is not None and row.status == "accepted" and self.ctx.user.has("operator"))
 
     def _refused(self, title: str, exc: UserError) -> None:
-        QMessageBox.warning(self, title, str(exc))
+        present_refusal(self, exc, title)
 
     # --------------------------------------------------------------- actions
     def toggle_server(self) -> None:
@@ -195,7 +195,7 @@ class PushPanel(QWidget):
             self.host.stop()
             return
         try:
-            save_settings(self.ctx.db, self.settings(), self.ctx.user)
+            self.ctx.notify(save_settings(self.ctx.db, self.settings(), self.ctx.user))
             self.host.start(self.settings())
         except UserError as exc:
             self._refused("Penerima push tidak dapat dijalankan", exc)
@@ -211,12 +211,12 @@ class PushPanel(QWidget):
                 return
             name, timezone = dlg.name.text(), str(dlg.zone.currentData())
         try:
-            accept_serial(self.ctx.db, row.serial, self.ctx.user, name=name, timezone=timezone)
+            changes = accept_serial(self.ctx.db, row.serial, self.ctx.user, name=name, timezone=timezone)
         except UserError as exc:
             self._refused("Mesin tidak dapat diterima", exc)
             return
         self.ctx.status(f"Mesin {row.serial} diterima.")
-        self.ctx.notify("devices")
+        self.ctx.notify(changes)
 
     def reject_selected(self, reason: str | None = None) -> None:
         row = self.selected()
@@ -230,11 +230,11 @@ class PushPanel(QWidget):
                 return
             reason = text
         try:
-            reject_serial(self.ctx.db, row.serial, self.ctx.user, reason)
+            changes = reject_serial(self.ctx.db, row.serial, self.ctx.user, reason)
         except UserError as exc:
             self._refused("Mesin tidak dapat ditolak", exc)
             return
-        self.ctx.notify("devices")
+        self.ctx.notify(changes)
 
     def ask_info(self) -> None:
         row = self.selected()
@@ -246,4 +246,4 @@ class PushPanel(QWidget):
             self._refused("Perintah tidak dapat diantrekan", exc)
             return
         self.ctx.status(f"Perintah INFO #{q.command_id} menunggu diambil mesin {row.serial}.")
-        self.ctx.notify("devices")
+        self.ctx.notify(q.changes)
