@@ -91,7 +91,8 @@ class MainWindow(QMainWindow):
         # after the window is built: an "on start" pull shows in the status-bar strip above
         self.autosync = AutoSyncScheduler(ctx, parent=self)
         self.autosync.start()
-        host_for(ctx).autostart()  # the push receiver (ADMS), when the admin set it to start with the app
+        self.push_host = host_for(ctx)  # the push receiver (ADMS) lives as long as the window
+        self.push_host.autostart()  # started only when the admin set it to start with the app
 
     def _build_menu(self) -> None:
         m = self.menuBar().addMenu("&Berkas")
@@ -166,5 +167,5 @@ class MainWindow(QMainWindow):
                 op.cancel()
             self.ctx.runner.wait_all(15000)
         self.autosync.stop()
-        host_for(self.ctx).stop()
+        self.push_host.stop()
         event.accept()

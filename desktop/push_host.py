@@ -9,6 +9,7 @@ the receiver when the application quits.
 from __future__ import annotations
 
 import logging
+import weakref
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
@@ -20,7 +21,8 @@ from services.errors import UserError
 
 log = logging.getLogger(__name__)
 
-_HOSTS: dict[int, PushHost] = {}
+# weak: a host lives as long as the main window or a Perangkat panel holds it, never past the app
+_HOSTS: weakref.WeakValueDictionary[int, PushHost] = weakref.WeakValueDictionary()
 
 
 class PushHost(QObject):
@@ -85,7 +87,7 @@ class PushHost(QObject):
 
 
 def host_for(ctx: AppContext) -> PushHost:
-    """The one receiver host of this application context (created on first use)."""
+    """The one receiver host of this application context (created on first use; keep a reference to it)."""
     host = _HOSTS.get(id(ctx))
     if host is None or host.ctx is not ctx:
         host = _HOSTS[id(ctx)] = PushHost(ctx)
