@@ -27,6 +27,7 @@ from desktop.errors import refusal_text, show_crash
 from desktop.logview import LogDialog
 from desktop.ops import Operation
 from desktop.push_host import host_for
+from desktop.reminders import ReminderNotifier
 from desktop.views import SCREENS
 from desktop.widgets import OperationStrip, page_header
 from services.auth.users import ROLES
@@ -93,6 +94,9 @@ class MainWindow(QMainWindow):
         self.autosync.start()
         self.push_host = host_for(ctx)  # the push receiver (ADMS) lives as long as the window
         self.push_host.autostart()  # started only when the admin set it to start with the app
+        # from the 5th: last month's report not yet at BKPSDM -> a notification once a day
+        self.reminders = ReminderNotifier(ctx, parent=self)
+        self.reminders.start()
 
     def _build_menu(self) -> None:
         m = self.menuBar().addMenu("&Berkas")
@@ -168,4 +172,5 @@ class MainWindow(QMainWindow):
             self.ctx.runner.wait_all(15000)
         self.autosync.stop()
         self.push_host.stop()
+        self.reminders.stop()
         event.accept()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 09:25:35.248813
+Create Date: 2026-11-23 10:47:17.229912
 """
 
 from __future__ import annotations
@@ -361,34 +361,6 @@ def upgrade() -> None:
     with op.batch_alter_table('punch', schema=None) as batch_op:
         batch_op.create_index('ix_punch_employee_ts', ['employee_id', 'ts'], unique=False)
 
-    op.create_table('push_device',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('serial', sa.String(length=40), nullable=False),
-    sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('timezone', sa.String(length=40), nullable=False),
-    sa.Column('opd_id', sa.Integer(), nullable=True),
-    sa.Column('device_id', sa.Integer(), nullable=True),
-    sa.Column('first_seen_at', sa.DateTime(), nullable=False),
-    sa.Column('last_seen_at', sa.DateTime(), nullable=True),
-    sa.Column('remote_addr', sa.String(length=64), nullable=False),
-    sa.Column('push_version', sa.String(length=20), nullable=False),
-    sa.Column('info', sa.String(length=300), nullable=False),
-    sa.Column('attlog_stamp', sa.String(length=20), nullable=False),
-    sa.Column('operlog_stamp', sa.String(length=20), nullable=False),
-    sa.Column('refused_posts', sa.Integer(), nullable=False),
-    sa.Column('records_stored', sa.Integer(), nullable=False),
-    sa.Column('last_upload_at', sa.DateTime(), nullable=True),
-    sa.Column('last_status', sa.String(length=300), nullable=False),
-    sa.Column('drift_seconds', sa.Float(), nullable=True),
-    sa.Column('drift_window_start', sa.DateTime(), nullable=True),
-    sa.Column('decided_by', sa.String(length=60), nullable=False),
-    sa.Column('decided_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['device_id'], ['device.id'], ),
-    sa.ForeignKeyConstraint(['opd_id'], ['opd.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('serial')
-    )
     op.create_table('reference_photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('employee_id', sa.Integer(), nullable=False),
@@ -423,38 +395,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['unit_id'], ['work_unit.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_table('push_command',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('push_device_id', sa.Integer(), nullable=False),
-    sa.Column('command', sa.String(length=500), nullable=False),
-    sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('created_by', sa.String(length=60), nullable=False),
-    sa.Column('sent_at', sa.DateTime(), nullable=True),
-    sa.Column('finished_at', sa.DateTime(), nullable=True),
-    sa.Column('return_code', sa.Integer(), nullable=True),
-    sa.Column('result', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['push_device_id'], ['push_device.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('push_command', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_push_command_push_device_id'), ['push_device_id'], unique=False)
-
-    op.create_table('push_device_user',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('push_device_id', sa.Integer(), nullable=False),
-    sa.Column('pin', sa.String(length=24), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('privilege', sa.Integer(), nullable=False),
-    sa.Column('card', sa.String(length=32), nullable=False),
-    sa.Column('has_password', sa.Boolean(), nullable=False),
-    sa.Column('fingerprints', sa.String(length=60), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['push_device_id'], ['push_device.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('push_device_id', 'pin')
-    )
     op.create_table('selfie_check',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('punch_id', sa.Integer(), nullable=False),
@@ -486,18 +426,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_selfie_check_phash'))
 
     op.drop_table('selfie_check')
-    op.drop_table('push_device_user')
-    with op.batch_alter_table('push_command', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_push_command_push_device_id'))
-
-    op.drop_table('push_command')
     op.drop_table('schedule_assignment')
     op.drop_table('roster_entry')
     with op.batch_alter_table('reference_photo', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reference_photo_employee_id'))
 
     op.drop_table('reference_photo')
-    op.drop_table('push_device')
     with op.batch_alter_table('punch', schema=None) as batch_op:
         batch_op.drop_index('ix_punch_employee_ts')
 
