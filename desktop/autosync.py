@@ -1,10 +1,10 @@
 """Pulls attendance logs from every enabled device on a schedule while the app is open.
 
 Owned by the main window. Each pull is one ``sync_all`` through ``ctx.runner`` (so it
-shows in the status-bar progress strip and can be cancelled on close). A tick is
+shows in the top bar's progress strip and can be cancelled on close). A tick is
 skipped while any device operation runs — ours or one started by hand on the
 Perangkat screen — because a device serves one connection at a time. Failures never
-pop up dialogs: the result goes to the status bar and the log, and the Perangkat
+pop up dialogs: the result goes to the message list (ctx.status) and the log, and the Perangkat
 screen's Status column shows each device's last result.
 """
 
@@ -34,7 +34,7 @@ def is_device_op(op: Operation) -> bool:
 
 
 def summarize(results: list[SyncResult], when: dt.datetime) -> str:
-    """One line for the status bar."""
+    """One line for the message list."""
     stamp = when.strftime("%H:%M")
     if not results:
         return f"Tarik otomatis {stamp}: tidak ada mesin aktif."

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import traceback
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from services.errors import UserError
 
 log = logging.getLogger("presensi.errors")
-_open_crash_dialogs: set[QWidget] = set()
 
 
 def is_refusal(exc: BaseException) -> bool:
@@ -48,10 +48,9 @@ def show_crash(exc: BaseException, details: str = "", parent: QWidget | None = N
         return
     dialog = CrashDialog(f"{exc.__class__.__name__}: {exc}", text, parent)
     dialog.setModal(False)
-    # a parentless dialog (a bug in background work) must outlive this function: without a reference Python
-    # would collect it at some later moment, deleting a shown window (once a crash at exit)
-    _open_crash_dialogs.add(dialog)
-    dialog.finished.connect(lambda _r, d=dialog: _open_crash_dialogs.discard(d))
+    # Qt owns and frees it when closed: a parentless dialog left to Python's garbage collector after
+    # QApplication is gone crashes the interpreter at exit
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
 
 

@@ -37,6 +37,7 @@ from desktop.context import AppContext
 from desktop.errors import show_crash
 from desktop.logview import LogDialog
 from desktop.notifications import NotificationBar, NotificationCenter
+from desktop.push_host import host_for
 from desktop.reminders import ReminderNotifier
 from desktop.screen_fit import ScreenFitter, fit_size
 from desktop.views import SCREENS
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         # after the window is built: an "on start" pull shows in the top bar's strip
         self.autosync = AutoSyncScheduler(ctx, parent=self)
         self.autosync.start()
+        self.push_host = host_for(ctx)  # the push receiver (ADMS) lives as long as the window
+        self.push_host.autostart()  # started only when the admin set it to start with the app
         # from the 5th: last month's report not yet at BKPSDM -> a notification once a day
         self.reminders = ReminderNotifier(ctx, parent=self)
         self.reminders.start()
@@ -259,5 +262,6 @@ class MainWindow(QMainWindow):
                 op.cancel()
             self.ctx.runner.wait_all(15000)
         self.autosync.stop()
+        self.push_host.stop()
         self.reminders.stop()
         event.accept()

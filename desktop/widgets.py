@@ -3,7 +3,7 @@
 - ``page_header(title, subtitle)``: the title/subtitle pair at the top of a screen.
 - ``make_table(model, ...)``: a read-only, row-selecting QTableView set up the same way everywhere.
 - ``OperationStrip``: label + progress bar + "Batal" bound to one desktop.ops.Operation; used inline by
-  screens and, in the status bar, by the main window (one class for both).
+  screens and, in the top bar, by the main window (one class for both).
 - ``button(text, on_click, primary=...)``: a push button in the shared wording/highlight convention.
 - ``dialog_buttons(dialog, ok_text)``: the Indonesian OK/Batal row of every dialog, OK highlighted.
 - ``result_box(...)``: a non-modal window with a short summary and the long text in a wide, copyable area.

@@ -219,6 +219,73 @@ class Device(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class PushDevice(Base):
+    """A device that pushes over ZKTeco ADMS / iclock HTTP, known by its serial.
+
+    Unknown serials arrive as ``pending`` ("menunggu persetujuan"); their uploads are
+    refused (the device keeps them) until an admin accepts the serial. The stamps
+    are the last ``Stamp`` committed per table, returned in the handshake so the
+    device resends only what is not stored yet.
+    """
+
+    __tablename__ = "push_device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / accepted / rejected
+    name: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    opd_id: Mapped[Optional[int]] = mapped_column(ForeignKey("opd.id"))
+    device_id: Mapped[Optional[int]] = mapped_column(ForeignKey("device.id"))  # the same machine registered for pull
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    last_seen_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    push_version: Mapped[str] = mapped_column(String(20), default="")
+    info: Mapped[str] = mapped_column(String(300), default="")  # last INFO heartbeat / command reply (firmware, counts)
+    attlog_stamp: Mapped[str] = mapped_column(String(20), default="")
+    operlog_stamp: Mapped[str] = mapped_column(String(20), default="")
+    refused_posts: Mapped[int] = mapped_column(Integer, default=0)  # uploads answered "not OK" while not accepted
+    records_stored: Mapped[int] = mapped_column(Integer, default=0)
+    last_upload_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_status: Mapped[str] = mapped_column(String(300), default="")
+    drift_seconds: Mapped[Optional[float]] = mapped_column(Float)  # device clock minus office clock (estimate)
+    drift_window_start: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    decided_by: Mapped[str] = mapped_column(String(60), default="")
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+
+class PushCommand(Base):
+    """A command queued for a push device: handed out by getrequest as ``C:<id>:<command>``."""
+
+    __tablename__ = "push_command"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    push_device_id: Mapped[int] = mapped_column(ForeignKey("push_device.id"), index=True)
+    command: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued / sent / done / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    return_code: Mapped[Optional[int]] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(Text, default="")
+
+
+class PushDeviceUser(Base):
+    """A user as a push device reported it (OPERLOG/USERINFO ``USER``/``FP`` lines). No password, no template."""
+
+    __tablename__ = "push_device_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    push_device_id: Mapped[int] = mapped_column(ForeignKey("push_device.id"))
+    pin: Mapped[str] = mapped_column(String(24))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    privilege: Mapped[int] = mapped_column(Integer, default=0)
+    card: Mapped[str] = mapped_column(String(32), default="")
+    has_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprints: Mapped[str] = mapped_column(String(60), default="")  # finger ids enrolled, e.g. "0,6"
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    __table_args__ = (UniqueConstraint("push_device_id", "pin"),)
+
+
 class ImportBatch(Base):
     __tablename__ = "import_batch"
     id: Mapped[int] = mapped_column(primary_key=True)
