@@ -193,7 +193,8 @@ class EmployeesView(QWidget):
         try:
             data = path.read_bytes()
             with self.ctx.db.transaction() as s:
-                add_reference_photo(s, self.ctx.db.path, employee_id, data, self.ctx.user.username)
+                add_reference_photo(s, self.ctx.db.path, employee_id, data, self.ctx.user.username,
+                                    now=self.ctx.db.clock.now())
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Foto tidak disimpan", f"{path.name}: {exc}")
             return False
