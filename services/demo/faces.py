@@ -109,8 +109,8 @@ def _variant(img: np.ndarray, r: random.Random) -> np.ndarray:
     angle = r.uniform(-6, 6)
     m = cv2.getRotationMatrix2D((crop.shape[1] / 2, crop.shape[0] / 2), angle, 1.0)
     crop = cv2.warpAffine(crop, m, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REFLECT)
-    light = r.uniform(0.8, 1.15)
-    return np.clip(crop.astype(np.float32) * light + r.uniform(-12, 12), 0, 255).astype(np.uint8)
+    light = r.uniform(0.9, 1.1)
+    return np.clip(crop.astype(np.float32) * light + r.uniform(-6, 6), 0, 255).astype(np.uint8)
 
 
 @dataclass

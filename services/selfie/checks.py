@@ -26,7 +26,8 @@ WORK_SIDE = 640  # pixels, longest side of the analysed copy
 
 @dataclass(frozen=True)
 class Thresholds:
-    blur_min: float = 50.0  # variance of Laplacian below this = blurred
+    blur_min: float = 50.0  # variance of Laplacian of the photo below this = blurred (photos without a face)
+    face_blur_min: float = 30.0  # ... of the aligned face chip: a smooth studio background is no blur, a smeared face is
     dark_max: float = 55.0  # mean grey level (0..255) below this = too dark
     bright_min: float = 210.0  # above this = too bright / washed out
     # pHash Hamming distance (of 64 bits) up to this = *candidate* copy. Selfies share one composition (a face in
@@ -66,7 +67,7 @@ class ImageMetrics:
             out.append("no_face")
         elif self.faces > 1:
             out.append("multiple_faces")
-        if self.blur < t.blur_min:
+        if (self.face_sharpness < t.face_blur_min) if self.descriptor is not None else (self.blur < t.blur_min):
             out.append("blur")
         if self.brightness < t.dark_max:
             out.append("too_dark")
