@@ -28,7 +28,7 @@ WORK_SIDE = 640  # pixels, longest side of the analysed copy
 class Thresholds:
     blur_min: float = 50.0  # variance of Laplacian of the photo below this = blurred (photos without a face)
     face_blur_min: float = 30.0  # ... of the aligned face chip: a smooth studio background is no blur, a smeared face is
-    dark_max: float = 55.0  # mean grey level (0..255) below this = too dark
+    dark_max: float = 55.0  # mean grey level (0..255) of the face (no face: of the photo) below this = too dark
     bright_min: float = 210.0  # above this = too bright / washed out
     # pHash Hamming distance (of 64 bits) up to this = *candidate* copy. Selfies share one composition (a face in
     # the middle), so among thousands of photos unrelated ones fall this close too: a candidate counts as reused
@@ -51,7 +51,7 @@ class ImageMetrics:
     faces: int
     face_box: tuple[int, int, int, int] | None  # biggest face (x, y, w, h) in the work copy
     blur: float
-    brightness: float
+    brightness: float  # mean grey of the aligned face chip; of the whole photo when no face was found
     phash: str
     descriptor: np.ndarray | None = field(default=None, repr=False)  # embedding of the biggest face
     thumb: np.ndarray | None = field(default=None, repr=False)
@@ -187,6 +187,7 @@ def analyse(img: np.ndarray) -> ImageMetrics:
 def _describe(m: ImageMetrics, img: np.ndarray, face: Face) -> None:
     chip = aligned_chip(img, face)
     m.face_box = face.box
+    m.brightness = float(cv2.cvtColor(chip, cv2.COLOR_RGB2GRAY).mean())  # the face's light, not the wall's
     m.descriptor = embed_chip(chip)
     m.face_sharpness = chip_sharpness(chip)
     m.face_pose, m.yaw_ratio, m.roll_deg, m.eye_distance = face.pose, face.yaw_ratio, face.roll_deg, face.eye_distance

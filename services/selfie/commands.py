@@ -171,7 +171,8 @@ def _selfie_compare(args: argparse.Namespace) -> int:
     result = compare_images(images[0], images[1], threshold)
     if args.json:
         doc = {"reference": {"file": str(args.reference), "faces": result.reference_faces},
-               "selfie": {"file": str(args.selfie), "faces": result.selfie_faces}, **result.as_dict()}
+               "selfie": {"file": str(args.selfie), "faces": result.selfie_faces},
+               **{k: v for k, v in result.as_dict().items() if not k.endswith("_faces")}}
         print(json.dumps(doc, ensure_ascii=False))
         return 0
     m = result.match

@@ -166,7 +166,8 @@ def _load_todo(db: Database, punch_ids: list[int] | None, recheck: bool) -> tupl
             q = q.where(Punch.id.in_(punch_ids))
         if not recheck:
             q = q.where(~select(SelfieCheck.id).where(SelfieCheck.punch_id == Punch.id).exists())
-        todo = [_Todo(*row) for row in s.execute(q.order_by(Punch.ts, Punch.id)).all()]
+        todo = [_Todo(pid, emp, opd, ts, tz, lat, lon, path or "")
+                for pid, emp, opd, ts, tz, lat, lon, path in s.execute(q.order_by(Punch.ts, Punch.id)).all()]
         # every photo already checked, for reuse detection across employees and days
         known = s.execute(
             select(SelfieCheck.punch_id, SelfieCheck.phash, Punch.ts, Punch.photo_path)
@@ -263,10 +264,10 @@ def _write(db: Database, outcomes: list[_Outcome], late_reuse: dict[int, int]) -
             result.flags.update(out.flags)
         # an older photo arriving late (offline upload) makes an already-checked newer one the copy
         for later_pid, original_pid in late_reuse.items():
-            check = s.execute(select(SelfieCheck).where(SelfieCheck.punch_id == later_pid)).scalar_one_or_none()
-            if check is not None and check.reused_of_punch_id is None:
-                check.reused_of_punch_id = original_pid
-                check.flags = ",".join([f for f in check.flags.split(",") if f] + ["reused"])
+            later = s.execute(select(SelfieCheck).where(SelfieCheck.punch_id == later_pid)).scalar_one_or_none()
+            if later is not None and later.reused_of_punch_id is None:
+                later.reused_of_punch_id = original_pid
+                later.flags = ",".join([f for f in later.flags.split(",") if f] + ["reused"])
         s.flush()
         result.checked = len(outcomes)
         result.check_ids = [c.id for c in written]
