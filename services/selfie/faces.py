@@ -37,6 +37,9 @@ EMBEDDING_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 MODEL_FILES = (LANDMARKS_FILE, EMBEDDING_FILE)
 CHIP_SIDE = 150  # dlib's ResNet takes 150 x 150 aligned chips
 CHIP_PADDING = 0.25  # the padding dlib's model was trained with
+# A second face counts only with at least this HOG score: real faces of the shared photo set score 0.36-3.3, the
+# false hits seen (a patch of a space suit, a shirt collar) 0.0-0.15. A photo's only hit counts whatever its score.
+MIN_FACE_SCORE = 0.25
 
 
 class FaceModelError(RuntimeError):
@@ -136,6 +139,8 @@ def _rgb(img: np.ndarray) -> np.ndarray:
 def detect_faces(img: np.ndarray, upsample: int | None = None) -> list[Face]:
     """Every face dlib's HOG detector finds in a BGR (or grey) image, biggest first, with 5 landmarks each.
 
+    Weak hits (score < ``MIN_FACE_SCORE``) are dropped unless nothing else was found.
+
     The detector's smallest face is 80 x 80 pixels. Without ``upsample`` it first searches the image as given
     and, only when that finds nothing, once more at twice the size (faces down to 40 px); pass 0 or 1 to fix it.
     """
@@ -154,7 +159,10 @@ def detect_faces(img: np.ndarray, upsample: int | None = None) -> list[Face]:
             points = np.array([[shape.part(i).x, shape.part(i).y] for i in range(shape.num_parts)], dtype=np.float32)
             box = (int(rect.left()), int(rect.top()), int(rect.width()), int(rect.height()))
             faces.append(Face(box=box, score=float(score), pose=int(pose), landmarks=points))
-    return sorted(faces, key=lambda f: -f.area)
+    sure = [f for f in faces if f.score >= MIN_FACE_SCORE]
+    if not sure and faces:
+        sure = [max(faces, key=lambda f: f.score)]
+    return sorted(sure, key=lambda f: -f.area)
 
 
 def aligned_chip(img: np.ndarray, face: Face) -> np.ndarray:
