@@ -34,6 +34,7 @@ from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.geo import offset_m
 from services.mobile.importer import upload_deadline
 from services.selfie.synthetic import encode_jpeg
+from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, OfficeLocation, ReferencePhoto
 
 CSV_COLUMNS = ["nip", "waktu", "lat", "lon", "akurasi", "id_hp", "foto", "luring", "diunggah", "lokasi_palsu"]
@@ -94,7 +95,7 @@ def write_demo_bundle(
     when all ``dates`` are in the current month, one record of the previous month's last working day is
     added for it (only once that deadline has passed).
     """
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or clock_of(session).now()).replace(microsecond=0)
     r = random.Random(seed)
     faces = faces or _faces()
     out = Path(out_path)

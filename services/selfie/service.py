@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.changes import Changes
 from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.photos import REFERENCE_KIND, PhotoError, check_photo, store_photo, stored_path
@@ -29,7 +30,7 @@ from services.selfie.checks import DEFAULT_THRESHOLDS, FLAG_LABELS, Thresholds, 
 from services.selfie.exif import exif_evidence
 from services.selfie.faces import EMBED_DIM, MODEL_ID
 from services.selfie.matching import best_match
-from services.store.db import Database
+from services.store.db import Database, clock_of
 from services.store.models import Employee, Opd, Punch, ReferencePhoto, SelfieCheck
 
 
@@ -42,6 +43,10 @@ class SelfieRunResult:
     checked: int = 0
     flags: Counter[str] = field(default_factory=Counter)
     check_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(selfies=self.checked > 0)
 
     def summary(self) -> str:
         text = f"{self.checked} foto diperiksa"
@@ -363,7 +368,7 @@ def add_reference_photo(
     if duplicate is not None:
         raise ReferencePhotoError(f"Foto referensi ditolak: foto yang sama sudah tersimpan (referensi #{duplicate}).")
     ref = ReferencePhoto(employee_id=employee_id, path=rel, sha256=digest, face_descriptor=descriptor_to_bytes(res.metrics.descriptor),
-                         model=MODEL_ID, created_at=now, added_by=username)
+                         model=MODEL_ID, created_at=now or clock_of(session).now(), added_by=username)
     session.add(ref)
     session.flush()
     audit.record(session, username, "reference_photo.add", "employee", employee_id, {"sha256": digest, "reference_id": ref.id})
