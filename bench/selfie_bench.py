@@ -128,6 +128,14 @@ def throughput_section(n: int) -> None:
             photos = phone_photos(n, side)
             t0 = time.monotonic()
             for data in photos:
+                decode(data)
+            floor = n / (time.monotonic() - t0)
+            t0 = time.monotonic()
+            for data in photos:
+                _lbp_descriptor(decode(data))
+            peer = n / (time.monotonic() - t0)
+            t0 = time.monotonic()
+            for data in photos:
                 batch.analyse_bytes(data)
             inline = n / (time.monotonic() - t0)
             paths = []
@@ -139,7 +147,8 @@ def throughput_section(n: int) -> None:
             batch.analyse_files(paths, workers=batch.worker_count())
             pooled = n / (time.monotonic() - t0)
             print(f"{side:>5} px: {inline:5.1f} foto/s satu proses; {pooled:5.1f} foto/s dengan {batch.worker_count()} "
-                  f"proses pekerja (termasuk menyalakan pekerja)")
+                  f"proses pekerja (termasuk menyalakan pekerja); pembanding: dekode saja {floor:5.1f}/s, "
+                  f"Haar+LBP lama {peer:5.1f}/s")
     big = phone_photos(12, 2560)
     for label, side in (("penuh", None), ("dikecilkan", 640)):
         t0 = time.monotonic()
