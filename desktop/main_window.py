@@ -26,6 +26,7 @@ from desktop.context import AppContext
 from desktop.errors import refusal_text, show_crash
 from desktop.logview import LogDialog
 from desktop.ops import Operation
+from desktop.reminders import ReminderNotifier
 from desktop.views import SCREENS
 from desktop.widgets import OperationStrip, page_header
 from services.auth.users import ROLES
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         # after the window is built: an "on start" pull shows in the status-bar strip above
         self.autosync = AutoSyncScheduler(ctx, parent=self)
         self.autosync.start()
+        # from the 5th: last month's report not yet at BKPSDM -> a notification once a day
+        self.reminders = ReminderNotifier(ctx, parent=self)
+        self.reminders.start()
 
     def _build_menu(self) -> None:
         m = self.menuBar().addMenu("&Berkas")
@@ -164,4 +168,5 @@ class MainWindow(QMainWindow):
                 op.cancel()
             self.ctx.runner.wait_all(15000)
         self.autosync.stop()
+        self.reminders.stop()
         event.accept()

@@ -418,7 +418,74 @@ class NoticeNumber(Base):
     pdf_path: Mapped[str] = mapped_column(String(500), default="")
     username: Mapped[str] = mapped_column(String(60), default="")
     detail: Mapped[str] = mapped_column(Text, default="")  # JSON: examination date/place/examiner, paper size
+    # Naskah dinas tracking (services.reports.notice_track): draft -> numbered -> signed -> delivered.
+    status: Mapped[str] = mapped_column(String(12), default="draft", server_default="draft")
+    official_number: Mapped[str] = mapped_column(String(120), default="", server_default="")  # from Srikandi
+    official_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    docx_path: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    docx_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    signed_pdf_path: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    signed_pdf_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    delivered_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    delivered_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     __table_args__ = (UniqueConstraint("kind", "year", "seq"),)
+
+
+class NoticeEvent(Base):
+    """Append-only history of a notice's status changes (who, when, what was attached)."""
+
+    __tablename__ = "notice_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice_number.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    username: Mapped[str] = mapped_column(String(60))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SubmissionBundle(Base):
+    """What one revision sends to BKPSDM: signed recap PDF + Excel recap + SPTJM + surat pengantar.
+
+    File paths are relative to the database folder; ``manifest_json`` is the exact text whose
+    sha256 is ``bundle_sha256`` (the idempotency key at the central database).
+    """
+
+    __tablename__ = "submission_bundle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), unique=True)
+    recap_pdf_sha256: Mapped[str] = mapped_column(String(64))
+    xlsx_path: Mapped[str] = mapped_column(String(500))
+    xlsx_sha256: Mapped[str] = mapped_column(String(64))
+    sptjm_path: Mapped[str] = mapped_column(String(500))
+    sptjm_sha256: Mapped[str] = mapped_column(String(64))
+    pengantar_path: Mapped[str] = mapped_column(String(500))
+    pengantar_sha256: Mapped[str] = mapped_column(String(64))
+    manifest_json: Mapped[str] = mapped_column(Text)
+    bundle_sha256: Mapped[str] = mapped_column(String(64))
+    audit_head_id: Mapped[int] = mapped_column(Integer)
+    audit_head_hash: Mapped[str] = mapped_column(String(64))
+    total_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+
+
+class CentralReview(Base):
+    """Local copy of BKPSDM's decisions on this OPD's submissions (read offline by Laporan and Dasbor)."""
+
+    __tablename__ = "central_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    central_id: Mapped[int] = mapped_column(Integer, unique=True)  # review.id at the central database
+    report_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(10))  # accepted / returned
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(63), default="")
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime)  # office-local
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    __table_args__ = (Index("ix_central_review_period", "year", "month", "revision"),)
 
 
 # -------------------------------------------------------------- users / audit
