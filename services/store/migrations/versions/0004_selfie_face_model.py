@@ -1,7 +1,7 @@
 """selfie checks with a face-embedding model: distance, best reference, evidence; reference photo metadata
 
-Revision ID: 0003_selfie
-Revises: 0002_central
+Revision ID: 0004_selfie
+Revises: 0003_push
 Create Date: 2026-12-01 10:00:00
 
 The LBP texture "similarity" is replaced by the distance between dlib ResNet face embeddings. Old LBP
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0003_selfie'
-down_revision = '0002_central'
+revision = '0004_selfie'
+down_revision = '0003_push'
 branch_labels = None
 depends_on = None
 
