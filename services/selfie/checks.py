@@ -251,6 +251,6 @@ def analyse(img: np.ndarray) -> ImageMetrics:
 
 
 def decode(data: bytes) -> np.ndarray | None:
-    """Decode JPEG/PNG bytes (callers check the size limits first, see services.mobile.photos)."""
+    """Decode JPEG/PNG bytes (callers check the size limits first, see services.selfie.photos)."""
     arr = np.frombuffer(data, dtype=np.uint8)
     return cv2.imdecode(arr, cv2.IMREAD_COLOR) if arr.size else None

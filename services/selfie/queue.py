@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, aliased
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.mobile.photos import stored_path
 from services.reconcile.period import ensure_unlocked
+from services.selfie.photos import stored_path
 from services.store.db import clock_of
 from services.store.models import Employee, OfficeLocation, Punch, ReferencePhoto, SelfieCheck
 

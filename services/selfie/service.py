@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.mobile.photos import REFERENCE_KIND, PhotoError, check_photo, store_photo, stored_path
 from services.selfie.checks import (
     DEFAULT_THRESHOLDS,
     FLAG_LABELS,
@@ -33,6 +32,7 @@ from services.selfie.checks import (
     to_grey,
     work_copy,
 )
+from services.selfie.photos import REFERENCE_KIND, PhotoError, check_photo, store_photo, stored_path
 from services.store.db import Database
 from services.store.models import Punch, ReferencePhoto, SelfieCheck
 
