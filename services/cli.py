@@ -77,11 +77,11 @@ def main(argv: list[str] | None = None, gui_launcher: GuiLauncher | None = None,
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "func", None):
         args.func = _run_gui
-    from services.cli_support import CliError
+    from services.errors import UserError
 
     try:
         return int(args.func(args) or 0)
-    except CliError as exc:
+    except UserError as exc:  # an expected refusal: its message says what to do; anything else is a traceback
         print(f"Gagal: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from services.auth.users import CurrentUser, to_current
 from services.clock import Clock
+from services.errors import UserError
 from services.paths import default_db_path
 from services.store.db import Database, open_database
 from services.store.models import Opd, User
 
 
-class CliError(Exception):
+class CliError(UserError):
     pass
 
 

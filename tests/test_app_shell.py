@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
 from desktop.login import LoginDialog
@@ -42,6 +43,8 @@ def test_main_window_opens_every_screen(qtbot, db, org):
     qtbot.wait(20)
     win.grab().save(str(shots_dir() / "main_dashboard.png"))
     assert win.stack.currentWidget() is not None
+    assert win.broken_screens == {}, win.broken_screens  # a screen that fails to build is a failure, not a placeholder
+    assert len(win._views) == len(SCREENS)
     ctx.runner.wait_all()
 
 
@@ -139,3 +142,18 @@ def test_audit_log_dialog_lists_and_filters(qtbot, db, org):
     dlg.search.setText("tidak-ada-yang-cocok")
     dlg.reload()
     assert dlg.model.rowCount() == 0
+
+
+def test_a_screen_that_fails_to_build_is_reported(qtbot, db, org, monkeypatch):
+    import desktop.main_window as mw
+    from desktop.crash import CrashDialog
+
+    monkeypatch.setattr(mw, "SCREENS", [*mw.SCREENS, ("rusak", "Layar rusak", "desktop.views.tidak_ada", "X")])
+    win = MainWindow(make_context(db, "admin"))
+    qtbot.addWidget(win)
+    win.nav.setCurrentRow(len(mw.SCREENS) - 1)
+    assert set(win.broken_screens) == {"rusak"}
+    crash = [w for w in QApplication.topLevelWidgets() if isinstance(w, CrashDialog) and w.isVisible()]
+    assert crash and "tidak_ada" in crash[0].details.toPlainText()
+    for w in crash:
+        w.close()

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from desktop.autosync import AUTO_TITLE, AutoSyncScheduler
 from desktop.main_window import MainWindow
 from desktop.views.devices import DevicesView
+from services.changes import Changes
 from services.devices.autosync import KEY_INTERVAL, AutoSyncSchedule, get_schedule, set_schedule
 from services.devices.demo_support import register_demo_device, start_demo_device
 from services.devices.emulator import Emulator
@@ -102,7 +103,7 @@ def test_ticks_pull_new_punches_once_and_timer_drives_them(qtbot, db: Database, 
     messages: list[str] = []
     topics: list[str] = []
     ctx.events.status_message.connect(messages.append)
-    ctx.events.data_changed.connect(topics.append)
+    ctx.events.changed.connect(lambda ch: topics.extend(ch.names()))
     _set(db, AutoSyncSchedule(15, False))
     sched = AutoSyncScheduler(ctx)  # real minutes: the timer is armed but never fires during the test
     sched.start()
@@ -121,7 +122,7 @@ def test_ticks_pull_new_punches_once_and_timer_drives_them(qtbot, db: Database, 
 
     # turning the schedule off stops the timer (the scheduler listens for the settings topic)
     _set(db, AutoSyncSchedule(0, False))
-    ctx.notify("autosync")
+    ctx.notify(Changes(settings=True))
     assert not sched.timer.isActive()
 
     # the timer itself calls tick(): a 1 ms "minute" makes it due at once

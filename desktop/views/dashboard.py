@@ -67,7 +67,7 @@ class DashboardView(QWidget):
         recent.setStyleSheet("font-weight: 600;")
         lay.addWidget(recent)
         lay.addWidget(table, 1)
-        ctx.events.data_changed.connect(lambda _t: self.refresh())
+        ctx.events.changed.connect(lambda _changes: self.refresh())
 
     def refresh(self) -> None:
         with self.ctx.db.session() as s:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_dialogs import (
     PeriodPicker,
@@ -36,6 +37,8 @@ from desktop.views.reconcile_dialogs import (
 )
 from desktop.widgets import make_table, page_header
 from services.calendar.names import month_bounds
+from services.changes import Changes
+from services.errors import UserError
 from services.letters.kinds import LETTER_KINDS
 from services.letters.register import (
     FLAG_LABELS,
@@ -174,10 +177,10 @@ class LetterDialog(QDialog):
                     create_letter(s, self.ctx.user.username, **kwargs)  # type: ignore[arg-type]
                 else:
                     update_letter(s, self.ctx.user.username, self.existing.id, **kwargs)  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001 - Indonesian message from services
-            QMessageBox.warning(self, "Surat belum tersimpan", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "Surat belum tersimpan.")
             return
-        self.ctx.notify("letters")
+        self.ctx.notify(Changes(letters=True, records=True))
         self.accept()
 
 
@@ -241,7 +244,7 @@ class LettersView(QWidget):
         self.period.changed.connect(lambda _y, _m: self.refresh())
         self.kind.currentIndexChanged.connect(lambda _i: self.refresh())
         self.search.textChanged.connect(lambda _t: self.refresh())
-        ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("letters", "employees") else None)
+        ctx.events.changed.connect(lambda ch: self.refresh() if (ch.letters or ch.employees) else None)
         self.refresh()
 
     def refresh(self) -> None:
@@ -284,10 +287,10 @@ class LettersView(QWidget):
         try:
             with self.ctx.db.transaction() as s:
                 delete_letter(s, self.ctx.user.username, row.id, reason)
-        except Exception as exc:  # noqa: BLE001 - Indonesian message from services
-            QMessageBox.warning(self, "Surat tidak dihapus", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "Surat tidak dihapus.")
             return
-        self.ctx.notify("letters")
+        self.ctx.notify(Changes(letters=True, records=True))
 
     def _open_attachment(self) -> None:
         row = self._selected()

@@ -24,7 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from services.calendar.names import BULAN
+from services.changes import Changes
+from services.errors import UserError
 from services.letters.kinds import STATUS_LABELS
 from services.reconcile.corrections import CORRECTABLE_STATUS, FIELDS, add_correction, corrections_for_day
 from services.reconcile.grid import FLAG_LABELS
@@ -210,8 +213,8 @@ class CorrectionDialog(QDialog):
             with self.ctx.db.transaction() as s:
                 add_correction(s, self.ctx.user, self.employee_id, self.day, str(self.field.currentData()),
                                self.value(), self.reason.toPlainText())
-        except Exception as exc:  # noqa: BLE001 - shown to the user as is (Indonesian messages)
-            QMessageBox.warning(self, "Koreksi ditolak", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "Koreksi ditolak.")
             return
-        self.ctx.notify("records")
+        self.ctx.notify(Changes(records=True))
         self.accept()

@@ -29,6 +29,8 @@ from services.central.client import (
     connect,
     submit,
 )
+from services.changes import Changes
+from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.reports.monthly import resolve_file
 from services.store.db import Database
@@ -40,7 +42,7 @@ BACKOFF_FIRST_S = 30
 BACKOFF_MAX_S = 3600
 
 
-class OutboxError(Exception):
+class OutboxError(UserError):
     pass
 
 
@@ -152,6 +154,11 @@ class FlushResult:
     still_queued: int = 0
     failed: int = 0
     messages: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        moved = bool(self.sent or self.already_there or self.failed or self.still_queued)
+        return Changes(reports=moved, periods=bool(self.sent or self.already_there))
 
     def summary(self) -> str:
         parts = [f"{self.sent} terkirim"]

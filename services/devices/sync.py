@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from services.auth import audit
+from services.changes import Changes
 from services.devices import protocol as p
 from services.devices.client import DeviceAuthError, DeviceDropped, DeviceError, DeviceUnreachable, ZkClient
 from services.devices.punches import KeyRow, insert_punches
 from services.devices.registry import DEFAULT_DRIFT_THRESHOLD_S, client_for, describe_drift
+from services.errors import NotFoundError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
 from services.store.models import Device, ImportBatch, Punch
@@ -50,6 +52,10 @@ class SyncResult:
     batch_id: int | None = None
     attempts: int = 1
     error: str = ""  # set when the device failed (sync_all keeps going)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0, devices=True)
 
     def summary(self) -> str:
         if self.error:
@@ -91,7 +97,7 @@ def sync_device(db: Database, device_id: int, *, username: str = "system", clear
     with db.session() as s:
         device = s.get(Device, device_id)
         if device is None:
-            raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
+            raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
         name = device.name
         try:
             client = client_for(device, timeout, comm_key)

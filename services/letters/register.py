@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from services import derived
 from services.auth import audit
+from services.errors import BadInputError
 from services.letters.kinds import LETTER_KINDS
 from services.policy.model import Policy
 from services.store.models import Employee, Letter, LetterEmployee
@@ -35,7 +36,7 @@ FLAG_LABELS = {
 LETTER_ACTION = "Perubahan surat"
 
 
-class LetterError(ValueError):
+class LetterError(BadInputError):
     pass
 
 

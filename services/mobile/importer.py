@@ -26,6 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.changes import Changes
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.bundle import FIELD_LABELS, Bundle, BundleError, detect_mapping, open_bundle, validate_mapping
 from services.mobile.geo import GeofenceResult, Site, check_geofence
@@ -39,7 +41,7 @@ SOURCE_SERIAL = "MOBILE"
 MAX_REPORTED_ERRORS = 50
 
 
-class MobileImportError(ValueError):
+class MobileImportError(BadInputError):
     """The bundle was not imported; ``errors`` lists every problem found (Indonesian)."""
 
     def __init__(self, errors: list[str]) -> None:
@@ -74,6 +76,10 @@ class MobileImportResult:
     flags: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     punch_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0, selfies=self.new > 0)
 
     def summary(self) -> str:
         parts = [f"{self.new} baru", f"{self.duplicate} sudah ada", f"{self.rejected} ditolak"]

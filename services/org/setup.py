@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import create_user
+from services.errors import BadInputError
 from services.org.settings import TIMEZONES, OpdProfile
 from services.policy.model import list_presets, load_policy
 from services.store.db import clock_of
 from services.store.models import OfficeLocation, Opd
 
 
-class SetupError(ValueError):
+class SetupError(BadInputError):
     pass
 
 

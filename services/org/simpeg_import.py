@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.nip import NipError, parse_nip, validate_employee_id
 from services.store.db import clock_of
@@ -42,7 +43,7 @@ KINDS = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "NON_ASN", "NON 
 MAX_ROWS = 20000
 
 
-class ImportFileError(ValueError):
+class ImportFileError(BadInputError):
     """The file as a whole cannot be read (format, header)."""
 
 

@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 from services.calendar.holidays import holiday_map
 from services.calendar.names import month_bounds
 from services.calendar.schedules import NO_ROSTER, OFF_ROSTER, ScheduleBook
+from services.changes import Changes
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.letters.kinds import LETTER_KINDS
 from services.policy.model import Policy, Tier, policy_for_opd
@@ -49,7 +51,7 @@ _CHUNK = 500  # SQLite bound-parameter friendly chunk for IN lists
 _BULK_ROWS = 20000  # above this many day rows the writer replaces the scope instead of diffing
 
 
-class ReconcileError(ValueError):
+class ReconcileError(BadInputError):
     pass
 
 
@@ -61,6 +63,10 @@ class RecomputeResult:
     days: int = 0
     written: int = 0  # rows written or removed (a small scope writes only changed rows; a whole month all)
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(records=True)
 
 
 def _fmt_dt(x: dt.datetime | None) -> str | None:

@@ -42,6 +42,8 @@ from sqlalchemy.orm import Session
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
 from services.calendar.names import BULAN
+from services.changes import Changes
+from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, no_progress
 from services.paths import files_dir
 from services.policy.recap import MonthRecapRow
@@ -60,7 +62,7 @@ SIGNATURE_BLOCK_W = 85 * mm
 COUNT_COLUMNS = ("H", "TL1", "TL2", "TL3", "TL4", "PSW1", "PSW2", "PSW3", "PSW4", "TK", "CUTI", "DL", "S", "I")
 
 
-class ReportError(Exception):
+class ReportError(UserError):
     """User-facing problem while generating a report (period not locked, missing rows, ...)."""
 
 
@@ -73,6 +75,10 @@ class ReportInfo:
     pdf_sha256: str
     pages: int
     employees: int
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(reports=True)
 
 
 @dataclass(frozen=True)

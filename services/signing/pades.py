@@ -29,13 +29,15 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
+from services.errors import UserError
+
 FIELD_NAME = "TandaTanganKepala"
 
 # pyHanko logs a full traceback for every untrusted chain; our verdict already says it plainly.
 logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.CRITICAL)
 
 
-class SigningError(Exception):
+class SigningError(UserError):
     """A user-facing signing problem (wrong passphrase, unreadable certificate, ...)."""
 
 

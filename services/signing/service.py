@@ -21,6 +21,7 @@ from sqlalchemy import select
 from services import secrets
 from services.auth import audit
 from services.auth.users import CurrentUser
+from services.changes import Changes
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.reports.monthly import relative_file, resolve_file, signature_box
 from services.signing.pades import SignerIdentity, SigningError, sign_pdf_bytes
@@ -44,6 +45,10 @@ class SignResult:
     signer_subject: str
     remembered: bool
     message: str
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(reports=True, periods=True)
 
 
 def passphrase_key(p12_path: Path) -> str:
