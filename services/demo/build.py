@@ -69,13 +69,13 @@ def build_demo(
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> DemoResult:
     from services.calendar.holidays import holiday_map
+    from services.calendar.seed import seed_calendar
     from services.central.outbox import enqueue_submission, flush_outbox
     from services.devices.demo_support import register_demo_device, start_demo_device
     from services.devices.sync import sync_device
     from services.letters.register import create_letter
     from services.mobile.demo_support import add_demo_reference_photos, write_demo_bundle
     from services.mobile.importer import import_bundle
-    from services.reconcile.demo import seed_calendar
     from services.reconcile.engine import recompute_month
     from services.reconcile.period import lock_period
     from services.reports.monthly import generate_monthly_report
