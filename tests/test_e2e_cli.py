@@ -24,7 +24,7 @@ from desktop.entry import main
 from services.auth.users import to_current
 from services.central import admin
 from services.clock import FrozenClock
-from services.devices.demo_support import start_demo_device
+from services.demo.device import start_demo_device
 from services.reconcile.period import PeriodLockedError
 from services.selfie.queue import set_verdict
 from services.store.db import Database, open_database

@@ -29,7 +29,7 @@ from desktop.views import SCREENS
 from services.central import admin
 from services.clock import FrozenClock
 from services.demo.build import build_demo
-from services.devices.demo_support import start_demo_device
+from services.demo.device import start_demo_device
 from services.store.db import Database, open_database
 from services.store.models import DayRecord, Device, Employee, EmployeePin, Period, Punch, Report, SelfieCheck
 from tests.gui_helpers import make_context

@@ -71,7 +71,7 @@ def build_demo(
     from services.calendar.holidays import holiday_map
     from services.calendar.seed import seed_calendar
     from services.central.outbox import enqueue_submission, flush_outbox
-    from services.devices.demo_support import register_demo_device, start_demo_device
+    from services.demo.device import register_demo_device, start_demo_device
     from services.devices.sync import sync_device
     from services.letters.register import create_letter
     from services.mobile.demo_support import add_demo_reference_photos, write_demo_bundle

@@ -7,5 +7,6 @@
 - sync.py       per-device sync: disable → read → one transaction → optional clear → enable; `presensi-opd sync`
 - usb_import.py `<id>_attlog.dat` import (good lines imported, bad lines listed); `presensi-opd import-usb`
 - punches.py    INSERT OR IGNORE storage on (source_serial, pin, ts), PIN → employee mapping
-- demo_support.py  start_demo_device(...) / register_demo_device(...) for the demo mode
+
+The demo device (a running emulator registered in the database) is services/demo/device.py.
 """
