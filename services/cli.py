@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "services.reports.commands",
     "services.signing.commands",
     "services.central.commands",
+    "services.demo.mobile_commands",  # mobile-demo-bundle (demo/test only)
 ]
 
 

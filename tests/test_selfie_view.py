@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from desktop.views.selfie import SelfieQueueView
-from services.mobile.demo_support import add_demo_reference_photos
+from services.demo.mobile_bundle import add_demo_reference_photos
 from services.mobile.importer import import_bundle
 from services.selfie.service import run_checks
 from services.store.models import AuditEvent, Employee, SelfieCheck, User

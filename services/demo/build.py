@@ -72,9 +72,9 @@ def build_demo(
     from services.calendar.seed import seed_calendar
     from services.central.outbox import enqueue_submission, flush_outbox
     from services.demo.device import register_demo_device, start_demo_device
+    from services.demo.mobile_bundle import add_demo_reference_photos, write_demo_bundle
     from services.devices.sync import sync_device
     from services.letters.register import create_letter
-    from services.mobile.demo_support import add_demo_reference_photos, write_demo_bundle
     from services.mobile.importer import import_bundle
     from services.reconcile.engine import recompute_month
     from services.reconcile.period import lock_period
