@@ -25,10 +25,7 @@ import cv2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.mobile.geo import offset_m
-from services.mobile.importer import upload_deadline
-from services.selfie.synthetic import (
+from services.demo.synthetic_faces import (
     detectable_person_seed,
     detectable_selfie,
     encode_jpeg,
@@ -36,6 +33,9 @@ from services.selfie.synthetic import (
     person,
     render,
 )
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.mobile.geo import offset_m
+from services.mobile.importer import upload_deadline
 from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, OfficeLocation, ReferencePhoto
 
