@@ -255,7 +255,7 @@ def test_refused_submission_is_marked_failed(central, db, org, certs, tmp_path):
 
 
 def test_demo_setup_wires_local_db_to_a_central_db(pg_admin_url, db, org, certs, tmp_path):
-    from services.central.demo_setup import setup_demo_central
+    from services.demo.central import setup_demo_central
 
     suffix = uuid.uuid4().hex[:8]
     name = f"presensi_demo_test_{suffix}"

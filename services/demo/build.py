@@ -187,7 +187,7 @@ def build_demo(
     if with_central:
         try:
             from services.central.admin import drop_database
-            from services.central.demo_setup import setup_demo_central
+            from services.demo.central import setup_demo_central
 
             # the central DB is insert-only: a new demo starts from an empty one
             drop_database(CENTRAL_ADMIN_URL, CENTRAL_DEMO_DB)
