@@ -22,8 +22,8 @@ from sqlalchemy import insert  # noqa: E402
 
 from services.calendar.holidays import seed_holidays  # noqa: E402
 from services.calendar.schedules import seed_standard_schedules  # noqa: E402
+from services.demo.sample_org import create_sample_org  # noqa: E402
 from services.letters.register import create_letter, update_letter  # noqa: E402
-from services.org.sample import create_sample_org  # noqa: E402
 from services.policy.model import load_policy  # noqa: E402
 from services.reconcile.engine import recompute_month  # noqa: E402
 from services.store.db import open_database  # noqa: E402

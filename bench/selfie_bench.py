@@ -17,9 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.demo.mobile_bundle import add_demo_reference_photos, write_demo_bundle  # noqa: E402
+from services.demo.sample_org import create_sample_org  # noqa: E402
 from services.demo.synthetic_faces import encode_jpeg, person, render  # noqa: E402
 from services.mobile.importer import import_bundle  # noqa: E402
-from services.org.sample import create_sample_org  # noqa: E402
 from services.selfie.checks import analyse, decode  # noqa: E402
 from services.selfie.service import run_checks  # noqa: E402
 from services.store.db import open_database  # noqa: E402

@@ -18,10 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from zk import ZK  # noqa: E402
 
+from services.demo.sample_org import create_sample_org  # noqa: E402
 from services.devices.emulator import DeviceState, Emulator  # noqa: E402
 from services.devices.registry import DeviceInput, add_device  # noqa: E402
 from services.devices.sync import sync_device  # noqa: E402
-from services.org.sample import create_sample_org  # noqa: E402
 from services.store.db import open_database  # noqa: E402
 
 

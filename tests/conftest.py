@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from services.clock import FrozenClock  # noqa: E402
-from services.org.sample import SampleOrg, create_sample_org  # noqa: E402
+from services.demo.sample_org import SampleOrg, create_sample_org  # noqa: E402
 from services.store.db import Database, open_database  # noqa: E402
 from tests.frozen import FROZEN_NOW  # noqa: E402
 

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from services.demo.sample_org import SampleOrg, create_sample_org
 from services.devices.client import DeviceAuthError, DeviceError, DeviceUnreachable
 from services.devices.emulator import DeviceState, Emulator, Faults
 from services.devices.punches import map_pin, unmapped_pins
 from services.devices.registry import DeviceInput, add_device, check_connection, correct_device_time
 from services.devices.sync import sync_all, sync_device
 from services.jobs import Cancelled, CancelToken
-from services.org.sample import SampleOrg, create_sample_org
 from services.secrets import get_secret
 from services.store.db import Database
 from services.store.models import AuditEvent, Device, EmployeePin, ImportBatch, Punch

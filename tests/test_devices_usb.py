@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from services.demo.sample_org import SampleOrg, create_sample_org
 from services.devices.emulator import DeviceState, Emulator
 from services.devices.registry import DeviceInput, add_device
 from services.devices.sync import sync_device
 from services.devices.usb_import import import_usb_attlog
-from services.org.sample import SampleOrg, create_sample_org
 from services.store.db import Database
 from services.store.models import ImportBatch, Punch
 

@@ -12,10 +12,10 @@ from desktop.errors import present_refusal, refusal_text
 from desktop.ops import OperationRunner
 from services.auth.users import AuthError
 from services.cli import main
+from services.demo.sample_org import SampleOrg
 from services.devices.client import DeviceUnreachable
 from services.errors import BadInputError, PeriodLockedError, UserError
 from services.letters.register import LetterError
-from services.org.sample import SampleOrg
 from services.reconcile.corrections import CorrectionError
 from services.reconcile.period import PeriodLockedError as PeriodLockedFromPeriod
 from services.reconcile.period import lock_period

@@ -18,7 +18,7 @@ from desktop.main_window import MainWindow
 from desktop.views import SCREENS
 from services.calendar.seed import seed_calendar
 from services.demo.month import seed_demo_month
-from services.org.sample import create_sample_org
+from services.demo.sample_org import create_sample_org
 from tests.gui_helpers import make_context
 
 SCREEN_W, SCREEN_H = 1366, 768

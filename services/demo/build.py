@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from services.auth.users import CurrentUser, to_current
 from services.clock import Clock, FrozenClock, system_clock
 from services.demo import data as demo_data
+from services.demo.sample_org import DEFAULT_PASSWORD, create_sample_org
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.org.sample import DEFAULT_PASSWORD, create_sample_org
 from services.paths import demo_db_path, files_dir
 from services.store.db import Database, open_database
 from services.store.models import Employee, EmployeePin, RosterEntry, Setting, Shift, User, WorkUnit
