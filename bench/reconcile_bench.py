@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import sys
@@ -109,6 +110,7 @@ def main() -> int:
             inc.append(time.perf_counter() - t)
         print(f"one letter change (incremental, incl. commit + audit): median {statistics.median(inc) * 1000:.1f} ms, "
               f"max {max(inc) * 1000:.1f} ms (target <= 50 ms)")
+        print("load average (1/5/15 min): " + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
         db.dispose()
     return 0
 

@@ -56,7 +56,7 @@ def _command_modules() -> set[str]:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "COMMAND_MODULES"
                                                 for t in node.targets):
             assert isinstance(node.value, ast.List)
-            return {e.value for e in node.value.elts if isinstance(e, ast.Constant)}
+            return {e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
     raise AssertionError("services/cli.py has no COMMAND_MODULES list")
 
 
