@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ROOT / "services"
-CLI_LAYER = "cli"  # services/cli.py, cli_support.py, every <package>/commands.py and what COMMAND_MODULES lists
+CLI_LAYER = "cli"  # services/cli.py, cli_support.py, every <package>/*commands.py and what COMMAND_MODULES lists
 DEMO_MODULE = re.compile(r"services\.demo(\.\w+)*")
 
 
@@ -68,7 +68,7 @@ def layer_of(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] != "services" or len(parts) < 2:
         return None
-    if (parts[1] in ("cli", "cli_support") or (len(parts) > 2 and parts[2] == "commands")
+    if (parts[1] in ("cli", "cli_support") or (len(parts) > 2 and parts[2].endswith("commands"))
             or any(module == c or module.startswith(c + ".") for c in COMMANDS)):
         return CLI_LAYER
     if (SERVICES / parts[1]).is_dir() or (SERVICES / f"{parts[1]}.py").is_file():
@@ -140,6 +140,7 @@ def test_layer_of_modules_and_names():
     assert layer_of("services.calendar.holidays") == "calendar"
     assert layer_of("services.derived") == "derived"
     assert layer_of("services.reports.commands") == CLI_LAYER
+    assert layer_of("services.reports.notice_commands") == CLI_LAYER
     assert layer_of("services.cli_support") == CLI_LAYER
     assert layer_of("services.clock.Clock") == "clock"  # "from services.clock import Clock"
     assert layer_of("services.Nothing") is None
