@@ -20,7 +20,7 @@ from services.reports.layout import (
 )
 from services.reports.monthly import COUNT_COLUMNS, SignatoryText, build_monthly_pdf, signature_box  # noqa: E402
 from services.signing.pades import SignerIdentity, pdfsig_check, sign_pdf_bytes, validate_pdf_bytes  # noqa: E402
-from services.signing.testca import make_test_certificates  # noqa: E402
+from services.demo.testca import make_test_certificates  # noqa: E402
 
 
 def rows(n: int) -> list[MonthRecapRow]:

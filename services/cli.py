@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "services.reports.commands",
     "services.signing.commands",
     "services.central.commands",
+    "services.demo.signing_commands",  # esign-emulator, make-test-cert (demo/test only)
 ]
 
 

@@ -29,7 +29,7 @@ from services.central.outbox import enqueue_submission, flush_outbox, outbox_row
 from services.central.verify import verify_file, verify_submission
 from services.reports.monthly import generate_monthly_report
 from services.signing.service import sign_report
-from services.signing.testca import make_test_certificates
+from services.demo.testca import make_test_certificates
 from services.store.models import OutboxItem, Period, Report
 from tests.report_fixtures import lock_period, recap_rows, tamper, user
 

@@ -6,7 +6,7 @@ import pytest
 
 from desktop.views.reports import ReportsView, SignDialog
 from services.signing.service import SETTING_TRUST, set_setting
-from services.signing.testca import make_test_certificates
+from services.demo.testca import make_test_certificates
 from tests.gui_helpers import make_context
 from tests.report_fixtures import lock_period
 

@@ -9,7 +9,7 @@ from services.auth.users import AuthError
 from services.reports.monthly import generate_monthly_report, resolve_file
 from services.signing.pades import SigningError, pdfsig_check, validate_pdf_bytes
 from services.signing.service import PassphraseRequired, remembered_passphrase, sign_report
-from services.signing.testca import make_test_certificates
+from services.demo.testca import make_test_certificates
 from services.store.models import AuditEvent, Period, Report
 from tests.report_fixtures import lock_period, pdf_text, recap_rows, tamper, user
 

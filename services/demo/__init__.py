@@ -69,6 +69,7 @@ def build_demo(
 ) -> DemoResult:
     from services.calendar.holidays import holiday_map
     from services.central.outbox import enqueue_submission, flush_outbox
+    from services.demo.testca import install_test_certificate
     from services.devices.demo_support import register_demo_device, start_demo_device
     from services.devices.sync import sync_device
     from services.letters.register import create_letter
@@ -79,7 +80,7 @@ def build_demo(
     from services.reconcile.period import lock_period
     from services.reports.monthly import generate_monthly_report
     from services.selfie.service import run_checks
-    from services.signing.service import install_test_certificate, sign_report
+    from services.signing.service import sign_report
 
     today = today or dt.date.today()
     steps = 9

@@ -36,12 +36,13 @@ def run_cli(handler):  # type: ignore[no-untyped-def]
     def wrapped(args: argparse.Namespace) -> int:
         from services.central.client import CentralError
         from services.central.outbox import OutboxError
+        from services.errors import UserError
         from services.reports.monthly import ReportError
         from services.signing.pades import SigningError
 
         try:
             return handler(args)
-        except (CliError, AuthError, ReportError, SigningError, CentralError, OutboxError, ValueError) as exc:
+        except (CliError, AuthError, ReportError, SigningError, CentralError, OutboxError, ValueError, UserError) as exc:
             print(f"Gagal: {exc}", file=sys.stderr)
             return 1
 
