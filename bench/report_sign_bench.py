@@ -13,6 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from services.clock import system_clock  # noqa: E402
+from services.demo.testca import make_test_certificates  # noqa: E402
 from services.policy.recap import MonthRecapRow  # noqa: E402
 from services.reports.layout import (
     Letterhead,  # noqa: E402
@@ -20,7 +22,6 @@ from services.reports.layout import (
 )
 from services.reports.monthly import COUNT_COLUMNS, SignatoryText, build_monthly_pdf, signature_box  # noqa: E402
 from services.signing.pades import SignerIdentity, pdfsig_check, sign_pdf_bytes, validate_pdf_bytes  # noqa: E402
-from services.demo.testca import make_test_certificates  # noqa: E402
 
 
 def rows(n: int) -> list[MonthRecapRow]:
@@ -36,7 +37,7 @@ def rows(n: int) -> list[MonthRecapRow]:
 def main() -> None:
     head = Letterhead("PEMERINTAH KABUPATEN UJI", "Dinas Uji", "Jl. Uji 1", "Kota Uji")
     sig = SignatoryText("Kota Uji", "1 Desember 2026", "Kepala Dinas Uji", "Kepala", "197001012000031001")
-    certs = make_test_certificates()
+    certs = make_test_certificates(system_clock())
     for n in (320, 1000):
         data = rows(n)
         t = time.perf_counter()
@@ -44,7 +45,7 @@ def main() -> None:
         t_pdf = time.perf_counter() - t
         t = time.perf_counter()
         signed = sign_pdf_bytes(pdf, certs.p12, certs.passphrase, SignerIdentity("Kepala", "1970", "Kepala Dinas"),
-                                signature_box(paper("A4", landscape=True)))
+                                signature_box(paper("A4", landscape=True)), clock=system_clock())
         t_sign = time.perf_counter() - t
         t = time.perf_counter()
         ok = validate_pdf_bytes(signed.data, [certs.ca_cert_pem]).ok

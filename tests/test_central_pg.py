@@ -27,9 +27,11 @@ from services.central.client import (
 )
 from services.central.outbox import enqueue_submission, flush_outbox, outbox_rows, retry_item
 from services.central.verify import verify_file, verify_submission
+from services.clock import system_clock
+from services.demo.testca import make_test_certificates
 from services.reports.monthly import generate_monthly_report
 from services.signing.service import sign_report
-from services.demo.testca import make_test_certificates
+from services.signing.settings import SETTING_TRUST, set_setting
 from services.store.models import OutboxItem, Period, Report
 from tests.report_fixtures import lock_period, recap_rows, tamper, user
 
@@ -137,13 +139,14 @@ def test_bkpsdm_sees_everything_and_the_deadline(central):
 
 @pytest.fixture(scope="module")
 def certs():
-    return make_test_certificates(signer_name="Kepala Dinas Uji")
+    return make_test_certificates(system_clock(), signer_name="Kepala Dinas Uji")
 
 
 def _signed_report(db, org, certs, tmp_path, month=11):
     lock_period(db, org.opd_id, 2026, month)
     info = generate_monthly_report(db, org.opd_id, 2026, month, user(db, "operator"), rows=recap_rows(db))
     p12, ca = certs.write(tmp_path)
+    set_setting(db, SETTING_TRUST, str(ca), "admin")
     sign_report(db, info.report_id, user(db, "kepala"), p12, certs.passphrase)
     return info, ca
 

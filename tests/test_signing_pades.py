@@ -6,22 +6,25 @@ import pytest
 from sqlalchemy import select
 
 from services.auth.users import AuthError
+from services.clock import system_clock
+from services.demo.testca import make_test_certificates
 from services.reports.monthly import generate_monthly_report, resolve_file
 from services.signing.pades import SigningError, pdfsig_check, validate_pdf_bytes
 from services.signing.service import PassphraseRequired, remembered_passphrase, sign_report
-from services.demo.testca import make_test_certificates
+from services.signing.settings import SETTING_TRUST, set_setting
 from services.store.models import AuditEvent, Period, Report
 from tests.report_fixtures import lock_period, pdf_text, recap_rows, tamper, user
 
 
 @pytest.fixture(scope="module")
 def certs():
-    return make_test_certificates(signer_name="Kepala Dinas Uji", signer_nip="197001012000031001")
+    return make_test_certificates(system_clock(), signer_name="Kepala Dinas Uji", signer_nip="197001012000031001")
 
 
 @pytest.fixture
-def draft(db, org):
+def draft(db, org, certs, tmp_path):
     lock_period(db, org.opd_id)
+    set_setting(db, SETTING_TRUST, str(certs.write(tmp_path / "trust")[1]), "admin")
     return generate_monthly_report(db, org.opd_id, 2026, 10, user(db, "operator"), rows=recap_rows(db))
 
 
@@ -69,7 +72,7 @@ def test_signed_report_validates_in_pyhanko_and_pdfsig_and_tampering_breaks_it(d
 
 def test_untrusted_ca_is_reported_by_both_validators(db, org, draft, certs, tmp_path):
     p12, _ca = certs.write(tmp_path)
-    other_ca = make_test_certificates().ca_cert_pem
+    other_ca = make_test_certificates(system_clock()).ca_cert_pem
     res = sign_report(db, draft.report_id, user(db, "kepala"), p12, certs.passphrase)
     check = validate_pdf_bytes(res.signed_path.read_bytes(), [other_ca])
     assert check.intact and not check.trusted and not check.ok

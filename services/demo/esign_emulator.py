@@ -101,7 +101,9 @@ class EsignEmulator:
     password: str = "esign-demo"
     users: dict[str, EmulatedUser] = field(default_factory=dict)
     delay: float = 0.0
-    signed_documents: list[str] = field(default_factory=list)  # sha256 of each PDF it returned signed
+    signed_documents: list[str] = field(default_factory=list)  # sha256 of each PDF it signed
+    documents: dict[str, bytes] = field(default_factory=dict)  # id_dokumen → signed PDF (v1 download)
+    sign_requests: int = 0  # sign calls that passed Basic auth
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add_user(self, nik: str, name: str, passphrase: str, *, email: str = "", status: str = "ISSUE",
@@ -154,6 +156,7 @@ class EsignEmulator:
             time.sleep(self.delay)
         with self._lock:
             self.signed_documents.append(hashlib.sha256(signed).hexdigest())
+            self.documents[hashlib.sha256(signed).hexdigest()[:24]] = signed
         return signed
 
     def verify(self, pdf: bytes) -> dict[str, Any]:
@@ -209,7 +212,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             return
         path = self.path.split("?")[0]
-        if path.startswith("/api/user/status/"):
+        if path.startswith("/api/sign/download/"):
+            doc = self.server.emulator.documents.pop(path.rsplit("/", 1)[-1], None)
+            if doc is None:
+                self._json(404, {"error": "Dokumen telah didownload sebelumnya", "status_code": 404})
+            else:
+                self._send(200, "application/pdf", doc)
+        elif path.startswith("/api/user/status/"):
             user = self.server.emulator.find(path.rsplit("/", 1)[-1], None)
             state = self.server.emulator.status_of(user)
             code = 1110 if state == "NOT_REGISTERED" else STATUS_CODES[state]  # v1 answers 1110 here
@@ -230,6 +239,9 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self._spring_error(404, "Not Found")
             return
+        if route in (self._sign_v1, self._sign_v2):
+            with self.server.emulator._lock:
+                self.server.emulator.sign_requests += 1
         try:
             route(body)
         except Refusal as exc:

@@ -1,0 +1,89 @@
+"""Fixtures for the signing tests: a frozen office clock, the demo PKI server (TSA, CRL, OCSP) and the
+esign emulator on loopback ports, and a draft report in a database that runs on the frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from services.auth.users import SYSTEM_USER
+from services.clock import FrozenClock
+from services.demo.esign_emulator import EsignEmulator, EsignServer
+from services.demo.pki_server import PkiServer
+from services.org.sample import create_sample_org
+from services.reports.monthly import generate_monthly_report
+from services.signing.backends import EsignServerBackend
+from services.signing.esign_client import EsignConfig
+from services.signing.settings import load_settings, save_settings
+from services.store.db import Database, open_database
+from tests.report_fixtures import lock_period, recap_rows, user
+
+FROZEN = "2026-11-25 08:00"
+NIK = "3201010101700001"
+PASSPHRASE = "Rahasia#Uji-2026"
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+NO_CERT_NIK = "3201010101700002"
+API_USER, API_PASSWORD = "esign", "esign-uji-rahasia"
+
+
+@pytest.fixture(scope="module")
+def clock() -> FrozenClock:
+    return FrozenClock(FROZEN)
+
+
+@pytest.fixture(scope="module")
+def pki(clock: FrozenClock) -> Iterator[PkiServer]:
+    server = PkiServer.start(clock)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def esign(pki: PkiServer, clock: FrozenClock) -> Iterator[EsignServer]:
+    emu = EsignEmulator(pki.pki, clock, username=API_USER, password=API_PASSWORD)
+    emu.add_user(NIK, "Kepala Dinas Uji", PASSPHRASE, email="kepala@uji.go.id", totp_secret=TOTP_SECRET)
+    emu.add_user(NO_CERT_NIK, "Pegawai Tanpa Sertifikat", "apa-saja", status="NO_CERTIFICATE")
+    server = emu.serve()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Draft:
+    db: Database
+    report_id: int
+    pdf_path: Path
+    ca_path: Path
+    opd_id: int
+
+
+@pytest.fixture
+def fdb(tmp_path: Path, clock: FrozenClock) -> Iterator[Database]:
+    database = open_database(tmp_path / "presensi.sqlite", clock=clock)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def draft(fdb: Database, pki: PkiServer, esign: EsignServer, tmp_path: Path) -> Draft:
+    with fdb.transaction() as s:
+        org = create_sample_org(s, n_employees=8)
+    lock_period(fdb, org.opd_id)
+    info = generate_monthly_report(fdb, org.opd_id, 2026, 10, user(fdb, "operator"), rows=recap_rows(fdb))
+    ca = tmp_path / "akar-tepercaya.pem"
+    ca.write_bytes(pki.pki.root_pem)
+    configure(fdb, esign_url=esign.url, tsa_url=pki.tsa_url, trust_roots=(str(ca),), target_level="B-LT")
+    return Draft(fdb, info.report_id, info.pdf_path, ca, org.opd_id)
+
+
+def configure(db: Database, **values: object) -> None:
+    cur = load_settings(db)
+    save_settings(db, SYSTEM_USER, replace(cur, esign_user=API_USER, **values))  # type: ignore[arg-type]
+
+
+def esign_backend(url: str, api: str = "v2", *, nik: str = NIK, email: str = "", timeout: float = 60.0,
+                  password: str = API_PASSWORD) -> EsignServerBackend:
+    return EsignServerBackend(EsignConfig(url, API_USER, password, api, timeout=timeout), nik=nik, email=email)
