@@ -12,11 +12,15 @@ from pathlib import Path
 
 from services.signing.certs import TrustSource, load_certs
 
+# poppler 22 reports an RFC 3161 document timestamp as type "unknown" and does not validate it
+DOC_TIMESTAMP_TYPES = ("ETSI.RFC3161", "unknown")
+
 
 @dataclass(frozen=True)
 class PdfsigSignature:
     number: int
-    sig_type: str  # ETSI.CAdES.detached, adbe.pkcs7.detached, ETSI.RFC3161
+    sig_type: str  # ETSI.CAdES.detached, adbe.pkcs7.detached, ETSI.RFC3161 ("unknown" in poppler 22)
+    field_name: str
     valid: bool
     trusted: bool
     total_document_signed: bool
@@ -33,11 +37,11 @@ class PdfsigResult:
 
     @property
     def approvals(self) -> list[PdfsigSignature]:
-        return [s for s in self.signatures if s.sig_type != "ETSI.RFC3161"]
+        return [s for s in self.signatures if s.sig_type not in DOC_TIMESTAMP_TYPES]
 
     @property
     def document_timestamps(self) -> list[PdfsigSignature]:
-        return [s for s in self.signatures if s.sig_type == "ETSI.RFC3161"]
+        return [s for s in self.signatures if s.sig_type in DOC_TIMESTAMP_TYPES]
 
 
 def parse_pdfsig(out: str) -> list[PdfsigSignature]:
@@ -46,8 +50,9 @@ def parse_pdfsig(out: str) -> list[PdfsigSignature]:
     for i in range(1, len(parts) - 1, 2):
         text = parts[i + 1]
         kind = re.search(r"Signature Type:\s*(\S+)", text)
+        name = re.search(r"Signature Field Name:\s*(.+)", text)
         sigs.append(PdfsigSignature(
-            number=int(parts[i]), sig_type=kind.group(1) if kind else "",
+            number=int(parts[i]), sig_type=kind.group(1) if kind else "", field_name=name.group(1).strip() if name else "",
             valid="Signature Validation: Signature is Valid." in text,
             trusted="Certificate Validation: Certificate is Trusted." in text,
             total_document_signed="Total document signed" in text and "Not total document signed" not in text,
@@ -74,7 +79,7 @@ def pdfsig_check(pdf_path: Path, trust_roots: Sequence[TrustSource], *, ocsp: bo
         proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
     sigs = parse_pdfsig(out)
-    approvals = [s for s in sigs if s.sig_type != "ETSI.RFC3161"]
+    approvals = [s for s in sigs if s.sig_type not in DOC_TIMESTAMP_TYPES]
     return PdfsigResult(
         available=True,
         signature_valid=bool(approvals) and all(s.valid for s in approvals),

@@ -53,6 +53,7 @@ class SignatureCheck:
     pades: bool = False
     signed_revision_end: int = 0  # bytes covered by the approval signature's revision
     later_updates: str = ""  # "", "LTA_UPDATES" (DSS / timestamps only) or what pyHanko found
+    doc_timestamp_fields: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -97,6 +98,7 @@ def validate_pdf_bytes(data: bytes, trust_roots: Sequence[TrustSource] = (), *,
         pades=str(sig.sig_object.get("/SubFilter")) == PADES_SUBFILTER,
         signed_revision_end=_signed_revision_end(sig),
         later_updates="" if status.coverage == SignatureCoverageLevel.ENTIRE_FILE else (mod.name if mod else "?"),
+        doc_timestamp_fields=[str(s.field_name) for s in doc_stamps],
     )
     if len(approvals) > 1:
         check.problems.append(f"PDF memuat {len(approvals)} tanda tangan persetujuan; laporan hanya boleh satu.")

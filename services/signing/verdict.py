@@ -71,10 +71,15 @@ def signature_report(data: bytes, trust_roots: Sequence[TrustSource], *, moment:
     if not res.available:
         add((False, f"Validator independen pdfsig tidak tersedia: {res.output}"))
         return rep
-    if not res.approvals:
+    stamps = [s for s in res.signatures if s.field_name in check.doc_timestamp_fields]
+    approvals = [s for s in res.signatures if s not in stamps]
+    if not approvals:
         add((False, "pdfsig tidak menemukan tanda tangan"))
         return rep
-    for sig in res.approvals:
+    for sig in stamps:
+        add((True, f"pdfsig (poppler): #{sig.number} adalah stempel waktu arsip ({sig.field_name}); pdfsig tidak "
+                   "memeriksa jenis ini, pyHanko memeriksanya"))
+    for sig in approvals:
         ok = sig.valid and sig.trusted
         add((ok, f"pdfsig (poppler): tanda tangan #{sig.number} " + (
             "valid dan sertifikat tepercaya" if ok else "TIDAK valid atau sertifikat tidak tepercaya")))
@@ -83,7 +88,7 @@ def signature_report(data: bytes, trust_roots: Sequence[TrustSource], *, moment:
             add((benign, f"pdfsig (poppler): tanda tangan #{sig.number} tidak mencakup seluruh dokumen "
                          "(Not total document signed)" + ("; menurut pyHanko tambahan sesudahnya hanya data validasi "
                                                           "(DSS) / stempel waktu arsip" if benign else "")))
-    end = _ranges_end(res.approvals[-1].text)
+    end = _ranges_end(approvals[-1].text)
     if check.signed_revision_end and end is not None:
         same = end == check.signed_revision_end
         add((same, f"pdfsig dan pyHanko sepakat tentang bagian yang ditandatangani (bita 0–{end})" if same
