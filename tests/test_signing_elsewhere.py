@@ -21,7 +21,8 @@ from services.signing.pades import SignerIdentity, SigningError, _sign, load_sig
 from services.signing.pdfsig import pdfsig_check
 from services.store.models import Report
 from tests.report_fixtures import lock_period, recap_rows, user
-from tests.signing_fixtures import clock, draft, esign, fdb, pki  # noqa: F401 - fixtures
+
+pytest_plugins = ["tests.signing_fixtures"]
 
 
 def _nss_sign(src, dst, p12_path, passphrase, nick, tmp_path):

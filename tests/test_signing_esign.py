@@ -37,20 +37,9 @@ from services.signing.service import (
 )
 from services.store.models import AuditEvent, Report, Setting, SigningAttempt
 from tests.report_fixtures import user
-from tests.signing_fixtures import (  # noqa: F401 - fixtures
-    API_PASSWORD,
-    NIK,
-    NO_CERT_NIK,
-    PASSPHRASE,
-    TOTP_SECRET,
-    clock,
-    configure,
-    draft,
-    esign,
-    esign_backend,
-    fdb,
-    pki,
-)
+from tests.signing_fixtures import API_PASSWORD, NO_CERT_NIK, PASSPHRASE, TOTP_SECRET, configure, esign_backend
+
+pytest_plugins = ["tests.signing_fixtures"]
 
 GOOD = Credential(passphrase=Secret(PASSPHRASE))
 

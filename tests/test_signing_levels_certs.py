@@ -18,7 +18,9 @@ from services.signing.pdfsig import pdfsig_check
 from services.signing.service import sign_report
 from services.store.models import Report
 from tests.report_fixtures import user
-from tests.signing_fixtures import FROZEN, clock, configure, draft, esign, fdb, pki  # noqa: F401 - fixtures
+from tests.signing_fixtures import FROZEN, configure
+
+pytest_plugins = ["tests.signing_fixtures"]
 
 FROZEN_UTC = dt.datetime.fromisoformat(FROZEN).replace(tzinfo=dt.timezone(dt.timedelta(hours=7))).astimezone(dt.UTC)
 
