@@ -4,29 +4,19 @@ esign emulator on loopback ports, and a draft report in a database that runs on 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from services.auth.users import SYSTEM_USER
 from services.clock import FrozenClock
 from services.demo.esign_emulator import EsignEmulator, EsignServer
 from services.demo.pki_server import PkiServer
 from services.org.sample import create_sample_org
 from services.reports.monthly import generate_monthly_report
-from services.signing.backends import EsignServerBackend
-from services.signing.esign_client import EsignConfig
-from services.signing.settings import load_settings, save_settings
 from services.store.db import Database, open_database
 from tests.report_fixtures import lock_period, recap_rows, user
-
-FROZEN = "2026-11-25 08:00"
-NIK = "3201010101700001"
-PASSPHRASE = "Rahasia#Uji-2026"
-TOTP_SECRET = "JBSWY3DPEHPK3PXP"
-NO_CERT_NIK = "3201010101700002"
-API_USER, API_PASSWORD = "esign", "esign-uji-rahasia"
+from tests.signing_support import API_PASSWORD, API_USER, FROZEN, NIK, NO_CERT_NIK, PASSPHRASE, TOTP_SECRET, configure
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +67,3 @@ def draft(fdb: Database, pki: PkiServer, esign: EsignServer, tmp_path: Path) -> 
     ca.write_bytes(pki.pki.root_pem)
     configure(fdb, esign_url=esign.url, tsa_url=pki.tsa_url, trust_roots=(str(ca),), target_level="B-LT")
     return Draft(fdb, info.report_id, info.pdf_path, ca, org.opd_id)
-
-
-def configure(db: Database, **values: object) -> None:
-    cur = load_settings(db)
-    save_settings(db, SYSTEM_USER, replace(cur, esign_user=API_USER, **values))  # type: ignore[arg-type]
-
-
-def esign_backend(url: str, api: str = "v2", *, nik: str = NIK, email: str = "", timeout: float = 60.0,
-                  password: str = API_PASSWORD) -> EsignServerBackend:
-    return EsignServerBackend(EsignConfig(url, API_USER, password, api, timeout=timeout), nik=nik, email=email)

@@ -37,7 +37,7 @@ from services.signing.service import (
 )
 from services.store.models import AuditEvent, Report, Setting, SigningAttempt
 from tests.report_fixtures import user
-from tests.signing_fixtures import API_PASSWORD, NO_CERT_NIK, PASSPHRASE, TOTP_SECRET, configure, esign_backend
+from tests.signing_support import API_PASSWORD, NO_CERT_NIK, PASSPHRASE, TOTP_SECRET, configure, esign_backend
 
 pytest_plugins = ["tests.signing_fixtures"]
 

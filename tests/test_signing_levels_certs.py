@@ -18,7 +18,7 @@ from services.signing.pdfsig import pdfsig_check
 from services.signing.service import sign_report
 from services.store.models import Report
 from tests.report_fixtures import user
-from tests.signing_fixtures import FROZEN, configure
+from tests.signing_support import FROZEN, configure
 
 pytest_plugins = ["tests.signing_fixtures"]
 
