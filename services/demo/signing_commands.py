@@ -47,7 +47,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     from services.demo.pki_server import PkiServer
 
     clock = system_clock()
-    pki_port = args.pki_port or args.port + 1
+    pki_port = args.pki_port or (args.port + 1 if args.port else 0)
     pki = PkiServer.start(clock, args.host, pki_port)
     emu = EsignEmulator(pki.pki, clock, username=args.api_user, password=args.api_password, delay=args.delay)
     specs = args.user or [f"{DEMO_NIK}:Kepala Dinas (DEMO):{DEMO_PASSPHRASE}:kepala@demo.go.id"]

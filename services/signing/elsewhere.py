@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from services.auth import audit
@@ -136,7 +137,10 @@ def import_signed(db: Database, report_id: int, user: CurrentUser, path: Path) -
             f"Berkas {path.name} bukan laporan {BULAN[d.month - 1]} {d.year} revisi {d.revision} yang dibekukan: "
             "bagian awalnya tidak sama persis dengan PDF yang diekspor (dokumen lain, atau isinya diubah sebelum "
             "ditandatangani). Tanda tangani berkas hasil ekspor tanpa mengubahnya.")
-    check_only_signature_updates(d.pdf, data)
+    try:
+        check_only_signature_updates(d.pdf, data)
+    except PdfReadError as exc:
+        raise BadInputError(f"Berkas {path.name} rusak, tidak dapat dibaca sebagai PDF: {exc}") from None
     level, subject, cert_pem = check_signed_result(db, d.pdf, data)
     target, sha = store_signed(db, report_id, user, d.pdf_path, data, subject, cert_pem, level, "elsewhere", None)
     with db.transaction() as s:
