@@ -18,9 +18,9 @@ NO_CERT_NIK = "3201010101700002"
 API_USER, API_PASSWORD = "esign", "esign-uji-rahasia"
 
 
-def configure(db: Database, **values: object) -> None:
+def configure(db: Database, password: str | None = None, **values: object) -> None:
     cur = load_settings(db)
-    save_settings(db, SYSTEM_USER, replace(cur, esign_user=API_USER, **values))  # type: ignore[arg-type]
+    save_settings(db, SYSTEM_USER, replace(cur, esign_user=API_USER, **values), password)  # type: ignore[arg-type]
 
 
 def esign_backend(url: str, api: str = "v2", *, nik: str = NIK, email: str = "", timeout: float = 60.0,

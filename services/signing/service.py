@@ -379,6 +379,18 @@ def sign_report(
                       res.level, res.backend, res.notes)
 
 
+BACKEND_LABELS = {"p12": "sertifikat .p12", "esign": "server esign BSrE", "elsewhere": "aplikasi lain"}
+
+
+def signature_info(db: Database, report_id: int) -> tuple[str, str]:
+    """(PAdES level, backend label) of a signed report, for the screens."""
+    with db.session() as s:
+        rep = s.get(Report, report_id)
+        if rep is None:
+            return "", ""
+        return rep.signature_level, BACKEND_LABELS.get(rep.signing_backend, rep.signing_backend)
+
+
 def trusted_root_subjects(db: Database) -> list[str]:
     return [c.subject.human_friendly for c in load_certs(load_settings(db).trust_paths())]
 
