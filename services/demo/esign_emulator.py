@@ -263,7 +263,8 @@ class _Handler(BaseHTTPRequestHandler):
         for part in msg.iter_parts():
             name = part.get_param("name", header="content-disposition")
             if name:
-                out[str(name)] = (part.get_payload(decode=True) or b"", part.get_filename() or "")
+                payload = part.get_payload(decode=True)
+                out[str(name)] = (payload if isinstance(payload, bytes) else b"", part.get_filename() or "")
         return out
 
     def _sign_v1(self, body: bytes) -> None:
@@ -343,7 +344,7 @@ class EsignServer:
         self.emulator = emulator
         self._httpd = _HttpServer((host, port), _Handler)
         self._httpd.emulator = emulator
-        self.host, self.port = self._httpd.server_address[:2]
+        self.host, self.port = host, int(self._httpd.server_address[1])
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="esign-emulator", daemon=True)
         self._thread.start()
 

@@ -49,7 +49,7 @@ def sign_as_server(pdf: bytes, cert: IssuedCert, props: dict[str, Any], clock: C
     existing = {s.field_name for s in reader.embedded_signatures}
     while field_name in existing:
         field_name += "_"
-    box = None
+    box: tuple[int, int, int, int] | None = None
     page_index = 0
     if props.get("tampilan") == "VISIBLE":
         pages = int(reader.root["/Pages"]["/Count"])
@@ -58,7 +58,7 @@ def sign_as_server(pdf: bytes, cert: IssuedCert, props: dict[str, Any], clock: C
         height = float(media[3]) - float(media[1])
         x, y, w, h = (float(props[k]) for k in ("x", "y", "width", "height"))
         lly = height - y - h if props.get("origin") == "top-left" else y
-        box = (x, lly, x + w, lly + h)
+        box = (round(x), round(lly), round(x + w), round(lly + h))
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name=field_name, on_page=page_index, box=box))
     name = cert.cert.subject.rfc4514_string().split("CN=", 1)[-1].split(",", 1)[0]

@@ -209,6 +209,7 @@ class DemoPki:
     def timestamp_response_der(self, request_der: bytes) -> bytes:
         """RFC 3161: answer a TimeStampReq with a token signed by the TSA certificate at the clock's time."""
         from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
 
         try:
             req = asn1_tsp.TimeStampReq.load(request_der)
@@ -219,7 +220,8 @@ class DemoPki:
                                           ).dump()
         stamper = DummyTimeStamper(
             tsa_cert=self.tsa.asn1_cert(), tsa_key=self.tsa.asn1_key(),
-            certs_to_embed=[asn1_x509.Certificate.load(self.root.cert.public_bytes(serialization.Encoding.DER))],
+            certs_to_embed=SimpleCertificateStore.from_certs(
+                [asn1_x509.Certificate.load(self.root.cert.public_bytes(serialization.Encoding.DER))]),
             fixed_dt=self.clock.utcnow(),
         )
         return stamper.request_tsa_response(req).dump()

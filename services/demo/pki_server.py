@@ -102,8 +102,8 @@ class PkiServer:
               name: str = "CA Demo Presensi OPD") -> PkiServer:
         httpd = _Server((host, port), _Handler)
         httpd.hits = {}
-        bound_host, bound_port = httpd.server_address[:2]
-        httpd.pki = DemoPki(clock, name=name, base_url=f"http://{bound_host}:{bound_port}", key_size=key_size)
+        bound_port = int(httpd.server_address[1])
+        httpd.pki = DemoPki(clock, name=name, base_url=f"http://{host}:{bound_port}", key_size=key_size)
         server = cls(httpd.pki, httpd)
         server._thread.start()
         return server

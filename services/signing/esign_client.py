@@ -195,7 +195,7 @@ class EsignClient:
         if isinstance(body, dict):
             text = str(body.get("error") or body.get("message") or "")
             raw_code = body.get("status_code")
-            code = int(raw_code) if str(raw_code).isdigit() else None
+            code = int(str(raw_code)) if str(raw_code).isdigit() else None
         if status == 401:
             raise EsignAuthError(f"Server esign {self.config.url} menolak login klien esign (HTTP 401). Periksa "
                                  "nama pengguna dan kata sandi layanan esign di Pengaturan → Tanda tangan.")

@@ -69,7 +69,9 @@ def load_signer(p12: bytes, passphrase: str) -> signers.SimpleSigner:
 
 
 def signer_chain(signer: signers.SimpleSigner) -> list[asn1_x509.Certificate]:
-    return [c for c in signer.cert_registry if c.sha256 != signer.signing_cert.sha256]
+    own = signer.signing_cert
+    assert own is not None
+    return [c for c in signer.cert_registry if c.sha256 != own.sha256]
 
 
 _ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -104,7 +106,8 @@ async def _sign(pdf_signer: signers.PdfSigner, writer: IncrementalPdfFileWriter,
         pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=session.system_time),
     )
     await post.post_signature_processing(output)
-    return output.getvalue()  # type: ignore[no-any-return]
+    assert isinstance(output, io.BytesIO)
+    return output.getvalue()
 
 
 def sign_pdf_bytes(
@@ -125,7 +128,9 @@ def sign_pdf_bytes(
     signer = signer or load_signer(p12, passphrase)
     pages = int(PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"])
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=pages - 1, box=box))
+    int_box = (round(box[0]), round(box[1]), round(box[2]), round(box[3]))
+    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=pages - 1,
+                                                              box=int_box))
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason, location=location or None, name=identity.name,
@@ -135,5 +140,6 @@ def sign_pdf_bytes(
               "waktu": stamp_time_text(clock, timezone)}
     data = asyncio.run(_sign(pdf_signer, writer, clock, params))
     cert = signer.signing_cert
+    assert cert is not None
     return SignedPdf(data=data, sha256=hashlib.sha256(data).hexdigest(), signer_subject=cert.subject.human_friendly,
                      signer_cert_pem=cert_to_pem(cert))
