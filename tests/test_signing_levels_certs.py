@@ -111,3 +111,23 @@ def test_a_change_after_signing_is_a_pdfsig_failure_line_of_its_own(draft, pki, 
     failed = [t for ok, t in verdict.checks if not ok]
     assert any(t.startswith("pdfsig (poppler): tanda tangan #1 tidak mencakup seluruh dokumen") for t in failed)
     assert "Tingkat PAdES: tidak tercapai" in verdict.text()
+
+
+def test_blt_document_still_verifies_when_the_ocsp_server_is_gone(draft, clock, tmp_path):
+    """pdfsig checks OCSP online; with the responder down the DSS of a B-LT document is what proves it."""
+    from services.demo.pki_server import PkiServer
+
+    db = draft.db
+    own = PkiServer.start(clock)
+    try:
+        ca = tmp_path / "own-ca.pem"
+        ca.write_bytes(own.pki.root_pem)
+        configure(db, trust_roots=(str(ca),), tsa_url=own.tsa_url, target_level="B-LT")
+        p12, pw = _p12(tmp_path, clock, own)
+        res = sign_report(db, draft.report_id, user(db, "kepala"), p12, pw)
+        assert res.level == "B-LT"
+    finally:
+        own.stop()
+    verdict = verify_file(res.signed_path, [ca])
+    assert verdict.ok and verdict.level == "B-LT", verdict.text()
+    assert any("server OCSP tidak terjangkau" in t and "DSS" in t for ok, t in verdict.checks if ok)

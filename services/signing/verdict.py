@@ -63,10 +63,13 @@ def signature_report(data: bytes, trust_roots: Sequence[TrustSource], *, moment:
                    f"{check.timestamp_authority or '-'}"))
     if not (use_pdfsig and trust_roots):
         return rep
+    offline: PdfsigResult | None = None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "laporan.pdf"
         path.write_bytes(data)
         res = pdfsig_check(path, trust_roots)
+        if res.available and res.signature_valid and not res.certificate_trusted:
+            offline = pdfsig_check(path, trust_roots, ocsp=False)  # was it only the online OCSP check?
     rep.pdfsig = res
     if not res.available:
         add((False, f"Validator independen pdfsig tidak tersedia: {res.output}"))
@@ -79,8 +82,16 @@ def signature_report(data: bytes, trust_roots: Sequence[TrustSource], *, moment:
     for sig in stamps:
         add((True, f"pdfsig (poppler): #{sig.number} adalah stempel waktu arsip ({sig.field_name}); pdfsig tidak "
                    "memeriksa jenis ini, pyHanko memeriksanya"))
+    trusted_offline = {s.number for s in (offline.signatures if offline else []) if s.valid and s.trusted}
+    embedded_revinfo = check.level in ("B-LT", "B-LTA")
     for sig in approvals:
         ok = sig.valid and sig.trusted
+        if not ok and sig.valid and sig.number in trusted_offline:
+            add((embedded_revinfo, f"pdfsig (poppler): tanda tangan #{sig.number} valid; cek OCSP daring tidak "
+                 "berhasil (server OCSP tidak terjangkau), tanpa cek daring sertifikat tepercaya" + (
+                     "; status pencabutan diambil dari DSS dokumen (diperiksa pyHanko)" if embedded_revinfo else
+                     "; dokumen tidak memuat data validasi (B-LT), status pencabutan tidak dapat dipastikan")))
+            continue
         add((ok, f"pdfsig (poppler): tanda tangan #{sig.number} " + (
             "valid dan sertifikat tepercaya" if ok else "TIDAK valid atau sertifikat tidak tepercaya")))
         if not sig.total_document_signed:
