@@ -20,20 +20,21 @@ from tests.signing_support import API_PASSWORD, API_USER, FROZEN, NIK, NO_CERT_N
 
 
 @pytest.fixture(scope="module")
-def clock() -> FrozenClock:
+def frozen_clock() -> FrozenClock:
+    """The module's PKI and esign emulator run on their own frozen clock (same time as conftest's ``clock``)."""
     return FrozenClock(FROZEN)
 
 
 @pytest.fixture(scope="module")
-def pki(clock: FrozenClock) -> Iterator[PkiServer]:
-    server = PkiServer.start(clock)
+def pki(frozen_clock: FrozenClock) -> Iterator[PkiServer]:
+    server = PkiServer.start(frozen_clock)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def esign(pki: PkiServer, clock: FrozenClock) -> Iterator[EsignServer]:
-    emu = EsignEmulator(pki.pki, clock, username=API_USER, password=API_PASSWORD)
+def esign(pki: PkiServer, frozen_clock: FrozenClock) -> Iterator[EsignServer]:
+    emu = EsignEmulator(pki.pki, frozen_clock, username=API_USER, password=API_PASSWORD)
     emu.add_user(NIK, "Kepala Dinas Uji", PASSPHRASE, email="kepala@uji.go.id", totp_secret=TOTP_SECRET)
     emu.add_user(NO_CERT_NIK, "Pegawai Tanpa Sertifikat", "apa-saja", status="NO_CERTIFICATE")
     server = emu.serve()

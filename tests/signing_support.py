@@ -9,8 +9,9 @@ from services.signing.backends import EsignServerBackend
 from services.signing.esign_client import EsignConfig
 from services.signing.settings import load_settings, save_settings
 from services.store.db import Database
+from tests.frozen import FROZEN_NOW
 
-FROZEN = "2026-11-25 08:00"
+FROZEN = FROZEN_NOW  # the suite's frozen office time
 NIK = "3201010101700001"
 PASSPHRASE = "Rahasia#Uji-2026"
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"

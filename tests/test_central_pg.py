@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -27,12 +28,11 @@ from services.central.client import (
 )
 from services.central.outbox import enqueue_submission, flush_outbox, outbox_rows, retry_item
 from services.central.verify import verify_file, verify_submission
-from services.clock import system_clock
-from services.demo.testca import make_test_certificates
 from services.reports.monthly import generate_monthly_report
 from services.signing.service import sign_report
 from services.signing.settings import SETTING_TRUST, set_setting
 from services.store.models import OutboxItem, Period, Report
+from tests.frozen import make_certs
 from tests.report_fixtures import lock_period, recap_rows, tamper, user
 
 pytestmark = pytest.mark.postgres
@@ -120,14 +120,18 @@ def test_bkpsdm_sees_everything_and_the_deadline(central):
         status = {s.opd_code: s for s in period_status(bk, 2026, 10)}
         assert status["DISKOMINFO"].deadline == dt.date(2026, 11, 10)
         assert status["DISKOMINFO"].latest_revision == 2
-        today = dt.date.today()
-        # submitted "now": on time exactly when today is on/before the 10th of November 2026
-        assert status["DISKOMINFO"].on_time == (today <= dt.date(2026, 11, 10))
+        # the server stamps submitted_at; on time exactly when that stamp's date is on/before the 10th
+        first = status["DISKOMINFO"].first_submitted_at
+        assert first is not None
+        assert status["DISKOMINFO"].on_time == (first.astimezone(ZoneInfo("Asia/Jakarta")).date() <= dt.date(2026, 11, 10))
+        # the server's own date (not this machine's) decides which month is "current" below
+        today = bk.execute("SELECT (now() AT TIME ZONE 'Asia/Jakarta')::date").fetchone()[0]
+        bk.rollback()
         # a period whose deadline is still ahead: nobody has submitted yet -> not on time, no timestamp
         future = period_status(bk, today.year + 1, 1)
         assert all(s.first_submitted_at is None and not s.on_time for s in future)
-    # and a submission made now for the current month is on time
-    now = dt.date.today()
+    # and a submission made now for the current month (by the server's clock) is on time
+    now = today
     pdf = b"%PDF-1.4 bulan berjalan"
     with connect(central["b"], PW_B) as b:
         submit(b, _payload("DINKES", pdf, year=now.year, month=now.month), pdf)
@@ -139,7 +143,7 @@ def test_bkpsdm_sees_everything_and_the_deadline(central):
 
 @pytest.fixture(scope="module")
 def certs():
-    return make_test_certificates(system_clock(), signer_name="Kepala Dinas Uji")
+    return make_certs(signer_name="Kepala Dinas Uji")
 
 
 def _signed_report(db, org, certs, tmp_path, month=11):
@@ -151,7 +155,7 @@ def _signed_report(db, org, certs, tmp_path, month=11):
     return info, ca
 
 
-def test_outbox_offline_then_online_then_verify(central, db, org, certs, tmp_path):
+def test_outbox_offline_then_online_then_verify(central, db, org, certs, tmp_path, clock):
     info, ca = _signed_report(db, org, certs, tmp_path)
     kepala = user(db, "kepala")
     item_id = enqueue_submission(db, info.report_id, kepala)
@@ -161,16 +165,19 @@ def test_outbox_offline_then_online_then_verify(central, db, org, certs, tmp_pat
 
     # Offline: nothing listens on port 9 of the loopback.
     offline_url = admin.with_user(central["a"], central["roles"]["a"], port=9)
-    t0 = dt.datetime(2026, 11, 25, 8, 0, 0)
-    res = flush_outbox(db, url=offline_url, password=PW_A, now=t0, connect_timeout=2)
+    clock.set("2026-11-25 08:00")
+    t0 = clock.now()
+    res = flush_outbox(db, url=offline_url, password=PW_A, connect_timeout=2)
     assert res.still_queued == 1 and res.sent == 0
     with db.session() as s:
         item = s.get(OutboxItem, item_id)
         assert item.status == "pending" and item.attempts == 1 and item.next_attempt_at == t0 + dt.timedelta(seconds=30)
         assert "tidak dapat dihubungi" in item.last_error
     # Not due yet -> untouched; a second failure doubles the delay.
-    assert flush_outbox(db, url=offline_url, password=PW_A, now=t0 + dt.timedelta(seconds=10)).still_queued == 0
-    flush_outbox(db, url=offline_url, password=PW_A, now=t0 + dt.timedelta(seconds=31), connect_timeout=2)
+    clock.set(t0 + dt.timedelta(seconds=10))
+    assert flush_outbox(db, url=offline_url, password=PW_A).still_queued == 0
+    clock.set(t0 + dt.timedelta(seconds=31))
+    flush_outbox(db, url=offline_url, password=PW_A, connect_timeout=2)
     with db.session() as s:
         assert s.get(OutboxItem, item_id).next_attempt_at == t0 + dt.timedelta(seconds=31 + 60)
 

@@ -6,19 +6,18 @@ import pytest
 from sqlalchemy import select
 
 from services.auth.users import AuthError
-from services.clock import system_clock
-from services.demo.testca import make_test_certificates
 from services.reports.monthly import generate_monthly_report, resolve_file
 from services.signing.pades import SigningError, pdfsig_check, validate_pdf_bytes
 from services.signing.service import PassphraseRequired, remembered_passphrase, sign_report
 from services.signing.settings import SETTING_TRUST, set_setting
 from services.store.models import AuditEvent, Period, Report
+from tests.frozen import make_certs
 from tests.report_fixtures import lock_period, pdf_text, recap_rows, tamper, user
 
 
 @pytest.fixture(scope="module")
 def certs():
-    return make_test_certificates(system_clock(), signer_name="Kepala Dinas Uji", signer_nip="197001012000031001")
+    return make_certs(signer_name="Kepala Dinas Uji", signer_nip="197001012000031001")
 
 
 @pytest.fixture
@@ -72,7 +71,7 @@ def test_signed_report_validates_in_pyhanko_and_pdfsig_and_tampering_breaks_it(d
 
 def test_untrusted_ca_is_reported_by_both_validators(db, org, draft, certs, tmp_path):
     p12, _ca = certs.write(tmp_path)
-    other_ca = make_test_certificates(system_clock()).ca_cert_pem
+    other_ca = make_certs().ca_cert_pem
     res = sign_report(db, draft.report_id, user(db, "kepala"), p12, certs.passphrase)
     check = validate_pdf_bytes(res.signed_path.read_bytes(), [other_ca])
     assert check.intact and not check.trusted and not check.ok

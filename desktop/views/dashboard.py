@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.context import AppContext
@@ -69,7 +67,7 @@ class DashboardView(QWidget):
         recent.setStyleSheet("font-weight: 600;")
         lay.addWidget(recent)
         lay.addWidget(table, 1)
-        ctx.events.data_changed.connect(lambda _t: self.refresh())
+        ctx.events.changed.connect(lambda _changes: self.refresh())
 
     def refresh(self) -> None:
         with self.ctx.db.session() as s:
@@ -86,7 +84,7 @@ class DashboardView(QWidget):
         y, m = f.last_month
         self.cards["report"].setToolTip(f"Laporan {BULAN[m - 1]} {y} wajib sampai di BKPSDM paling lambat "
                                         f"{f.report_deadline:%d-%m-%Y}.")
-        overdue = not done and dt.date.today() > f.report_deadline
+        overdue = not done and self.ctx.clock.today() > f.report_deadline
         self.cards["report"].caption.setText(
             f"Laporan {BULAN[m - 1]} {y}" + ("" if done else
                                              f" — {'LEWAT ' if overdue else ''}batas {f.report_deadline:%d-%m-%Y}"))

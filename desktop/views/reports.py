@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.views.sign_dialog import SignDialog, SignFlow  # noqa: F401 - SignDialog re-exported
 from desktop.widgets import OperationStrip, button, make_table, page_header, result_box
@@ -39,6 +40,7 @@ from services.central.outbox import (
     retry_item,
 )
 from services.central.verify import Verdict, verify_file, verify_submission
+from services.errors import UserError
 from services.reports.monthly import generate_monthly_report
 from services.reports.monthly_status import REPORT_LABELS, MonthOverview, month_overview
 from services.signing.service import pending_attempt, sign_report, signature_info, trust_roots_from_settings
@@ -78,7 +80,7 @@ class ReportsView(QWidget):
         self.ctx = ctx
         self.overview = MonthOverview(None, [])
         self.last_verdict: Verdict | None = None
-        today = dt.date.today()
+        today = ctx.clock.today()
         last = today.replace(day=1) - dt.timedelta(days=1)
 
         title, subtitle = page_header("Laporan Bulanan", "Rekap kehadiran bulanan → tanda tangan elektronik Kepala "
@@ -194,8 +196,7 @@ class ReportsView(QWidget):
         self.auto_timer.start()
         self.month.currentIndexChanged.connect(self.refresh)
         self.year.valueChanged.connect(self.refresh)
-        ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("reports", "records", "periods")
-                                        else None)
+        ctx.events.changed.connect(lambda ch: self.refresh() if (ch.reports or ch.records or ch.periods) else None)
         self.refresh()
 
     @staticmethod
@@ -268,16 +269,12 @@ class ReportsView(QWidget):
         op = self.ctx.runner.start(title, fn, *args, **kwargs)
         self.op = op
         self.strip.track(op)
-        op.failed.connect(lambda msg, _details: self._show_message(msg, error=True))
+        op.failed.connect(lambda exc, _details: self._show_message(refusal_text(exc), error=True))
         op.cancelled.connect(lambda: self._show_message("Dibatalkan; tidak ada yang berubah.", error=True))
         if on_done is not None:
             op.finished.connect(on_done)
 
-        def finish() -> None:
-            self.ctx.notify("reports")
-            self.refresh()
-
-        op.done.connect(finish)
+        op.done.connect(self.refresh)  # what the operation changed reaches the other screens from its result
         self.refresh()
         return op
 
@@ -317,7 +314,7 @@ class ReportsView(QWidget):
             return
         try:
             enqueue_submission(self.ctx.db, latest.id, self.ctx.user)
-        except Exception as exc:  # noqa: BLE001 - shown to the user as is
+        except UserError as exc:
             self._show_message(str(exc), error=True)
             return
         self._flush(force=False)
@@ -332,7 +329,7 @@ class ReportsView(QWidget):
         """Timer tick: send due items quietly when nothing else runs."""
         if (self.op is not None and self.op.running) or not central_url(self.ctx.db):
             return
-        now = dt.datetime.now()
+        now = self.ctx.clock.now()
         if any(r.status == "pending" and (r.next_attempt_at is None or r.next_attempt_at <= now)
                for r in outbox_rows(self.ctx.db, self.ctx.opd_id)):
             self._flush(force=False)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets import dialog_buttons
 from services import secrets
+from services.errors import UserError
 from services.signing.backends import Credential, EsignServerBackend, LocalP12Backend
 from services.signing.esign_client import EsignConfig, Secret
 from services.signing.service import (
@@ -255,7 +256,7 @@ class SignFlow:
         """Check the certificate (background), confirm, sign (background)."""
         try:
             backend = self.backend(choice)
-        except Exception as exc:  # noqa: BLE001 - a bad NIK / URL is shown, not crashed on
+        except UserError as exc:  # a bad NIK / URL is shown, not crashed on
             self.view._show_message(str(exc), error=True)
             return
         db, user = self.ctx.db, self.ctx.user
@@ -324,7 +325,7 @@ class SignFlow:
             return
         try:
             resolve_unknown_attempt(self.ctx.db, self.report_id, self.ctx.user, dialog.note.toPlainText())
-        except Exception as exc:  # noqa: BLE001 - shown to the user as is (a too short note, a missing role)
+        except UserError as exc:  # a too short note, a missing role
             self.view._show_message(str(exc), error=True)
             return
         self.ctx.notify("reports")

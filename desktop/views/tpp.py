@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal, refusal_text
 from desktop.models.tpp_models import discipline_model, notices_model, tpp_model
 from desktop.views.tpp_notice_dialog import NoticeDialog, open_pdf, print_pdf, show_created
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.calendar.names import BULAN
+from services.changes import Changes
 from services.policy.discipline import DisciplineRow, discipline_summary
 from services.policy.model import Policy, PolicyError, load_policy
 from services.policy.tpp import format_rupiah, month_recap, recap_totals
@@ -51,7 +53,7 @@ class TppView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        today = dt.date.today()
+        today = ctx.clock.today()
         title, self.policy_label = page_header("TPP & Disiplin")  # the policy line wraps on small screens
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_tpp_tab(today), "TPP bulanan")
@@ -68,7 +70,7 @@ class TppView(QWidget):
         self.created_box: QMessageBox | None = None
         self._d_generation = 0  # a year's summary runs in the background; only the newest result is shown
         self.d_op = None
-        ctx.events.data_changed.connect(self._on_data_changed)
+        ctx.events.changed.connect(self._on_changes)
 
     # ------------------------------------------------------------------ build
     def _build_tpp_tab(self, today: dt.date) -> QWidget:
@@ -188,8 +190,9 @@ class TppView(QWidget):
         self.refresh_discipline()
         self.refresh_notices()
 
-    def _on_data_changed(self, topic: str) -> None:
-        if topic in ("records", "employees", "selfie", "notices", "settings", "letters"):
+    def _on_changes(self, changes: Changes) -> None:
+        if (changes.records or changes.employees or changes.selfies or changes.notices or changes.settings
+                or changes.letters or changes.periods):
             self.refresh()
 
     def refresh_tpp(self) -> None:
@@ -217,7 +220,7 @@ class TppView(QWidget):
         op = self.ctx.runner.start(f"Rekap disiplin {self.d_year.value()}", _discipline_job, self.ctx.db,
                                    self.ctx.opd_id, self.d_year.value(), policy)
         op.finished.connect(lambda rows: generation == self._d_generation and self._show_discipline(rows))
-        op.failed.connect(lambda msg, _d: self.d_info.setText(f"Rekap disiplin gagal: {msg}"))
+        op.failed.connect(lambda exc, _d: self.d_info.setText(f"Rekap disiplin gagal: {refusal_text(exc)}"))
         self.d_op = op
 
     def _show_discipline(self, rows: list[DisciplineRow]) -> None:
@@ -327,7 +330,7 @@ class TppView(QWidget):
         op = self.ctx.runner.start(title, fn, *args)
         self.ops.track(op)
         op.finished.connect(lambda p: self.ctx.status(f"Excel tersimpan: {p}"))
-        op.failed.connect(lambda msg, _d: QMessageBox.warning(self, "Ekspor gagal", msg))
+        op.failed.connect(lambda exc, _d: present_refusal(self, exc, "Ekspor gagal"))
         op.cancelled.connect(lambda: self.ctx.status("Ekspor dibatalkan; tidak ada berkas yang ditulis."))
         op.done.connect(lambda: self.export_tpp_button.setEnabled(True))
         return op

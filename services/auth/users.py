@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import PermissionDeniedError
 from services.store.models import User
 
 ROLES = {
@@ -22,7 +23,7 @@ ROLES = {
 _hasher = PasswordHasher()
 
 
-class AuthError(Exception):
+class AuthError(PermissionDeniedError):
     pass
 
 

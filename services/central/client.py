@@ -16,14 +16,16 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 
+from services.errors import UnreachableError, UserError
+
 CONNECT_TIMEOUT_S = 5
 
 
-class CentralError(Exception):
+class CentralError(UserError):
     pass
 
 
-class CentralUnreachable(CentralError):
+class CentralUnreachable(CentralError, UnreachableError):
     pass
 
 

@@ -7,7 +7,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from services.cli_support import CliError, cli_opd, cli_user, open_db
+from services.cli_support import CliError, cli_opd, cli_user, open_db, resolve_last_month
+from services.clock import system_clock
 from services.reports.commands import add_period_args, find_report, run_cli
 
 
@@ -166,6 +167,7 @@ def _cmd_central_status(args: argparse.Namespace) -> int:
     from services.central.client import connect, period_status
     from services.central.outbox import central_password
 
+    resolve_last_month(args, args.clock or system_clock())
     pw = _secret_input("Kata sandi", True) if args.password_stdin else central_password(args.url)
     with connect(args.url, pw) as conn:
         rows = period_status(conn, args.year, args.month)

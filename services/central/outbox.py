@@ -29,6 +29,8 @@ from services.central.client import (
     connect,
     submit,
 )
+from services.changes import Changes
+from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.reports.monthly import resolve_file
 from services.store.db import Database
@@ -40,12 +42,8 @@ BACKOFF_FIRST_S = 30
 BACKOFF_MAX_S = 3600
 
 
-class OutboxError(Exception):
+class OutboxError(UserError):
     pass
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -121,7 +119,7 @@ def enqueue_submission(db: Database, report_id: int, user: CurrentUser) -> int:
         if item is not None:
             return item.id
         item = OutboxItem(report_id=report_id, idempotency_key=key, payload_json=payload.to_json(),
-                          status="pending", next_attempt_at=_now())
+                          status="pending", next_attempt_at=db.clock.now())
         s.add(item)
         report = s.get(Report, report_id)
         assert report is not None
@@ -142,7 +140,7 @@ def retry_item(db: Database, item_id: int, user: CurrentUser) -> None:
         if item.status == "sent":
             return
         item.status = "pending"
-        item.next_attempt_at = _now()
+        item.next_attempt_at = db.clock.now()
         audit.record(s, user.username, "outbox.retry", "outbox_item", item_id, {})
 
 
@@ -156,6 +154,11 @@ class FlushResult:
     still_queued: int = 0
     failed: int = 0
     messages: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        moved = bool(self.sent or self.already_there or self.failed or self.still_queued)
+        return Changes(reports=moved, periods=bool(self.sent or self.already_there))
 
     def summary(self) -> str:
         parts = [f"{self.sent} terkirim"]
@@ -204,7 +207,7 @@ def _mark_sent(db: Database, item_id: int, report_id: int, outcome_id: int, subm
         item.attempts += 1
         item.status = "sent"
         item.last_error = ""
-        item.sent_at = _now()
+        item.sent_at = db.clock.now()
         report = s.get(Report, report_id)
         if report is not None:
             report.status = "submitted"
@@ -222,13 +225,12 @@ def flush_outbox(
     password: str | None = None,
     username: str = "system",
     force: bool = False,
-    now: dt.datetime | None = None,
     connect_timeout: int = 5,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> FlushResult:
     """Send every due pending item. Never raises for network trouble: the items stay queued."""
-    now = now or _now()
+    now = db.clock.now()
     result = FlushResult()
     items = _due_items(db, now, force)
     if not items:

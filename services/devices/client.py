@@ -15,14 +15,15 @@ import struct
 from dataclasses import dataclass
 
 from services.devices import protocol as p
+from services.errors import UnreachableError, UserError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 
 
-class DeviceError(Exception):
+class DeviceError(UserError):
     """A failure talking to a device; str() is the operator-facing Indonesian message."""
 
 
-class DeviceUnreachable(DeviceError):
+class DeviceUnreachable(DeviceError, UnreachableError):
     pass
 
 

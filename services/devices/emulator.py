@@ -17,6 +17,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 
+from services.clock import Clock, system_clock
 from services.devices import protocol as p
 from services.devices.protocol import DeviceUser, RawRecord
 
@@ -53,6 +54,7 @@ class DeviceState:
     faults: Faults = field(default_factory=Faults)
     lock: threading.RLock = field(default_factory=threading.RLock)
     clear_count: int = 0
+    clock: Clock = field(default_factory=system_clock)  # the device's battery clock before clock_offset
 
     # -- data --------------------------------------------------------------
     def uid_of(self, pin: str) -> int:
@@ -90,7 +92,7 @@ class DeviceState:
                 self.pending.clear()
 
     def true_local_now(self) -> dt.datetime:
-        return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=self.utc_offset_hours)).replace(tzinfo=None, microsecond=0)
+        return (self.clock.utcnow() + dt.timedelta(hours=self.utc_offset_hours)).replace(tzinfo=None, microsecond=0)
 
     def now(self) -> dt.datetime:
         return self.true_local_now() + self.clock_offset

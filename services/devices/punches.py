@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import BadInputError, NotFoundError
 from services.store.models import Employee, EmployeePin, Punch
 
 # Indonesia has no daylight saving: a fixed offset per zone is exact and needs no tz database
@@ -23,12 +24,6 @@ TIMEZONES: dict[str, tuple[str, int]] = {
     "Asia/Makassar": ("WITA", 8),
     "Asia/Jayapura": ("WIT", 9),
 }
-
-
-def local_now(tz: str) -> dt.datetime:
-    """Current naive wall-clock time in an Indonesian zone."""
-    hours = TIMEZONES.get(tz, ("", 7))[1]
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)).replace(tzinfo=None, microsecond=0)
 
 
 def tz_label(tz: str) -> str:
@@ -111,14 +106,14 @@ def map_pin(session: Session, pin: str, employee_id: int, username: str) -> int:
     """
     pin = pin.strip()
     if not pin:
-        raise ValueError("PIN tidak boleh kosong.")
+        raise BadInputError("PIN tidak boleh kosong.")
     employee = session.get(Employee, employee_id)
     if employee is None:
-        raise ValueError(f"Pegawai dengan id {employee_id} tidak ditemukan.")
+        raise NotFoundError(f"Pegawai dengan id {employee_id} tidak ditemukan.")
     existing = session.execute(select(EmployeePin).where(EmployeePin.pin == pin)).scalar_one_or_none()
     if existing is not None and existing.employee_id != employee_id:
         other = session.get(Employee, existing.employee_id)
-        raise ValueError(f"PIN {pin} sudah dipakai oleh {other.name if other else existing.employee_id}.")
+        raise BadInputError(f"PIN {pin} sudah dipakai oleh {other.name if other else existing.employee_id}.")
     if existing is None:
         session.add(EmployeePin(employee_id=employee_id, pin=pin))
     updated = session.execute(

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.devices.client import DeviceError, ZkClient
-from services.devices.punches import TIMEZONES, local_now
+from services.devices.punches import TIMEZONES
+from services.errors import BadInputError, NotFoundError
 from services.secrets import delete_secret, get_secret, keyring_status, set_secret
 from services.store.db import Database
 from services.store.models import Device, OfficeLocation
@@ -52,7 +53,7 @@ def _validate(data: DeviceInput) -> DeviceInput:
     if data.comm_key not in (None, "") and not (data.comm_key.isdigit() and int(data.comm_key) <= 999999):
         errors.append("Kunci komunikasi (comm key) harus angka 0–999999.")
     if errors:
-        raise ValueError(" ".join(errors))
+        raise BadInputError(" ".join(errors))
     return DeviceInput(name, ip, int(data.port), data.protocol, data.timezone, data.location_id, data.comm_key)
 
 
@@ -72,7 +73,7 @@ def _apply_key(device: Device, key: str | None) -> None:
 def add_device(session: Session, opd_id: int, data: DeviceInput, username: str) -> Device:
     data = _validate(data)
     if data.location_id is not None and session.get(OfficeLocation, data.location_id) is None:
-        raise ValueError("Lokasi kantor tidak ditemukan.")
+        raise NotFoundError("Lokasi kantor tidak ditemukan.")
     device = Device(opd_id=opd_id, name=data.name, ip=data.ip, port=data.port, protocol=data.protocol,
                     timezone=data.timezone, location_id=data.location_id)
     session.add(device)
@@ -87,7 +88,7 @@ def update_device(session: Session, device_id: int, data: DeviceInput, username:
     data = _validate(data)
     device = session.get(Device, device_id)
     if device is None:
-        raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
+        raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
     before = {"name": device.name, "ip": device.ip, "port": device.port, "protocol": device.protocol,
               "timezone": device.timezone, "location_id": device.location_id}
     device.name, device.ip, device.port, device.protocol = data.name, data.ip, data.port, data.protocol
@@ -101,7 +102,7 @@ def update_device(session: Session, device_id: int, data: DeviceInput, username:
 def set_device_enabled(session: Session, device_id: int, enabled: bool, username: str) -> None:
     device = session.get(Device, device_id)
     if device is None:
-        raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
+        raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
     device.enabled = enabled
     audit.record(session, username, "device.enable" if enabled else "device.disable", "device", device_id)
 
@@ -178,12 +179,12 @@ def check_connection(db: Database, device_id: int, threshold_s: float = DEFAULT_
     with db.session() as s:
         device = s.get(Device, device_id)
         if device is None:
-            raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
+            raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
         client, tz = client_for(device, timeout, comm_key), device.timezone
     with client:
         info = client.info()
         device_time = client.get_time()
-        local = local_now(tz)
+        local = db.clock.in_zone(tz).now()
         users, records = client.sizes()
     drift = (device_time - local).total_seconds()
     with db.transaction() as s:
@@ -201,18 +202,18 @@ def correct_device_time(db: Database, device_id: int, username: str, comm_key: i
     with db.session() as s:
         device = s.get(Device, device_id)
         if device is None:
-            raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
+            raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
         client, tz = client_for(device, comm_key=comm_key), device.timezone
     with client:
         before = client.get_time()
-        now = local_now(tz)
+        now = db.clock.in_zone(tz).now()
         client.set_time(now)
         after = client.get_time()
     drift = (before - now).total_seconds()
     with db.transaction() as s:
         device = s.get(Device, device_id)
         assert device is not None
-        device.last_drift_seconds = (after - local_now(tz)).total_seconds()
+        device.last_drift_seconds = (after - db.clock.in_zone(tz).now()).total_seconds()
         audit.record(s, username, "device.set_time", "device", device_id,
                      {"device_time_before": before.isoformat(), "set_to": now.isoformat(), "drift_s": drift})
     return drift

@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from services.auth import audit
+from services.changes import Changes
 from services.devices import protocol as p
 from services.devices.client import DeviceAuthError, DeviceDropped, DeviceError, DeviceUnreachable, ZkClient
-from services.devices.punches import KeyRow, insert_punches, local_now
+from services.devices.punches import KeyRow, insert_punches
 from services.devices.registry import DEFAULT_DRIFT_THRESHOLD_S, client_for, describe_drift
+from services.errors import NotFoundError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
 from services.store.models import Device, ImportBatch, Punch
@@ -50,6 +52,10 @@ class SyncResult:
     batch_id: int | None = None
     attempts: int = 1
     error: str = ""  # set when the device failed (sync_all keeps going)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0, devices=True)
 
     def summary(self) -> str:
         if self.error:
@@ -79,7 +85,7 @@ def _fail(db: Database, device_id: int, message: str) -> None:
     with db.transaction() as s:
         device = s.get(Device, device_id)
         if device is not None:
-            device.last_sync_at = dt.datetime.now().replace(microsecond=0)
+            device.last_sync_at = db.clock.now()
             device.last_sync_status = ("GAGAL: " + message)[:300]
 
 
@@ -91,7 +97,7 @@ def sync_device(db: Database, device_id: int, *, username: str = "system", clear
     with db.session() as s:
         device = s.get(Device, device_id)
         if device is None:
-            raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
+            raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
         name = device.name
         try:
             client = client_for(device, timeout, comm_key)
@@ -132,7 +138,7 @@ def _sync_once(db: Database, device_id: int, name: str, client: ZkClient, *, use
         assert device is not None
         tz, registered_serial, high_water = device.timezone, device.serial, device.high_water_ts
     serial = info.serial or registered_serial or f"IP-{client.ip}"
-    drift = (client.get_time() - local_now(tz)).total_seconds()
+    drift = (client.get_time() - db.clock.in_zone(tz).now()).total_seconds()
     result = SyncResult(device_id, name, serial, drift_seconds=drift, drift_exceeded=abs(drift) > drift_threshold_s)
     client.disable()
     try:
@@ -184,7 +190,7 @@ def _store(db: Database, device_id: int, result: SyncResult, rows: list[KeyRow],
         newest = s.execute(select(func.max(Punch.ts)).where(Punch.source_serial == result.serial)).scalar()
         batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
         batch.errors = "\n".join(result.errors)
-        batch.finished_at = dt.datetime.now().replace(microsecond=0)
+        batch.finished_at = db.clock.now()
         device = s.get(Device, device_id)
         assert device is not None
         if registered_serial and registered_serial != result.serial:

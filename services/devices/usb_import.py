@@ -26,9 +26,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from services.auth import audit
+from services.changes import Changes
 from services.devices.punches import KeyRow, insert_punches, ts_text
+from services.errors import BadInputError, NotFoundError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.store.db import Database
+from services.store.db import Database, clock_of
 from services.store.models import Device, ImportBatch, Opd
 
 _NAME_RE = re.compile(r"^(?P<id>[^_]+)_attlog\.dat$", re.IGNORECASE)
@@ -45,6 +47,10 @@ class UsbImportResult:
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
     batch_id: int | None = None
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0)
 
     def summary(self) -> str:
         return (f"{self.file}: {self.lines} baris, {self.new} rekaman baru, {self.duplicate} sudah ada, "
@@ -112,11 +118,11 @@ def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None =
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ValueError(f"Berkas {path.name} tidak dapat dibaca: {exc.strerror or exc}") from None
+        raise BadInputError(f"Berkas {path.name} tidak dapat dibaca: {exc.strerror or exc}") from None
     progress(0, 3, f"Membaca {path.name}…")
     rows, errors, lines = parse_attlog(_decode(raw), path.name)
     if lines and not rows:
-        raise ValueError(f"Berkas {path.name}: tidak ada satu baris pun yang valid; berkas tidak diimpor.\n"
+        raise BadInputError(f"Berkas {path.name}: tidak ada satu baris pun yang valid; berkas tidak diimpor.\n"
                          + "\n".join(errors[:20]))
     cancel.raise_if_cancelled()
     with db.transaction() as s:
@@ -124,7 +130,7 @@ def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None =
         if device_id is not None:
             device = s.get(Device, device_id)
             if device is None:
-                raise ValueError(f"Perangkat {device_id} tidak ditemukan.")
+                raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
             serial_known, tz = device.serial, device.timezone
             if not serial_known:
                 errors.append("Perangkat terpilih belum pernah tersambung (nomor seri belum diketahui); "
@@ -143,7 +149,7 @@ def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None =
         cancel.raise_if_cancelled()
         batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
         batch.errors = "\n".join(errors)
-        batch.finished_at = dt.datetime.now().replace(microsecond=0)
+        batch.finished_at = clock_of(s).now()
         audit.record(s, username, "usb.import", "import_batch", batch.id,
                      {"file": path.name, "sha256": batch.sha256, "new": result.new, "rejected": result.rejected})
         result.batch_id = batch.id

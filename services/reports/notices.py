@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
+from services.errors import BadInputError
 from services.policy.discipline import LEGAL_CONSECUTIVE, LEGAL_DUTY, NOTICE_KINDS, discipline_for_employee
 from services.policy.model import Policy, load_policy
 from services.reports.layout import Letterhead
@@ -37,7 +38,7 @@ KIND_SANCTION = {"TEGURAN_LISAN": "teguran lisan", "TEGURAN_TERTULIS": "teguran 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
-class NoticeError(ValueError):
+class NoticeError(BadInputError):
     pass
 
 

@@ -80,7 +80,7 @@ _ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": 
 def stamp_time_text(clock: Clock, timezone: str) -> str:
     """Stamp time in the office's zone (WIB/WITA/WIT); the CMS/PDF signing time itself is an aware instant."""
     now = clock.in_zone(timezone).aware_now()
-    return f"{now:%d-%m-%Y %H:%M} {_ZONE_NAMES.get(timezone, timezone)}"
+    return f"{now:%d-%m-%Y %H.%M} {_ZONE_NAMES.get(timezone, timezone)}"
 
 
 def _style() -> TextStampStyle:
