@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets import dialog_buttons
 from services import secrets
+from services.changes import Changes
 from services.errors import UserError
 from services.signing.backends import Credential, EsignServerBackend, LocalP12Backend
 from services.signing.esign_client import EsignConfig, Secret
@@ -328,6 +329,6 @@ class SignFlow:
         except UserError as exc:  # a too short note, a missing role
             self.view._show_message(str(exc), error=True)
             return
-        self.ctx.notify("reports")
+        self.ctx.notify(Changes(reports=True))
         self.view.refresh()
         self.view._show_message("Hasil pemeriksaan dicatat; laporan dapat ditandatangani lagi.")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.widgets import button
+from services.changes import Changes
 from services.errors import UserError
 from services.signing.settings import TARGET_LEVELS, SigningSettings, esign_password, load_settings, save_settings
 
@@ -109,7 +110,7 @@ class SigningSettingsBox(QGroupBox):
         self.password.clear()
         self.refresh()
         self.ctx.status("Pengaturan tanda tangan elektronik disimpan.")
-        self.ctx.notify("settings")
+        self.ctx.notify(Changes(settings=True))
 
 
 def open_signing_settings(ctx: AppContext, parent: QWidget) -> SigningSettingsDialog:
