@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import traceback
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from services.errors import UserError
@@ -47,6 +48,9 @@ def show_crash(exc: BaseException, details: str = "", parent: QWidget | None = N
         return
     dialog = CrashDialog(f"{exc.__class__.__name__}: {exc}", text, parent)
     dialog.setModal(False)
+    # Qt owns and frees it when closed: a parentless dialog left to Python's garbage collector after
+    # QApplication is gone crashes the interpreter at exit
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
 
 

@@ -26,6 +26,8 @@ from desktop.context import AppContext
 from desktop.errors import refusal_text, show_crash
 from desktop.logview import LogDialog
 from desktop.ops import Operation
+from desktop.push_host import host_for
+from desktop.reminders import ReminderNotifier
 from desktop.views import SCREENS
 from desktop.widgets import OperationStrip, page_header
 from services.auth.users import ROLES
@@ -90,6 +92,11 @@ class MainWindow(QMainWindow):
         # after the window is built: an "on start" pull shows in the status-bar strip above
         self.autosync = AutoSyncScheduler(ctx, parent=self)
         self.autosync.start()
+        self.push_host = host_for(ctx)  # the push receiver (ADMS) lives as long as the window
+        self.push_host.autostart()  # started only when the admin set it to start with the app
+        # from the 5th: last month's report not yet at BKPSDM -> a notification once a day
+        self.reminders = ReminderNotifier(ctx, parent=self)
+        self.reminders.start()
 
     def _build_menu(self) -> None:
         m = self.menuBar().addMenu("&Berkas")
@@ -164,4 +171,6 @@ class MainWindow(QMainWindow):
                 op.cancel()
             self.ctx.runner.wait_all(15000)
         self.autosync.stop()
+        self.push_host.stop()
+        self.reminders.stop()
         event.accept()

@@ -20,6 +20,7 @@ from services.paths import default_db_path
 COMMAND_MODULES = [
     "services.demo.build",
     "services.devices.commands",
+    "services.devices.push_commands",
     "services.mobile.commands",
     "services.reconcile.commands",
     "services.selfie.commands",

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +29,7 @@ from desktop.errors import present_refusal, refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.views.device_dialog import DeviceDialog, report_html
+from desktop.views.push_panel import PushPanel
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.changes import Changes
 from services.devices.autosync import INTERVAL_CHOICES, AutoSyncSchedule, get_schedule, interval_label, set_schedule
@@ -185,7 +187,15 @@ class DevicesView(QWidget):
         lay.addLayout(opts)
         lay.addWidget(self.strip)
         lay.addWidget(self.result)
-        lay.addWidget(pin_box, 2)
+        # the PIN panel shares the bottom with the push receiver (ADMS) and its pending serials
+        self.push_panel = PushPanel(ctx)
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.addTab(pin_box, "PIN belum terpetakan")
+        self.bottom_tabs.addTab(self.push_panel, "Mesin push (ADMS)")
+        self.push_panel.pending_changed.connect(lambda n: self.bottom_tabs.setTabText(
+            1, f"Mesin push (ADMS) — {n} menunggu" if n else "Mesin push (ADMS)"))
+        self.push_panel.refresh()
+        lay.addWidget(self.bottom_tabs, 2)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         ctx.events.changed.connect(self._on_changes)
         # an automatic pull runs outside this screen: no manual pull may overlap it

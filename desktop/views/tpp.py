@@ -154,6 +154,10 @@ class TppView(QWidget):
         open_button.clicked.connect(self.open_selected_notice)
         print_button = QPushButton("Cetak")
         print_button.clicked.connect(self.print_selected_notice)
+        track_button = QPushButton("Naskah dinas (Srikandi)…")
+        track_button.setToolTip("Draf DOCX untuk Srikandi, nomor dan tanggal dari Srikandi, PDF bertanda tangan, "
+                                "penyerahan")
+        track_button.clicked.connect(self.track_selected_notice)
         top = QHBoxLayout()
         hint = QLabel("Register nomor surat (berurutan per jenis per tahun; setiap surat tercatat di jejak audit).")
         hint.setObjectName("subtitle")
@@ -161,6 +165,7 @@ class TppView(QWidget):
         top.addWidget(hint, 1)
         top.addWidget(open_button)
         top.addWidget(print_button)
+        top.addWidget(track_button)
         lay = QVBoxLayout(w)
         lay.addLayout(top)
         lay.addWidget(self.n_table, 1)
@@ -291,6 +296,19 @@ class TppView(QWidget):
             QMessageBox.warning(self, "Berkas tidak ada", f"Berkas PDF tidak ditemukan:\n{path}")
             return None
         return path
+
+    def track_selected_notice(self):  # type: ignore[no-untyped-def]
+        from desktop.views.notice_track_dialog import NoticeTrackDialog
+
+        idx = self.n_table.selectionModel().selectedRows()
+        if not idx:
+            QMessageBox.information(self, "Surat disiplin", "Pilih surat pada tabel terlebih dahulu.")
+            return None
+        dialog = NoticeTrackDialog(self.ctx, self.n_model.row(idx[0].row()).notice_id, self)  # type: ignore[attr-defined]
+        dialog.finished.connect(lambda _c: self.refresh_notices())
+        dialog.open()
+        self.track_dialog = dialog
+        return dialog
 
     def open_selected_notice(self) -> None:
         path = self._selected_notice_path()

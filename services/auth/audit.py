@@ -58,6 +58,15 @@ def record(
     return ev
 
 
+def chain_head(session: Session) -> tuple[int, str]:
+    """(id, hash) of the newest audit event: what a submission bundle attests the log stood at.
+
+    An empty log answers (0, GENESIS).
+    """
+    row = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return (int(row[0]), str(row[1])) if row is not None else (0, GENESIS)
+
+
 def verify_chain(session: Session) -> int | None:
     """Return the id of the first tampered event, or None when the chain is intact."""
     prev = GENESIS

@@ -18,6 +18,7 @@ ROLES = {
     "verifier": "Atasan / Verifikator",
     "signer": "Kepala OPD (penanda tangan)",
     "admin": "Administrator",
+    "bkpsdm": "Peninjau BKPSDM",  # reviews every OPD's submissions at the central database
 }
 
 _hasher = PasswordHasher()

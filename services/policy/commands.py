@@ -106,7 +106,9 @@ def _cmd_notices_list(args: argparse.Namespace) -> int:
             rows = list_notices(s, year=args.year)
         for r in rows:
             exam = f" periksa {r.exam_date:%d-%m-%Y}" if r.exam_date else ""
-            print(f"{r.issued_on:%d-%m-%Y} {r.number:<40} {r.title:<38} {r.nip} {r.name}{exam}\n    {r.pdf_path}")
+            official = f" [{r.status}: {r.official_number}]" if r.official_number else f" [{r.status}]"
+            print(f"#{r.notice_id} {r.issued_on:%d-%m-%Y} {r.number:<40} {r.title:<38} {r.nip} {r.name}{exam}"
+                  f"{official}\n    {r.pdf_path}")
         if not rows:
             print("Belum ada surat.")
     finally:
@@ -139,7 +141,7 @@ def _cmd_notices_create(args: argparse.Namespace) -> int:
         except (NoticeError, AuthError, PolicyError) as exc:
             print(f"Gagal: {exc}", file=sys.stderr)
             return 1
-        print(f"Nomor {res.number}\nPDF   {res.pdf_path}")
+        print(f"Nomor {res.number} (id {res.notice_id})\nPDF   {res.pdf_path}\nDOCX  {res.docx_path} (draf untuk Srikandi)")
     finally:
         db.dispose()
     return 0
@@ -197,6 +199,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c.add_argument("--paper", choices=["A4", "F4"], default="A4")
     c.add_argument("--user", default="operator", help="pengguna yang membuat (untuk jejak audit)")
     c.set_defaults(func=_cmd_notices_create)
+    from services.reports.notice_commands import add_tracking_commands
+
+    add_tracking_commands(nsub)
     f = nsub.add_parser("format", help="lihat/ubah format nomor surat")
     f.add_argument("--set", help="mis. '800.1.6.4/{seq:03d}/{code}/{opd}/{year}'")
     f.set_defaults(func=_cmd_notices_format)

@@ -41,7 +41,8 @@ def run_cli(handler):  # type: ignore[no-untyped-def]
 
         try:
             return handler(args)
-        except (CliError, AuthError, ReportError, SigningError, CentralError, OutboxError, ValueError, UserError) as exc:
+        except (CliError, AuthError, ReportError, SigningError, CentralError, OutboxError, UserError,
+                ValueError) as exc:
             print(f"Gagal: {exc}", file=sys.stderr)
             return 1
 

@@ -77,6 +77,7 @@ def export_tpp_excel(
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> Path:
     wb = Workbook()
+    wb.properties.created = wb.properties.modified = generated_at
     ws = wb.active
     ws.title = f"TPP {year}-{month:02d}"
     first = _title(ws, [f"Rekapitulasi Potongan TPP {BULAN[month - 1]} {year}", opd_name,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 09:30:24.814888
+Create Date: 2026-11-23 10:47:17.229912
 """
 
 from __future__ import annotations
@@ -216,8 +216,6 @@ def upgrade() -> None:
     sa.Column('signed_at', sa.DateTime(), nullable=True),
     sa.Column('signed_by', sa.String(length=60), nullable=False),
     sa.Column('summary_json', sa.Text(), nullable=False),
-    sa.Column('signature_level', sa.String(length=6), nullable=False),
-    sa.Column('signing_backend', sa.String(length=12), nullable=False),
     sa.ForeignKeyConstraint(['period_id'], ['period.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('period_id', 'revision')
@@ -397,24 +395,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['unit_id'], ['work_unit.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_table('signing_attempt',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('report_id', sa.Integer(), nullable=False),
-    sa.Column('backend', sa.String(length=12), nullable=False),
-    sa.Column('username', sa.String(length=60), nullable=False),
-    sa.Column('started_at', sa.DateTime(), nullable=False),
-    sa.Column('finished_at', sa.DateTime(), nullable=True),
-    sa.Column('outcome', sa.String(length=10), nullable=False),
-    sa.Column('message', sa.Text(), nullable=False),
-    sa.Column('resolved_by', sa.String(length=60), nullable=False),
-    sa.Column('resolved_at', sa.DateTime(), nullable=True),
-    sa.Column('resolution', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['report_id'], ['report.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('signing_attempt', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_signing_attempt_report_id'), ['report_id'], unique=False)
-
     op.create_table('selfie_check',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('punch_id', sa.Integer(), nullable=False),
@@ -446,10 +426,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_selfie_check_phash'))
 
     op.drop_table('selfie_check')
-    with op.batch_alter_table('signing_attempt', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_signing_attempt_report_id'))
-
-    op.drop_table('signing_attempt')
     op.drop_table('schedule_assignment')
     op.drop_table('roster_entry')
     with op.batch_alter_table('reference_photo', schema=None) as batch_op:
