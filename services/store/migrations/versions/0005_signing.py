@@ -1,7 +1,7 @@
 """signing attempts and signature level
 
-Revision ID: 0004_signing
-Revises: 0003_push
+Revision ID: 0005_signing
+Revises: 0004_selfie
 Create Date: 2026-12-01 10:53:41.706257
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0004_signing'
-down_revision = '0003_push'
+revision = '0005_signing'
+down_revision = '0004_selfie'
 branch_labels = None
 depends_on = None
 
