@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "services.signing.commands",
     "services.central.commands",
     "services.demo.mobile_commands",  # mobile-demo-bundle (demo/test only)
+    "services.demo.signing_commands",  # esign-emulator, make-test-cert (demo/test only)
 ]
 
 

@@ -328,9 +328,15 @@ def _kepala_locks_signs_sends_verifies(qtbot, db: Database, monkeypatch) -> None
         dlg.grab().save(str(shots_dir() / "ui-11-dialog-tanda-tangan.png"))
         dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
 
+    confirmations: list[str] = []
+    monkeypatch.setattr("desktop.views.sign_dialog.ask_confirmation",
+                        lambda _parent, text: confirmations.append(text) or True)
     seen = when_modal(sign)
     qtbot.mouseClick(rep.sign_button, Qt.MouseButton.LeftButton)
     assert seen == ["SignDialog"], seen
+    qtbot.waitUntil(lambda: bool(confirmations), timeout=10000)
+    assert confirmations[0].startswith("Laporan bulan November 2026 (revisi 1) akan ditandatangani oleh ")
+    assert confirmations[0].endswith("tidak dapat dibatalkan."), confirmations
     wait_ops(qtbot, win)
     qtbot.waitUntil(lambda: rep.overview.latest is not None and rep.overview.latest.status == "signed", timeout=5000)
     assert "berhasil ditandatangani" in rep.message.text(), rep.message.text()

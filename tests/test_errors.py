@@ -73,6 +73,9 @@ def test_operation_refusal_is_shown_by_the_screen_and_a_bug_opens_the_crash_dial
     assert "RuntimeError" in dialogs[0].details.toPlainText() and "indeks di luar batas" in details[0]
     for d in dialogs:
         d.close()
+        d.deleteLater()  # a top-level dialog left alive until interpreter exit crashes Qt's teardown
+    runner.wait_all()
+    QApplication.processEvents()
 
 
 def test_presenter_uses_the_refusal_title(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -73,6 +73,7 @@ def build_demo(
     from services.central.outbox import enqueue_submission, flush_outbox
     from services.demo.device import register_demo_device, start_demo_device
     from services.demo.mobile_bundle import add_demo_reference_photos, write_demo_bundle
+    from services.demo.testca import install_test_certificate
     from services.devices.sync import sync_device
     from services.letters.register import create_letter
     from services.mobile.importer import import_bundle
@@ -80,7 +81,7 @@ def build_demo(
     from services.reconcile.period import lock_period
     from services.reports.monthly import generate_monthly_report
     from services.selfie.service import run_checks
-    from services.signing.service import install_test_certificate, sign_report
+    from services.signing.service import sign_report
 
     clock = clock or system_clock()
     today, now = clock.today(), clock.now()

@@ -454,7 +454,27 @@ class Report(Base):
     signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     signed_by: Mapped[str] = mapped_column(String(60), default="")
     summary_json: Mapped[str] = mapped_column(Text, default="")  # per-employee recap lines sent to the central DB
+    signature_level: Mapped[str] = mapped_column(String(6), default="", server_default="")  # PAdES B-B / B-T / B-LT / B-LTA
+    signing_backend: Mapped[str] = mapped_column(String(12), default="", server_default="")  # p12 / esign / elsewhere
     __table_args__ = (UniqueConstraint("period_id", "revision"),)
+
+
+class SigningAttempt(Base):
+    """One try at signing a report. "unknown" (a sign call sent to the esign server that got no answer)
+    blocks further signing of that report until a signer resolves it (services.signing.service)."""
+
+    __tablename__ = "signing_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    backend: Mapped[str] = mapped_column(String(12))
+    username: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(10), default="running")  # running/ok/failed/unknown/resolved
+    message: Mapped[str] = mapped_column(Text, default="")
+    resolved_by: Mapped[str] = mapped_column(String(60), default="")
+    resolved_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    resolution: Mapped[str] = mapped_column(Text, default="")
 
 
 class OutboxItem(Base):
