@@ -1,0 +1,92 @@
+"""One writer at a time to the OPD database, within a process and across processes.
+
+``write_transaction(db)`` is the unit of work for paths that write in bulk or run
+next to other writers (device sync, USB import, the push receiver, scheduled
+jobs):
+
+- inside one process a lock per database serialises the writers, so parallel
+  device reads hand their rows to one writer at a time;
+- on SQLite the transaction starts with ``BEGIN IMMEDIATE``: the write lock is
+  taken before the first read, so a transaction never has to upgrade a read
+  snapshot to a write (the upgrade is what fails at once with "database is
+  locked", busy timeout or not, when another process committed meanwhile);
+- while another process (the GUI's auto-sync next to a scheduled CLI sync) holds
+  the lock, BEGIN IMMEDIATE waits the connection's busy timeout and is retried
+  until ``wait_s`` is used up; nothing has been written before it succeeds, so
+  the retry is safe. Past ``wait_s`` a ``DatabaseBusyError`` names the file.
+
+PostgreSQL needs none of this (row locks, ON CONFLICT); there the lock only
+keeps one writer per process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from services.errors import UserError
+from services.jobs import NEVER_CANCELLED, CancelToken
+from services.store.db import Database
+
+DEFAULT_WAIT_S = 600.0  # a month's recompute or a big import in another process may hold the lock for minutes
+
+_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+class DatabaseBusyError(UserError):
+    title = "Basis data sibuk"
+
+
+def process_lock(db: Database) -> threading.RLock:
+    """The in-process writer lock of this database (shared by every Database object on the same URL)."""
+    with _locks_guard:
+        return _locks.setdefault(str(db.engine.url), threading.RLock())
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _begin_immediate(session: Session, db: Database, wait_s: float, cancel: CancelToken) -> None:
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            session.rollback()
+            if not _is_locked(exc) or time.monotonic() >= deadline:
+                if _is_locked(exc):
+                    raise DatabaseBusyError(
+                        f"Basis data {db.path} sedang dipakai menulis oleh proses lain lebih dari {wait_s:g} detik "
+                        "(mis. sinkron terjadwal atau aplikasi di komputer ini). Tidak ada yang disimpan; "
+                        "coba lagi sebentar lagi."
+                    ) from None
+                raise
+            cancel.raise_if_cancelled()
+            time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database, *, wait_s: float = DEFAULT_WAIT_S,
+                      cancel: CancelToken = NEVER_CANCELLED) -> Iterator[Session]:
+    """A Session whose transaction holds the database's write lock from its first statement; commit on success."""
+    with process_lock(db):
+        s = db.session()
+        try:
+            if db.engine.dialect.name == "sqlite":
+                _begin_immediate(s, db, wait_s, cancel)  # the session's transaction is now the IMMEDIATE one
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
