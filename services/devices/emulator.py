@@ -18,6 +18,7 @@ import random
 import socket
 import struct
 import threading
+import time
 
 from services.devices import protocol as p
 from services.devices.emulator_state import DeviceState, Faults
@@ -25,6 +26,8 @@ from services.devices.emulator_state import DeviceState, Faults
 __all__ = ["DeviceState", "Emulator", "Faults"]
 
 log = logging.getLogger(__name__)
+
+LINK_SEGMENT = 1460  # an Ethernet TCP segment: what a device's NIC hands the wire at a time
 
 
 class _Dropped(Exception):
@@ -189,6 +192,7 @@ class Emulator:
         self.fault_lock = threading.Lock()
         self.drops_done = 0
         self._udp_count = 0
+        self._data_frames = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._tcp: socket.socket | None = None
@@ -320,7 +324,8 @@ class Emulator:
         f = self.state.faults
         if cmd == p.CMD_DATA and data and f.flip_data_frames > 0:
             with self.fault_lock:
-                if f.flip_data_frames > 0:
+                self._data_frames += 1
+                if f.flip_data_frames > 0 and self._data_frames % max(1, f.flip_every) == 0:
                     f.flip_data_frames -= 1
                     i = 8 + min(f.flip_offset, len(data) - 1)
                     packet = packet[:i] + bytes([packet[i] ^ 0x10]) + packet[i + 1 :]
@@ -342,14 +347,34 @@ class Emulator:
                     out[-1], out[-2] = out[-2], out[-1]
         return out
 
-    @staticmethod
-    def _send_tcp(conn: socket.socket, session: _Session, data: bytes) -> None:
+    def _send_tcp(self, conn: socket.socket, session: _Session, data: bytes) -> None:
         if session.drop_limit is not None and session.sent + len(data) > session.drop_limit:
             conn.sendall(data[: max(0, session.drop_limit - session.sent)])
             conn.shutdown(socket.SHUT_RDWR)
             raise _Dropped()
-        conn.sendall(data)
+        st = self.state
+        if st.faults.coalesce_replies:
+            conn.sendall(data)  # the whole reply in one write, never split (the fault being reproduced)
+        elif st.frame_gap_s or st.link_bytes_per_s:
+            self._send_paced(conn, data)
+        else:
+            conn.sendall(data)
         session.sent += len(data)
+
+    def _send_paced(self, conn: socket.socket, data: bytes) -> None:
+        """A device on a real link: a pause before each frame (its CPU), then segments at the link's rate."""
+        st = self.state
+        if st.frame_gap_s:
+            time.sleep(st.frame_gap_s)
+        if not st.link_bytes_per_s:
+            conn.sendall(data)
+            return
+        start = time.monotonic()
+        for i in range(0, len(data), LINK_SEGMENT):
+            conn.sendall(data[i : i + LINK_SEGMENT])
+            ahead = (i + LINK_SEGMENT) / st.link_bytes_per_s - (time.monotonic() - start)
+            if ahead > 0.001:
+                time.sleep(ahead)
 
     # -- UDP ----------------------------------------------------------------
     def _serve_udp(self) -> None:

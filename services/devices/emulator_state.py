@@ -30,8 +30,9 @@ class Faults:
     held_reads: int = 0  # how many log reads are being held right now (several clients at once)
     # framing: a real device writes each reply frame separately; True writes a whole reply in one write
     coalesce_replies: bool = False
-    # corruption: flip one byte in the payload of the next N data frames (TCP and UDP)
+    # corruption: flip one byte in the payload of N data frames, every k-th one (TCP and UDP)
     flip_data_frames: int = 0
+    flip_every: int = 1
     flip_offset: int = 5
     # UDP only: every k-th datagram is sent twice / swapped with the one after it (0 = never)
     duplicate_every: int = 0
@@ -52,6 +53,10 @@ class DeviceState:
     utc_offset_hours: int = 7  # the device shows local wall-clock time (WIB by default)
     clock_offset: dt.timedelta = dt.timedelta(0)  # drift of the device clock against true local time
     large_data_mode: str = "auto"  # auto / inline / buffer
+    # a device on a real LAN (both 0 = as fast as loopback): its CPU pauses before each reply frame, and its link
+    # carries frames in 1460-byte segments at this rate; clients that read frame by frame rely on that pacing
+    frame_gap_s: float = 0.0
+    link_bytes_per_s: float = 0.0
     users: list[DeviceUser] = field(default_factory=list)
     records: list[RawRecord] = field(default_factory=list)
     pending: list[RawRecord] = field(default_factory=list)
