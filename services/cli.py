@@ -74,10 +74,11 @@ def main(argv: list[str] | None = None, gui_launcher: GuiLauncher | None = None)
     if not getattr(args, "func", None):
         args.func = _run_gui
     from services.cli_support import CliError
+    from services.errors import UserError
 
     try:
         return int(args.func(args) or 0)
-    except CliError as exc:
+    except (CliError, UserError) as exc:  # expected refusals: the message, no traceback
         print(f"Gagal: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

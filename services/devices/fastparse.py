@@ -54,34 +54,54 @@ class Quarantined:
 
 @dataclass
 class DecodedLog:
-    """Storable rows as columns (same length) plus the quarantined ones."""
+    """Storable rows as columns plus the quarantined ones.
 
-    pins: list[str] = field(default_factory=list)
-    days: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # day index per row
+    PINs and days are kept as (distinct values, index per row): a log holds a few thousand PINs and a few
+    hundred days, so per-row text is only built once, where it is needed.
+    """
+
+    pin_keys: list[str] = field(default_factory=list)
+    pin_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    day_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    day_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     seconds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    raw: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # packed times (monotonic)
     states: list[int] = field(default_factory=list)
     verifies: list[int] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
     count: int = 0  # records in the log
 
     def __len__(self) -> int:
-        return len(self.pins)
+        return len(self.pin_idx)
+
+    @property
+    def pins(self) -> list[str]:
+        return list(np.array(self.pin_keys, dtype=object)[self.pin_idx]) if len(self) else []
+
+    def employee_ids(self, employees: dict[str, int]) -> list[int | None]:
+        if not len(self):
+            return []
+        return list(np.array([employees.get(k) for k in self.pin_keys], dtype=object)[self.pin_idx])
 
     def ts_texts(self) -> list[str]:
         """Times exactly as SQLAlchemy's SQLite DateTime stores them ("YYYY-MM-DD HH:MM:SS.000000")."""
-        if not len(self.pins):
+        if not len(self):
             return []
-        udays, inv = np.unique(self.days, return_inverse=True)
-        day_text = np.array([_day_text(int(d)) for d in udays], dtype=object)
-        return list(day_text[inv] + _clock_texts()[self.seconds])
+        day_text = np.array([_day_text(int(d)) for d in self.day_keys], dtype=object)
+        return list(day_text[self.day_idx] + _clock_texts()[self.seconds])
 
     def ts_datetimes(self) -> list[dt.datetime]:
         """The same times as naive datetimes (for drivers that take datetime parameters)."""
-        if not len(self.pins):
+        if not len(self):
             return []
-        udays, inv = np.unique(self.days, return_inverse=True)
-        base = np.array([_day_date(int(d)) for d in udays], dtype="datetime64[s]")
-        return list((base[inv] + self.seconds.astype("timedelta64[s]")).astype(dt.datetime))
+        base = np.array([_day_date(int(d)) for d in self.day_keys], dtype="datetime64[s]")
+        return list((base[self.day_idx] + self.seconds.astype("timedelta64[s]")).astype(dt.datetime))
+
+    def newest(self) -> dt.datetime | None:
+        return p.decode_time(int(self.raw.max())) if len(self) else None
+
+    def at_or_before(self, t: dt.datetime) -> int:
+        return int((self.raw <= p.encode_time(t)).sum()) if len(self) else 0
 
 
 @lru_cache(maxsize=1)
@@ -113,18 +133,32 @@ def _raw_text(raw: int) -> str:
     return f"{d:02d}-{mo:02d}-{y:04d} {h:02d}:{mi:02d}:{s:02d}"
 
 
+def _group(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values, index per element) — np.unique with a flat inverse."""
+    keys, inv = np.unique(values, return_inverse=True)
+    return keys, inv.reshape(-1)
+
+
 def _pin_texts(arr: np.ndarray, size: int, uid_to_pin: dict[int, str]) -> tuple[list[str], np.ndarray]:
-    """Distinct PINs as text and, per record, the index into them."""
+    """Distinct PINs as text and, per record, the index into them.
+
+    40-byte records carry both a slot (uid) and the PIN text; when every slot holds one PIN (the normal case)
+    grouping the 2-byte slots is far cheaper than grouping 24-byte strings.
+    """
     if size == 40:
-        keys, inv = np.unique(arr["pin"], return_inverse=True)
-        texts = [p.cstr(bytes(k)) for k in keys]
-    elif size == 16:
-        keys, inv = np.unique(arr["pin"], return_inverse=True)
-        texts = [str(int(k)) for k in keys]
-    else:
-        keys, inv = np.unique(arr["uid"], return_inverse=True)
-        texts = [uid_to_pin.get(int(k), str(int(k))) for k in keys]
-    return texts, inv.reshape(-1)
+        uids, inv = _group(arr["uid"])
+        first = np.zeros(len(uids), dtype=np.intp)
+        first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)  # index of each slot's first record
+        pins = arr["pin"]
+        if bool((pins == pins[first][inv]).all()):
+            return [p.cstr(bytes(pins[i])) for i in first], inv
+        keys, inv = _group(pins)
+        return [p.cstr(bytes(k)) for k in keys], inv
+    if size == 16:
+        keys, inv = _group(arr["pin"])
+        return [str(int(k)) for k in keys], inv
+    keys, inv = _group(arr["uid"])
+    return [uid_to_pin.get(int(k), str(int(k))) for k in keys], inv
 
 
 def decode_log(blob: bytes, size: int, uid_to_pin: dict[int, str], bounds: RawBounds) -> DecodedLog:
@@ -141,19 +175,22 @@ def decode_log(blob: bytes, size: int, uid_to_pin: dict[int, str], bounds: RawBo
     arr = np.frombuffer(blob, dtype=REC_DTYPES[size], count=n, offset=4)
     raw = arr["ts"].astype(np.int64)
     day, sec = np.divmod(raw, 86400)
-    udays, dinv = np.unique(day, return_inverse=True)
-    day_ok = np.array([_day_date(int(d)) is not None for d in udays], dtype=bool)[dinv.reshape(-1)]
+    udays, dinv = _group(day)
+    day_ok = np.array([_day_date(int(d)) is not None for d in udays], dtype=bool)[dinv]
     pin_texts, pinv = _pin_texts(arr, size, uid_to_pin)
     pin_ok = np.array([valid_pin(t) for t in pin_texts], dtype=bool)[pinv]
-    in_range = (raw >= bounds.lo) & (raw <= bounds.hi)
-    ok = day_ok & pin_ok & in_range
-    good = np.flatnonzero(ok)
-    pin_arr = np.array(pin_texts, dtype=object)
-    out.pins = list(pin_arr[pinv[good]])
-    out.days, out.seconds = day[good], sec[good]
+    ok = day_ok & pin_ok & (raw >= bounds.lo) & (raw <= bounds.hi)
+    if bool(ok.all()):
+        good = slice(None)
+        out.day_keys, out.day_idx = udays, dinv
+    else:
+        good = np.flatnonzero(ok)  # type: ignore[assignment]
+        out.day_keys, out.day_idx = _group(day[good])
+    out.pin_keys, out.pin_idx = pin_texts, pinv[good]
+    out.seconds, out.raw = sec[good], raw[good]
     out.states = arr["state"][good].tolist()
     out.verifies = arr["verify"][good].tolist()
-    if len(good) < n:
+    if len(out.raw) < n:
         for i in np.flatnonzero(~ok).tolist():
             r = int(raw[i])
             reason = ("invalid_pin" if not pin_ok[i] else "invalid_date" if not day_ok[i]

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import bindparam, select, type_coerce
@@ -107,28 +108,36 @@ class StoreOutcome:
 
 def _insert(session: Session, *, source: str, serial: str, tz: str, batch_id: int | None, pins: Sequence[str],
             ts_values: Sequence[Any], states: Sequence[int], verifies: Sequence[int],
-            high_water: dt.datetime | None, out: StoreOutcome) -> None:
-    """The bulk path shared by every entry point; ts_values are in the driver's form (see _text_ts)."""
-    if not pins:
+            high_water: dt.datetime | None, out: StoreOutcome, log: DecodedLog | None = None) -> None:
+    """The bulk path shared by every entry point; ts_values are in the driver's form (see _text_ts).
+
+    log: the decoded device log the columns came from (its numpy columns answer min/max/counts cheaply).
+    """
+    n = len(pins)
+    if not n:
         return
     conn = session.connection()
     dialect = conn.dialect
     as_text = _text_ts(dialect)
-    lo, hi = min(ts_values), max(ts_values)
+    if log is not None:
+        imin, imax = int(log.raw.argmin()), int(log.raw.argmax())
+        lo, hi = ts_values[imin], ts_values[imax]
+    else:
+        lo, hi = min(ts_values), max(ts_values)
     t = Punch.__table__
     ts_col = type_coerce(t.c.ts, String) if as_text else t.c.ts  # SQLite: compare the stored text as it is
     existing = {(a, b) for a, b in conn.execute(
         select(t.c.pin, ts_col).where(t.c.source_serial == serial, ts_col >= lo, ts_col <= hi))}
     employees = pin_map(session)
-    keep = range(len(pins)) if not existing else [i for i in range(len(pins)) if (pins[i], ts_values[i]) not in existing]
+    rows: list[tuple[Any, ...]]
     if not existing:
-        rows = list(zip([source] * len(pins), [serial] * len(pins), pins, ts_values, [tz] * len(pins),
-                        [employees.get(x) for x in pins], states, verifies, [batch_id] * len(pins),
-                        [False] * len(pins), [""] * len(pins), strict=True))
+        emp = log.employee_ids(employees) if log is not None else [employees.get(x) for x in pins]
+        rows = list(zip(repeat(source, n), repeat(serial, n), pins, ts_values, repeat(tz, n), emp, states, verifies,
+                        repeat(batch_id, n), repeat(False, n), repeat("", n), strict=True))
     else:
         rows = [(source, serial, pins[i], ts_values[i], tz, employees.get(pins[i]), states[i], verifies[i], batch_id,
-                 False, "") for i in keep]
-    out.duplicate += len(pins) - len(rows)
+                 False, "") for i in range(n) if (pins[i], ts_values[i]) not in existing]
+    out.duplicate += n - len(rows)
     if not rows:
         return
     sql, order = _punch_insert(dialect)
@@ -138,6 +147,10 @@ def _insert(session: Session, *, source: str, serial: str, tz: str, batch_id: in
     inserted = int(conn.exec_driver_sql(sql, params).rowcount)  # type: ignore[arg-type]
     out.new += inserted
     out.duplicate += len(rows) - inserted  # stored meanwhile by another source under the same serial
+    if log is not None and len(rows) == n:  # every row was new: the numpy columns answer
+        out.newest = log.newest()
+        out.below_high_water += log.at_or_before(high_water) if high_water is not None else 0
+        return
     new_ts = [r[3] for r in rows]
     newest = max(new_ts)
     out.newest = dt.datetime.fromisoformat(newest) if as_text else newest
@@ -181,7 +194,7 @@ def store_decoded(session: Session, *, source: str, serial: str, tz: str, batch_
     if ts_values is None:
         ts_values = log.ts_texts() if _text_ts(dialect) else log.ts_datetimes()
     _insert(session, source=source, serial=serial, tz=tz, batch_id=batch_id, pins=log.pins, ts_values=ts_values,
-            states=log.states, verifies=log.verifies, high_water=high_water, out=out)
+            states=log.states, verifies=log.verifies, high_water=high_water, out=out, log=log)
     return out
 
 

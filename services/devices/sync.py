@@ -33,8 +33,15 @@ from typing import Any
 from services.auth import audit
 from services.changes import Changes
 from services.devices import plausible
-from services.devices.client import DeviceAuthError, DeviceDropped, DeviceError, DeviceUnreachable, ZkClient
-from services.devices.fastparse import DecodedLog, decode_log
+from services.devices.client import (
+    AttendanceBlob,
+    DeviceAuthError,
+    DeviceDropped,
+    DeviceError,
+    DeviceUnreachable,
+    ZkClient,
+)
+from services.devices.fastparse import decode_log
 from services.devices.punches import local_now, store_decoded
 from services.devices.registry import DEFAULT_DRIFT_THRESHOLD_S, client_for, describe_drift, record_failure
 from services.devices.users import save_device_users
@@ -42,7 +49,7 @@ from services.errors import NotFoundError, UserError
 from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
 from services.store.models import Device, ImportBatch
-from services.store.writer import write_transaction
+from services.store.writer import checkpoint_now, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +104,13 @@ class DeviceRead:
     registered_serial: str | None
     high_water: Any
     drift: float
-    log: DecodedLog
-    ts_values: list[Any]
-    users: list[Any]
+    blob: AttendanceBlob
     attempts: int
     client: ZkClient | None = None  # still connected and disabled: the log is to be cleared after the commit
+
+    @property
+    def count(self) -> int:
+        return self.blob.count
 
 
 def _device_row(db: Database, device_id: int) -> Device:
@@ -115,7 +124,6 @@ def _device_row(db: Database, device_id: int) -> Device:
 
 def read_device(db: Database, device_id: int, *, attempts: int = 3, timeout: float = 10.0,
                 comm_key: int | None = None, keep_open: bool = False,
-                tolerance: Any = plausible.DEFAULT_TOLERANCE,
                 progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> DeviceRead:
     """The network phase, retried on a fresh connection when the link drops. Raises DeviceError."""
     device = _device_row(db, device_id)
@@ -126,8 +134,7 @@ def read_device(db: Database, device_id: int, *, attempts: int = 3, timeout: flo
         note = f" (percobaan {attempt} dari {attempts}: {last})" if last else ""
         progress(0, 0, f"Menghubungi {device.name} ({client.where})…{note}")
         try:
-            read = _read_once(db, device, client, keep_open=keep_open, tolerance=tolerance, progress=progress,
-                              cancel=cancel)
+            read = _read_once(db, device, client, keep_open=keep_open, progress=progress, cancel=cancel)
             read.attempts = attempt
             return read
         except (DeviceAuthError, DeviceUnreachable):
@@ -145,7 +152,7 @@ def read_device(db: Database, device_id: int, *, attempts: int = 3, timeout: flo
                         "sebelumnya tetap aman dan tidak ada data baru dari mesin ini yang disimpan.")
 
 
-def _read_once(db: Database, device: Device, client: ZkClient, *, keep_open: bool, tolerance: Any,
+def _read_once(db: Database, device: Device, client: ZkClient, *, keep_open: bool,
                progress: ProgressFn, cancel: CancelToken) -> DeviceRead:
     client.connect()
     info = client.info()
@@ -160,11 +167,10 @@ def _read_once(db: Database, device: Device, client: ZkClient, *, keep_open: boo
         raise
     if not keep_open:
         _release(client)
-    bounds = plausible.device_bounds(db.clock, device.timezone, tolerance)
-    decoded = decode_log(blob.blob, blob.record_size, blob.uid_to_pin, bounds)
-    ts_values = decoded.ts_texts() if db.engine.dialect.name == "sqlite" else decoded.ts_datetimes()
+    # decoding waits for the writer's thread: CPU-bound Python work in reader threads would contend for the GIL
+    # with the writer's executemany (which gives the GIL up for every row's sqlite3_step) and slow it down
     return DeviceRead(device.id, device.name, serial, device.timezone, device.serial, device.high_water_ts, drift,
-                      decoded, ts_values, blob.users, 1, client if keep_open else None)
+                      blob, 1, client if keep_open else None)
 
 
 def _release(client: ZkClient) -> None:
@@ -177,23 +183,27 @@ def _release(client: ZkClient) -> None:
 
 
 def store_read(db: Database, read: DeviceRead, *, username: str, trigger: str = "manual",
-               drift_threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S, cancel: CancelToken = NEVER_CANCELLED
-               ) -> SyncResult:
-    """The writer phase: one transaction per device (batch, punches, quarantine, users, status)."""
-    result = SyncResult(read.device_id, read.name, read.serial, read=read.log.count, drift_seconds=read.drift,
+               drift_threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S, tolerance: Any = plausible.DEFAULT_TOLERANCE,
+               checkpoint: bool = True, cancel: CancelToken = NEVER_CANCELLED) -> SyncResult:
+    """The writer phase: decode, then one transaction per device (batch, punches, quarantine, users, status)."""
+    blob = read.blob
+    log_ = decode_log(blob.blob, blob.record_size, blob.uid_to_pin,
+                      plausible.device_bounds(db.clock, read.tz, tolerance))
+    ts_values = log_.ts_texts() if db.engine.dialect.name == "sqlite" else log_.ts_datetimes()
+    result = SyncResult(read.device_id, read.name, read.serial, read=log_.count, drift_seconds=read.drift,
                         drift_exceeded=abs(read.drift) > drift_threshold_s, attempts=read.attempts,
                         changes=Changes(punches=True, devices=True))
     label = f"Perangkat {read.name}: "
-    with write_transaction(db, cancel=cancel) as s:
+    with write_transaction(db, cancel=cancel, checkpoint=checkpoint) as s:
         now = db.clock.now()
         batch = ImportBatch(kind="device", source=read.serial, username=username, trigger=trigger)
         s.add(batch)
         s.flush()
-        out = store_decoded(s, source="device", serial=read.serial, tz=read.tz, batch_id=batch.id, log=read.log,
-                            ts_values=read.ts_values, high_water=read.high_water, label=label)
+        out = store_decoded(s, source="device", serial=read.serial, tz=read.tz, batch_id=batch.id, log=log_,
+                            ts_values=ts_values, high_water=read.high_water, label=label)
         cancel.raise_if_cancelled()  # cancelling here still rolls everything back
         result.new, result.duplicate = out.new, out.duplicate
-        result.rejected, result.quarantined = len(read.log.quarantined), out.quarantined
+        result.rejected, result.quarantined = len(log_.quarantined), out.quarantined
         result.below_high_water = out.below_high_water
         result.errors = _bounded(out.messages)
         if read.high_water is not None and out.below_high_water:
@@ -201,7 +211,7 @@ def store_read(db: Database, read: DeviceRead, *, username: str, trigger: str = 
                                  f"({read.high_water:%d-%m-%Y %H:%M}); periksa apakah jam mesin pernah dimundurkan.")
         if read.registered_serial and read.registered_serial != read.serial:
             result.errors.append(f"Nomor seri mesin berubah dari {read.registered_serial} menjadi {read.serial}.")
-        save_device_users(s, read.device_id, read.users, now)
+        save_device_users(s, read.device_id, blob.users, now)
         batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
         batch.errors = "\n".join(result.errors)
         batch.finished_at = now
@@ -212,7 +222,7 @@ def store_read(db: Database, read: DeviceRead, *, username: str, trigger: str = 
             device.high_water_ts = out.newest
         device.last_sync_at = device.last_success_at = now
         device.last_error = ""
-        device.last_read_count = read.log.count
+        device.last_read_count = log_.count
         device.last_drift_seconds = read.drift
         device.last_sync_status = (f"OK: {result.new} baru, {result.duplicate} sudah ada, "
                                    f"{result.rejected} dikarantina")[:300]
@@ -238,7 +248,7 @@ def finish_read(db: Database, read: DeviceRead, result: SyncResult, *, clear_log
     try:
         if clear_log:
             _users, still = client.sizes()
-            if still == read.log.count:
+            if still == read.count:
                 client.clear_attendance()
                 result.cleared = True
                 with write_transaction(db) as s:
@@ -246,9 +256,9 @@ def finish_read(db: Database, read: DeviceRead, result: SyncResult, *, clear_log
                     if device is not None:
                         device.last_read_count = 0
                     audit.record(s, username, "device.clear_log", "device", read.device_id,
-                                 {"records": read.log.count, "batch_id": result.batch_id})
+                                 {"records": read.count, "batch_id": result.batch_id})
             else:
-                result.errors.append(f"Log mesin tidak dikosongkan: jumlah rekaman berubah ({read.log.count} → {still}).")
+                result.errors.append(f"Log mesin tidak dikosongkan: jumlah rekaman berubah ({read.count} → {still}).")
     except DeviceError as exc:
         result.errors.append(f"Log mesin tidak dikosongkan ({exc}); data yang ditarik sudah tersimpan.")
     finally:
@@ -267,7 +277,7 @@ def sync_device(db: Database, device_id: int, *, username: str = "system", clear
         record_failure(db, device_id, str(exc))
         raise
     try:
-        progress(read.log.count, read.log.count, f"Menyimpan {len(read.log)} rekaman…")
+        progress(read.count, read.count, f"Menyimpan {read.count} rekaman…")
         result = store_read(db, read, username=username, trigger=trigger, drift_threshold_s=drift_threshold_s,
                             cancel=cancel)
     except BaseException:
@@ -338,6 +348,7 @@ def sync_all(db: Database, *, username: str = "system", clear_log: bool = False,
                 results[device_id] = SyncResult(device_id, name, error=str(exc) or exc.__class__.__name__)
             if isinstance(got, BaseException) and not isinstance(got, DeviceError) and failure is None:
                 failure = got
+    checkpoint_now(db)  # once for the whole run instead of after every device's commit
     if failure is not None:
         raise failure  # a cancel or a bug: the devices stored before it stay stored
     return [results[i] for i, _ in devices]
@@ -357,7 +368,7 @@ def _store_one(db: Database, device_id: int, name: str, got: DeviceRead | BaseEx
         return SyncResult(device_id, name, error=str(Cancelled()))
     try:
         result = store_read(db, got, username=username, trigger=trigger, drift_threshold_s=drift_threshold_s,
-                            cancel=cancel)
+                            checkpoint=False, cancel=cancel)
     except BaseException:
         if got.client is not None:
             _release(got.client)

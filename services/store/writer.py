@@ -75,13 +75,21 @@ def _begin_immediate(session: Session, db: Database, wait_s: float, cancel: Canc
 
 
 @contextlib.contextmanager
-def write_transaction(db: Database, *, wait_s: float = DEFAULT_WAIT_S,
+def write_transaction(db: Database, *, wait_s: float = DEFAULT_WAIT_S, checkpoint: bool = True,
                       cancel: CancelToken = NEVER_CANCELLED) -> Iterator[Session]:
-    """A Session whose transaction holds the database's write lock from its first statement; commit on success."""
+    """A Session whose transaction holds the database's write lock from its first statement; commit on success.
+
+    checkpoint=False: this commit does not copy the WAL into the database file (SQLite's automatic
+    checkpoint); a run of bulk writes calls ``checkpoint_now`` once at its end instead of once per commit.
+    """
+    sqlite = db.engine.dialect.name == "sqlite"
     with process_lock(db):
         s = db.session()
         try:
-            if db.engine.dialect.name == "sqlite":
+            if sqlite:
+                if not checkpoint:
+                    s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+                    s.rollback()
                 _begin_immediate(s, db, wait_s, cancel)  # the session's transaction is now the IMMEDIATE one
             yield s
             s.commit()
@@ -89,4 +97,19 @@ def write_transaction(db: Database, *, wait_s: float = DEFAULT_WAIT_S,
             s.rollback()
             raise
         finally:
+            if sqlite and not checkpoint:
+                with contextlib.suppress(Exception):
+                    s.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+                    s.rollback()
             s.close()
+
+
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
+
+
+def checkpoint_now(db: Database) -> None:
+    """Copy the WAL into the database file now (PASSIVE: never waits for readers); no-op on PostgreSQL."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with process_lock(db), db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
