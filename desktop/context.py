@@ -27,6 +27,8 @@ class AppContext:
     data_dir: Path
     runner: OperationRunner
     events: AppEvents = field(default_factory=AppEvents)
+    # device comm keys typed in this session where no keyring stores them (memory only, never written)
+    comm_keys: dict[int, int] = field(default_factory=dict)
 
     def notify(self, topic: str) -> None:
         self.events.data_changed.emit(topic)

@@ -54,11 +54,19 @@ def _is_locked(exc: OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+BUSY_STEP_MS = 1000  # each BEGIN IMMEDIATE waits at most this long inside SQLite; cancel is checked in between
+CONNECTION_BUSY_MS = 10000  # what services.store.db sets on every connection
+
+
 def _begin_immediate(session: Session, db: Database, wait_s: float, cancel: CancelToken) -> None:
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            conn = session.connection()
+            step = max(1, min(BUSY_STEP_MS, int((deadline - time.monotonic()) * 1000)))
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={step}")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={CONNECTION_BUSY_MS}")
             return
         except OperationalError as exc:
             session.rollback()
