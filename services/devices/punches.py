@@ -174,10 +174,15 @@ def quarantine(session: Session, *, source: str, serial: str, tz: str, batch_id:
     if not rows:
         return out
     dialect = session.connection().dialect
-    stmt = _dialect_insert(dialect)(PunchQuarantine.__table__).on_conflict_do_nothing(
-        index_elements=["source_serial", "pin", "ts_text"])
-    added = int(session.execute(stmt, rows).rowcount)  # type: ignore[attr-defined]
-    out.quarantined, out.quarantined_again = added, len(rows) - added
+    q = PunchQuarantine.__table__
+    seen = {(a, b) for a, b in session.execute(select(q.c.pin, q.c.ts_text).where(
+        q.c.source_serial == serial, q.c.ts_text.in_({r["ts_text"] for r in rows})))}
+    fresh = [r for r in rows if (r["pin"], r["ts_text"]) not in seen]
+    fresh = list({(r["pin"], r["ts_text"]): r for r in fresh}.values())  # the same bad record twice in one read
+    if fresh:  # ON CONFLICT still guards against a concurrent writer of the same record
+        session.execute(_dialect_insert(dialect)(q).on_conflict_do_nothing(
+            index_elements=["source_serial", "pin", "ts_text"]), fresh)
+    out.quarantined, out.quarantined_again = len(fresh), len(rows) - len(fresh)
     return out
 
 
