@@ -72,13 +72,14 @@ def _text_ts(dialect: Dialect) -> bool:
 
 
 def _dialect_insert(dialect: Dialect) -> Any:
+    """The dialect's INSERT construct that knows ON CONFLICT DO NOTHING."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     if dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the OPD store is SQLite or PostgreSQL
-        raise NotImplementedError(f"basis data {dialect.name} tidak didukung")
-    return insert
+        return postgresql.insert
+    if dialect.name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"basis data {dialect.name} tidak didukung")  # the OPD store is SQLite or PostgreSQL
 
 
 _PUNCH_COLS = ("source", "source_serial", "pin", "ts", "tz", "employee_id", "state", "verify", "batch_id",
@@ -174,13 +175,13 @@ def quarantine(session: Session, *, source: str, serial: str, tz: str, batch_id:
     if not rows:
         return out
     dialect = session.connection().dialect
-    q = PunchQuarantine.__table__
-    seen = {(a, b) for a, b in session.execute(select(q.c.pin, q.c.ts_text).where(
-        q.c.source_serial == serial, q.c.ts_text.in_({r["ts_text"] for r in rows})))}
+    table = PunchQuarantine.__table__
+    seen = {(a, b) for a, b in session.execute(select(table.c.pin, table.c.ts_text).where(
+        table.c.source_serial == serial, table.c.ts_text.in_({r["ts_text"] for r in rows})))}
     fresh = [r for r in rows if (r["pin"], r["ts_text"]) not in seen]
     fresh = list({(r["pin"], r["ts_text"]): r for r in fresh}.values())  # the same bad record twice in one read
     if fresh:  # ON CONFLICT still guards against a concurrent writer of the same record
-        session.execute(_dialect_insert(dialect)(q).on_conflict_do_nothing(
+        session.execute(_dialect_insert(dialect)(table).on_conflict_do_nothing(
             index_elements=["source_serial", "pin", "ts_text"]), fresh)
     out.quarantined, out.quarantined_again = len(fresh), len(rows) - len(fresh)
     return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 SAMPLE_ROWS = 60
@@ -134,9 +135,9 @@ def detect_layout(lines: list[str]) -> Layout | None:
         return None
     width = max(len(r) for r in data)
 
-    def share(col: int, test: object) -> float:
+    def share(col: int, test: Callable[[str], object]) -> float:
         vals = [r[col] for r in data if col < len(r) and r[col]]
-        return sum(1 for v in vals if test(v)) / len(vals) if vals else 0.0  # type: ignore[operator]
+        return sum(1 for v in vals if test(v)) / len(vals) if vals else 0.0
 
     ts_col = next((c for c in range(width) if share(c, is_datetime) >= 0.6), None)
     time_col = None

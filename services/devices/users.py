@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
@@ -44,7 +44,7 @@ def save_device_users(session: Session, device_id: int, users: list[p.DeviceUser
     fresh = [{"device_id": device_id, "pin": pin, "uid": uid, "name": name, "privilege": priv, "read_at": now}
              for pin, (uid, name, priv) in wanted.items() if stored.get(pin) != (uid, name, priv)]
     if fresh:
-        session.execute(DeviceUserRecord.__table__.insert(), fresh)
+        session.execute(insert(DeviceUserRecord), fresh)
     return len(fresh) + len(gone)
 
 
