@@ -1,7 +1,7 @@
 """Cost of the automatic recompute behind a calendar edit (holiday, schedule assignment, roster cell).
 
 usage: .venv/bin/python bench/calendar_recompute_bench.py [DB] [N_EMPLOYEES]
-Without DB a demo office is built in a temporary folder (services.demo.build_demo, 2 months, no central).
+Without DB a demo office is built in a temporary folder (services.demo.build.build_demo, 2 months, no central).
 Each edit runs in its own transaction on a copy of the demo and is undone (rolled back) afterwards,
 so every figure starts from the same data. Prints milliseconds per edit (median of 5).
 """
@@ -37,7 +37,7 @@ def main() -> int:
 
     from services.calendar.holidays import add_holiday
     from services.calendar.schedules import assign_schedule, set_roster
-    from services.demo import build_demo
+    from services.demo.build import build_demo
     from services.store.db import open_database
     from services.store.models import DayRecord, Employee, Period, Schedule, ScheduleAssignment
 

@@ -1,7 +1,7 @@
 """Rekonsiliasi month grid with many employees: load time and the cost of painting while scrolling.
 
 usage: .venv/bin/python bench/month_grid_bench.py [DB] [N_EMPLOYEES]
-Without DB a demo office is built in a temporary folder (services.demo.build_demo, 2 months).
+Without DB a demo office is built in a temporary folder (services.demo.build.build_demo, 2 months).
 Prints: refresh (query + model reset), one full repaint of the visible grid, and the mean repaint
 after each vertical / horizontal scroll step, on a 1366x768 main window.
 """
@@ -22,7 +22,7 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([])
     from desktop.main_window import MainWindow
-    from services.demo import build_demo
+    from services.demo.build import build_demo
     from services.store.db import open_database
     from tests.gui_helpers import make_context
 

@@ -5,6 +5,7 @@ Run: .venv/bin/python bench/report_sign_bench.py
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import sys
 import tempfile
@@ -13,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from services.clock import system_clock  # noqa: E402
 from services.policy.recap import MonthRecapRow  # noqa: E402
 from services.reports.layout import (
     Letterhead,  # noqa: E402
@@ -36,15 +38,16 @@ def rows(n: int) -> list[MonthRecapRow]:
 def main() -> None:
     head = Letterhead("PEMERINTAH KABUPATEN UJI", "Dinas Uji", "Jl. Uji 1", "Kota Uji")
     sig = SignatoryText("Kota Uji", "1 Desember 2026", "Kepala Dinas Uji", "Kepala", "197001012000031001")
-    certs = make_test_certificates()
+    clock = system_clock()
+    certs = make_test_certificates(valid_from=clock.utcnow() - dt.timedelta(days=1))
     for n in (320, 1000):
         data = rows(n)
         t = time.perf_counter()
-        pdf, pages = build_monthly_pdf(data, head, 2026, 11, sig)
+        pdf, pages = build_monthly_pdf(data, head, 2026, 11, sig, generated_at=clock.now())
         t_pdf = time.perf_counter() - t
         t = time.perf_counter()
         signed = sign_pdf_bytes(pdf, certs.p12, certs.passphrase, SignerIdentity("Kepala", "1970", "Kepala Dinas"),
-                                signature_box(paper("A4", landscape=True)))
+                                signature_box(paper("A4", landscape=True)), signed_at=clock.now())
         t_sign = time.perf_counter() - t
         t = time.perf_counter()
         ok = validate_pdf_bytes(signed.data, [certs.ca_cert_pem]).ok

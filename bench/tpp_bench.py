@@ -62,7 +62,8 @@ def main(n: int = 500) -> None:
         print(f"discipline_summary: {n} employees x 1 year ({len(rows):,} rows) in {t_disc * 1000:.0f} ms; "
               f"{sum(1 for r in disc if r.level)} reach a tier")
         t0 = time.perf_counter()
-        export_tpp_excel(recap, Path(tmp) / "tpp.xlsx", opd_name="Bench", year=2026, month=3)
+        export_tpp_excel(recap, Path(tmp) / "tpp.xlsx", opd_name="Bench", year=2026, month=3,
+                         generated_at=dt.datetime(2026, 4, 1, 8, 0))
         print(f"export_tpp_excel: {n} rows in {(time.perf_counter() - t0) * 1000:.0f} ms")
         t0 = time.perf_counter()
         for i in range(10):

@@ -18,6 +18,7 @@ from desktop.logview import setup_logging
 from desktop.main_window import MainWindow
 from desktop.ops import OperationRunner
 from desktop.theme import apply as apply_theme
+from services.clock import Clock
 from services.store.db import Database, open_database
 from services.store.models import Opd, Setting
 
@@ -39,12 +40,12 @@ def _login_hint(db: Database) -> str:
         return hint.value if hint else ""
 
 
-def run_app(db_path: Path) -> int:
+def run_app(db_path: Path, clock: Clock | None = None) -> int:
     app = _application()
     log_path = setup_logging(Path(db_path).parent)
     install_excepthook()
     try:
-        db = open_database(db_path)
+        db = open_database(db_path, clock=clock)
     except Exception as exc:  # noqa: BLE001 - shown to the user, details in the log
         log.exception("Database gagal dibuka")
         QMessageBox.critical(None, "Database tidak dapat dibuka", f"{db_path}\n\n{exc}\n\nCadangan dibuat sebelum migrasi.")

@@ -16,14 +16,15 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.ops import Operation
+from services.changes import Changes
 from services.devices.autosync import AutoSyncSchedule, get_schedule
 from services.devices.sync import SyncResult, sync_all
 
 log = logging.getLogger(__name__)
 
 AUTO_TITLE = "Tarik data otomatis"
-SETTINGS_TOPIC = "autosync"  # ctx.notify(SETTINGS_TOPIC) after the schedule was changed
 # operation group of everything that talks to a device (pulls, connection tests, clock corrections)
 DEVICE_GROUP = "perangkat"
 
@@ -60,7 +61,7 @@ class AutoSyncScheduler(QObject):
         self._stopped = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.tick)
-        ctx.events.data_changed.connect(self._on_data_changed)
+        ctx.events.changed.connect(self._on_changes)
 
     @property
     def allowed(self) -> bool:
@@ -89,8 +90,8 @@ class AutoSyncScheduler(QObject):
             self.timer.start(schedule.interval_min * self.ms_per_minute)
             log.info("Tarik otomatis aktif: setiap %d menit", schedule.interval_min)
 
-    def _on_data_changed(self, topic: str) -> None:
-        if topic == SETTINGS_TOPIC:
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.settings:
             self.reload()
 
     def sync_running(self) -> bool:
@@ -117,17 +118,16 @@ class AutoSyncScheduler(QObject):
         for r in results:
             if r.error:
                 log.warning("Tarik otomatis: %s", r.summary())
-        self.last_message = summarize(results, self.ctx.db.clock.now())
+        self.last_message = summarize(results, self.ctx.clock.now())
         log.info("%s", self.last_message)
         self.ctx.status(self.last_message)
-        self.ctx.notify("punches")
         self.pulled.emit(results)
 
-    def _on_failed(self, message: str, _details: str) -> None:
-        # the runner already logged the traceback; no dialog — staff may be away from the desk
-        self.last_message = f"Tarik otomatis gagal: {message}"
+    def _on_failed(self, exc: object, _details: str) -> None:
+        # refusals are quiet (staff may be away from the desk); bugs already went to the crash dialog
+        self.last_message = f"Tarik otomatis gagal: {refusal_text(exc) if isinstance(exc, BaseException) else exc}"
         self.ctx.status(self.last_message)
-        self.ctx.notify("devices")
+        self.ctx.notify(Changes(devices=True))
 
     def _on_done(self) -> None:
         self.op = None

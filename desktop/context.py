@@ -9,13 +9,15 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.ops import OperationRunner
 from services.auth.users import CurrentUser
+from services.changes import Changes
+from services.clock import Clock
 from services.store.db import Database
 
 
 class AppEvents(QObject):
     """Application-wide notifications so screens refresh after another screen changed data."""
 
-    data_changed = Signal(str)  # topic: "punches", "employees", "letters", "records", "devices", "reports", ...
+    changed = Signal(object)  # services.changes.Changes: what an operation or an edit changed
     status_message = Signal(str)
 
 
@@ -30,8 +32,18 @@ class AppContext:
     # device comm keys typed in this session where no keyring stores them (memory only, never written)
     comm_keys: dict[int, int] = field(default_factory=dict)
 
-    def notify(self, topic: str) -> None:
-        self.events.data_changed.emit(topic)
+    def __post_init__(self) -> None:
+        # what a background operation reports as changed (its result's Changes) reaches every screen
+        self.runner.changed.connect(self.notify)
+
+    @property
+    def clock(self) -> Clock:
+        """The office clock (frozen in tests); never read the system time in desktop/ directly."""
+        return self.db.clock
+
+    def notify(self, changes: Changes) -> None:
+        if changes:
+            self.events.changed.emit(changes)
 
     def status(self, message: str) -> None:
         self.events.status_message.emit(message)

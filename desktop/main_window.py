@@ -23,8 +23,11 @@ from PySide6.QtWidgets import (
 import services
 from desktop.autosync import AutoSyncScheduler
 from desktop.context import AppContext
+from desktop.errors import refusal_text, show_crash
 from desktop.logview import LogDialog
 from desktop.ops import Operation
+from desktop.push_host import host_for
+from desktop.reminders import ReminderNotifier
 from desktop.views import SCREENS
 from desktop.widgets import OperationStrip, page_header
 from services.auth.users import ROLES
@@ -61,6 +64,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(210)
         self.stack = QStackedWidget()
         self._views: dict[int, QWidget] = {}
+        self.broken_screens: dict[str, Exception] = {}  # screens that failed to build (bugs; see _ensure_view)
         for _key, title, _mod, _cls in SCREENS:
             self.nav.addItem(title)
             self.stack.addWidget(QWidget())  # placeholder until first shown
@@ -88,6 +92,11 @@ class MainWindow(QMainWindow):
         # after the window is built: an "on start" pull shows in the status-bar strip above
         self.autosync = AutoSyncScheduler(ctx, parent=self)
         self.autosync.start()
+        self.push_host = host_for(ctx)  # the push receiver (ADMS) lives as long as the window
+        self.push_host.autostart()  # started only when the admin set it to start with the app
+        # from the 5th: last month's report not yet at BKPSDM -> a notification once a day
+        self.reminders = ReminderNotifier(ctx, parent=self)
+        self.reminders.start()
 
     def _build_menu(self) -> None:
         m = self.menuBar().addMenu("&Berkas")
@@ -114,7 +123,7 @@ class MainWindow(QMainWindow):
         h.addAction(about)
 
     def _watch_operation(self, op: Operation) -> None:
-        op.failed.connect(lambda msg, _details: self.statusBar().showMessage(f"Gagal: {op.title}: {msg}", 15000))
+        op.failed.connect(lambda exc, _details: self.statusBar().showMessage(f"Gagal: {op.title}: {refusal_text(exc)}", 15000))
 
     def view(self, key: str) -> QWidget:
         row = next(i for i, s in enumerate(SCREENS) if s[0] == key)
@@ -127,8 +136,10 @@ class MainWindow(QMainWindow):
         try:
             cls = getattr(importlib.import_module(module_name), class_name)
             widget = cls(self.ctx)
-        except Exception as exc:  # noqa: BLE001 - one broken screen must not take the app down
+        except Exception as exc:  # noqa: BLE001 - one broken screen must not take the app down...
             log.error("Layar %s gagal dibuka:\n%s", key, traceback.format_exc())
+            self.broken_screens[key] = exc  # ...but it is a bug: reported, and tests fail on it
+            show_crash(exc, traceback.format_exc(), self)
             widget = UnavailableView(title, f"{exc.__class__.__name__}: {exc}")
         old = self.stack.widget(row)
         self.stack.removeWidget(old)
@@ -160,4 +171,6 @@ class MainWindow(QMainWindow):
                 op.cancel()
             self.ctx.runner.wait_all(15000)
         self.autosync.stop()
+        self.push_host.stop()
+        self.reminders.stop()
         event.accept()

@@ -14,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
+from services.changes import Changes, changes_of
+from services.errors import UserError
 from services.jobs import Cancelled, CancelToken
 
 log = logging.getLogger(__name__)
@@ -30,13 +32,13 @@ class Operation(QObject):
 
     progress = Signal(int, int, str)  # done, total, message
     finished = Signal(object)  # result
-    failed = Signal(str, str)  # user message, technical details
+    failed = Signal(object, str)  # the exception, its traceback (refusals: show str(exc); bugs: crash dialog)
     cancelled = Signal()
     done = Signal()  # always emitted last
 
     _w_progress = Signal(int, int, str)
     _w_finished = Signal(object)
-    _w_failed = Signal(str, str)
+    _w_failed = Signal(object, str)
     _w_cancelled = Signal()
     _w_done = Signal()
 
@@ -79,9 +81,12 @@ class _Runnable(QRunnable):
             result = self.fn(*self.args, progress=progress, cancel=op.token, **self.kwargs)
         except Cancelled:
             op._w_cancelled.emit()
+        except UserError as exc:  # an expected refusal: the screen shows its message
+            log.info("Operasi '%s' ditolak: %s", op.title, exc)
+            op._w_failed.emit(exc, traceback.format_exc())
         except Exception as exc:  # noqa: BLE001 - every failure must reach the user
             log.exception("Operasi '%s' gagal", op.title)
-            op._w_failed.emit(str(exc) or exc.__class__.__name__, traceback.format_exc())
+            op._w_failed.emit(exc, traceback.format_exc())
         else:
             op._w_finished.emit(result)
         finally:
@@ -90,6 +95,7 @@ class _Runnable(QRunnable):
 
 class OperationRunner(QObject):
     started = Signal(object)  # Operation, for the main window's progress area
+    changed = Signal(object)  # services.changes.Changes reported by a finished operation's result
 
     def __init__(self, pool: QThreadPool | None = None) -> None:
         super().__init__()
@@ -100,9 +106,23 @@ class OperationRunner(QObject):
         op = Operation(title, op_group)
         self._live.add(op)
         op.done.connect(lambda: self._live.discard(op))
+        op.failed.connect(self._route_failure)
+        op.finished.connect(lambda result: self._broadcast(changes_of(result)))
         self.started.emit(op)
         self.pool.start(_Runnable(op, fn, args, kwargs))
         return op
+
+    def _broadcast(self, changes: Changes) -> None:
+        if changes:
+            self.changed.emit(changes)
+
+    @Slot(object, str)
+    def _route_failure(self, exc: object, details: str) -> None:
+        """Bugs go to the crash dialog whatever the screen does; refusals are the screen's to show."""
+        from desktop.errors import is_refusal, show_crash
+
+        if isinstance(exc, BaseException) and not is_refusal(exc):
+            show_crash(exc, details)
 
     def active(self) -> list[Operation]:
         return [op for op in self._live if op.running]

@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 [ "${SKIP_BUILD:-0}" = 1 ] || installers/build_linux.sh
-bundle="$root/dist/presensi-opd"
+bundle="${DIST_DIR:-$root/dist}/presensi-opd"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export PRESENSI_DATA_DIR="$work/data" QT_QPA_PLATFORM=offscreen LANG=C.UTF-8
@@ -20,7 +20,7 @@ end=$(date +%s.%N)
 echo "$out"
 grep -q '^SIAP' <<<"$out" || { echo "GAGAL: aplikasi tidak sampai ke jendela masuk" >&2; exit 1; }
 [ -s "$work/login.png" ] || { echo "GAGAL: tangkapan layar kosong" >&2; exit 1; }
-cp "$work/login.png" "${SMOKE_SHOT_OUT:-/tmp/presensi-bundle-login.png}"
+cp "$work/login.png" "${SMOKE_SHOT_OUT:-$root/dist/presensi-bundle-login.png}"
 echo "bundle_size_mb=$(du -sm "$bundle" | cut -f1)"
 echo "cold_start_s=$(echo "$end - $start" | bc)"
 echo "SMOKE OK"

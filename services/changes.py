@@ -42,8 +42,13 @@ EVERYTHING = Changes(**{f.name: True for f in fields(Changes)})
 
 
 def changes_of(result: Any) -> Changes:
-    """The changes an operation's result reports (a Changes, or an object with ``.changes``)."""
+    """The changes an operation's result reports: a Changes, an object with ``.changes``, or a list of those."""
     if isinstance(result, Changes):
         return result
+    if isinstance(result, (list, tuple)):
+        total = NOTHING
+        for item in result:
+            total = total | changes_of(item)
+        return total
     found = getattr(result, "changes", None)
     return found if isinstance(found, Changes) else NOTHING

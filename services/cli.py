@@ -14,11 +14,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from services.clock import Clock
 from services.paths import default_db_path
 
 COMMAND_MODULES = [
-    "services.demo",
+    "services.demo.build",
     "services.devices.commands",
+    "services.devices.push_commands",
     "services.mobile.commands",
     "services.reconcile.commands",
     "services.selfie.commands",
@@ -48,37 +50,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # The desktop layer installs its launcher here (services never import Qt/desktop).
-GuiLauncher = Callable[[Path], int]
+GuiLauncher = Callable[[Path, "Clock | None"], int]
 _gui_launcher: GuiLauncher | None = None
 
 
-def open_gui(db_path: Path) -> int:
+def open_gui(db_path: Path, clock: Clock | None = None) -> int:
+    """Open the app on ``db_path``; ``clock`` None = the system clock in the OPD's zone."""
     if _gui_launcher is None:
         print("Antarmuka grafis tidak tersedia pada instalasi ini.", file=sys.stderr)
         return 2
-    return _gui_launcher(db_path)
+    return _gui_launcher(db_path, clock)
 
 
 def _run_gui(args: argparse.Namespace) -> int:
     return open_gui(args.db or default_db_path())
 
 
-def main(argv: list[str] | None = None, gui_launcher: GuiLauncher | None = None) -> int:
+def main(argv: list[str] | None = None, gui_launcher: GuiLauncher | None = None, clock: Clock | None = None) -> int:
+    """Run one command. ``clock`` (tests) replaces the system clock of every database the command opens."""
     global _gui_launcher
     if gui_launcher is not None:
         _gui_launcher = gui_launcher
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.clock = clock
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "func", None):
         args.func = _run_gui
-    from services.cli_support import CliError
     from services.errors import UserError
 
     try:
         return int(args.func(args) or 0)
-    except (CliError, UserError) as exc:  # expected refusals: the message, no traceback
+    except UserError as exc:  # an expected refusal: its message says what to do; anything else is a traceback
         print(f"Gagal: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from sqlalchemy import select
 
 from services.auth.users import CurrentUser, to_current
+from services.clock import Clock
+from services.errors import UserError
 from services.paths import default_db_path
 from services.store.db import Database, open_database
 from services.store.models import Opd, User
 
 
-class CliError(Exception):
+class CliError(UserError):
     pass
 
 
@@ -20,7 +23,22 @@ def open_db(args: argparse.Namespace) -> Database:
     path = args.db or default_db_path()
     if not path.exists():
         raise CliError(f"Database tidak ditemukan: {path} (jalankan `presensi-opd demo` atau buka aplikasinya dulu)")
-    return open_database(path)
+    db = open_database(path, clock=getattr(args, "clock", None))
+    resolve_last_month(args, db.clock)
+    return db
+
+
+def resolve_last_month(args: argparse.Namespace, clock: Clock) -> None:
+    """Commands with period arguments (``add_period_args``) default to last month by the office clock."""
+    if not getattr(args, "last_month_default", False):
+        return
+    today = clock.today()
+    if args.month is None:
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        args.month = last.month
+        args.year = last.year if args.year is None else args.year
+    elif args.year is None:  # the month's latest occurrence up to now
+        args.year = today.year if args.month <= today.month else today.year - 1
 
 
 def cli_user(db: Database, username: str) -> CurrentUser:

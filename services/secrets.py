@@ -10,6 +10,8 @@ import keyring
 from keyring.backends.fail import Keyring as FailKeyring
 from keyring.errors import KeyringError, NoKeyringError
 
+from services.errors import UserError
+
 SERVICE = "presensi-opd"
 
 
@@ -21,7 +23,7 @@ BACKEND_NAMES = {
 }
 
 
-class SecretStoreUnavailable(RuntimeError):
+class SecretStoreUnavailable(UserError):
     pass
 
 

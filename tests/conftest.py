@@ -10,8 +10,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from services.clock import FrozenClock  # noqa: E402
 from services.org.sample import SampleOrg, create_sample_org  # noqa: E402
 from services.store.db import Database, open_database  # noqa: E402
+from tests.frozen import FROZEN_NOW  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -27,9 +29,23 @@ def _cheap_password_hashing() -> Iterator[None]:
     users._hasher = original
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _writes_under_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from tests.shots import set_shots_dir
+
+    set_shots_dir(tmp_path_factory.mktemp("shots"))
+    # a command run without --db must not touch the real per-user data folder
+    os.environ["PRESENSI_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(tmp_path / "presensi.sqlite")
+def clock() -> FrozenClock:
+    return FrozenClock(FROZEN_NOW, "Asia/Jakarta")
+
+
+@pytest.fixture
+def db(tmp_path: Path, clock: FrozenClock) -> Iterator[Database]:
+    database = open_database(tmp_path / "presensi.sqlite", clock=clock)
     yield database
     database.dispose()
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
 from desktop.login import LoginDialog
@@ -13,8 +12,7 @@ from desktop.views.employees import EmployeesView
 from services.org.sample import DEFAULT_PASSWORD
 from services.store.models import AuditEvent, Employee
 from tests.gui_helpers import make_context
-
-SHOTS = Path("/tmp/presensi-shots")
+from tests.shots import shots_dir
 
 
 def test_login_dialog_rejects_then_accepts(qtbot, db, org):
@@ -24,8 +22,7 @@ def test_login_dialog_rejects_then_accepts(qtbot, db, org):
     dlg.password.setText("salah")
     qtbot.mouseClick(dlg.button, Qt.MouseButton.LeftButton)
     assert dlg.user is None and "salah" in dlg.error.text()
-    SHOTS.mkdir(exist_ok=True)
-    dlg.grab().save(str(SHOTS / "login.png"))
+    dlg.grab().save(str(shots_dir() / "login.png"))
     dlg.password.setText(DEFAULT_PASSWORD)
     qtbot.mouseClick(dlg.button, Qt.MouseButton.LeftButton)
     assert dlg.user is not None and dlg.user.username == "operator"
@@ -44,9 +41,10 @@ def test_main_window_opens_every_screen(qtbot, db, org):
         qtbot.wait(5)
     win.nav.setCurrentRow(0)
     qtbot.wait(20)
-    SHOTS.mkdir(exist_ok=True)
-    win.grab().save(str(SHOTS / "main_dashboard.png"))
+    win.grab().save(str(shots_dir() / "main_dashboard.png"))
     assert win.stack.currentWidget() is not None
+    assert win.broken_screens == {}, win.broken_screens  # a screen that fails to build is a failure, not a placeholder
+    assert len(win._views) == len(SCREENS)
     ctx.runner.wait_all()
 
 
@@ -64,7 +62,7 @@ def test_employee_view_filters_and_import_rejects_bad_file(qtbot, db, org, tmp_p
     dlg = view.open_preview(bad)
     assert dlg is not None and not dlg.import_button.isEnabled()
     assert "baris 2" in dlg.errors.toPlainText()
-    dlg.grab().save(str(SHOTS / "import_preview_error.png"))
+    dlg.grab().save(str(shots_dir() / "import_preview_error.png"))
     with db.session() as s:
         assert s.execute(select(func.count(Employee.id))).scalar() == 12
 
@@ -85,7 +83,7 @@ def test_settings_saves_central_url_without_password_in_db(qtbot, db, org, memor
     for f in db.path.parent.glob(db.path.name + "*"):  # the DB file and its WAL
         assert b"rahasia-pusat" not in f.read_bytes()
     view.resize(1200, 800)
-    view.grab().save(str(SHOTS / "settings.png"))
+    view.grab().save(str(shots_dir() / "settings.png"))
 
 
 def test_reference_photo_from_employee_screen(qtbot, db, org, tmp_path):
@@ -144,3 +142,18 @@ def test_audit_log_dialog_lists_and_filters(qtbot, db, org):
     dlg.search.setText("tidak-ada-yang-cocok")
     dlg.reload()
     assert dlg.model.rowCount() == 0
+
+
+def test_a_screen_that_fails_to_build_is_reported(qtbot, db, org, monkeypatch):
+    import desktop.main_window as mw
+    from desktop.crash import CrashDialog
+
+    monkeypatch.setattr(mw, "SCREENS", [*mw.SCREENS, ("rusak", "Layar rusak", "desktop.views.tidak_ada", "X")])
+    win = MainWindow(make_context(db, "admin"))
+    qtbot.addWidget(win)
+    win.nav.setCurrentRow(len(mw.SCREENS) - 1)
+    assert set(win.broken_screens) == {"rusak"}
+    crash = [w for w in QApplication.topLevelWidgets() if isinstance(w, CrashDialog) and w.isVisible()]
+    assert crash and "tidak_ada" in crash[0].details.toPlainText()
+    for w in crash:
+        w.close()

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from desktop.autosync import AUTO_TITLE, AutoSyncScheduler
 from desktop.main_window import MainWindow
 from desktop.views.devices import DevicesView
+from services.changes import Changes
 from services.devices.autosync import KEY_INTERVAL, AutoSyncSchedule, get_schedule, set_schedule
 from services.devices.demo_support import register_demo_device, start_demo_device
 from services.devices.emulator import Emulator
@@ -20,6 +21,7 @@ from services.org.sample import SampleOrg
 from services.store.db import Database
 from services.store.models import AuditEvent, Device, Punch, Setting
 from tests.gui_helpers import make_context
+from tests.shots import shots_dir
 
 DAY = dt.datetime(2026, 3, 2, 7, 0)
 
@@ -44,7 +46,8 @@ def _set(db: Database, schedule: AutoSyncSchedule) -> None:
 def emu(db: Database, org: SampleOrg) -> Iterator[Emulator]:
     """A real emulator with 10 punches of PINs 1..5, registered as the OPD's one device."""
     emulator = start_demo_device([(str(i), f"Pegawai {i}") for i in range(1, 6)],
-                                 [(str(1 + i % 5), DAY + dt.timedelta(minutes=i), 0) for i in range(10)])
+                                 [(str(1 + i % 5), DAY + dt.timedelta(minutes=i), 0) for i in range(10)],
+                                 clock=db.clock)
     try:
         with db.transaction() as s:
             register_demo_device(s, org.opd_id, emulator.port, username="admin")
@@ -100,7 +103,7 @@ def test_ticks_pull_new_punches_once_and_timer_drives_them(qtbot, db: Database, 
     messages: list[str] = []
     topics: list[str] = []
     ctx.events.status_message.connect(messages.append)
-    ctx.events.data_changed.connect(topics.append)
+    ctx.events.changed.connect(lambda ch: topics.extend(ch.names()))
     _set(db, AutoSyncSchedule(15, False))
     sched = AutoSyncScheduler(ctx)  # real minutes: the timer is armed but never fires during the test
     sched.start()
@@ -119,7 +122,7 @@ def test_ticks_pull_new_punches_once_and_timer_drives_them(qtbot, db: Database, 
 
     # turning the schedule off stops the timer (the scheduler listens for the settings topic)
     _set(db, AutoSyncSchedule(0, False))
-    ctx.notify("autosync")
+    ctx.notify(Changes(settings=True))
     assert not sched.timer.isActive()
 
     # the timer itself calls tick(): a 1 ms "minute" makes it due at once
@@ -221,7 +224,7 @@ def test_perangkat_screen_row_saves_schedule_and_rearms_the_scheduler(qtbot, db:
         {"interval_min": 30, "on_start": False}, {"interval_min": 30, "on_start": True}]
     assert "setiap 30 menit" in win.statusBar().currentMessage()
     win.grab().save(str(tmp_path / "perangkat_autosync.png"))
-    win.grab().save("/tmp/perangkat_autosync.png")
+    win.grab().save(str(shots_dir() / "perangkat_autosync.png"))
 
     view.auto_interval.setCurrentIndex(view.auto_interval.findData(0))
     assert not win.autosync.timer.isActive()

@@ -172,7 +172,7 @@ def test_calendar_screen_runs_the_edit_in_background_and_notifies_records(qtbot,
     qtbot.addWidget(view)
     assert "otomatis" in HINT and "Hitung ulang" not in HINT
     topics: list[str] = []
-    ctx.events.data_changed.connect(topics.append)
+    ctx.events.changed.connect(lambda ch: topics.extend(ch.names()))
     op = view._run_edit("Tambah hari libur", "Hari libur belum ditambahkan", add_holiday, "operator",
                         d("2026-02-11"), "Hari Jadi", "daerah", today=TODAY)
     assert not view.tabs.isEnabled()  # no second edit while this one recomputes

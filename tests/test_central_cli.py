@@ -63,8 +63,38 @@ def test_cli_report_sign_submit_verify(db, org, pg_admin_url, tmp_path, capsys, 
         assert "Hasil: SAH" in out and "pdfsig" in out
         monkeypatch.setattr("sys.stdin", io.StringIO("sandi-bk\n"))
         assert main(["central-status", "--url", admin.with_user(central, bk), "--password-stdin", "--year", "2026",
-                     "--month", "10"]) == 0
-        assert "DISKOMINFO" in capsys.readouterr().out
+                     "--month", "10", "--as-of", "2026-11-05"]) == 0
+        out = capsys.readouterr().out
+        assert "DISKOMINFO" in out and "per 2026-11-05" in out
+        assert "rev 1  Tepat waktu (tepat waktu)" in out or "rev 1  Terlambat (terlambat)" in out
+
+        # BKPSDM returns it; the OPD's next `submit` shows the decision; a second decision is refused
+        bk_url = admin.with_user(central, bk)
+        monkeypatch.setattr("sys.stdin", io.StringIO("sandi-bk\n"))
+        assert main(["central-review", "--url", bk_url, "--password-stdin", "--opd", "DISKOMINFO", "--year", "2026",
+                     "--month", "10", "--return-reason", "Lampiran SPTJM tidak lengkap"]) == 0
+        assert "revisi 1 dikembalikan" in capsys.readouterr().out
+        monkeypatch.setattr("sys.stdin", io.StringIO("sandi-bk\n"))
+        assert main(["central-review", "--url", bk_url, "--password-stdin", "--opd", "DISKOMINFO", "--year", "2026",
+                     "--month", "10", "--accept"]) == 1
+        assert "tidak dapat diubah" in capsys.readouterr().err
+        assert main([*dbarg, "submit"]) == 0
+        assert "DIKEMBALIKAN oleh BKPSDM: Lampiran SPTJM tidak lengkap" in capsys.readouterr().out
+        # an OPD login is not a BKPSDM login
+        monkeypatch.setattr("sys.stdin", io.StringIO("sandi-opd\n"))
+        assert main(["central-review", "--url", opd_url, "--password-stdin", "--opd", "DISKOMINFO", "--year", "2026",
+                     "--month", "10", "--accept"]) == 1
+        assert "bukan akun BKPSDM" in capsys.readouterr().err
+
+        xlsx = tmp_path / "tpp-daerah.xlsx"
+        monkeypatch.setattr("sys.stdin", io.StringIO("sandi-bk\n"))
+        assert main(["bpkad-export", "--url", bk_url, "--password-stdin", "--year", "2026", "--month", "10",
+                     "--out", str(xlsx), "--as-of", "2026-11-12"]) == 0
+        assert "0 dari 1 perangkat daerah" in capsys.readouterr().out  # returned: nothing accepted yet
+        monkeypatch.setattr("sys.stdin", io.StringIO("sandi-bk\n"))
+        assert main(["bpkad-export", "--url", bk_url, "--password-stdin", "--year", "2026", "--month", "10",
+                     "--out", str(xlsx), "--all-revisions"]) == 0
+        assert "1 dari 1 perangkat daerah, 12 pegawai" in capsys.readouterr().out and xlsx.is_file()
     finally:
         admin.drop_database(pg_admin_url, name)
         admin.drop_role(pg_admin_url, role)

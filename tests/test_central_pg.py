@@ -12,13 +12,13 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 
 from services.central import admin
 from services.central.client import (
-    SubmissionPayload,
     SubmissionRefused,
     connect,
     fetch_submission,
@@ -29,8 +29,9 @@ from services.central.outbox import enqueue_submission, flush_outbox, outbox_row
 from services.central.verify import verify_file, verify_submission
 from services.reports.monthly import generate_monthly_report
 from services.signing.service import sign_report
-from services.signing.testca import make_test_certificates
 from services.store.models import OutboxItem, Period, Report
+from tests.central_fixtures import fake_bundle
+from tests.frozen import make_certs
 from tests.report_fixtures import lock_period, recap_rows, tamper, user
 
 pytestmark = pytest.mark.postgres
@@ -46,7 +47,7 @@ def central(pg_admin_url):
     roles = {"a": f"opd_a_{suffix}", "b": f"opd_b_{suffix}", "bk": f"bkpsdm_{suffix}"}
     url = admin.create_database(pg_admin_url, name)
     try:
-        assert admin.migrate_central(url) == "c0001"
+        assert admin.migrate_central(url) == "c0002"
         admin.register_opd(url, "DISKOMINFO", "Dinas Komunikasi dan Informatika", roles["a"], PW_A)
         admin.register_opd(url, "DINKES", "Dinas Kesehatan", roles["b"], PW_B, timezone="Asia/Jakarta")
         admin.register_bkpsdm(url, roles["bk"], PW_BK)
@@ -58,31 +59,29 @@ def central(pg_admin_url):
             admin.drop_role(pg_admin_url, role)
 
 
-def _payload(opd: str, pdf: bytes, year: int = 2026, month: int = 10, revision: int = 1, reason: str = "") -> SubmissionPayload:
-    return SubmissionPayload(opd_code=opd, year=year, month=month, revision=revision, reason=reason,
-                             sha256=hashlib.sha256(pdf).hexdigest(), signer_subject="CN=Uji", signer_cert_pem="-",
-                             summary=[{"nip": "1", "name": "X", "counts": {"H": 20}}])
+def _submit(conn, opd: str, pdf: bytes, **kw):
+    payload, files = fake_bundle(opd, pdf, **kw)
+    return submit(conn, payload, files)
 
 
 def test_rls_isolation_insert_only_and_idempotency(central):
     with connect(central["a"], PW_A) as a, connect(central["b"], PW_B) as b:
         pdf_a, pdf_b = b"%PDF-1.4 laporan A", b"%PDF-1.4 laporan B"
-        first = submit(a, _payload("DISKOMINFO", pdf_a), pdf_a)
+        first = _submit(a, "DISKOMINFO", pdf_a)
         assert not first.existed
-        again = submit(a, _payload("DISKOMINFO", pdf_a), pdf_a)
+        again = _submit(a, "DISKOMINFO", pdf_a)
         assert again.existed and again.submission_id == first.submission_id  # idempotent retry
-        with pytest.raises(SubmissionRefused, match="berkas lain"):
-            other = b"%PDF-1.4 laporan A versi lain"
-            submit(a, _payload("DISKOMINFO", other), other)
+        with pytest.raises(SubmissionRefused, match="bundel lain"):
+            _submit(a, "DISKOMINFO", b"%PDF-1.4 laporan A versi lain")
         with pytest.raises(SubmissionRefused, match="alasan|revision_needs_reason|menolak"):
-            submit(a, _payload("DISKOMINFO", pdf_a, revision=2), pdf_a)  # a new revision needs a reason
-        rev2 = submit(a, _payload("DISKOMINFO", pdf_a + b"2", revision=2, reason="Koreksi"), pdf_a + b"2")
+            _submit(a, "DISKOMINFO", pdf_a, revision=2)  # a new revision needs a reason
+        rev2 = _submit(a, "DISKOMINFO", pdf_a + b"2", revision=2, reason="Koreksi")
         assert rev2.submission_id != first.submission_id
-        submit(b, _payload("DINKES", pdf_b), pdf_b)
+        _submit(b, "DINKES", pdf_b)
 
         # A cannot insert rows for B, and cannot read them.
         with pytest.raises(SubmissionRefused):
-            submit(a, _payload("DINKES", pdf_a, month=9), pdf_a)
+            _submit(a, "DINKES", pdf_a, month=9)
         assert fetch_submission(a, "DINKES", 2026, 10) is None
         assert [r[0] for r in a.execute("SELECT DISTINCT opd_code FROM submission").fetchall()] == ["DISKOMINFO"]
         assert a.execute("SELECT count(*) FROM opd").fetchone()[0] == 1
@@ -118,17 +117,21 @@ def test_bkpsdm_sees_everything_and_the_deadline(central):
         status = {s.opd_code: s for s in period_status(bk, 2026, 10)}
         assert status["DISKOMINFO"].deadline == dt.date(2026, 11, 10)
         assert status["DISKOMINFO"].latest_revision == 2
-        today = dt.date.today()
-        # submitted "now": on time exactly when today is on/before the 10th of November 2026
-        assert status["DISKOMINFO"].on_time == (today <= dt.date(2026, 11, 10))
+        # the server stamps submitted_at; on time exactly when that stamp's date is on/before the 10th
+        first = status["DISKOMINFO"].first_submitted_at
+        assert first is not None
+        assert status["DISKOMINFO"].on_time == (first.astimezone(ZoneInfo("Asia/Jakarta")).date() <= dt.date(2026, 11, 10))
+        # the server's own date (not this machine's) decides which month is "current" below
+        today = bk.execute("SELECT (now() AT TIME ZONE 'Asia/Jakarta')::date").fetchone()[0]
+        bk.rollback()
         # a period whose deadline is still ahead: nobody has submitted yet -> not on time, no timestamp
         future = period_status(bk, today.year + 1, 1)
         assert all(s.first_submitted_at is None and not s.on_time for s in future)
-    # and a submission made now for the current month is on time
-    now = dt.date.today()
+    # and a submission made now for the current month (by the server's clock) is on time
+    now = today
     pdf = b"%PDF-1.4 bulan berjalan"
     with connect(central["b"], PW_B) as b:
-        submit(b, _payload("DINKES", pdf, year=now.year, month=now.month), pdf)
+        _submit(b, "DINKES", pdf, year=now.year, month=now.month)
     with connect(central["bk"], PW_BK) as bk:
         cur = {s.opd_code: s for s in period_status(bk, now.year, now.month)}
     assert cur["DINKES"].on_time and cur["DINKES"].first_submitted_at is not None
@@ -137,7 +140,7 @@ def test_bkpsdm_sees_everything_and_the_deadline(central):
 
 @pytest.fixture(scope="module")
 def certs():
-    return make_test_certificates(signer_name="Kepala Dinas Uji")
+    return make_certs(signer_name="Kepala Dinas Uji")
 
 
 def _signed_report(db, org, certs, tmp_path, month=11):
@@ -148,7 +151,7 @@ def _signed_report(db, org, certs, tmp_path, month=11):
     return info, ca
 
 
-def test_outbox_offline_then_online_then_verify(central, db, org, certs, tmp_path):
+def test_outbox_offline_then_online_then_verify(central, db, org, certs, tmp_path, clock):
     info, ca = _signed_report(db, org, certs, tmp_path)
     kepala = user(db, "kepala")
     item_id = enqueue_submission(db, info.report_id, kepala)
@@ -158,16 +161,19 @@ def test_outbox_offline_then_online_then_verify(central, db, org, certs, tmp_pat
 
     # Offline: nothing listens on port 9 of the loopback.
     offline_url = admin.with_user(central["a"], central["roles"]["a"], port=9)
-    t0 = dt.datetime(2026, 11, 25, 8, 0, 0)
-    res = flush_outbox(db, url=offline_url, password=PW_A, now=t0, connect_timeout=2)
+    clock.set("2026-11-25 08:00")
+    t0 = clock.now()
+    res = flush_outbox(db, url=offline_url, password=PW_A, connect_timeout=2)
     assert res.still_queued == 1 and res.sent == 0
     with db.session() as s:
         item = s.get(OutboxItem, item_id)
         assert item.status == "pending" and item.attempts == 1 and item.next_attempt_at == t0 + dt.timedelta(seconds=30)
         assert "tidak dapat dihubungi" in item.last_error
     # Not due yet -> untouched; a second failure doubles the delay.
-    assert flush_outbox(db, url=offline_url, password=PW_A, now=t0 + dt.timedelta(seconds=10)).still_queued == 0
-    flush_outbox(db, url=offline_url, password=PW_A, now=t0 + dt.timedelta(seconds=31), connect_timeout=2)
+    clock.set(t0 + dt.timedelta(seconds=10))
+    assert flush_outbox(db, url=offline_url, password=PW_A).still_queued == 0
+    clock.set(t0 + dt.timedelta(seconds=31))
+    flush_outbox(db, url=offline_url, password=PW_A, connect_timeout=2)
     with db.session() as s:
         assert s.get(OutboxItem, item_id).next_attempt_at == t0 + dt.timedelta(seconds=31 + 60)
 
@@ -200,17 +206,23 @@ def test_outbox_offline_then_online_then_verify(central, db, org, certs, tmp_pat
     # OPD B may not even see it.
     assert not verify_submission(central["b"], "DISKOMINFO", 2026, 11, password=PW_B, trust_roots=[ca]).ok
 
-    # Tampering by someone with superuser rights (bytes and hash replaced together) is still caught.
+    # Tampering by someone with superuser rights (bytes, hash and manifest rewritten consistently) is still
+    # caught: by the signature, and by the SPTJM that lists the original recap's sha256.
     with psycopg.connect(central["admin"], autocommit=True) as owner:
-        pdf = owner.execute("SELECT signed_pdf FROM submission WHERE sha256=%s", (signed_sha,)).fetchone()[0]
+        pdf, manifest = owner.execute("SELECT signed_pdf, manifest FROM submission WHERE sha256=%s",
+                                      (signed_sha,)).fetchone()
         bad = tamper(bytes(pdf))
+        bad_sha = hashlib.sha256(bad).hexdigest()
+        bad_manifest = manifest.replace(signed_sha, bad_sha).replace(f'"size":{len(pdf)}', f'"size":{len(bad)}')
         owner.execute("ALTER TABLE submission DISABLE TRIGGER USER")
-        owner.execute("UPDATE submission SET signed_pdf=%s, sha256=%s WHERE sha256=%s",
-                      (bytes(bad), hashlib.sha256(bad).hexdigest(), signed_sha))
+        owner.execute("UPDATE submission SET signed_pdf=%s, sha256=%s, manifest=%s, bundle_sha256=%s WHERE sha256=%s",
+                      (bytes(bad), bad_sha, bad_manifest, hashlib.sha256(bad_manifest.encode()).hexdigest(),
+                       signed_sha))
         owner.execute("ALTER TABLE submission ENABLE TRIGGER USER")
     verdict = verify_submission(central["bk"], "DISKOMINFO", 2026, 11, password=PW_BK, trust_roots=[ca])
     assert not verdict.ok and "TIDAK SAH" in verdict.text()
     assert any(not ok and "TIDAK cocok" in t for ok, t in verdict.checks)
+    assert any(not ok and "SPTJM" in t for ok, t in verdict.checks)
 
 
 def test_verify_local_file_detects_tampering(db, org, certs, tmp_path):
@@ -236,7 +248,7 @@ def test_refused_submission_is_marked_failed(central, db, org, certs, tmp_path):
     info, _ca = _signed_report(db, org, certs, tmp_path, month=9)
     pdf = b"%PDF-1.4 kiriman lama"
     with connect(central["a"], PW_A) as a:
-        submit(a, _payload("DISKOMINFO", pdf, month=9), pdf)
+        _submit(a, "DISKOMINFO", pdf, month=9)
     item_id = enqueue_submission(db, info.report_id, user(db, "operator"))
     res = flush_outbox(db, url=central["a"], password=PW_A)
     assert res.failed == 1 and res.sent == 0

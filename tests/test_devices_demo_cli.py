@@ -27,7 +27,7 @@ def test_demo_device_roundtrip(db: Database, org: SampleOrg) -> None:
     day = dt.date(2026, 3, 2)
     punches = [("1", dt.datetime.combine(day, dt.time(7, 24)), 0), ("1", dt.datetime.combine(day, dt.time(16, 3)), 1),
                ("2", dt.datetime.combine(day, dt.time(7, 41)), 0)]
-    emu = start_demo_device([("1", "Ahmad"), ("2", "Siti")], punches)
+    emu = start_demo_device([("1", "Ahmad"), ("2", "Siti")], punches, clock=db.clock)
     try:
         with db.transaction() as s:
             device_id = register_demo_device(s, org.opd_id, emu.port).id
@@ -42,7 +42,8 @@ def test_demo_device_roundtrip(db: Database, org: SampleOrg) -> None:
 
 
 def test_cli_sync_and_usb_import(db: Database, org: SampleOrg, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    emu = start_demo_device([("1", "Ahmad")], [("1", dt.datetime(2026, 3, 2, 7, 24), 0)], serial="CLI-SN")
+    emu = start_demo_device([("1", "Ahmad")], [("1", dt.datetime(2026, 3, 2, 7, 24), 0)], serial="CLI-SN",
+                            clock=db.clock)
     try:
         assert main(["--db", str(db.path), "device-add", "--name", "Lobi", "--ip", "127.0.0.1",
                      "--port", str(emu.port)]) == 0

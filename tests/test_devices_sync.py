@@ -29,8 +29,8 @@ def org(db: Database) -> SampleOrg:
 
 
 @pytest.fixture
-def state() -> DeviceState:
-    s = DeviceState(serial="SYNC-SN-01")
+def state(db: Database) -> DeviceState:
+    s = DeviceState(serial="SYNC-SN-01", clock=db.clock)
     s.generate(15, 300, seed=5)  # PINs 1..15; the sample org maps 1..12
     return s
 

@@ -73,7 +73,7 @@ def test_file_without_any_valid_line_is_refused(db: Database, org: SampleOrg, tm
 
 
 def test_usb_copy_of_device_punches_dedupes_when_device_is_named(db: Database, org: SampleOrg, tmp_path: Path) -> None:
-    state = DeviceState(serial="USB-DEDUP-SN")
+    state = DeviceState(serial="USB-DEDUP-SN", clock=db.clock)
     state.add_user("1", "A")
     state.add_punch("1", dt.datetime(2026, 2, 2, 7, 21, 5), state=0)
     with Emulator(state) as emu:

@@ -14,6 +14,7 @@ from services.org.sample import SampleOrg
 from services.store.db import Database
 from services.store.models import Device, EmployeePin, Punch
 from tests.gui_helpers import make_context
+from tests.shots import shots_dir
 
 
 def _punches(db: Database, pin: str | None = None) -> int:
@@ -25,7 +26,7 @@ def _punches(db: Database, pin: str | None = None) -> int:
 
 
 def test_devices_view_sync_map_and_usb(qtbot, db: Database, org: SampleOrg, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    state = DeviceState(serial="VIEW-SN-1", clock_offset=dt.timedelta(minutes=-9))
+    state = DeviceState(serial="VIEW-SN-1", clock_offset=dt.timedelta(minutes=-9), clock=db.clock)
     state.generate(14, 120, seed=9)  # PINs 13 and 14 are unknown to the sample org
     with Emulator(state) as emu:
         with db.transaction() as s:
@@ -77,7 +78,7 @@ def test_devices_view_sync_map_and_usb(qtbot, db: Database, org: SampleOrg, tmp_
         serial = s.execute(select(Device.serial)).scalar_one()
         assert s.execute(select(Punch.source_serial).where(Punch.source == "usb")).scalar_one() == serial
     view.grab().save(str(tmp_path / "perangkat2.png"))
-    view.grab().save("/tmp/perangkat.png")
+    view.grab().save(str(shots_dir() / "perangkat.png"))
 
 
 def test_cancel_button_rolls_back_the_sync(qtbot, db: Database, org: SampleOrg) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from desktop.entry import main
 from services.auth.users import to_current
 from services.central import admin
+from services.clock import FrozenClock
 from services.devices.demo_support import start_demo_device
 from services.reconcile.period import PeriodLockedError
 from services.selfie.queue import set_verdict
@@ -32,14 +33,16 @@ from tests.report_fixtures import pdf_text, tamper
 
 pytestmark = pytest.mark.postgres
 
-TODAY = "2026-11-18"  # fixed "today" of the demo data: a Wednesday, always in the past from now on
+TODAY = "2026-11-18"  # fixed "today" of the demo data: a Wednesday
+# the office clock of every later command: the morning after the next working day (Friday 20 November)
+LATER = FrozenClock("2026-11-20 08:00")
 YEAR, MONTH = 2026, 11
 N_EMPLOYEES = 13  # 11..13 use the phone app; employee 13 reports to the `atasan` user
 
 
 def run(capsys, *argv: str, stderr: bool = False) -> tuple[int, str]:
     """Run the CLI in-process; (exit code, stdout) — or stdout + stderr when the error text matters."""
-    code = main(list(argv))
+    code = main(list(argv), clock=LATER)
     captured = capsys.readouterr()
     return code, captured.out + (captured.err if stderr else "")
 
@@ -72,7 +75,7 @@ def test_cli_demo_to_verified_submission(tmp_path: Path, pg_admin_url: str, caps
                     "--months", "2", "--today", TODAY)
     assert code == 0, out
     assert f"Demo siap: {N_EMPLOYEES} pegawai" in out and "di kotak keluar 1" in out
-    db = open_database(dbfile)
+    db = open_database(dbfile, clock=LATER)
     try:
         _flow(db, dbarg, tmp_path, pg_admin_url, capsys, monkeypatch)
     finally:
@@ -89,7 +92,7 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
         users = [(p, n[:24]) for p, n in s.execute(select(EmployeePin.pin, Employee.name).join(Employee))]
         device = s.execute(select(Device)).scalar_one()
     check_in, check_out = dt.datetime.combine(day, dt.time(7, 21, 5)), dt.datetime.combine(day, dt.time(16, 7, 40))
-    emu = start_demo_device(users, [*old, (pin, check_in, 0), (pin, check_out, 1)])
+    emu = start_demo_device(users, [*old, (pin, check_in, 0), (pin, check_out, 1)], clock=LATER)
     try:
         code, out = run(capsys, *dbarg, "device-edit", str(device.id), "--port", str(emu.port))
         assert code == 0 and f"127.0.0.1:{emu.port}" in out, out

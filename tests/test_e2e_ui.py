@@ -9,7 +9,7 @@ kepala:   Rekonsiliasi → Kunci periode; Laporan Bulanan → Buat → Tanda tan
 One MainWindow per login (roles differ), all on the same database, real background
 operations (ctx.runner), a real emulator and a fresh per-test PostgreSQL database.
 Only Qt's own modal question box is answered by patching; our dialogs are filled in.
-Each step is rendered to /tmp/e2e/ui-*.png.
+Each step is rendered to ui-*.png under tests.shots.shots_dir().
 """
 
 from __future__ import annotations
@@ -27,23 +27,26 @@ from sqlalchemy import select
 from desktop.main_window import MainWindow
 from desktop.views import SCREENS
 from services.central import admin
-from services.demo import build_demo
+from services.clock import FrozenClock
+from services.demo.build import build_demo
 from services.devices.demo_support import start_demo_device
 from services.store.db import Database, open_database
 from services.store.models import DayRecord, Device, Employee, EmployeePin, Period, Punch, Report, SelfieCheck
 from tests.gui_helpers import make_context
+from tests.shots import shots_dir
 
 pytestmark = pytest.mark.postgres
 
 TODAY = dt.date(2026, 11, 18)
 NEXT_DAY = dt.date(2026, 11, 19)  # a Thursday after the demo data: the machine's new punches are for this day
-SHOTS = Path("/tmp/e2e")
 
 
 @pytest.fixture
 def demo_db(tmp_path: Path) -> Iterator[Database]:
-    res = build_demo(tmp_path / "demo" / "presensi.sqlite", 13, 2, today=TODAY, with_central=False)
-    db = open_database(res.db_path)
+    noon = FrozenClock(dt.datetime.combine(TODAY, dt.time(12, 0)))
+    res = build_demo(tmp_path / "demo" / "presensi.sqlite", 13, 2, clock=noon, with_central=False)
+    # the app is used the morning after the next working day
+    db = open_database(res.db_path, clock=FrozenClock(dt.datetime.combine(NEXT_DAY + dt.timedelta(days=1), dt.time(8))))
     yield db
     db.dispose()
 
@@ -87,10 +90,9 @@ def go(qtbot, win: MainWindow, key: str) -> QWidget:  # type: ignore[no-untyped-
 
 
 def shot(win: QWidget, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for _ in range(3):  # pending layout requests (a label whose text just changed) first
         QApplication.processEvents()
-    win.grab().save(str(SHOTS / f"ui-{name}.png"))
+    win.grab().save(str(shots_dir() / f"ui-{name}.png"))
 
 
 def button(parent: QWidget, text: str) -> QPushButton:
@@ -147,7 +149,7 @@ def test_month_flow_through_the_app(qtbot, demo_db: Database, central: tuple[str
         worker = s.execute(select(EmployeePin.employee_id).where(EmployeePin.pin == "2")).scalar_one()
     new = [("2", dt.datetime.combine(NEXT_DAY, dt.time(7, 18, 3)), 0),
            ("2", dt.datetime.combine(NEXT_DAY, dt.time(16, 2, 51)), 1)]
-    emu = start_demo_device(users, [*old, *new])
+    emu = start_demo_device(users, [*old, *new], clock=db.clock)
     try:
         _operator_pulls_and_reconciles(qtbot, db, emu.port, worker, len(old))
     finally:
@@ -167,7 +169,7 @@ def _operator_pulls_and_reconciles(qtbot, db: Database, port: int, worker: int, 
     # the demo machine moved to a new port: Ubah… → port → Simpan
     def edit(dlg: QWidget) -> None:
         dlg.port.setValue(port)  # type: ignore[attr-defined]
-        dlg.grab().save(str(SHOTS / "ui-02-ubah-perangkat.png"))
+        dlg.grab().save(str(shots_dir() / "ui-02-ubah-perangkat.png"))
         dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
 
     seen = when_modal(edit)
@@ -313,7 +315,7 @@ def _kepala_locks_signs_sends_verifies(qtbot, db: Database, monkeypatch) -> None
     def sign(dlg: QWidget) -> None:
         assert dlg.cert.text().endswith(".p12")  # type: ignore[attr-defined]  # the kepala's certificate is preset
         qtbot.keyClicks(dlg.passphrase, "rahasia-uji")  # type: ignore[attr-defined]
-        dlg.grab().save(str(SHOTS / "ui-11-dialog-tanda-tangan.png"))
+        dlg.grab().save(str(shots_dir() / "ui-11-dialog-tanda-tangan.png"))
         dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
 
     seen = when_modal(sign)
@@ -345,7 +347,7 @@ def _kepala_locks_signs_sends_verifies(qtbot, db: Database, monkeypatch) -> None
     assert box.isVisible() and "SAH" in box.text()
     box.move(win.geometry().center() - QPoint(box.width() // 2, box.height() // 2))
     shot(win, "14-laporan-verifikasi")
-    box.grab().save(str(SHOTS / "ui-15-hasil-verifikasi.png"))
+    box.grab().save(str(shots_dir() / "ui-15-hasil-verifikasi.png"))
     with db.session() as s:
         assert s.execute(select(Report.status).join(Period, Period.id == Report.period_id).where(
             Period.month == 11)).scalar_one() == "submitted"

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import func, select
 
 from desktop.first_run import FirstRunDialog
 from desktop.theme import apply
 from services.auth.users import authenticate
 from services.store.models import Holiday, OfficeLocation, Opd, Schedule
+from tests.shots import shots_dir
 
 
 def test_first_run_creates_opd_admin_and_calendar(qtbot, db, qapp):
@@ -28,7 +27,7 @@ def test_first_run_creates_opd_admin_and_calendar(qtbot, db, qapp):
     with db.session() as s:
         assert s.execute(select(func.count(Opd.id))).scalar() == 0
     dlg.password2.setText("rahasia1")
-    dlg.grab().save(str(Path("/tmp/presensi-shots") / "first_run.png"))
+    dlg.grab().save(str(shots_dir() / "first_run.png"))
     dlg.submit()
     assert dlg.result() == FirstRunDialog.DialogCode.Accepted
     with db.transaction() as s:

@@ -96,7 +96,7 @@ def test_numbering_per_kind_and_year_survives_restart(db, org) -> None:
     assert nxt.number == "800.1.6.4/001/SP-I/DISKOMINFO/2027"
     path = db.path
     db.dispose()
-    reopened = open_database(path)
+    reopened = open_database(path, clock=db.clock)
     try:
         c = create_notice_in(reopened, OPERATOR, _sp1(emp_id, letter_date=D(2026, 3, 11), exam_date=D(2026, 3, 16)))
         assert c.number == "800.1.6.4/003/SP-I/DISKOMINFO/2026"

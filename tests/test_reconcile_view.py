@@ -7,6 +7,7 @@ import datetime as dt
 from PySide6.QtCore import Qt
 
 from desktop.views.reconcile import ReconcileView
+from services.changes import Changes
 from services.reconcile.demo import seed_calendar, seed_demo_month
 from services.reconcile.period import is_locked
 from tests.gui_helpers import make_context
@@ -48,7 +49,7 @@ def test_grid_shows_month_and_exceptions(qtbot, db, org, tmp_path):
     from services.reconcile.period import lock_period
     with db.transaction() as s:
         lock_period(s, org.opd_id, 2026, 1, ctx.user)
-    ctx.notify("period")
+    ctx.notify(Changes(periods=True))
     assert not view.recompute_btn.isEnabled()
     assert view.lock_btn.text().startswith("Buka")
     with db.session() as s:

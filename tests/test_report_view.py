@@ -6,7 +6,7 @@ import pytest
 
 from desktop.views.reports import ReportsView, SignDialog
 from services.signing.service import SETTING_TRUST, set_setting
-from services.signing.testca import make_test_certificates
+from tests.frozen import make_certs
 from tests.gui_helpers import make_context
 from tests.report_fixtures import lock_period
 
@@ -38,7 +38,7 @@ def test_month_flow_in_the_screen(qtbot, view, db, tmp_path):
     assert view.rev_model.rowCount() == 1 and view.rev_model.row(0).status == "draft"
     assert view.sign_button.isEnabled()
 
-    certs = make_test_certificates(signer_name="Kepala Dinas Uji")
+    certs = make_certs(signer_name="Kepala Dinas Uji")
     p12, ca = certs.write(tmp_path)
     set_setting(db, SETTING_TRUST, str(ca), "admin")
     view.sign_with(p12, "salah", False)
@@ -89,7 +89,7 @@ def test_send_to_central_and_verify_there(qtbot, view, db, tmp_path, pg_admin_ur
         assert "presensi_view_test" in view.send_status.text()
         view.gen_button.click()
         _wait(qtbot, view)
-        certs = make_test_certificates()
+        certs = make_certs()
         p12, ca = certs.write(tmp_path)
         set_setting(db, SETTING_TRUST, str(ca), "admin")
         view.sign_with(p12, certs.passphrase, False)

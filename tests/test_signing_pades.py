@@ -9,14 +9,14 @@ from services.auth.users import AuthError
 from services.reports.monthly import generate_monthly_report, resolve_file
 from services.signing.pades import SigningError, pdfsig_check, validate_pdf_bytes
 from services.signing.service import PassphraseRequired, remembered_passphrase, sign_report
-from services.signing.testca import make_test_certificates
 from services.store.models import AuditEvent, Period, Report
+from tests.frozen import make_certs
 from tests.report_fixtures import lock_period, pdf_text, recap_rows, tamper, user
 
 
 @pytest.fixture(scope="module")
 def certs():
-    return make_test_certificates(signer_name="Kepala Dinas Uji", signer_nip="197001012000031001")
+    return make_certs(signer_name="Kepala Dinas Uji", signer_nip="197001012000031001")
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_signed_report_validates_in_pyhanko_and_pdfsig_and_tampering_breaks_it(d
 
 def test_untrusted_ca_is_reported_by_both_validators(db, org, draft, certs, tmp_path):
     p12, _ca = certs.write(tmp_path)
-    other_ca = make_test_certificates().ca_cert_pem
+    other_ca = make_certs().ca_cert_pem
     res = sign_report(db, draft.report_id, user(db, "kepala"), p12, certs.passphrase)
     check = validate_pdf_bytes(res.signed_path.read_bytes(), [other_ca])
     assert check.intact and not check.trusted and not check.ok

@@ -36,6 +36,7 @@ def test_excel_reopened_values(db, org, tmp_path) -> None:
         nip = s.get(Employee, emp_id).nip
     seen: list[int] = []
     path = export_tpp_excel(rows, tmp_path / "tpp.xlsx", opd_name="Diskominfo", year=2026, month=3,
+                            generated_at=db.clock.now(),
                             progress=lambda d, t, m="": seen.append(d))
     assert seen[-1] == 12
     ws = load_workbook(path).active

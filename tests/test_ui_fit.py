@@ -19,8 +19,10 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.main_window import MainWindow
 from desktop.views import SCREENS
-from services.demo import build_demo
+from services.clock import FrozenClock
+from services.demo.build import build_demo
 from services.store.db import Database, open_database
+from tests.frozen import FROZEN_NOW
 from tests.gui_helpers import make_context
 
 SCREEN_W, SCREEN_H = 1366, 768
@@ -45,8 +47,10 @@ SCREEN_FILES = {
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     # a small demo keeps the test quick; the README shots need the realistic one
     n_employees, n_months = (40, 2) if WRITE else (12, 1)
-    res = build_demo(tmp_path_factory.mktemp("fit") / "presensi.sqlite", n_employees, n_months, with_central=False)
-    db = open_database(res.db_path)
+    clock = FrozenClock(FROZEN_NOW)
+    res = build_demo(tmp_path_factory.mktemp("fit") / "presensi.sqlite", n_employees, n_months, clock=clock,
+                     with_central=False)
+    db = open_database(res.db_path, clock=clock)
     yield db
     db.dispose()
 

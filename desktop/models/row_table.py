@@ -12,7 +12,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class RowTableModel(QAbstractTableModel):
-    """Columns are (header, formatter) pairs; rows are tuples from services.
+    """Columns are (header, formatter) pairs; rows are light values from services (tuples or frozen dataclasses).
 
     ``background`` optionally maps (row, column) to a colour name for colour-coding.
     ``tooltip`` optionally maps (row, column) to a hover text; by default a cell's tooltip is its own
@@ -21,26 +21,26 @@ class RowTableModel(QAbstractTableModel):
 
     def __init__(
         self,
-        columns: Sequence[tuple[str, Callable[[tuple], Any]]],
-        background: Callable[[tuple, int], str | None] | None = None,
+        columns: Sequence[tuple[str, Callable[[Any], Any]]],
+        background: Callable[[Any, int], str | None] | None = None,
         parent: Any = None,
-        tooltip: Callable[[tuple, int], str | None] | None = None,
+        tooltip: Callable[[Any, int], str | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._columns = list(columns)
-        self._rows: list[tuple] = []
+        self._rows: list[Any] = []
         self._background = background
         self._tooltip = tooltip
 
-    def set_rows(self, rows: Sequence[tuple]) -> None:
+    def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
 
-    def row(self, r: int) -> tuple:
+    def row(self, r: int) -> Any:
         return self._rows[r]
 
-    def rows(self) -> list[tuple]:
+    def rows(self) -> list[Any]:
         return self._rows
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008

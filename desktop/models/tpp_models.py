@@ -74,6 +74,9 @@ def discipline_model() -> RowTableModel:
     )
 
 
+NOTICE_STATUS_LABELS = {"draft": "Draf", "numbered": "Bernomor", "signed": "Ditandatangani", "delivered": "Diserahkan"}
+
+
 def notices_model() -> RowTableModel:
     return RowTableModel(
         [
@@ -84,6 +87,8 @@ def notices_model() -> RowTableModel:
             ("Nama", lambda r: r.name),
             ("Pemeriksaan", lambda r: r.exam_date.strftime("%d-%m-%Y") if r.exam_date else ""),
             ("Dibuat oleh", lambda r: r.username),
+            ("Naskah dinas", lambda r: NOTICE_STATUS_LABELS.get(r.status, r.status)
+             + (f" · {r.official_number}" if r.official_number else "")),
         ]
     )
 

@@ -18,5 +18,6 @@ SCREENS: list[tuple[str, str, str, str]] = [
     ("swafoto", "Verifikasi Swafoto", "desktop.views.selfie", "SelfieQueueView"),
     ("tpp", "TPP & Disiplin", "desktop.views.tpp", "TppView"),
     ("laporan", "Laporan Bulanan", "desktop.views.reports", "ReportsView"),
+    ("bkpsdm", "Kiriman OPD (BKPSDM)", "desktop.views.bkpsdm", "BkpsdmView"),
     ("pengaturan", "Pengaturan", "desktop.views.settings", "SettingsView"),
 ]

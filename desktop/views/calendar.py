@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_dialogs import (
     PeriodPicker,
@@ -48,6 +49,8 @@ from services.calendar.schedules import (
     seed_standard_schedules,
     set_roster,
 )
+from services.changes import Changes
+from services.errors import UserError
 from services.store.models import Employee, Schedule, ScheduleAssignment, Shift, WorkUnit
 
 KIND_COLOURS = {"nasional": "#ffcdd2", "cuti_bersama": "#ffe0b2", "daerah": "#c5cae9"}
@@ -82,10 +85,10 @@ class _AssignDialog(QDialog):
             for eid, name in s.execute(select(Employee.id, Employee.name).where(Employee.opd_id == ctx.opd_id)
                                        .order_by(Employee.name)):
                 self.target.addItem(f"Pegawai: {name}", ("emp", eid))
-        self.date_from = date_edit(dt.date.today())
+        self.date_from = date_edit(ctx.clock.today())
         self.open_end = QCheckBox("Tanpa tanggal akhir")
         self.open_end.setChecked(True)
-        self.date_to = date_edit(dt.date.today())
+        self.date_to = date_edit(ctx.clock.today())
         self.date_to.setEnabled(False)
         self.open_end.toggled.connect(lambda on: self.date_to.setEnabled(not on))
         form = QFormLayout(self)
@@ -133,7 +136,7 @@ class CalendarView(QWidget):
         lay.addWidget(subtitle)
         lay.addWidget(self.ops)
         lay.addWidget(self.tabs, 1)
-        ctx.events.data_changed.connect(lambda t: self.refresh() if t in ("calendar", "employees") else None)
+        ctx.events.changed.connect(lambda ch: self.refresh() if (ch.calendar or ch.employees) else None)
         self.refresh()
 
     # ------------------------------------------------------------------ holidays
@@ -141,7 +144,7 @@ class CalendarView(QWidget):
         w = QWidget()
         self.year = QSpinBox()
         self.year.setRange(2020, 2100)
-        self.year.setValue(dt.date.today().year)
+        self.year.setValue(self.ctx.clock.today().year)
         seed_btn = QPushButton("Isi libur nasional + cuti bersama")
         seed_btn.setToolTip("Tambahkan libur nasional dan cuti bersama resmi tahun ini (yang sudah ada tidak digandakan)")
         add_btn = QPushButton("Tambah hari libur…")
@@ -186,14 +189,13 @@ class CalendarView(QWidget):
         self.tabs.setEnabled(False)  # one edit at a time: the next one must see this one's result
 
         def finished(result) -> None:  # type: ignore[no-untyped-def]
-            self.ctx.notify("calendar")
-            self.ctx.notify("records")
+            self.ctx.notify(Changes(calendar=True, records=True))
             self.ctx.status(f"{title}: selesai, status harian sudah dihitung ulang.")
             if on_done is not None:
                 on_done(result)
 
         op.finished.connect(finished)
-        op.failed.connect(lambda msg, _tb: QMessageBox.warning(self, failed_title, msg))
+        op.failed.connect(lambda exc, _tb: present_refusal(self, exc, failed_title))
         op.cancelled.connect(lambda: self.ctx.status(f"{title} dibatalkan; data tidak berubah."))
         op.done.connect(lambda: self.tabs.setEnabled(True))
         return op
@@ -290,7 +292,7 @@ class CalendarView(QWidget):
     def _seed_schedules(self) -> None:
         with self.ctx.db.transaction() as s:
             seed_standard_schedules(s, username=self.ctx.user.username)
-        self.ctx.notify("calendar")
+        self.ctx.notify(Changes(calendar=True))
 
     def _assign(self) -> None:
         dlg = _AssignDialog(self.ctx, self)
@@ -308,7 +310,7 @@ class CalendarView(QWidget):
         w = QWidget()
         self.roster_unit = QComboBox()
         self.roster_unit.setMinimumContentsLength(24)
-        self.roster_period = PeriodPicker()
+        self.roster_period = PeriodPicker(self.ctx.clock.today())
         top = filter_row(self.roster_period, "Unit", self.roster_unit)
         legend = QLabel(SHIFT_LEGEND)
         legend.setWordWrap(True)
@@ -371,12 +373,11 @@ class CalendarView(QWidget):
         try:
             with self.ctx.db.transaction() as s:
                 set_roster(s, self.ctx.user.username, row[0], day, None if code == "L" else code)
-        except Exception as exc:  # noqa: BLE001 - Indonesian message from services (e.g. locked month)
-            QMessageBox.warning(self, "Roster belum diubah", str(exc))
+        except UserError as exc:  # e.g. the month is locked
+            present_refusal(self, exc, "Roster belum diubah.")
             return
         self._refresh_roster()
-        self.ctx.notify("calendar")
-        self.ctx.notify("records")
+        self.ctx.notify(Changes(calendar=True, records=True))
 
     # ------------------------------------------------------------------ refresh
     def refresh(self) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.context import AppContext
@@ -12,6 +10,7 @@ from desktop.widgets import make_table, page_header
 from services.calendar.names import BULAN
 from services.org.queries import dashboard_facts
 from services.reconcile.period import STATUS_LABEL
+from services.reports.reminders import DeadlineReminder, deadline_reminder
 
 PERIOD_LABEL = {**STATUS_LABEL, "submitted": "Terkirim ke BKPSDM"}
 KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
@@ -36,6 +35,11 @@ class DashboardView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         title, self.subtitle = page_header("Dasbor")
+        self.reminder: DeadlineReminder | None = None
+        self.banner = QLabel("")
+        self.banner.setObjectName("reminder")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
         self.cards = {
             "employees": Card("Pegawai aktif"),
             "present": Card("Hadir hari ini"),
@@ -64,16 +68,20 @@ class DashboardView(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(self.subtitle)
+        lay.addWidget(self.banner)
         lay.addLayout(grid)
         recent = QLabel("Impor data terakhir")
         recent.setStyleSheet("font-weight: 600;")
         lay.addWidget(recent)
         lay.addWidget(table, 1)
-        ctx.events.data_changed.connect(lambda _t: self.refresh())
+        ctx.events.changed.connect(lambda _changes: self.refresh())
 
     def refresh(self) -> None:
+        today = self.ctx.clock.today()
         with self.ctx.db.session() as s:
-            f = dashboard_facts(s, self.ctx.opd_id)
+            f = dashboard_facts(s, self.ctx.opd_id, today)
+            self.reminder = deadline_reminder(s, self.ctx.opd_id, today)
+        self._show_reminder()
         self.cards["employees"].value.setText(str(f.employees))
         self.cards["present"].value.setText(str(f.present_today))
         self.cards["punches"].value.setText(str(f.punches_today))
@@ -86,7 +94,7 @@ class DashboardView(QWidget):
         y, m = f.last_month
         self.cards["report"].setToolTip(f"Laporan {BULAN[m - 1]} {y} wajib sampai di BKPSDM paling lambat "
                                         f"{f.report_deadline:%d-%m-%Y}.")
-        overdue = not done and dt.date.today() > f.report_deadline
+        overdue = not done and today > f.report_deadline
         self.cards["report"].caption.setText(
             f"Laporan {BULAN[m - 1]} {y}" + ("" if done else
                                              f" — {'LEWAT ' if overdue else ''}batas {f.report_deadline:%d-%m-%Y}"))
@@ -94,3 +102,15 @@ class DashboardView(QWidget):
         last = f.last_sync.strftime("%d-%m-%Y %H:%M") if f.last_sync else "belum pernah"
         self.subtitle.setText(f"Sinkronisasi mesin terakhir: {last}")
         self.model.set_rows(f.recent_batches)
+
+    def _show_reminder(self) -> None:
+        """From the 5th: the banner while last month's report has not reached BKPSDM (see services.reports.reminders)."""
+        r = self.reminder
+        if r is None:
+            self.banner.hide()
+            return
+        bg, fg = ("#f9d6d5", "#b3261e") if r.level == "urgent" else ("#fff4d6", "#7a5200")
+        self.banner.setStyleSheet(f"background: {bg}; color: {fg}; padding: 8px 10px; border-radius: 6px; "
+                                  f"font-weight: 600;")
+        self.banner.setText(r.text() + " Buka layar Laporan Bulanan.")
+        self.banner.show()

@@ -10,15 +10,16 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.widgets import make_table
+from services.changes import Changes
 from services.devices.diagnostics import DeviceDiagnostics
 from services.devices.pins import employee_choices, map_pin
 from services.devices.quarantine import accept, dismiss, list_quarantine
@@ -105,12 +106,11 @@ class PinPanel(QWidget):
         try:
             with write_transaction(self.ctx.db) as s:
                 n = map_pin(s, row.pin, emp_id, self.ctx.user.username)
-        except (UserError, ValueError) as exc:
-            QMessageBox.warning(self, "PIN tidak dapat dipetakan", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "PIN tidak dapat dipetakan.")
             return
         self.say(f"PIN {row.pin} dipetakan ke {self.employee.currentText()}; {n} rekaman diperbarui.")
-        self.ctx.notify("employees")
-        self.ctx.notify("punches")
+        self.ctx.notify(Changes(employees=True, punches=True))
 
 
 class QuarantinePanel(QWidget):
@@ -174,9 +174,9 @@ class QuarantinePanel(QWidget):
                     dismiss(s, ids, self.ctx.user.username, self.ctx.db.clock.now(), note)
                     self.say(f"{len(ids)} rekaman ditolak.")
         except UserError as exc:
-            QMessageBox.warning(self, "Tidak dapat diputuskan", str(exc))
+            present_refusal(self, exc, "Rekaman karantina tidak dapat diputuskan.")
             return
-        self.ctx.notify("punches")
+        self.ctx.notify(Changes(punches=True))
 
 
 class DiagnosticsPanel(QWidget):

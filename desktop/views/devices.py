@@ -21,14 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.autosync import AUTO_TITLE, DEVICE_GROUP, SETTINGS_TOPIC
+from desktop.autosync import AUTO_TITLE, DEVICE_GROUP
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.views.device_actions import DeviceActions
 from desktop.views.device_dialog import DeviceDialog, report_html
 from desktop.views.device_panels import DiagnosticsPanel, PinPanel, QuarantinePanel
+from desktop.views.push_panel import PushPanel
 from desktop.widgets import OperationStrip, make_table, page_header
+from services.changes import Changes
 from services.devices import schedule as os_schedule
 from services.devices.autosync import INTERVAL_CHOICES, AutoSyncSchedule, get_schedule, interval_label, set_schedule
 from services.devices.punches import tz_label
@@ -47,6 +50,7 @@ from services.devices.registry import (
 )
 from services.devices.sync import SyncResult, sync_all, sync_device
 from services.devices.usb_import import UsbImportResult, import_usb_attlog
+from services.errors import UserError
 
 
 def _when(v) -> str:  # type: ignore[no-untyped-def]
@@ -198,6 +202,12 @@ class DevicesView(DeviceActions, QWidget):
         self.tabs.addTab(self.pins, "PIN belum terpetakan")
         self.tabs.addTab(self.quarantine, "Karantina")
         self.tabs.addTab(self.diagnostics, "Diagnosa")
+        # the push receiver (ADMS) and its pending serials
+        self.push_panel = PushPanel(ctx)
+        self.tabs.addTab(self.push_panel, "Mesin push (ADMS)")
+        self.push_panel.pending_changed.connect(lambda n: self.tabs.setTabText(
+            4, f"Mesin push (ADMS) — {n} menunggu" if n else "Mesin push (ADMS)"))
+        self.push_panel.refresh()
 
         lay = QVBoxLayout(self)
         lay.addWidget(title)
@@ -206,7 +216,7 @@ class DevicesView(DeviceActions, QWidget):
         lay.addWidget(self.strip)
         lay.addWidget(self.result)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        ctx.events.data_changed.connect(self._on_data_changed)
+        ctx.events.changed.connect(self._on_changes)
         # an automatic pull runs outside this screen: no manual pull may overlap it
         ctx.runner.started.connect(self._watch_auto)
         self.refresh()
@@ -234,10 +244,10 @@ class DevicesView(DeviceActions, QWidget):
         """The running device operation (None when idle): one at a time on this screen."""
         return self.strip.op
 
-    def _on_data_changed(self, topic: str) -> None:
-        if topic in ("devices", "punches", "employees"):
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.devices or changes.punches or changes.employees:
             self.refresh()
-        elif topic == SETTINGS_TOPIC:
+        if changes.settings:
             self._load_schedule()
 
     def _watch_auto(self, op: Operation) -> None:
@@ -264,7 +274,7 @@ class DevicesView(DeviceActions, QWidget):
             changed = set_schedule(s, schedule, self.ctx.user.username)
         if changed:
             self.ctx.status("Jadwal disimpan: " + schedule.describe() + ".")
-            self.ctx.notify(SETTINGS_TOPIC)
+            self.ctx.notify(Changes(settings=True))
 
     def refresh(self) -> None:
         selected = self.selected_device()
@@ -343,10 +353,10 @@ class DevicesView(DeviceActions, QWidget):
             try:
                 with self.ctx.db.transaction() as s:
                     save(s, dlg.value())
-            except Exception as exc:  # noqa: BLE001 - validation and keyring errors are shown in the dialog
+            except UserError as exc:  # validation and keyring refusals are shown in the dialog
                 dlg.show_error(str(exc))
                 continue
-            self.ctx.notify("devices")
+            self.ctx.notify(Changes(devices=True))
             return True
         return False
 
@@ -375,21 +385,21 @@ class DevicesView(DeviceActions, QWidget):
         with self.ctx.db.transaction() as s:
             set_device_enabled(s, row.id, not row.enabled, self.ctx.user.username)
         self._say(f"Perangkat '{row.name}' {'diaktifkan' if not row.enabled else 'dinonaktifkan'}.")
-        self.ctx.notify("devices")
+        self.ctx.notify(Changes(devices=True))
 
     # -------------------------------------------------------------- operations
     def _start(self, title: str, fn, *args, on_done, op_group: str = DEVICE_GROUP, **kwargs) -> Operation:  # type: ignore[no-untyped-def]
         op = self.ctx.runner.start(title, fn, *args, op_group=op_group, **kwargs)
         self.strip.track(op, title + "…")  # first: the strip forgets the op before _on_op_done refreshes
         op.finished.connect(on_done)
-        op.failed.connect(lambda msg, _details: self._say("GAGAL: " + msg))
+        op.failed.connect(lambda exc, _details: self._say("GAGAL: " + refusal_text(exc)))
         op.cancelled.connect(lambda: self._say("Dibatalkan. Tidak ada data yang disimpan dari proses ini."))
         op.done.connect(self._on_op_done)
         self._update_buttons()
         return op
 
     def _on_op_done(self) -> None:
-        self.ctx.notify("devices")  # refreshes this screen too
+        self.ctx.notify(Changes(devices=True))  # refreshes this screen too
 
     def cancel_op(self) -> None:
         self.strip.cancel()
@@ -464,7 +474,6 @@ class DevicesView(DeviceActions, QWidget):
         if self.drift_device is not None:
             lines.append("Jam mesin menyimpang melebihi batas. Gunakan 'Koreksi jam mesin…' bila ingin menyetelnya.")
         self._say("\n".join(lines) or "Tidak ada perangkat aktif.")
-        self.ctx.notify("punches")
 
     def correct_time(self) -> None:
         row = self.selected_device()
@@ -511,4 +520,3 @@ class DevicesView(DeviceActions, QWidget):
         if r.errors:
             text += "\nBaris yang ditolak (baris lain tetap diimpor):\n" + "\n".join("   • " + e for e in r.errors)
         self._say(text)
-        self.ctx.notify("punches")

@@ -21,8 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.widgets import make_table, page_header
+from services.changes import Changes
+from services.errors import UserError
 from services.jobs import CancelToken, ProgressFn
 from services.org.queries import employee_rows, unit_choices
 from services.org.simpeg_import import ImportFileError, ImportPreview, apply_import, preview_file
@@ -95,10 +98,10 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         op = self.ctx.runner.start("Impor pegawai", _apply_job, self.ctx.db, self.ctx.opd_id, self.preview, self.ctx.user.username)
         op.finished.connect(self._done)
-        op.failed.connect(lambda msg, _d: (QMessageBox.warning(self, "Impor gagal", msg), self.import_button.setEnabled(True)))
+        op.failed.connect(lambda exc, _d: (present_refusal(self, exc, "Impor gagal"), self.import_button.setEnabled(True)))
 
     def _done(self, result: tuple[int, int]) -> None:
-        self.ctx.notify("employees")
+        self.ctx.notify(Changes(employees=True))
         self.ctx.status(f"Impor pegawai selesai: {result[0]} baru, {result[1]} diperbarui")
         self.accept()
 
@@ -153,7 +156,7 @@ class EmployeesView(QWidget):
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(self._debounce.start)
         self.unit.currentIndexChanged.connect(self.refresh)
-        ctx.events.data_changed.connect(lambda topic: topic == "employees" and self.refresh())
+        ctx.events.changed.connect(lambda ch: self.refresh() if ch.employees else None)
         self._load_units()
 
     def _load_units(self) -> None:
@@ -192,13 +195,17 @@ class EmployeesView(QWidget):
 
         try:
             data = path.read_bytes()
+        except OSError as exc:
+            QMessageBox.warning(self, "Foto tidak disimpan", f"{path.name} tidak dapat dibaca: {exc.strerror or exc}")
+            return False
+        try:
             with self.ctx.db.transaction() as s:
                 add_reference_photo(s, self.ctx.db.path, employee_id, data, self.ctx.user.username)
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Foto tidak disimpan", f"{path.name}: {exc}")
+        except UserError as exc:
+            present_refusal(self, exc, f"Foto {path.name} tidak disimpan.")
             return False
         self.ctx.status(f"Foto referensi disimpan: {path.name}")
-        self.ctx.notify("employees")
+        self.ctx.notify(Changes(employees=True))
         return True
 
     def choose_file(self) -> None:

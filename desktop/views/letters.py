@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_dialogs import (
     PeriodPicker,
@@ -37,6 +37,8 @@ from desktop.views.reconcile_dialogs import (
 )
 from desktop.widgets import make_table, page_header
 from services.calendar.names import month_bounds
+from services.changes import Changes
+from services.errors import UserError
 from services.letters.kinds import LETTER_KINDS
 from services.letters.register import (
     FLAG_LABELS,
@@ -59,7 +61,7 @@ class LetterDialog(QDialog):
         self.ctx, self.existing = ctx, existing
         self.setWindowTitle("Ubah surat" if existing else "Tambah surat")
         self.setMinimumWidth(560)
-        today = dt.date.today()
+        today = ctx.clock.today()
         self.kind = QComboBox()
         for code, k in LETTER_KINDS.items():
             self.kind.addItem(f"{k.label} ({code})", code)
@@ -175,10 +177,10 @@ class LetterDialog(QDialog):
                     create_letter(s, self.ctx.user.username, **kwargs)  # type: ignore[arg-type]
                 else:
                     update_letter(s, self.ctx.user.username, self.existing.id, **kwargs)  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001 - Indonesian message from services
-            QMessageBox.warning(self, "Surat belum tersimpan", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "Surat belum tersimpan.")
             return
-        self.ctx.notify("letters")
+        self.ctx.notify(Changes(letters=True, records=True))
         self.accept()
 
 
@@ -190,7 +192,7 @@ class LettersView(QWidget):
             "Surat Cuti & Tugas",
             "Cuti (PNS & PPPK), surat tugas / dinas luar, sakit dan izin. Hari yang tercakup surat otomatis "
             "dihitung ulang; hari libur di dalam rentang surat tetap libur.")
-        self.period = PeriodPicker()
+        self.period = PeriodPicker(self.ctx.clock.today())
         self.kind = QComboBox()
         self.kind.addItem("Semua jenis", None)
         for code, k in LETTER_KINDS.items():
@@ -242,7 +244,7 @@ class LettersView(QWidget):
         self.period.changed.connect(lambda _y, _m: self.refresh())
         self.kind.currentIndexChanged.connect(lambda _i: self.refresh())
         self.search.textChanged.connect(lambda _t: self.refresh())
-        ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("letters", "employees") else None)
+        ctx.events.changed.connect(lambda ch: self.refresh() if (ch.letters or ch.employees) else None)
         self.refresh()
 
     def refresh(self) -> None:
@@ -285,10 +287,10 @@ class LettersView(QWidget):
         try:
             with self.ctx.db.transaction() as s:
                 delete_letter(s, self.ctx.user.username, row.id, reason)
-        except Exception as exc:  # noqa: BLE001 - Indonesian message from services
-            QMessageBox.warning(self, "Surat tidak dihapus", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "Surat tidak dihapus.")
             return
-        self.ctx.notify("letters")
+        self.ctx.notify(Changes(letters=True, records=True))
 
     def _open_attachment(self) -> None:
         row = self._selected()

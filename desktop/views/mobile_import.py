@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.widgets import OperationStrip, make_table, page_header
@@ -254,7 +255,7 @@ class MobileImportView(QWidget):
         )
         self.strip.track(op)  # before _done is connected: the strip forgets the op first
         op.finished.connect(self._finished)
-        op.failed.connect(lambda msg, _tech: self._show_error(msg))
+        op.failed.connect(lambda exc, _tech: self._show_error(refusal_text(exc)))
         op.cancelled.connect(lambda: self._show_error("Impor dibatalkan; tidak ada data yang disimpan."))
         op.done.connect(self._done)
 
@@ -272,7 +273,6 @@ class MobileImportView(QWidget):
             lines.extend(f"  • {e}" for e in result.errors[:50])
         self.result.setStyleSheet("")
         self.result.setPlainText("\n".join(lines))
-        self.ctx.notify("punches")
 
     def _show_error(self, message: str) -> None:
         self.result.setStyleSheet("color: #b3261e;")

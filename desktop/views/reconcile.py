@@ -24,10 +24,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGridModel
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, filter_row
 from desktop.widgets import OperationStrip, make_table, page_header
+from services.changes import Changes
+from services.errors import UserError
 from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
 from services.reconcile.period import STATUS_LABEL, get_period, lock_period, month_label, unlock_period
@@ -70,7 +73,7 @@ class ReconcileView(QWidget):
             "Arahkan kursor ke sel untuk rincian; klik dua kali sel (atau tekan Enter) untuk koreksi.")
 
         # row 1: what is shown + the month's actions
-        self.period = PeriodPicker()
+        self.period = PeriodPicker(self.ctx.clock.today())
         self.unit = QComboBox()
         self.unit.setMinimumWidth(200)
         self.unit.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -172,7 +175,7 @@ class ReconcileView(QWidget):
         self.only_problems.toggled.connect(lambda _on: self._apply_filter())
         self.recompute_btn.clicked.connect(self.start_recompute)
         self.lock_btn.clicked.connect(self._toggle_lock)
-        ctx.events.data_changed.connect(self._on_data_changed)
+        ctx.events.changed.connect(self._on_changes)
         self.refresh()
 
     # ------------------------------------------------------------------ data
@@ -186,10 +189,11 @@ class ReconcileView(QWidget):
                 self.unit.addItem(name, uid)
         self.unit.blockSignals(False)
 
-    def _on_data_changed(self, topic: str) -> None:
-        if topic in ("records", "letters", "punches", "calendar", "period", "employees"):
-            if topic == "employees":
-                self._load_units()
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.employees:
+            self._load_units()
+        if (changes.records or changes.letters or changes.punches or changes.calendar or changes.periods
+                or changes.employees or changes.selfies):
             self.refresh()
 
     def refresh(self) -> None:
@@ -249,7 +253,7 @@ class ReconcileView(QWidget):
 
     def _scroll_to_today(self, grid: MonthGrid) -> None:
         """Opening the current month shows this week, not the 1st (the grid is wider than a laptop)."""
-        today = dt.date.today()
+        today = self.ctx.clock.today()
         if grid.rows and today in grid.days:
             self.grid.scrollTo(self.model.index(0, grid.days.index(today)),
                                QAbstractItemView.ScrollHint.PositionAtCenter)
@@ -264,14 +268,13 @@ class ReconcileView(QWidget):
         self.ops.track(op, f"Menghitung ulang {month_label(year, month)}…")
         self.recompute_btn.setEnabled(False)
         op.finished.connect(self._recomputed)
-        op.failed.connect(lambda msg, _tb: QMessageBox.warning(self, "Hitung ulang gagal", msg))
+        op.failed.connect(lambda exc, _tb: present_refusal(self, exc, "Hitung ulang gagal"))
         op.cancelled.connect(lambda: self.ctx.status("Hitung ulang dibatalkan; data tidak berubah."))
         op.done.connect(self.refresh)
         return op
 
     def _recomputed(self, result) -> None:  # type: ignore[no-untyped-def]
         self.ctx.status(f"Hitung ulang selesai: {result.days} hari, {result.written} baris ditulis.")
-        self.ctx.notify("records")
 
     def _open_correction(self, employee_id: int, day: dt.date) -> None:
         if self._locked:
@@ -279,7 +282,7 @@ class ReconcileView(QWidget):
                                     "Periode ini sudah dikunci. Penanda tangan harus membuka kunci (dengan alasan) "
                                     "sebelum ada koreksi.")
             return
-        if day > dt.date.today():
+        if day > self.ctx.clock.today():
             QMessageBox.information(self, "Belum terjadi", "Tanggal ini belum terjadi; belum ada yang bisa dikoreksi.")
             return
         CorrectionDialog(self.ctx, employee_id, day, self).exec()
@@ -325,7 +328,7 @@ class ReconcileView(QWidget):
                     return
                 with self.ctx.db.transaction() as s:
                     lock_period(s, self.ctx.opd_id, year, month, self.ctx.user)
-        except Exception as exc:  # noqa: BLE001 - Indonesian message from services
-            QMessageBox.warning(self, "Periode", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc)
             return
-        self.ctx.notify("period")
+        self.ctx.notify(Changes(periods=True, reports=True))

@@ -24,7 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from services.calendar.names import BULAN
+from services.changes import Changes
+from services.errors import UserError
 from services.letters.kinds import STATUS_LABELS
 from services.reconcile.corrections import CORRECTABLE_STATUS, FIELDS, add_correction, corrections_for_day
 from services.reconcile.grid import FLAG_LABELS
@@ -105,9 +108,8 @@ class PeriodPicker(QWidget):
 
     changed = Signal(int, int)
 
-    def __init__(self, parent: QWidget | None = None, today: dt.date | None = None) -> None:
+    def __init__(self, today: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        today = today or dt.date.today()
         self.month = QComboBox()
         self.month.addItems(BULAN)
         self.month.setCurrentIndex(today.month - 1)
@@ -211,8 +213,8 @@ class CorrectionDialog(QDialog):
             with self.ctx.db.transaction() as s:
                 add_correction(s, self.ctx.user, self.employee_id, self.day, str(self.field.currentData()),
                                self.value(), self.reason.toPlainText())
-        except Exception as exc:  # noqa: BLE001 - shown to the user as is (Indonesian messages)
-            QMessageBox.warning(self, "Koreksi ditolak", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "Koreksi ditolak.")
             return
-        self.ctx.notify("records")
+        self.ctx.notify(Changes(records=True))
         self.accept()

@@ -29,11 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
+from desktop.ops import Operation
 from desktop.widgets import OperationStrip, button, dialog_buttons, make_table, page_header, result_box
 from services import secrets
 from services.calendar.names import BULAN
 from services.central.client import CentralError
+from services.central.opd_sync import LocalReviewState, decisions_by_revision, review_state, sync_reviews
 from services.central.outbox import (
     central_password,
     central_url,
@@ -42,7 +45,9 @@ from services.central.outbox import (
     outbox_rows,
     retry_item,
 )
+from services.central.status import DECISION_LABELS
 from services.central.verify import Verdict, verify_file, verify_submission
+from services.jobs import CancelToken, ProgressFn
 from services.reports.monthly import generate_monthly_report
 from services.reports.monthly_status import REPORT_LABELS, MonthOverview, month_overview
 from services.signing.service import (
@@ -65,6 +70,31 @@ def _fmt(ts: dt.datetime | None) -> str:
 
 def _without_scheme(url: str) -> str:
     return url.split("://", 1)[-1]
+
+
+def _send_job(db, report_id: int, user, *, progress: ProgressFn, cancel: CancelToken):  # type: ignore[no-untyped-def]
+    """Bundle (once) and queue the signed report, then try to send it and fetch BKPSDM's decisions."""
+    progress(0, 3, "Menyusun bundel kiriman (rekap Excel, SPTJM, surat pengantar)")
+    enqueue_submission(db, report_id, user)
+    cancel.raise_if_cancelled()
+    return _flush_job(db, user.username, False, progress=progress, cancel=cancel)
+
+
+def _flush_job(db, username: str, force: bool, *, progress: ProgressFn, cancel: CancelToken):  # type: ignore[no-untyped-def]
+    res = flush_outbox(db, username=username, force=force, progress=progress, cancel=cancel)
+    if res.sent or res.already_there or not res.still_queued:
+        try:
+            synced = sync_reviews(db)
+            res.messages.extend(synced.messages)
+            res.also = synced.changes
+        except CentralError as exc:
+            res.messages.append(f"Keputusan BKPSDM belum dapat diperiksa: {exc}")
+    return res
+
+
+def _sync_job(db, *, progress: ProgressFn, cancel: CancelToken):  # type: ignore[no-untyped-def]
+    progress(0, 1, "Memeriksa keputusan BKPSDM")
+    return sync_reviews(db)
 
 
 def _card(title: str) -> tuple[QFrame, QVBoxLayout, QLabel]:
@@ -146,7 +176,9 @@ class ReportsView(QWidget):
         self.ctx = ctx
         self.overview = MonthOverview(None, [])
         self.last_verdict: Verdict | None = None
-        today = dt.date.today()
+        self.review: LocalReviewState | None = None
+        self.decisions: dict = {}
+        today = ctx.clock.today()
         last = today.replace(day=1) - dt.timedelta(days=1)
 
         title, subtitle = page_header("Laporan Bulanan", "Rekap kehadiran bulanan → tanda tangan elektronik Kepala "
@@ -198,10 +230,14 @@ class ReportsView(QWidget):
         # step 3
         c3, l3, self.send_status = _card("3. Kirim ke BKPSDM")
         self.send_button = button("Kirim ke BKPSDM", self.submit, primary=True,
-                                  tooltip="Bila server pusat tidak dapat dihubungi, laporan masuk antrean dan "
-                                          "dikirim otomatis kemudian")
+                                  tooltip="Laporan bertanda tangan dikirim sebagai satu bundel bersama rekap Excel, "
+                                          "SPTJM dan surat pengantar. Bila server pusat tidak dapat dihubungi, "
+                                          "bundel masuk antrean dan dikirim otomatis kemudian")
+        self.check_button = button("Periksa keputusan BKPSDM", self.check_reviews,
+                                   tooltip="Ambil keputusan BKPSDM (diterima / dikembalikan) dari server pusat")
         b3 = QHBoxLayout()
         b3.addWidget(self.send_button)
+        b3.addWidget(self.check_button)
         b3.addStretch()
         l3.addStretch()
         l3.addLayout(b3)
@@ -215,6 +251,7 @@ class ReportsView(QWidget):
              ("Dibuat", lambda r: f"{_fmt(r.created_at)} ({r.created_by})"),
              ("Ditandatangani", lambda r: f"{_fmt(r.signed_at)} ({r.signed_by})" if r.signed_at else "-"),
              ("Pegawai", lambda r: r.employees), ("Alasan revisi", lambda r: r.reason or "-"),
+             ("Keputusan BKPSDM", self._decision_text),
              ("sha256 (bertanda tangan)", lambda r: (r.signed_sha256 or r.pdf_sha256)[:16] + "…")],
             background=lambda r, _c: STATUS_COLOURS.get(r.status),
         )
@@ -241,11 +278,15 @@ class ReportsView(QWidget):
         self.strip = OperationStrip(bar_width=320)
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.review_banner = QLabel("")
+        self.review_banner.setWordWrap(True)
+        self.review_banner.hide()
 
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(subtitle)
         lay.addLayout(top)
+        lay.addWidget(self.review_banner)
         lay.addLayout(cards)
         lay.addWidget(self.message)
         lay.addWidget(rev_title)
@@ -254,7 +295,7 @@ class ReportsView(QWidget):
         lay.addWidget(self.out_table, 1)
         lay.addWidget(self.strip)
 
-        self.op = None
+        self.op: Operation | None = None
         # The outbox retries by itself while this screen exists (the backoff decides what is due).
         self.auto_timer = QTimer(self)
         self.auto_timer.setInterval(60_000)
@@ -262,8 +303,7 @@ class ReportsView(QWidget):
         self.auto_timer.start()
         self.month.currentIndexChanged.connect(self.refresh)
         self.year.valueChanged.connect(self.refresh)
-        ctx.events.data_changed.connect(lambda topic: self.refresh() if topic in ("reports", "records", "periods")
-                                        else None)
+        ctx.events.changed.connect(lambda ch: self.refresh() if (ch.reports or ch.records or ch.periods) else None)
         self.refresh()
 
     @staticmethod
@@ -320,8 +360,35 @@ class ReportsView(QWidget):
         self.send_status.setText(self.send_status.text() + "\nServer pusat: " + (
             _without_scheme(url) if url else "belum diatur (menu Pengaturan)"))
         self.retry_button.setEnabled(bool(pending or [r for r in rows if r.status == "failed"]) and not busy)
+        self.check_button.setEnabled(bool(url) and not busy)
+        with self.ctx.db.session() as s:
+            self.review = review_state(s, self.ctx.opd_id, year, month)
+            self.decisions = decisions_by_revision(s, year, month)
+        self._show_review()
         self.rev_model.set_rows(ov.reports)
         self.out_model.set_rows(rows)
+
+    def _decision_text(self, r) -> str:  # type: ignore[no-untyped-def]
+        d = self.decisions.get(r.revision)
+        if d is None:
+            return "-"
+        return f"{DECISION_LABELS.get(d.decision, d.decision)} {_fmt(d.reviewed_at)}" + (
+            f": {d.reason}" if d.reason else "")
+
+    def _show_review(self) -> None:
+        """The banner over the cards: a return (with its reason) waiting for a new revision, or the acceptance."""
+        rv = self.review
+        if rv is None:
+            self.review_banner.hide()
+            return
+        returned = rv.decision == "returned" and not rv.newer_submitted
+        colour = ("#f9d6d5", "#b3261e") if returned else ("#dff3e4", "#1e7b34")
+        self.review_banner.setStyleSheet(f"background: {colour[0]}; color: {colour[1]}; padding: 8px; "
+                                         f"border-radius: 6px; font-weight: 600;")
+        self.review_banner.setText(rv.text())
+        self.review_banner.show()
+        if rv.awaiting_answer and rv.newer_revision is None and not self.reason.text():
+            self.reason.setText(f"Menjawab pengembalian BKPSDM atas revisi {rv.revision}: {rv.reason}"[:480])
 
     # ------------------------------------------------------------------ operations
     def _run(self, title: str, fn, *args, on_done=None, **kwargs):  # type: ignore[no-untyped-def]
@@ -329,16 +396,12 @@ class ReportsView(QWidget):
         op = self.ctx.runner.start(title, fn, *args, **kwargs)
         self.op = op
         self.strip.track(op)
-        op.failed.connect(lambda msg, _details: self._show_message(msg, error=True))
+        op.failed.connect(lambda exc, _details: self._show_message(refusal_text(exc), error=True))
         op.cancelled.connect(lambda: self._show_message("Dibatalkan; tidak ada yang berubah.", error=True))
         if on_done is not None:
             op.finished.connect(on_done)
 
-        def finish() -> None:
-            self.ctx.notify("reports")
-            self.refresh()
-
-        op.done.connect(finish)
+        op.done.connect(self.refresh)  # what the operation changed reaches the other screens from its result
         self.refresh()
         return op
 
@@ -376,16 +439,22 @@ class ReportsView(QWidget):
         self._run("Menandatangani laporan", sign_report, self.ctx.db, latest.id, self.ctx.user, cert, passphrase,
                   remember=remember, on_done=lambda res: self._show_message(res.message))
 
-    def submit(self) -> None:
+    def submit(self):  # type: ignore[no-untyped-def]
         latest = self.overview.latest
         if latest is None:
-            return
-        try:
-            enqueue_submission(self.ctx.db, latest.id, self.ctx.user)
-        except Exception as exc:  # noqa: BLE001 - shown to the user as is
-            self._show_message(str(exc), error=True)
-            return
-        self._flush(force=False)
+            return None
+
+        def done(res) -> None:  # type: ignore[no-untyped-def]
+            error = bool(res.failed or res.still_queued)
+            self._show_message(" ".join([res.summary(), *res.messages[-2:]]), error=error)
+
+        return self._run("Mengirim bundel ke BKPSDM", _send_job, self.ctx.db, latest.id, self.ctx.user, on_done=done)
+
+    def check_reviews(self):  # type: ignore[no-untyped-def]
+        def done(res) -> None:  # type: ignore[no-untyped-def]
+            self._show_message(" ".join(res.messages) if res.messages else "Belum ada keputusan baru dari BKPSDM.")
+
+        return self._run("Memeriksa keputusan BKPSDM", _sync_job, self.ctx.db, on_done=done)
 
     def retry(self) -> None:
         for r in outbox_rows(self.ctx.db, self.ctx.opd_id):
@@ -397,7 +466,7 @@ class ReportsView(QWidget):
         """Timer tick: send due items quietly when nothing else runs."""
         if (self.op is not None and self.op.running) or not central_url(self.ctx.db):
             return
-        now = dt.datetime.now()
+        now = self.ctx.clock.now()
         if any(r.status == "pending" and (r.next_attempt_at is None or r.next_attempt_at <= now)
                for r in outbox_rows(self.ctx.db, self.ctx.opd_id)):
             self._flush(force=False)
@@ -407,8 +476,7 @@ class ReportsView(QWidget):
             error = bool(res.failed or res.still_queued)
             self._show_message(" ".join([res.summary(), *res.messages[-2:]]), error=error)
 
-        self._run("Mengirim ke server pusat", flush_outbox, self.ctx.db, username=self.ctx.user.username,
-                  force=force, on_done=done)
+        self._run("Mengirim ke server pusat", _flush_job, self.ctx.db, self.ctx.user.username, force, on_done=done)
 
     def verify(self) -> None:
         latest = self.overview.latest

@@ -27,11 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import refusal_text
 from desktop.models.selfie_queue import SelfieQueueModel
 from desktop.ops import Operation
 from desktop.widgets import OperationStrip, make_table, page_header
-from services.auth.users import AuthError
 from services.calendar.names import HARI
+from services.changes import Changes
+from services.errors import UserError
 from services.selfie.checks import FLAG_LABELS
 from services.selfie.queue import VERDICTS, QueueItem, count_unchecked, list_queue, set_verdict
 from services.selfie.service import run_checks
@@ -199,7 +201,7 @@ class SelfieQueueView(QWidget):
 
         layout.addLayout(bar)
         layout.addWidget(split, 1)
-        ctx.events.data_changed.connect(self._on_data_changed)
+        ctx.events.changed.connect(self._on_changes)
         self.refresh()
 
     @property
@@ -230,8 +232,8 @@ class SelfieQueueView(QWidget):
         else:
             self._show(-1)
 
-    def _on_data_changed(self, topic: str) -> None:
-        if topic in ("punches", "employees") and self.isVisible():
+    def _on_changes(self, changes: Changes) -> None:
+        if (changes.punches or changes.employees) and self.isVisible():  # own verdicts update rows in place
             self.refresh()
 
     def current_row(self) -> int:
@@ -289,12 +291,12 @@ class SelfieQueueView(QWidget):
             with self.ctx.db.transaction() as s:
                 check = set_verdict(s, self.ctx.user, item.check_id, verdict, reason)
                 updated = dataclasses.replace(item, verdict=check.verdict, verifier=check.verifier, reason=check.reason)
-        except (ValueError, AuthError, PermissionError) as exc:  # PermissionError: month locked
+        except UserError as exc:  # e.g. the month is locked, a reason is missing
             self._say(str(exc), error=True)
             return False
         r = self.current_row()
         self.model.replace_item(r, updated)
-        self.ctx.notify("selfie")
+        self.ctx.notify(Changes(selfies=True))
         self._move(1)
         self._say(f"{updated.employee_name}, {updated.ts:%d-%m %H:%M}: {VERDICTS[verdict].lower()}.")
         return True
@@ -372,7 +374,7 @@ class SelfieQueueView(QWidget):
         op = self.ctx.runner.start("Pemeriksaan swafoto", run_checks, self.ctx.db)
         self.strip.track(op)
         op.finished.connect(lambda res: self._say(f"Selesai: {res.summary()}."))
-        op.failed.connect(lambda msg, _tech: self._say(f"Pemeriksaan gagal: {msg}", error=True))
+        op.failed.connect(lambda exc, _tech: self._say(f"Pemeriksaan gagal: {refusal_text(exc)}", error=True))
         op.cancelled.connect(lambda: self._say("Pemeriksaan dibatalkan.", error=True))
         op.done.connect(self._checks_done)
 

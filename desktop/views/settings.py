@@ -17,13 +17,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.widgets import button, dialog_buttons, make_table, page_header
 from services.auth import audit
-from services.auth.users import ROLES, AuthError, create_user
+from services.auth.users import ROLES, create_user
+from services.changes import Changes
+from services.errors import UserError
 from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
 from services.policy.model import PolicyError, list_presets, load_policy
-from services.secrets import SecretStoreUnavailable, keyring_status
+from services.secrets import keyring_status
 
 
 class NewUserDialog(QDialog):
@@ -164,13 +167,13 @@ class SettingsView(QWidget):
         self._show_policy()
 
     def save_central(self) -> None:
-        from services.central.outbox import OutboxError, configure_central
+        from services.central.outbox import configure_central
 
         try:
             message = configure_central(self.ctx.db, self.central_url.text().strip(), self.ctx.user,
                                         self.central_password.text() or None)
-        except (OutboxError, AuthError, SecretStoreUnavailable, ValueError) as exc:
-            QMessageBox.warning(self, "Server pusat tidak disimpan", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "Server pusat tidak disimpan.")
             return
         self.central_password.clear()
         self.ctx.status(message)
@@ -183,10 +186,10 @@ class SettingsView(QWidget):
         try:
             with self.ctx.db.transaction() as s:
                 save_profile(s, self.ctx.opd_id, profile, self.ctx.user)
-        except (ValueError, AuthError) as exc:
-            QMessageBox.warning(self, "Tidak dapat disimpan", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "Profil OPD tidak disimpan.")
             return
-        self.ctx.notify("opd")
+        self.ctx.notify(Changes(settings=True))
         self.ctx.status("Profil OPD disimpan.")
 
     def add_user(self) -> None:
@@ -198,8 +201,8 @@ class SettingsView(QWidget):
             with self.ctx.db.transaction() as s:
                 create_user(s, dlg.username.text().strip(), dlg.full_name.text().strip(), dlg.password.text(), roles,
                             by=self.ctx.user.username)
-        except AuthError as exc:
-            QMessageBox.warning(self, "Pengguna tidak dibuat", str(exc))
+        except UserError as exc:
+            present_refusal(self, exc, "Pengguna tidak dibuat.")
             return
         self.refresh()
 

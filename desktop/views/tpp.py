@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.errors import present_refusal, refusal_text
 from desktop.models.tpp_models import discipline_model, notices_model, tpp_model
 from desktop.views.tpp_notice_dialog import NoticeDialog, open_pdf, print_pdf, show_created
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.calendar.names import BULAN
+from services.changes import Changes
 from services.policy.discipline import DisciplineRow, discipline_summary
 from services.policy.model import Policy, PolicyError, load_policy
 from services.policy.tpp import format_rupiah, month_recap, recap_totals
@@ -51,7 +53,7 @@ class TppView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        today = dt.date.today()
+        today = ctx.clock.today()
         title, self.policy_label = page_header("TPP & Disiplin")  # the policy line wraps on small screens
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_tpp_tab(today), "TPP bulanan")
@@ -68,7 +70,7 @@ class TppView(QWidget):
         self.created_box: QMessageBox | None = None
         self._d_generation = 0  # a year's summary runs in the background; only the newest result is shown
         self.d_op = None
-        ctx.events.data_changed.connect(self._on_data_changed)
+        ctx.events.changed.connect(self._on_changes)
 
     # ------------------------------------------------------------------ build
     def _build_tpp_tab(self, today: dt.date) -> QWidget:
@@ -152,6 +154,10 @@ class TppView(QWidget):
         open_button.clicked.connect(self.open_selected_notice)
         print_button = QPushButton("Cetak")
         print_button.clicked.connect(self.print_selected_notice)
+        track_button = QPushButton("Naskah dinas (Srikandi)…")
+        track_button.setToolTip("Draf DOCX untuk Srikandi, nomor dan tanggal dari Srikandi, PDF bertanda tangan, "
+                                "penyerahan")
+        track_button.clicked.connect(self.track_selected_notice)
         top = QHBoxLayout()
         hint = QLabel("Register nomor surat (berurutan per jenis per tahun; setiap surat tercatat di jejak audit).")
         hint.setObjectName("subtitle")
@@ -159,6 +165,7 @@ class TppView(QWidget):
         top.addWidget(hint, 1)
         top.addWidget(open_button)
         top.addWidget(print_button)
+        top.addWidget(track_button)
         lay = QVBoxLayout(w)
         lay.addLayout(top)
         lay.addWidget(self.n_table, 1)
@@ -188,8 +195,9 @@ class TppView(QWidget):
         self.refresh_discipline()
         self.refresh_notices()
 
-    def _on_data_changed(self, topic: str) -> None:
-        if topic in ("records", "employees", "selfie", "notices", "settings", "letters"):
+    def _on_changes(self, changes: Changes) -> None:
+        if (changes.records or changes.employees or changes.selfies or changes.notices or changes.settings
+                or changes.letters or changes.periods):
             self.refresh()
 
     def refresh_tpp(self) -> None:
@@ -217,7 +225,7 @@ class TppView(QWidget):
         op = self.ctx.runner.start(f"Rekap disiplin {self.d_year.value()}", _discipline_job, self.ctx.db,
                                    self.ctx.opd_id, self.d_year.value(), policy)
         op.finished.connect(lambda rows: generation == self._d_generation and self._show_discipline(rows))
-        op.failed.connect(lambda msg, _d: self.d_info.setText(f"Rekap disiplin gagal: {msg}"))
+        op.failed.connect(lambda exc, _d: self.d_info.setText(f"Rekap disiplin gagal: {refusal_text(exc)}"))
         self.d_op = op
 
     def _show_discipline(self, rows: list[DisciplineRow]) -> None:
@@ -289,6 +297,19 @@ class TppView(QWidget):
             return None
         return path
 
+    def track_selected_notice(self):  # type: ignore[no-untyped-def]
+        from desktop.views.notice_track_dialog import NoticeTrackDialog
+
+        idx = self.n_table.selectionModel().selectedRows()
+        if not idx:
+            QMessageBox.information(self, "Surat disiplin", "Pilih surat pada tabel terlebih dahulu.")
+            return None
+        dialog = NoticeTrackDialog(self.ctx, self.n_model.row(idx[0].row()).notice_id, self)  # type: ignore[attr-defined]
+        dialog.finished.connect(lambda _c: self.refresh_notices())
+        dialog.open()
+        self.track_dialog = dialog
+        return dialog
+
     def open_selected_notice(self) -> None:
         path = self._selected_notice_path()
         if path:
@@ -327,7 +348,7 @@ class TppView(QWidget):
         op = self.ctx.runner.start(title, fn, *args)
         self.ops.track(op)
         op.finished.connect(lambda p: self.ctx.status(f"Excel tersimpan: {p}"))
-        op.failed.connect(lambda msg, _d: QMessageBox.warning(self, "Ekspor gagal", msg))
+        op.failed.connect(lambda exc, _d: present_refusal(self, exc, "Ekspor gagal"))
         op.cancelled.connect(lambda: self.ctx.status("Ekspor dibatalkan; tidak ada berkas yang ditulis."))
         op.done.connect(lambda: self.export_tpp_button.setEnabled(True))
         return op

@@ -27,12 +27,11 @@ from sqlalchemy import select
 
 from desktop.context import AppContext
 from desktop.widgets import dialog_buttons
-from services.auth.users import AuthError
+from services.changes import Changes
+from services.errors import UserError
 from services.policy.discipline import NOTICE_KINDS, DisciplineRow
-from services.policy.model import PolicyError
 from services.reports.notices import (
     EXAM_DEADLINE_WORKING_DAYS,
-    NoticeError,
     NoticeRequest,
     NoticeResult,
     create_notice_in,
@@ -80,7 +79,7 @@ class NoticeDialog(QDialog):
         self.result_notice: NoticeResult | None = None
         self.setWindowTitle(f"Buat surat disiplin — {row.name}")
         self.setMinimumWidth(600)
-        today = today or dt.date.today()
+        today = today or ctx.clock.today()
         info = QLabel(
             f"<b>{row.name}</b> · NIP {row.nip}<br>Jumlah {row.total_days} hari (TK {row.tk_days}, "
             f"konversi menit {row.converted_days}) · tingkat <b>{row.level or '-'}</b><br>"
@@ -167,11 +166,11 @@ class NoticeDialog(QDialog):
         try:
             # one small PDF: fast enough for the UI thread, and the user waits for its number anyway
             self.result_notice = create_notice_in(self.ctx.db, self.ctx.user, self.request())
-        except (NoticeError, AuthError, PolicyError, ValueError) as exc:
+        except UserError as exc:
             self.error.setText(str(exc))
             self.adjustSize()
             return
-        self.ctx.notify("notices")
+        self.ctx.notify(Changes(notices=True))
         self.ctx.status(f"Surat {self.result_notice.number} dibuat")
         self.accept()
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.store.db import clock_of
 from services.store.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -39,7 +40,7 @@ def record(
     session.flush()
     last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     prev = last or GENESIS
-    ts = dt.datetime.now().replace(microsecond=0)
+    ts = clock_of(session).now()
     detail_json = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
     eid = str(entity_id)
     ev = AuditEvent(
@@ -55,6 +56,15 @@ def record(
     session.add(ev)
     session.flush()
     return ev
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """(id, hash) of the newest audit event: what a submission bundle attests the log stood at.
+
+    An empty log answers (0, GENESIS).
+    """
+    row = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return (int(row[0]), str(row[1])) if row is not None else (0, GENESIS)
 
 
 def verify_chain(session: Session) -> int | None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import PermissionDeniedError
 from services.store.models import User
 
 ROLES = {
@@ -17,12 +18,13 @@ ROLES = {
     "verifier": "Atasan / Verifikator",
     "signer": "Kepala OPD (penanda tangan)",
     "admin": "Administrator",
+    "bkpsdm": "Peninjau BKPSDM",  # reviews every OPD's submissions at the central database
 }
 
 _hasher = PasswordHasher()
 
 
-class AuthError(Exception):
+class AuthError(PermissionDeniedError):
     pass
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.calendar.refresh import ensure_no_locked_month, recompute_scope
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.models import Holiday
 
@@ -25,7 +26,7 @@ KINDS = {"nasional": "Libur nasional", "cuti_bersama": "Cuti bersama", "daerah":
 CUTI_BERSAMA_FILE = Path(__file__).with_name("data") / "cuti_bersama.toml"
 
 
-class HolidayError(ValueError):
+class HolidayError(BadInputError):
     pass
 
 

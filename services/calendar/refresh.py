@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.reconcile.period import ensure_unlocked, is_locked, month_label
+from services.store.db import clock_of
 from services.store.models import DayRecord, Employee, Period, WorkUnit
 
 # (first day, last day or None = open-ended)
@@ -102,7 +103,7 @@ def recompute_scope(session: Session, ranges: Iterable[DateRange], employee_ids:
     """
     from services.reconcile.engine import policy_for_opd, recompute
 
-    limit = today or dt.date.today()
+    limit = today or clock_of(session).today()
     # month (first day) -> set of dates to recompute
     wanted: dict[dt.date, set[dt.date]] = {}
     for lo, hi in ranges:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from services.auth import audit
 from services.calendar.names import HARI
 from services.calendar.refresh import ensure_no_locked_month, recompute_scope, unit_employee_ids
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.models import (
     Employee,
@@ -51,7 +52,7 @@ OFF_ROSTER = "off_roster"
 NO_ROSTER = "no_roster"
 
 
-class ScheduleError(ValueError):
+class ScheduleError(BadInputError):
     pass
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from services.errors import BadInputError
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -20,7 +22,7 @@ def sqlalchemy_url(url: str) -> str:
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
-    raise ValueError(f"Alamat basis data pusat tidak dikenal: {url!r} (harus diawali postgresql://)")
+    raise BadInputError(f"Alamat basis data pusat tidak dikenal: {url!r} (harus diawali postgresql://)")
 
 
 def _alembic_config(url: str):  # type: ignore[no-untyped-def]

@@ -1,13 +1,16 @@
-"""`presensi-opd submit` / `verify` / `central-init` / `central-status`."""
+"""`presensi-opd submit` / `verify` / `central-init` / `central-status` / `central-review` / `bpkad-export`."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from services.cli_support import CliError, cli_opd, cli_user, open_db
+from services.cli_support import CliError, cli_opd, cli_user, open_db, resolve_last_month
+from services.clock import system_clock
 from services.reports.commands import add_period_args, find_report, run_cli
 
 
@@ -29,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--save-password", action="store_true", help="minta kata sandi server pusat dan simpan di keyring")
     s.add_argument("--password-stdin", action="store_true")
     s.add_argument("--list", action="store_true", help="tampilkan isi antrean saja")
+    s.add_argument("--pengantar-nomor", default="", help="nomor surat pengantar bundel (bawaan: dikosongkan)")
     s.add_argument("--user", default="operator")
     s.set_defaults(func=run_cli(_cmd_submit))
 
@@ -60,8 +64,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--url", required=True)
     st.add_argument("--year", type=int, required=True)
     st.add_argument("--month", type=int, required=True)
+    st.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
+                    help="tanggal acuan YYYY-MM-DD untuk 'lewat batas' (bawaan: hari ini menurut jam komputer ini)")
     st.add_argument("--password-stdin", action="store_true")
     st.set_defaults(func=run_cli(_cmd_central_status))
+
+    rv = sub.add_parser("central-review", help="(BKPSDM) terima atau kembalikan kiriman terbaru satu OPD")
+    rv.add_argument("--url", required=True, help="login BKPSDM di server pusat")
+    rv.add_argument("--opd", required=True)
+    rv.add_argument("--year", type=int, required=True)
+    rv.add_argument("--month", type=int, required=True)
+    choice = rv.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--accept", action="store_true", help="terima kiriman")
+    choice.add_argument("--return-reason", default=None, help="kembalikan dengan alasan ini")
+    rv.add_argument("--password-stdin", action="store_true")
+    rv.set_defaults(func=run_cli(_cmd_central_review))
+
+    bx = sub.add_parser("bpkad-export", help="(BKPSDM) tabel TPP seluruh OPD (Excel) untuk BPKAD dari kiriman")
+    bx.add_argument("--url", required=True, help="login BKPSDM di server pusat")
+    bx.add_argument("--year", type=int, required=True)
+    bx.add_argument("--month", type=int, required=True)
+    bx.add_argument("--out", type=Path, required=True, help="berkas .xlsx")
+    bx.add_argument("--region", default="", help="nama pemerintah daerah pada judul")
+    bx.add_argument("--all-revisions", action="store_true",
+                    help="pakai revisi terbaru walau belum diterima (bawaan: hanya revisi yang diterima)")
+    bx.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
+    bx.add_argument("--password-stdin", action="store_true")
+    bx.set_defaults(func=run_cli(_cmd_bpkad_export))
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
@@ -92,13 +121,16 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     if args.queue:
         opd_id, _code = cli_opd(db, args.opd)
         rep = find_report(db, opd_id, args.year, args.month, args.revision)
-        item = enqueue_submission(db, rep.id, user)
-        print(f"Laporan {args.year}-{args.month:02d} revisi {rep.revision} ada di antrean (id {item}).")
+        item = enqueue_submission(db, rep.id, user, pengantar_number=args.pengantar_nomor)
+        print(f"Bundel {args.year}-{args.month:02d} revisi {rep.revision} (rekap PDF, Excel, SPTJM, surat "
+              f"pengantar) ada di antrean (id {item}).")
     if not args.list:
         res = flush_outbox(db, username=user.username, force=args.force)
         for m in res.messages:
             print(m)
         print(res.summary())
+        if res.still_queued == 0 and central_url(db):
+            _print_reviews(db)
     for r in outbox_rows(db):
         nxt = f", coba lagi {r.next_attempt_at:%Y-%m-%d %H:%M:%S}" if r.status == "pending" and r.next_attempt_at else ""
         err = f" — {r.last_error}" if r.last_error and r.status != "sent" else ""
@@ -162,16 +194,74 @@ def _cmd_central_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_reviews(db) -> None:  # type: ignore[no-untyped-def]
+    from services.central.client import CentralError
+    from services.central.opd_sync import sync_reviews
+
+    try:
+        for m in sync_reviews(db).messages:
+            print(f"Keputusan BKPSDM: {m}")
+    except CentralError as exc:
+        print(f"Keputusan BKPSDM belum dapat diperiksa: {exc}")
+
+
+def _clock(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    return getattr(args, "clock", None) or system_clock()
+
+
+def _as_of(args: argparse.Namespace) -> dt.date:
+    """The explicit --as-of date, else today by the office clock (never the central server's now())."""
+    return args.as_of or _clock(args).today()
+
+
 def _cmd_central_status(args: argparse.Namespace) -> int:
-    from services.central.client import connect, period_status
+    from services.central.client import connect
     from services.central.outbox import central_password
+    from services.central.review import load_board
+
+    resolve_last_month(args, _clock(args))
+    pw = _secret_input("Kata sandi", True) if args.password_stdin else central_password(args.url)
+    as_of = _as_of(args)
+    with connect(args.url, pw) as conn:
+        rows = load_board(conn, args.year, args.month, as_of)
+    deadline = rows[0].deadline if rows else None
+    print(f"Status kiriman {args.year}-{args.month:02d} (batas: {deadline or 'tanggal 10 bulan berikutnya'}, "
+          f"per {as_of})")
+    for r in rows:
+        when = (f"{r.first_submitted_at.astimezone(ZoneInfo(r.opd.timezone)):%Y-%m-%d %H:%M}"
+                if r.first_submitted_at else "-")
+        rev = r.latest.revision if r.latest else "-"
+        print(f"  {r.opd.code:<14} {r.opd.name[:40]:<40} {when:<17} rev {rev}  {r.label} ({r.timeliness})")
+    return 0
+
+
+def _cmd_central_review(args: argparse.Namespace) -> int:
+    from services.central.client import connect
+    from services.central.outbox import central_password
+    from services.central.review import period_rows, record_review, require_bkpsdm
 
     pw = _secret_input("Kata sandi", True) if args.password_stdin else central_password(args.url)
     with connect(args.url, pw) as conn:
-        rows = period_status(conn, args.year, args.month)
-    print(f"Status kiriman {args.year}-{args.month:02d} (batas: tanggal 10 bulan berikutnya)")
-    for r in rows:
-        when = f"{r.first_submitted_at:%Y-%m-%d %H:%M}" if r.first_submitted_at else "belum mengirim"
-        flag = "tepat waktu" if r.on_time else ("TERLAMBAT" if r.first_submitted_at else "-")
-        print(f"  {r.opd_code:<14} {r.opd_name[:40]:<40} {when:<17} rev {r.latest_revision or '-'}  {flag}")
+        require_bkpsdm(conn)
+        rows = period_rows(conn, args.year, args.month, args.opd)
+        if not rows:
+            raise CliError(f"{args.opd} belum mengirim laporan {args.year}-{args.month:02d}.")
+        latest = rows[-1]
+        decision = "accepted" if args.accept else "returned"
+        out = record_review(conn, latest.id, decision, args.return_reason or "")
+    word = "diterima" if args.accept else "dikembalikan"
+    print(f"{args.opd} {args.year}-{args.month:02d} revisi {latest.revision} {word}"
+          + (" (sudah tercatat sebelumnya)" if out.existed else "") + ".")
+    return 0
+
+
+def _cmd_bpkad_export(args: argparse.Namespace) -> int:
+    from services.central.bpkad import export_region_tpp_job
+    from services.central.outbox import central_password
+
+    pw = _secret_input("Kata sandi", True) if args.password_stdin else central_password(args.url)
+    res = export_region_tpp_job(args.url, pw, args.year, args.month, args.out, as_of=_as_of(args),
+                                generated_at=_clock(args).now(), region_name=args.region,
+                                only_accepted=not args.all_revisions)
+    print(res.summary())
     return 0

@@ -45,6 +45,8 @@ def setup_demo_central(
     admin.register_opd(url, code, name, opd_role, opd_pw, tz)
     admin.register_bkpsdm(url, bk_role, bk_pw)
     opd_url = admin.with_user(url, opd_role)
+    bk_url = admin.with_user(url, bk_role)
+    _remember_bkpsdm_url(db, bk_url)  # the BKPSDM screen (admin / "Peninjau BKPSDM") connects with this login
     try:
         configure_central(db, opd_url, SYSTEM_USER, opd_pw)
         secrets.set_secret(SECRET_KIND, bk_role, bk_pw)
@@ -52,4 +54,16 @@ def setup_demo_central(
     except secrets.SecretStoreUnavailable:
         configure_central(db, opd_url, SYSTEM_USER)
         stored = False
-    return DemoCentral(opd_url, admin.with_user(url, bk_role), opd_role, bk_role, stored)
+    return DemoCentral(opd_url, bk_url, opd_role, bk_role, stored)
+
+
+def _remember_bkpsdm_url(db: Database, url: str) -> None:
+    from services.central.bkpsdm_login import SETTING_BKPSDM_URL
+    from services.store.models import Setting
+
+    with db.transaction() as s:
+        row = s.get(Setting, SETTING_BKPSDM_URL)
+        if row is None:
+            s.add(Setting(key=SETTING_BKPSDM_URL, value=url))
+        else:
+            row.value = url

@@ -1,9 +1,11 @@
 """Local outbox for central submissions: queue offline, retry with backoff, idempotent.
 
-`enqueue_submission` turns a signed Report into an OutboxItem (key = OPD, period,
-revision, sha256 of the signed PDF). `flush_outbox` sends every due item; when the
-server cannot be reached the item stays "pending" with ``next_attempt_at`` pushed
-back (30 s, 1 min, 2 min, ... up to 1 h). A refusal by the server marks it "failed".
+`enqueue_submission` builds (once) the signed report's submission bundle (services.central.bundle:
+signed recap PDF, Excel recap, SPTJM, surat pengantar, audit-chain head) and turns it into an
+OutboxItem (key = OPD, period, revision, sha256 of the bundle manifest). `flush_outbox` sends
+every due item; when the server cannot be reached the item stays "pending" with
+``next_attempt_at`` pushed back (30 s, 1 min, 2 min, ... up to 1 h). A refusal by the server marks
+it "failed". Every time comes from the database's office clock (``db.clock``).
 
 Connection settings: the URL without password in Setting "central.url"; the
 password in keyring (kind "central", name = the database user).
@@ -12,7 +14,6 @@ password in keyring (kind "central", name = the database user).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from services import secrets
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
 from services.central.admin import url_user
+from services.central.bundle import BundleError, build_bundle, load_bundle
 from services.central.client import (
     CentralUnreachable,
     SubmissionPayload,
@@ -29,10 +31,11 @@ from services.central.client import (
     connect,
     submit,
 )
+from services.changes import Changes
+from services.errors import NotFoundError, UserError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.reports.monthly import resolve_file
 from services.store.db import Database
-from services.store.models import Opd, OutboxItem, Period, Report, Setting
+from services.store.models import Opd, OutboxItem, Period, Report, Setting, SubmissionBundle
 
 SETTING_URL = "central.url"
 SECRET_KIND = "central"
@@ -40,12 +43,8 @@ BACKOFF_FIRST_S = 30
 BACKOFF_MAX_S = 3600
 
 
-class OutboxError(Exception):
+class OutboxError(UserError):
     pass
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -93,6 +92,7 @@ def central_password(url: str) -> str | None:
 
 
 def payload_for(db: Database, report_id: int) -> SubmissionPayload:
+    """The central payload of a signed report whose bundle exists (see services.central.bundle)."""
     with db.session() as s:
         report = s.get(Report, report_id)
         if report is None:
@@ -103,17 +103,25 @@ def payload_for(db: Database, report_id: int) -> SubmissionPayload:
         opd = s.get(Opd, period.opd_id) if period else None
         if period is None or opd is None:
             raise OutboxError("Periode/OPD laporan tidak ditemukan.")
+        bundle = s.execute(select(SubmissionBundle).where(SubmissionBundle.report_id == report_id)).scalar()
+        if bundle is None:
+            raise OutboxError(f"Bundel kiriman laporan revisi {report.revision} belum dibuat.")
         return SubmissionPayload(
             opd_code=opd.code, year=period.year, month=period.month, revision=report.revision,
             reason=report.reason, sha256=report.signed_sha256, signer_subject=report.signer_subject,
             signer_cert_pem=report.signer_cert_pem, summary=json.loads(report.summary_json or "[]"),
+            bundle_sha256=bundle.bundle_sha256, manifest=bundle.manifest_json,
+            file_sha256={"recap_pdf": bundle.recap_pdf_sha256, "recap_xlsx": bundle.xlsx_sha256,
+                         "sptjm_pdf": bundle.sptjm_sha256, "pengantar_pdf": bundle.pengantar_sha256},
+            audit_head_id=bundle.audit_head_id, audit_head_hash=bundle.audit_head_hash,
         )
 
 
-def enqueue_submission(db: Database, report_id: int, user: CurrentUser) -> int:
-    """Queue a signed report for the central DB; returns the OutboxItem id (same id on repeat)."""
+def enqueue_submission(db: Database, report_id: int, user: CurrentUser, *, pengantar_number: str = "") -> int:
+    """Bundle (once) and queue a signed report for the central DB; returns the OutboxItem id (same id on repeat)."""
     if not (user.has("operator") or user.has("signer")):
         raise AuthError("Mengirim laporan memerlukan peran Operator atau Penanda tangan.")
+    build_bundle(db, report_id, user, pengantar_number=pengantar_number)
     payload = payload_for(db, report_id)
     key = payload.key()
     with db.transaction() as s:
@@ -121,7 +129,7 @@ def enqueue_submission(db: Database, report_id: int, user: CurrentUser) -> int:
         if item is not None:
             return item.id
         item = OutboxItem(report_id=report_id, idempotency_key=key, payload_json=payload.to_json(),
-                          status="pending", next_attempt_at=_now())
+                          status="pending", next_attempt_at=db.clock.now())
         s.add(item)
         report = s.get(Report, report_id)
         assert report is not None
@@ -142,7 +150,7 @@ def retry_item(db: Database, item_id: int, user: CurrentUser) -> None:
         if item.status == "sent":
             return
         item.status = "pending"
-        item.next_attempt_at = _now()
+        item.next_attempt_at = db.clock.now()
         audit.record(s, user.username, "outbox.retry", "outbox_item", item_id, {})
 
 
@@ -156,6 +164,12 @@ class FlushResult:
     still_queued: int = 0
     failed: int = 0
     messages: list[str] = field(default_factory=list)
+    also: Changes = field(default_factory=Changes)  # e.g. BKPSDM decisions fetched after sending
+
+    @property
+    def changes(self) -> Changes:
+        moved = bool(self.sent or self.already_there or self.failed or self.still_queued)
+        return Changes(reports=moved, periods=bool(self.sent or self.already_there)) | self.also
 
     def summary(self) -> str:
         parts = [f"{self.sent} terkirim"]
@@ -204,7 +218,7 @@ def _mark_sent(db: Database, item_id: int, report_id: int, outcome_id: int, subm
         item.attempts += 1
         item.status = "sent"
         item.last_error = ""
-        item.sent_at = _now()
+        item.sent_at = db.clock.now()
         report = s.get(Report, report_id)
         if report is not None:
             report.status = "submitted"
@@ -222,13 +236,12 @@ def flush_outbox(
     password: str | None = None,
     username: str = "system",
     force: bool = False,
-    now: dt.datetime | None = None,
     connect_timeout: int = 5,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> FlushResult:
     """Send every due pending item. Never raises for network trouble: the items stay queued."""
-    now = now or _now()
+    now = db.clock.now()
     result = FlushResult()
     items = _due_items(db, now, force)
     if not items:
@@ -260,15 +273,21 @@ def flush_outbox(
             payload = SubmissionPayload.from_json(payload_json)
             label = f"{payload.year}-{payload.month:02d} revisi {payload.revision}"
             progress(done, len(items), f"Mengirim laporan {label}")
-            pdf = _signed_pdf(db, report_id)
-            if pdf is None or hashlib.sha256(pdf).hexdigest() != payload.sha256:
-                msg = f"Berkas PDF bertanda tangan untuk {label} hilang atau berubah; tidak dikirim."
+            try:
+                bundle = load_bundle(db, report_id)
+            except (BundleError, NotFoundError) as exc:
+                _mark_failed(db, item_id, str(exc), username)
+                result.failed += 1
+                result.messages.append(f"{label}: {exc}")
+                continue
+            if bundle.bundle_sha256 != payload.bundle_sha256:
+                msg = f"Bundel {label} berubah sejak masuk antrean; tidak dikirim."
                 _mark_failed(db, item_id, msg, username)
                 result.failed += 1
                 result.messages.append(msg)
                 continue
             try:
-                outcome = submit(conn, payload, pdf)
+                outcome = submit(conn, payload, bundle.files)
             except SubmissionRefused as exc:
                 _mark_failed(db, item_id, str(exc), username)
                 result.failed += 1
@@ -290,18 +309,6 @@ def flush_outbox(
     finally:
         conn.close()
     return result
-
-
-def _signed_pdf(db: Database, report_id: int) -> bytes | None:
-    with db.session() as s:
-        report = s.get(Report, report_id)
-        if report is None or not report.signed_pdf_path:
-            return None
-        path = resolve_file(db, report.signed_pdf_path)
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 @dataclass(frozen=True)

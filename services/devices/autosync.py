@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import BadInputError
 from services.store.models import Setting
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def set_schedule(session: Session, schedule: AutoSyncSchedule, username: str) ->
     """Store the schedule (audited). Returns False when nothing changed (no audit event then)."""
     if schedule.interval_min not in INTERVAL_CHOICES:
         allowed = ", ".join(interval_label(m) for m in INTERVAL_CHOICES)
-        raise ValueError(f"Interval tarik otomatis {schedule.interval_min} menit tidak didukung; pilih salah satu: {allowed}.")
+        raise BadInputError(f"Interval tarik otomatis {schedule.interval_min} menit tidak didukung; pilih salah satu: {allowed}.")
     old = get_schedule(session)
     if old == schedule:
         return False

@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     emu.add_argument("--drop-after-bytes", type=int, default=None, help="putuskan sambungan setelah N bita")
     emu.add_argument("--drop-count", type=int, default=1)
     emu.add_argument("--add-during-read", type=int, default=0, help="rekaman baru yang masuk saat data dibaca")
+    from services.devices.push_emulator import add_push_arguments
+
+    add_push_arguments(emu)  # --push URL: the emulator pushes (ADMS) instead of serving pulls
     emu.set_defaults(func=_emulator)
 
     sync = sub.add_parser("sync", help="tarik data kehadiran dari mesin presensi (untuk jadwal otomatis)")
@@ -118,6 +121,10 @@ def _emulator(args: argparse.Namespace) -> int:
     state.generate(args.users, args.records, seed=args.seed)
     for i in range(args.invalid_dates):
         state.add_invalid_date_record(state.users[i % len(state.users)].user_id if state.users else "1")
+    if args.push:
+        from services.devices.push_emulator import run_push
+
+        return run_push(args, state)
     emu = Emulator(state, host=args.host, port=args.port).start()
     print(f"Emulator ZK berjalan di {args.host}:{emu.port} (TCP dan UDP), seri {args.serial}, "
           f"{len(state.users)} pengguna, {len(state.records)} rekaman. Tekan Ctrl+C untuk berhenti.", flush=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
+from services.clock import Clock, system_clock
 from services.devices.emulator import DeviceState, Emulator
 from services.devices.registry import DeviceInput, add_device
 from services.store.models import Device
@@ -22,6 +23,7 @@ def start_demo_device(
     user_size: int = 72,
     clock_offset_s: float = 0.0,
     utc_offset_hours: int = 7,
+    clock: Clock | None = None,
 ) -> Emulator:
     """Start an emulator on 127.0.0.1 (free port) in background threads.
 
@@ -30,7 +32,7 @@ def start_demo_device(
     """
     state = DeviceState(serial=serial, device_name="Mesin Presensi Demo", comm_key=comm_key, record_size=record_size,
                         user_size=user_size, clock_offset=dt.timedelta(seconds=clock_offset_s),
-                        utc_offset_hours=utc_offset_hours)
+                        utc_offset_hours=utc_offset_hours, clock=clock or system_clock())
     for pin, name in users:
         state.add_user(str(pin), name)
     for pin, ts, punch_state in sorted(punches, key=lambda x: x[1]):

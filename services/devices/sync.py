@@ -75,7 +75,10 @@ class SyncResult:
     batch_id: int | None = None
     attempts: int = 1
     error: str = ""  # set when the device failed (sync_all keeps going)
-    changes: Changes = field(default_factory=Changes)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0 or self.rejected > 0, devices=True)
 
     def summary(self) -> str:
         if self.error:
@@ -191,8 +194,7 @@ def store_read(db: Database, read: DeviceRead, *, username: str, trigger: str = 
                       plausible.device_bounds(db.clock, read.tz, tolerance))
     ts_values = log_.ts_texts() if db.engine.dialect.name == "sqlite" else log_.ts_datetimes()
     result = SyncResult(read.device_id, read.name, read.serial, read=log_.count, drift_seconds=read.drift,
-                        drift_exceeded=abs(read.drift) > drift_threshold_s, attempts=read.attempts,
-                        changes=Changes(punches=True, devices=True))
+                        drift_exceeded=abs(read.drift) > drift_threshold_s, attempts=read.attempts)
     label = f"Perangkat {read.name}: "
     with write_transaction(db, cancel=cancel, checkpoint=checkpoint) as s:
         now = db.clock.now()
@@ -359,7 +361,7 @@ def _store_one(db: Database, device_id: int, name: str, got: DeviceRead | BaseEx
                cancel: CancelToken) -> SyncResult:
     if isinstance(got, DeviceError):
         record_failure(db, device_id, str(got))
-        return SyncResult(device_id, name, error=str(got), changes=Changes(devices=True))
+        return SyncResult(device_id, name, error=str(got))
     if isinstance(got, BaseException):
         return SyncResult(device_id, name, error=str(got) or got.__class__.__name__)
     if stopping or cancel.cancelled:

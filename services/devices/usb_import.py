@@ -62,7 +62,10 @@ class UsbImportResult:
     layout: str = ""
     errors: list[str] = field(default_factory=list)
     batch_id: int | None = None
-    changes: Changes = field(default_factory=lambda: Changes(punches=True))
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0 or self.quarantined > 0)
 
     def summary(self) -> str:
         text = (f"{self.file}: {self.lines} baris, {self.new} rekaman baru, {self.duplicate} sudah ada, "

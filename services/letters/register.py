@@ -18,9 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import BadInputError
 from services.letters.kinds import LETTER_KINDS
 from services.policy.model import Policy
 from services.reconcile.period import ensure_unlocked
+from services.store.db import clock_of
 from services.store.models import Employee, Letter, LetterEmployee
 
 ATTACHMENT_TYPES = {".pdf": b"%PDF", ".jpg": b"\xff\xd8", ".jpeg": b"\xff\xd8", ".png": b"\x89PNG"}
@@ -32,7 +34,7 @@ FLAG_LABELS = {
 }
 
 
-class LetterError(ValueError):
+class LetterError(BadInputError):
     pass
 
 
@@ -128,7 +130,7 @@ def _apply(session: Session, spans: dict[int, set[dt.date]], policy: Policy | No
     months = {(d.year, d.month) for ds in spans.values() for d in ds}
     for y, m in sorted(months):
         ensure_unlocked(session, set(emp_opd.values()), y, m, "Perubahan surat")
-    limit = today or dt.date.today()
+    limit = today or clock_of(session).today()
     spans = {e: {d for d in ds if d <= limit} for e, ds in spans.items()}
     spans = {e: ds for e, ds in spans.items() if ds}
     if not spans:

@@ -22,6 +22,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.errors import BadInputError
+
 MAX_ENTRIES = 20_000
 MAX_TOTAL_UNCOMPRESSED = 800 * 1024 * 1024
 MAX_RATIO = 100  # uncompressed / compressed, for entries bigger than RATIO_MIN_SIZE
@@ -49,7 +51,7 @@ FIELD_LABELS = {key: label for key, label, _ in FIELDS}
 REQUIRED = ("ts", "lat", "lon")  # plus one of nip / pin
 
 
-class BundleError(ValueError):
+class BundleError(BadInputError):
     """The bundle as a whole cannot be read (unsafe, too big, no data file ...)."""
 
 

@@ -88,7 +88,7 @@ def _demo_bundle(args: argparse.Namespace) -> int:
     from services.store.models import Employee
 
     db = open_db(args)
-    start = args.start or (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    start = args.start or (db.clock.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     dates = [start + dt.timedelta(days=i) for i in range(args.days)]
     with db.session() as s:
         ids = list(s.execute(select(Employee.id).order_by(Employee.id)).scalars())

@@ -36,6 +36,7 @@ from services.selfie.synthetic import (
     person,
     render,
 )
+from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, OfficeLocation, ReferencePhoto
 
 CSV_COLUMNS = ["nip", "waktu", "lat", "lon", "akurasi", "id_hp", "foto", "luring", "diunggah"]
@@ -92,7 +93,7 @@ def write_demo_bundle(
     when all ``dates`` are in the current month, one record of the previous month's last working day is
     added for it (only once that deadline has passed).
     """
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or clock_of(session).now()).replace(microsecond=0)
     r = random.Random(seed)
     out = Path(out_path)
     info = DemoBundleInfo(path=out)

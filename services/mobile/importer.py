@@ -26,6 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.changes import Changes
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.bundle import FIELD_LABELS, Bundle, BundleError, detect_mapping, open_bundle, validate_mapping
 from services.mobile.geo import GeofenceResult, Site, check_geofence
@@ -39,7 +41,7 @@ SOURCE_SERIAL = "MOBILE"
 MAX_REPORTED_ERRORS = 50
 
 
-class MobileImportError(ValueError):
+class MobileImportError(BadInputError):
     """The bundle was not imported; ``errors`` lists every problem found (Indonesian)."""
 
     def __init__(self, errors: list[str]) -> None:
@@ -74,6 +76,10 @@ class MobileImportResult:
     flags: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     punch_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(punches=self.new > 0, selfies=self.new > 0)
 
     def summary(self) -> str:
         parts = [f"{self.new} baru", f"{self.duplicate} sudah ada", f"{self.rejected} ditolak"]
@@ -286,7 +292,7 @@ def import_bundle(
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> MobileImportResult:
     """Validate the whole bundle, then write it in one transaction (MobileImportError: nothing written)."""
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or db.clock.now()).replace(microsecond=0)
     try:
         bundle = open_bundle(path)
     except BundleError as exc:
@@ -428,7 +434,7 @@ def _write(
             batch.duplicate_count = duplicate
             batch.rejected_count = rejected
             batch.errors = "\n".join(errors)
-            batch.finished_at = dt.datetime.now().replace(microsecond=0)
+            batch.finished_at = db.clock.now()
             s.flush()
             audit.record(
                 s, username, "mobile.import", "import_batch", batch.id,

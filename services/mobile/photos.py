@@ -11,6 +11,7 @@ import hashlib
 import struct
 from pathlib import Path
 
+from services.errors import BadInputError
 from services.paths import files_dir
 
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
@@ -19,7 +20,7 @@ PHOTO_KIND = "selfie"
 REFERENCE_KIND = "reference"
 
 
-class PhotoError(ValueError):
+class PhotoError(BadInputError):
     pass
 
 

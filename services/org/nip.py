@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from services.errors import BadInputError
 
-class NipError(ValueError):
+
+class NipError(BadInputError):
     pass
 
 

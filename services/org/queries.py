@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from services.store.db import clock_of
 from services.store.models import (
     DayRecord,
     Device,
@@ -70,7 +71,7 @@ class DashboardFacts:
 
 
 def dashboard_facts(session: Session, opd_id: int, today: dt.date | None = None) -> DashboardFacts:
-    today = today or dt.date.today()
+    today = today or clock_of(session).today()
     start = dt.datetime.combine(today, dt.time())
     end = start + dt.timedelta(days=1)
     period = session.execute(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import CurrentUser
+from services.errors import BadInputError
 from services.policy.model import PolicyError, list_presets, load_policy
 from services.store.models import Opd, User
 
@@ -35,9 +36,9 @@ def get_profile(session: Session, opd_id: int) -> OpdProfile:
 def save_profile(session: Session, opd_id: int, profile: OpdProfile, user: CurrentUser) -> None:
     user.require("admin")
     if not profile.name.strip():
-        raise ValueError("Nama OPD tidak boleh kosong.")
+        raise BadInputError("Nama OPD tidak boleh kosong.")
     if profile.timezone not in TIMEZONES:
-        raise ValueError(f"Zona waktu '{profile.timezone}' tidak dikenal.")
+        raise BadInputError(f"Zona waktu '{profile.timezone}' tidak dikenal.")
     if profile.policy_preset not in list_presets():
         raise PolicyError(f"Kebijakan '{profile.policy_preset}' tidak ada.")
     load_policy(profile.policy_preset)  # refuse a preset that does not load

@@ -9,12 +9,14 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import create_user
+from services.errors import BadInputError
 from services.org.settings import TIMEZONES, OpdProfile
 from services.policy.model import list_presets, load_policy
+from services.store.db import clock_of
 from services.store.models import OfficeLocation, Opd
 
 
-class SetupError(ValueError):
+class SetupError(BadInputError):
     pass
 
 
@@ -57,7 +59,7 @@ def initial_setup(
         session.add(OfficeLocation(opd_id=opd.id, name=name.strip() or "Kantor Utama", lat=lat, lon=lon,
                                    radius_m=radius or policy.mobile.geofence_radius_m))
     create_user(session, admin_username.strip(), admin_full_name.strip() or "Administrator", admin_password, ["admin"])
-    year = (today or dt.date.today()).year
+    year = (today or clock_of(session).today()).year
     seed_calendar(session, [year, year + 1], username=admin_username)
     audit.record(session, admin_username, "opd.setup", "opd", opd.id, {"code": code, "name": opd.name,
                                                                       "policy": profile.policy_preset})

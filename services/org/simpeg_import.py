@@ -8,7 +8,6 @@ error, so a file is never half-imported.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -18,8 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.nip import NipError, parse_nip, validate_employee_id
+from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, EmployeePin, ImportBatch, OfficeLocation, WorkUnit
 
 # our field -> accepted header spellings (lower-case, spaces/underscores ignored)
@@ -42,7 +43,7 @@ KINDS = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "NON_ASN", "NON 
 MAX_ROWS = 20000
 
 
-class ImportFileError(ValueError):
+class ImportFileError(BadInputError):
     """The file as a whole cannot be read (format, header)."""
 
 
@@ -279,7 +280,7 @@ def apply_import(
         duplicate_count=updated,
         rejected_count=0,
         username=username,
-        finished_at=dt.datetime.now().replace(microsecond=0),
+        finished_at=clock_of(session).now(),
     )
     session.add(batch)
     session.flush()

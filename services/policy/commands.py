@@ -40,6 +40,8 @@ def _cmd_tpp(args: argparse.Namespace) -> int:
     from services.reports.excel import export_tpp_excel
 
     db = open_db(args)
+    today = db.clock.today()
+    args.year, args.month = args.year or today.year, args.month or today.month
     try:
         with db.session() as s:
             opd = _opd(s, args.opd)
@@ -60,6 +62,7 @@ def _cmd_tpp(args: argparse.Namespace) -> int:
               f"diterima {format_rupiah(t['tpp_net'])}")
         if args.excel:
             path = export_tpp_excel(rows, args.excel, opd_name=opd.name, year=args.year, month=args.month,
+                                    generated_at=db.clock.now(),
                                     policy_name=policy.name)
             print(f"Excel: {path}")
     except PolicyError as exc:
@@ -74,6 +77,7 @@ def _cmd_disiplin(args: argparse.Namespace) -> int:
     from services.reports.excel import export_discipline_excel
 
     db = open_db(args)
+    args.year = args.year or db.clock.today().year
     try:
         with db.session() as s:
             opd = _opd(s, args.opd)
@@ -102,7 +106,9 @@ def _cmd_notices_list(args: argparse.Namespace) -> int:
             rows = list_notices(s, year=args.year)
         for r in rows:
             exam = f" periksa {r.exam_date:%d-%m-%Y}" if r.exam_date else ""
-            print(f"{r.issued_on:%d-%m-%Y} {r.number:<40} {r.title:<38} {r.nip} {r.name}{exam}\n    {r.pdf_path}")
+            official = f" [{r.status}: {r.official_number}]" if r.official_number else f" [{r.status}]"
+            print(f"#{r.notice_id} {r.issued_on:%d-%m-%Y} {r.number:<40} {r.title:<38} {r.nip} {r.name}{exam}"
+                  f"{official}\n    {r.pdf_path}")
         if not rows:
             print("Belum ada surat.")
     finally:
@@ -127,14 +133,15 @@ def _cmd_notices_create(args: argparse.Namespace) -> int:
             if emp_id is None:
                 print(f"Pegawai dengan NIP {args.nip} tidak ditemukan", file=sys.stderr)
                 return 2
-        req = NoticeRequest(kind=args.kind, employee_id=emp_id, letter_date=args.date, exam_date=args.exam_date,
+        req = NoticeRequest(kind=args.kind, employee_id=emp_id, letter_date=args.date or db.clock.today(),
+                            exam_date=args.exam_date,
                             exam_time=args.time, place=args.place, paper=args.paper)
         try:
             res = create_notice_in(db, user, req)
         except (NoticeError, AuthError, PolicyError) as exc:
             print(f"Gagal: {exc}", file=sys.stderr)
             return 1
-        print(f"Nomor {res.number}\nPDF   {res.pdf_path}")
+        print(f"Nomor {res.number} (id {res.notice_id})\nPDF   {res.pdf_path}\nDOCX  {res.docx_path} (draf untuk Srikandi)")
     finally:
         db.dispose()
     return 0
@@ -161,17 +168,16 @@ def _cmd_notices_format(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    today = dt.date.today()
     p = sub.add_parser("tpp", help="tabel potongan TPP per bulan (dan ekspor Excel)")
-    p.add_argument("--year", type=int, default=today.year)
-    p.add_argument("--month", type=int, default=today.month)
+    p.add_argument("--year", type=int, default=None, help="tahun (bawaan: tahun ini)")
+    p.add_argument("--month", type=int, default=None, help="bulan 1-12 (bawaan: bulan ini)")
     p.add_argument("--opd", help="kode OPD (bawaan: OPD pertama)")
     p.add_argument("--policy", help="nama preset atau berkas TOML kebijakan (bawaan: kebijakan OPD)")
     p.add_argument("--excel", type=Path, help="simpan juga sebagai berkas .xlsx")
     p.set_defaults(func=_cmd_tpp)
 
     d = sub.add_parser("disiplin", help="rekap disiplin PP 94/2021 per tahun")
-    d.add_argument("--year", type=int, default=today.year)
+    d.add_argument("--year", type=int, default=None, help="tahun (bawaan: tahun ini)")
     d.add_argument("--as-of", type=_date, default=None, help="hitung sampai tanggal ini")
     d.add_argument("--opd")
     d.add_argument("--all", action="store_true", help="tampilkan juga pegawai tanpa pelanggaran")
@@ -186,13 +192,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c = nsub.add_parser("create", help="buat surat bernomor (PDF)")
     c.add_argument("--kind", choices=list(NOTICE_KINDS), required=True)
     c.add_argument("--nip", required=True)
-    c.add_argument("--date", type=_date, default=today, help="tanggal surat")
+    c.add_argument("--date", type=_date, default=None, help="tanggal surat (bawaan: hari ini)")
     c.add_argument("--exam-date", type=_date, default=None, help="tanggal pemeriksaan (surat panggilan/BAP)")
     c.add_argument("--time", default="09.00 WIB")
     c.add_argument("--place", default="")
     c.add_argument("--paper", choices=["A4", "F4"], default="A4")
     c.add_argument("--user", default="operator", help="pengguna yang membuat (untuk jejak audit)")
     c.set_defaults(func=_cmd_notices_create)
+    from services.reports.notice_commands import add_tracking_commands
+
+    add_tracking_commands(nsub)
     f = nsub.add_parser("format", help="lihat/ubah format nomor surat")
     f.add_argument("--set", help="mis. '800.1.6.4/{seq:03d}/{code}/{opd}/{year}'")
     f.set_defaults(func=_cmd_notices_format)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from services.errors import BadInputError
 from services.policy.model import Policy
 from services.policy.tpp import active_employees, apply_manipulation_alpa, load_day_lines, manipulation_dates
 from services.store.models import DayRecord, NoticeNumber, WorkUnit
@@ -111,7 +112,7 @@ def converted_days(minutes: int, hours_per_day: float) -> int:
     """Whole days not at work from accumulated late + early minutes (450 min = 1 day at 7.5 h)."""
     per_day = hours_per_day * 60
     if per_day <= 0:
-        raise ValueError("discipline.hours_per_day harus lebih dari 0")
+        raise BadInputError("discipline.hours_per_day harus lebih dari 0")
     return math.floor(minutes / per_day + 1e-9)
 
 

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from services.errors import BadInputError
+
 PRESETS_DIR = Path(__file__).with_name("presets")
 
 
-class PolicyError(ValueError):
+class PolicyError(BadInputError):
     pass
 
 

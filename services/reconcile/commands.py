@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import sys
 
@@ -21,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pengguna", help="nama pengguna untuk kunci / buka kunci")
     p.set_defaults(func=_reconcile)
     k = sub.add_parser("kalender", help="isi jadwal standar dan hari libur nasional + cuti bersama")
-    k.add_argument("--tahun", type=int, nargs="+", default=[dt.date.today().year])
+    k.add_argument("--tahun", type=int, nargs="+", default=None, help="tahun (bawaan: tahun ini)")
     k.set_defaults(func=_kalender)
 
 
@@ -88,6 +87,7 @@ def _kalender(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     try:
+        args.tahun = args.tahun or [db.clock.today().year]
         with db.transaction() as s:
             ids = seed_calendar(s, list(args.tahun))
         print(f"Jadwal standar ({', '.join(ids)}) dan hari libur {', '.join(map(str, args.tahun))} siap.")

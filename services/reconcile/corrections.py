@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
+from services.errors import BadInputError
 from services.policy.model import Policy
 from services.reconcile.engine import parse_correction_time, policy_for_opd, recompute
 from services.reconcile.period import ensure_unlocked
@@ -23,7 +24,7 @@ FIELDS = {"status": "Status", "check_in": "Jam masuk", "check_out": "Jam pulang"
 CORRECTABLE_STATUS = ("H", "TK", "DL", "S", "I", "CT", "CBS", "CS", "CM", "CAP", "CLTN", "LIBUR")
 
 
-class CorrectionError(ValueError):
+class CorrectionError(BadInputError):
     pass
 
 

@@ -18,6 +18,7 @@ from services.calendar.names import month_bounds
 from services.calendar.schedules import ScheduleBook, seed_shift_roster, seed_standard_schedules
 from services.letters.register import create_letter
 from services.reconcile.engine import RecomputeResult, policy_for_opd, recompute
+from services.store.db import clock_of
 from services.store.models import Employee, EmployeePin, Punch
 
 
@@ -38,7 +39,7 @@ def seed_demo_month(session: Session, opd_id: int, year: int, month: int, seed: 
     mobile punches outside the geofence), a handful of letters, then a recompute of the month."""
     rnd = random.Random(seed)
     first, last = month_bounds(year, month)
-    today = today or dt.date.today()
+    today = today or clock_of(session).today()
     last = min(last, today)
     emps = list(session.execute(select(Employee.id, Employee.unit_id, Employee.kind, Employee.gender)
                                 .where(Employee.opd_id == opd_id).order_by(Employee.id)))

@@ -31,10 +31,13 @@ from sqlalchemy.orm import Session
 from services.calendar.holidays import holiday_map
 from services.calendar.names import month_bounds
 from services.calendar.schedules import NO_ROSTER, OFF_ROSTER, ScheduleBook
+from services.changes import Changes
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.letters.kinds import LETTER_KINDS
 from services.policy.model import Policy, Tier, policy_for_opd
 from services.reconcile.period import ensure_unlocked
+from services.store.db import clock_of
 from services.store.models import Correction, Employee, Letter, LetterEmployee
 
 STATUS_CODES = ("H", "TK", "LIBUR", "BELUM", *LETTER_KINDS)
@@ -48,7 +51,7 @@ _CHUNK = 500  # SQLite bound-parameter friendly chunk for IN lists
 _BULK_ROWS = 20000  # above this many day rows the writer replaces the scope instead of diffing
 
 
-class ReconcileError(ValueError):
+class ReconcileError(BadInputError):
     pass
 
 
@@ -60,6 +63,10 @@ class RecomputeResult:
     days: int = 0
     written: int = 0  # rows written or removed (a small scope writes only changed rows; a whole month all)
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(records=True)
 
 
 def _fmt_dt(x: dt.datetime | None) -> str | None:
@@ -139,7 +146,7 @@ def recompute(
     transaction; Cancelled propagates so the caller rolls back.
     """
     first, last = month_bounds(year, month)
-    today = today or dt.date.today()
+    today = today or clock_of(session).today()
     emp_filter = None if employee_ids is None else sorted(set(employee_ids))
     target_dates = None if dates is None else sorted(set(dates))
     if target_dates and (target_dates[0] < first or target_dates[-1] > last):
@@ -551,7 +558,7 @@ def recompute_month(db, opd_id: int, year: int, month: int, *, today: dt.date | 
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
-            with Session(bind=conn) as s:
+            with Session(bind=conn, info={"database": db}) as s:
                 result = recompute(s, year, month, policy_for_opd(s, opd_id), opd_id=opd_id, today=today,
                                    progress=progress, cancel=cancel)
             conn.commit()

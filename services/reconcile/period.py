@@ -6,7 +6,6 @@ goes back to "open" so the report helper issues a new revision.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -15,13 +14,11 @@ from sqlalchemy.orm import Session
 from services.auth import audit
 from services.auth.users import CurrentUser
 from services.calendar.names import month_label
+from services.errors import BadInputError, PeriodLockedError, PermissionDeniedError
+from services.store.db import clock_of
 from services.store.models import Period, User
 
 STATUS_LABEL = {"open": "Terbuka", "locked": "Dikunci", "signed": "Ditandatangani", "submitted": "Terkirim"}
-
-
-class PeriodLockedError(PermissionError):
-    """A change was attempted on a locked month."""
 
 
 def get_period(session: Session, opd_id: int, year: int, month: int) -> Period | None:
@@ -57,14 +54,14 @@ def _signer_check(session: Session, user: CurrentUser) -> None:
     user.require("signer")
     row = session.execute(select(User.active).where(User.username == user.username)).scalar()
     if row is False:
-        raise PermissionError(f"Pengguna '{user.username}' tidak aktif.")
+        raise PermissionDeniedError(f"Pengguna '{user.username}' tidak aktif.")
 
 
 def lock_period(session: Session, opd_id: int, year: int, month: int, user: CurrentUser) -> Period:
     """Lock a month (signer role). Locking an already locked month is an error, not a silent no-op."""
     _signer_check(session, user)
     if not 1 <= month <= 12:
-        raise ValueError(f"Bulan {month} tidak valid.")
+        raise BadInputError(f"Bulan {month} tidak valid.")
     p = get_period(session, opd_id, year, month)
     if p is None:
         p = Period(opd_id=opd_id, year=year, month=month, status="open")
@@ -73,7 +70,7 @@ def lock_period(session: Session, opd_id: int, year: int, month: int, user: Curr
         raise PeriodLockedError(f"Periode {month_label(year, month)} sudah {STATUS_LABEL.get(p.status, p.status).lower()}.")
     p.status = "locked"
     p.locked_by = user.username
-    p.locked_at = dt.datetime.now().replace(microsecond=0)
+    p.locked_at = clock_of(session).now()
     session.flush()
     audit.record(session, user.username, "period.lock", "period", p.id, {"opd_id": opd_id, "year": year, "month": month})
     return p
@@ -83,10 +80,10 @@ def unlock_period(session: Session, opd_id: int, year: int, month: int, user: Cu
     _signer_check(session, user)
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise ValueError("Alasan membuka kunci periode wajib diisi (minimal 5 karakter).")
+        raise BadInputError("Alasan membuka kunci periode wajib diisi (minimal 5 karakter).")
     p = get_period(session, opd_id, year, month)
     if p is None or p.status == "open":
-        raise ValueError(f"Periode {month_label(year, month)} tidak sedang dikunci.")
+        raise BadInputError(f"Periode {month_label(year, month)} tidak sedang dikunci.")
     previous = p.status
     p.status = "open"
     session.flush()

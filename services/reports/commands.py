@@ -7,7 +7,6 @@ OPD's policy preset.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 
 from sqlalchemy import select
@@ -36,12 +35,14 @@ def run_cli(handler):  # type: ignore[no-untyped-def]
     def wrapped(args: argparse.Namespace) -> int:
         from services.central.client import CentralError
         from services.central.outbox import OutboxError
+        from services.errors import UserError
         from services.reports.monthly import ReportError
         from services.signing.pades import SigningError
 
         try:
             return handler(args)
-        except (CliError, AuthError, ReportError, SigningError, CentralError, OutboxError, ValueError) as exc:
+        except (CliError, AuthError, ReportError, SigningError, CentralError, OutboxError, UserError,
+                ValueError) as exc:
             print(f"Gagal: {exc}", file=sys.stderr)
             return 1
 
@@ -49,11 +50,10 @@ def run_cli(handler):  # type: ignore[no-untyped-def]
 
 
 def add_period_args(p: argparse.ArgumentParser) -> None:
-    today = dt.date.today()
-    last = (today.replace(day=1) - dt.timedelta(days=1))
-    p.add_argument("--year", type=int, default=last.year, help=f"tahun (bawaan {last.year})")
-    p.add_argument("--month", type=int, default=last.month, help=f"bulan 1-12 (bawaan {last.month}: bulan lalu)")
+    p.add_argument("--year", type=int, default=None, help="tahun (bawaan: tahun bulan lalu)")
+    p.add_argument("--month", type=int, default=None, help="bulan 1-12 (bawaan: bulan lalu)")
     p.add_argument("--opd", default=None, help="kode OPD (bila database memuat lebih dari satu)")
+    p.set_defaults(last_month_default=True)  # open_db fills the period from the office clock
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -71,11 +71,13 @@ def export_tpp_excel(
     opd_name: str,
     year: int,
     month: int,
+    generated_at: dt.datetime,
     policy_name: str = "",
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> Path:
     wb = Workbook()
+    wb.properties.created = wb.properties.modified = generated_at
     ws = wb.active
     ws.title = f"TPP {year}-{month:02d}"
     first = _title(ws, [f"Rekapitulasi Potongan TPP {BULAN[month - 1]} {year}", opd_name,
@@ -115,7 +117,7 @@ def export_tpp_excel(
     for col in range(1, len(TPP_COLUMNS) + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 15 if col >= 23 else 7)
     ws.cell(row=(r + 4 if rows else first + 2), column=1,
-            value=f"Dibuat {dt.datetime.now():%d-%m-%Y %H:%M}. Rupiah dibulatkan ke rupiah terdekat; "
+            value=f"Dibuat {generated_at:%d-%m-%Y %H.%M}. Rupiah dibulatkan ke rupiah terdekat; "
                   "TPP diterima = TPP dasar - potongan.")
     return _atomic_save(wb, path)
 
@@ -166,7 +168,7 @@ def export_tpp_job(db, opd_id: int, year: int, month: int, path: Path, *,  # typ
         rows = month_recap(s, opd_id, year, month, policy)
     cancel.raise_if_cancelled()
     return export_tpp_excel(rows, Path(path), opd_name=opd_name, year=year, month=month, policy_name=policy.name,
-                            progress=progress, cancel=cancel)
+                            generated_at=db.clock.now(), progress=progress, cancel=cancel)
 
 
 def export_discipline_job(db, opd_id: int, year: int, path: Path, *,  # type: ignore[no-untyped-def]

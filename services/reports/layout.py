@@ -8,6 +8,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from services.calendar.names import BULAN
+from services.errors import BadInputError
 
 PAPER_SIZES: dict[str, tuple[float, float]] = {
     "A4": (210 * mm, 297 * mm),
@@ -19,7 +20,7 @@ def paper(name: str, landscape: bool = False) -> tuple[float, float]:
     try:
         w, h = PAPER_SIZES[name.upper()]
     except KeyError:
-        raise ValueError(f"Ukuran kertas '{name}' tidak dikenal (pilih A4 atau F4)") from None
+        raise BadInputError(f"Ukuran kertas '{name}' tidak dikenal (pilih A4 atau F4)") from None
     return (h, w) if landscape else (w, h)
 
 

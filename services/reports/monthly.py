@@ -42,6 +42,8 @@ from sqlalchemy.orm import Session
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
 from services.calendar.names import BULAN
+from services.changes import Changes
+from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, no_progress
 from services.paths import files_dir
 from services.policy.recap import MonthRecapRow
@@ -60,7 +62,7 @@ SIGNATURE_BLOCK_W = 85 * mm
 COUNT_COLUMNS = ("H", "TL1", "TL2", "TL3", "TL4", "PSW1", "PSW2", "PSW3", "PSW4", "TK", "CUTI", "DL", "S", "I")
 
 
-class ReportError(Exception):
+class ReportError(UserError):
     """User-facing problem while generating a report (period not locked, missing rows, ...)."""
 
 
@@ -73,6 +75,10 @@ class ReportInfo:
     pdf_sha256: str
     pages: int
     employees: int
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(reports=True)
 
 
 @dataclass(frozen=True)
@@ -196,14 +202,13 @@ def build_monthly_pdf(
     *,
     paper_name: str = "A4",
     revision: int = 1,
-    generated_at: dt.datetime | None = None,
+    generated_at: dt.datetime,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> tuple[bytes, int]:
     """Render the recap table; returns (pdf bytes, page count)."""
     page_size = paper(paper_name, landscape=True)
     width, height = page_size
-    generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     period_text = f"{BULAN[month - 1]} {year}"
     buf = io.BytesIO()
     doc = BaseDocTemplate(
@@ -392,12 +397,14 @@ def generate_monthly_report(
         revision = prev.revision if prev is not None and prev.status == "draft" else (prev.revision + 1 if prev else 1)
         recap = list(rows) if rows is not None else recap_rows_for(s, opd, year, month)
         head = Letterhead.from_opd(opd)
-        sig = _signatory(s, opd, dt.date.today())
+        now = db.clock.now()
+        sig = _signatory(s, opd, now.date())
         opd_code, period_id = opd.code, period.id
     if not recap:
         raise ReportError(f"Tidak ada pegawai aktif pada periode {label}.")
     cancel.raise_if_cancelled()
-    pdf, pages = build_monthly_pdf(recap, head, year, month, sig, paper_name=paper_name, revision=revision,
+    pdf, pages = build_monthly_pdf(recap, head, year, month, sig, generated_at=now, paper_name=paper_name,
+                                   revision=revision,
                                    progress=progress, cancel=cancel)
     sha = hashlib.sha256(pdf).hexdigest()
     target = files_dir(db.path, "reports") / f"{opd_code}_{year}-{month:02d}_r{revision}.pdf"
@@ -420,7 +427,7 @@ def generate_monthly_report(
         report.pdf_sha256 = sha
         report.paper = paper_name.upper()
         report.created_by = user.username
-        report.created_at = dt.datetime.now().replace(microsecond=0)
+        report.created_at = now
         report.summary_json = json.dumps(summary_lines(recap), ensure_ascii=False)
         s.flush()
         audit.record(s, user.username, "report.generate", "report", report.id,

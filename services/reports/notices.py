@@ -13,6 +13,7 @@ Placeholders: {seq} {code} {opd} {year} {month} {month_roman}.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,11 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
+from services.errors import BadInputError
 from services.policy.discipline import LEGAL_CONSECUTIVE, LEGAL_DUTY, NOTICE_KINDS, discipline_for_employee
 from services.policy.model import Policy, load_policy
 from services.reports.layout import Letterhead
+from services.reports.notice_docx import render_notice_docx
 from services.reports.notice_pdf import NoticeDocument, Person, render_notice_pdf
 from services.store.models import Employee, Holiday, NoticeNumber, Opd, Setting, WorkUnit
 
@@ -37,7 +40,7 @@ KIND_SANCTION = {"TEGURAN_LISAN": "teguran lisan", "TEGURAN_TERTULIS": "teguran 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
-class NoticeError(ValueError):
+class NoticeError(BadInputError):
     pass
 
 
@@ -140,6 +143,12 @@ class NoticeResult:
     seq: int
     pdf_path: Path
     exam_date: dt.date | None
+    docx_path: Path | None = None  # the editable draft for Srikandi (nomor/tanggal left to Srikandi)
+
+    def remove_files(self) -> None:
+        self.pdf_path.unlink(missing_ok=True)
+        if self.docx_path is not None:
+            self.docx_path.unlink(missing_ok=True)
 
 
 def _person(session: Session, e: Employee) -> Person:
@@ -205,9 +214,37 @@ def _check_dates(session: Session, req: NoticeRequest, year: int) -> None:
                           f"{latest.strftime('%d-%m-%Y')}")
 
 
+def _people(session: Session, req: NoticeRequest, emp: Employee, opd: Opd) -> tuple[Employee, Employee]:
+    examiner_id = req.examiner_id or emp.supervisor_id or opd.head_employee_id
+    examiner = session.get(Employee, examiner_id) if examiner_id else None
+    if examiner is None or examiner.id == emp.id:
+        raise NoticeError(f"{emp.name} tidak memiliki atasan langsung di data pegawai; pilih pemeriksa/pejabat "
+                          f"yang harus ditemui")
+    signer = session.get(Employee, req.signer_id) if req.signer_id else examiner
+    if signer is None:
+        raise NoticeError(f"Penanda tangan (pegawai id {req.signer_id}) tidak ditemukan")
+    return examiner, signer
+
+
+def _compose(session: Session, req: NoticeRequest, emp: Employee, opd: Opd, examiner: Employee, signer: Employee,
+             number: str, policy: Policy) -> NoticeDocument:
+    """The notice's content (shared by the PDF and the DOCX draft)."""
+    violation, basis, sanction = _violation_text(session, opd, emp, req.letter_date.year, policy, req.letter_date)
+    if req.kind in KIND_SANCTION:  # a reprimand letter states the sanction it imposes
+        sanction = KIND_SANCTION[req.kind]
+    return NoticeDocument(
+        kind=req.kind, title=NOTICE_KINDS[req.kind][0], number=number, letter_date=req.letter_date,
+        city=opd.city or "", letterhead=Letterhead.from_opd(opd), employee=_person(session, emp),
+        examiner=_person(session, examiner), signer=_person(session, signer),
+        signer_title=signer.jabatan or "Atasan Langsung", violation=violation, legal_basis=basis,
+        exam_date=req.exam_date, exam_time=req.exam_time, place=req.place, missed_date=req.missed_date,
+        sanction=sanction, qa=tuple(req.qa), copies_to=req.copies_to,
+    )
+
+
 def create_notice(session: Session, user: CurrentUser, req: NoticeRequest, out_dir: Path,
                   policy: Policy | None = None) -> NoticeResult:
-    """Number, render and register one notice inside the caller's transaction (audited)."""
+    """Number, render (PDF + DOCX draft for Srikandi) and register one notice in the caller's transaction."""
     if not (user.has("operator") or user.has("verifier")):
         raise AuthError("Membuat surat disiplin memerlukan peran Operator atau Atasan/Verifikator.")
     if req.kind not in NOTICE_KINDS:
@@ -222,49 +259,64 @@ def create_notice(session: Session, user: CurrentUser, req: NoticeRequest, out_d
     policy = policy or load_policy(opd.policy_preset)
     year = req.letter_date.year
     _check_dates(session, req, year)
-    examiner_id = req.examiner_id or emp.supervisor_id or opd.head_employee_id
-    examiner = session.get(Employee, examiner_id) if examiner_id else None
-    if examiner is None or examiner.id == emp.id:
-        raise NoticeError(f"{emp.name} tidak memiliki atasan langsung di data pegawai; pilih pemeriksa/pejabat "
-                          f"yang harus ditemui")
-    signer = session.get(Employee, req.signer_id) if req.signer_id else examiner
-    if signer is None:
-        raise NoticeError(f"Penanda tangan (pegawai id {req.signer_id}) tidak ditemukan")
-    violation, basis, sanction = _violation_text(session, opd, emp, year, policy, req.letter_date)
-    if req.kind in KIND_SANCTION:  # a reprimand letter states the sanction it imposes
-        sanction = KIND_SANCTION[req.kind]
-
+    examiner, signer = _people(session, req, emp, opd)
     seq = next_sequence(session, req.kind, year)
     number = format_number(get_number_format(session), seq=seq, kind=req.kind, opd_code=opd.code, year=year,
                            month=req.letter_date.month)
     if session.execute(select(NoticeNumber.id).where(NoticeNumber.number == number)).scalar():
         raise NoticeError(f"Nomor {number} sudah terpakai; periksa format nomor surat (harus memuat {{seq}})")
-    title = NOTICE_KINDS[req.kind][0]
-    doc = NoticeDocument(
-        kind=req.kind, title=title, number=number, letter_date=req.letter_date, city=opd.city or "",
-        letterhead=Letterhead.from_opd(opd), employee=_person(session, emp), examiner=_person(session, examiner),
-        signer=_person(session, signer), signer_title=signer.jabatan or "Atasan Langsung",
-        violation=violation, legal_basis=basis, exam_date=req.exam_date, exam_time=req.exam_time, place=req.place,
-        missed_date=req.missed_date, sanction=sanction, qa=tuple(req.qa), copies_to=req.copies_to,
-    )
+    doc = _compose(session, req, emp, opd, examiner, signer, number, policy)
     safe_no = number.replace("/", "_").replace("\\", "_").replace(" ", "")
     pdf_path = Path(out_dir) / str(year) / f"{req.kind}_{safe_no}_{emp.nip}.pdf"
+    docx_path = pdf_path.with_suffix(".docx")
     detail = {"exam_date": req.exam_date.isoformat() if req.exam_date else None, "exam_time": req.exam_time,
               "place": req.place, "examiner_id": examiner.id, "signer_id": signer.id, "paper": req.paper.upper(),
               "missed_date": req.missed_date.isoformat() if req.missed_date else None}
     row = NoticeNumber(kind=req.kind, year=year, seq=seq, number=number, employee_id=emp.id,
                        issued_on=req.letter_date, pdf_path=str(pdf_path), username=user.username,
-                       detail=json.dumps(detail, ensure_ascii=False))
+                       detail=json.dumps(detail, ensure_ascii=False), status="draft", docx_path=str(docx_path))
     session.add(row)
     session.flush()  # the unique (kind, year, seq) constraint guards against a concurrent writer
     try:
         render_notice_pdf(doc, pdf_path, req.paper)
+        render_notice_docx(doc, docx_path, req.paper)
+        row.docx_sha256 = hashlib.sha256(docx_path.read_bytes()).hexdigest()
         audit.record(session, user.username, "notice.create", "notice_number", row.id,
-                     {"kind": req.kind, "number": number, "employee_nip": emp.nip, **detail})
+                     {"kind": req.kind, "number": number, "employee_nip": emp.nip, "docx_sha256": row.docx_sha256,
+                      **detail})
     except Exception:
         pdf_path.unlink(missing_ok=True)
+        docx_path.unlink(missing_ok=True)
         raise
-    return NoticeResult(row.id, req.kind, number, seq, pdf_path, req.exam_date)
+    return NoticeResult(row.id, req.kind, number, seq, pdf_path, req.exam_date, docx_path)
+
+
+def request_of(row: NoticeNumber) -> NoticeRequest:
+    """The request a stored notice was made from (to render it again, e.g. a missing DOCX draft)."""
+    detail = json.loads(row.detail) if row.detail else {}
+
+    def day(key: str) -> dt.date | None:
+        value = detail.get(key)
+        return dt.date.fromisoformat(value) if value else None
+
+    return NoticeRequest(kind=row.kind, employee_id=row.employee_id, letter_date=row.issued_on,
+                         exam_date=day("exam_date"), exam_time=detail.get("exam_time", ""),
+                         place=detail.get("place", ""), examiner_id=detail.get("examiner_id"),
+                         signer_id=detail.get("signer_id"), paper=detail.get("paper", "A4"),
+                         missed_date=day("missed_date"))
+
+
+def notice_document(session: Session, row: NoticeNumber, policy: Policy | None = None) -> tuple[NoticeDocument, str]:
+    """(document, paper) of a stored notice, composed again from the register and the discipline data."""
+    req = request_of(row)
+    emp = session.get(Employee, row.employee_id)
+    if emp is None:
+        raise NoticeError(f"Pegawai id {row.employee_id} tidak ditemukan")
+    opd = session.get(Opd, emp.opd_id)
+    assert opd is not None
+    examiner, signer = _people(session, req, emp, opd)
+    return _compose(session, req, emp, opd, examiner, signer, row.number,
+                    policy or load_policy(opd.policy_preset)), req.paper
 
 
 def create_notice_in(db, user: CurrentUser, req: NoticeRequest, policy: Policy | None = None) -> NoticeResult:  # type: ignore[no-untyped-def]
@@ -281,12 +333,12 @@ def create_notice_in(db, user: CurrentUser, req: NoticeRequest, policy: Policy |
         except (IntegrityError, OperationalError):
             # another workstation took the same sequence number (or held the write lock): take the next one
             if result is not None:
-                result.pdf_path.unlink(missing_ok=True)
+                result.remove_files()
             if attempt == 2:
                 raise
         except Exception:
-            if result is not None:  # the commit failed after the PDF was written: do not leave it behind
-                result.pdf_path.unlink(missing_ok=True)
+            if result is not None:  # the commit failed after the files were written: do not leave them behind
+                result.remove_files()
             raise
     raise AssertionError("unreachable")
 
@@ -304,6 +356,11 @@ class NoticeListRow:
     exam_date: dt.date | None
     pdf_path: str
     username: str
+    status: str = "draft"  # naskah dinas: draft / numbered / signed / delivered
+    official_number: str = ""
+    official_date: dt.date | None = None
+    docx_path: str = ""
+    signed_pdf_path: str = ""
 
 
 def list_notices(session: Session, year: int | None = None, employee_id: int | None = None) -> list[NoticeListRow]:
@@ -318,7 +375,8 @@ def list_notices(session: Session, year: int | None = None, employee_id: int | N
         exam = detail.get("exam_date")
         out.append(NoticeListRow(n.id, n.kind, NOTICE_KINDS.get(n.kind, (n.kind, ""))[0], n.number, n.issued_on,
                                  e.id, e.nip, e.name, dt.date.fromisoformat(exam) if exam else None, n.pdf_path,
-                                 n.username))
+                                 n.username, n.status, n.official_number, n.official_date, n.docx_path,
+                                 n.signed_pdf_path))
     return out
 
 

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session, aliased
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
+from services.errors import BadInputError, NotFoundError
 from services.mobile.photos import stored_path
 from services.reconcile.period import ensure_unlocked
+from services.store.db import clock_of
 from services.store.models import Employee, OfficeLocation, Punch, ReferencePhoto, SelfieCheck
 
 VERDICTS = {
@@ -154,13 +156,13 @@ def set_verdict(session: Session, user: CurrentUser, check_id: int, verdict: str
     """Record the atasan's decision on one selfie (audited). Reject / manipulation need a reason."""
     user.require("verifier")
     if verdict not in VERDICTS or verdict == "pending":
-        raise ValueError(f"Keputusan tidak dikenal: '{verdict}'")
+        raise BadInputError(f"Keputusan tidak dikenal: '{verdict}'")
     reason = reason.strip()
     if verdict in INVALID_VERDICTS and not reason:
-        raise ValueError(f"Keputusan '{VERDICTS[verdict]}' wajib disertai alasan.")
+        raise BadInputError(f"Keputusan '{VERDICTS[verdict]}' wajib disertai alasan.")
     check = session.get(SelfieCheck, check_id)
     if check is None:
-        raise ValueError(f"Pemeriksaan swafoto #{check_id} tidak ditemukan.")
+        raise NotFoundError(f"Pemeriksaan swafoto #{check_id} tidak ditemukan.")
     punch = session.get(Punch, check.punch_id)
     emp = session.get(Employee, punch.employee_id) if punch and punch.employee_id else None
     if "admin" not in user.roles and (emp is None or user.employee_id is None or emp.supervisor_id != user.employee_id):
@@ -172,7 +174,7 @@ def set_verdict(session: Session, user: CurrentUser, check_id: int, verdict: str
     check.verdict = verdict
     check.reason = reason
     check.verifier = user.username
-    check.verified_at = dt.datetime.now().replace(microsecond=0)
+    check.verified_at = clock_of(session).now()
     audit.record(
         session, user.username, "selfie.verdict", "selfie_check", check.id,
         {"punch_id": check.punch_id, "employee_id": emp.id if emp else None, "from": before, "to": verdict, "reason": reason},

@@ -18,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.changes import Changes
+from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.photos import REFERENCE_KIND, PhotoError, check_photo, store_photo, stored_path
 from services.selfie.checks import (
@@ -37,7 +39,7 @@ from services.store.db import Database
 from services.store.models import Punch, ReferencePhoto, SelfieCheck
 
 
-class ReferencePhotoError(ValueError):
+class ReferencePhotoError(BadInputError):
     pass
 
 
@@ -46,6 +48,10 @@ class SelfieRunResult:
     checked: int = 0
     flags: Counter[str] = field(default_factory=Counter)
     check_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(selfies=self.checked > 0)
 
     def summary(self) -> str:
         text = f"{self.checked} foto diperiksa"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
@@ -71,7 +72,10 @@ def _cmd_make_test_cert(args: argparse.Namespace) -> int:
         print(f"Dipasang untuk '{user.username}': CA dipercaya, sertifikat bawaan"
               + (", kata sandi di keyring." if remembered else "; keyring tidak tersedia, kata sandi akan ditanyakan."))
     else:
-        certs = make_test_certificates(signer_name=args.name, signer_nip=args.nip, passphrase=args.passphrase)
+        from services.clock import system_clock
+
+        certs = make_test_certificates(signer_name=args.name, signer_nip=args.nip, passphrase=args.passphrase,
+                                       valid_from=system_clock().utcnow() - dt.timedelta(days=1))
         p12, ca = certs.write(args.out)
     print(f"Sertifikat UJI penanda tangan: {p12} (kata sandi: {args.passphrase})")
     print(f"CA UJI (untuk --trust / pdfsig): {ca}")

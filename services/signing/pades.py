@@ -29,13 +29,15 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
+from services.errors import UserError
+
 FIELD_NAME = "TandaTanganKepala"
 
 # pyHanko logs a full traceback for every untrusted chain; our verdict already says it plainly.
 logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.CRITICAL)
 
 
-class SigningError(Exception):
+class SigningError(UserError):
     """A user-facing signing problem (wrong passphrase, unreadable certificate, ...)."""
 
 
@@ -87,6 +89,7 @@ def sign_pdf_bytes(
     reason: str = "Pengesahan laporan rekapitulasi kehadiran bulanan",
     location: str = "",
     timezone: str = "Asia/Jakarta",
+    signed_at: dt.datetime,
 ) -> SignedPdf:
     """Sign ``pdf`` (PAdES baseline B) with a visible stamp in ``box`` on the last page."""
     signer = load_signer(p12, passphrase)
@@ -114,7 +117,7 @@ def sign_pdf_bytes(
     out = pdf_signer.sign_pdf(
         writer,
         appearance_text_params={"nama": identity.name, "nip": identity.nip or "-", "jabatan": identity.jabatan or "-",
-                                "waktu": _local_time_text(timezone)},
+                                "waktu": _local_time_text(signed_at, timezone)},
     )
     data = out.getvalue()
     cert = signer.signing_cert
@@ -129,12 +132,9 @@ def sign_pdf_bytes(
 _ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
-def _local_time_text(timezone: str) -> str:
-    """Stamp time in the office's zone (WIB/WITA/WIT); the CMS signing time itself stays UTC."""
-    from zoneinfo import ZoneInfo
-
-    now = dt.datetime.now(ZoneInfo(timezone))
-    return f"{now:%d-%m-%Y %H:%M} {_ZONE_NAMES.get(timezone, timezone)}"
+def _local_time_text(signed_at: dt.datetime, timezone: str) -> str:
+    """Stamp time (office-local, naive) in the office's zone (WIB/WITA/WIT); the CMS signing time stays UTC."""
+    return f"{signed_at:%d-%m-%Y %H.%M} {_ZONE_NAMES.get(timezone, timezone)}"
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from services import secrets
 from services.auth import audit
 from services.auth.users import CurrentUser
+from services.changes import Changes
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.reports.monthly import relative_file, resolve_file, signature_box
 from services.signing.pades import SignerIdentity, SigningError, sign_pdf_bytes
@@ -44,6 +45,10 @@ class SignResult:
     signer_subject: str
     remembered: bool
     message: str
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(reports=True, periods=True)
 
 
 def passphrase_key(p12_path: Path) -> str:
@@ -134,7 +139,7 @@ def sign_report(
     page_size = (float(mediabox[2]) - float(mediabox[0]), float(mediabox[3]) - float(mediabox[1]))
     try:
         signed = sign_pdf_bytes(pdf, p12_path.read_bytes(), passphrase, _identity(db, user), signature_box(page_size),
-                                location=city, timezone=timezone)
+                                location=city, timezone=timezone, signed_at=db.clock.in_zone(timezone).now())
     except SigningError:
         if from_keyring:
             raise SigningError(
@@ -156,7 +161,7 @@ def sign_report(
         report.signed_sha256 = signed.sha256
         report.signer_subject = signed.signer_subject
         report.signer_cert_pem = signed.signer_cert_pem
-        report.signed_at = dt.datetime.now().replace(microsecond=0)
+        report.signed_at = db.clock.now()
         report.signed_by = user.username
         report.status = "signed"
         period = s.get(Period, report.period_id)
@@ -198,7 +203,9 @@ def install_test_certificate(db: Database, folder: Path, username: str = "kepala
         emp = s.get(Employee, u.employee_id) if u is not None and u.employee_id else None
         name = emp.name if emp else (u.full_name if u else "Kepala OPD (UJI)")
         nip = emp.nip if emp else ""
-    certs = make_test_certificates(signer_name=name, signer_nip=nip, passphrase=passphrase)
+    # demo certificates outlive the demo by far: validators check them at the real date, years later
+    certs = make_test_certificates(signer_name=name, signer_nip=nip, passphrase=passphrase,
+                                   valid_from=db.clock.utcnow() - dt.timedelta(days=1), valid_days=20 * 365)
     p12, ca = certs.write(folder)
     set_setting(db, SETTING_TRUST, str(ca.resolve()), "system")
     set_setting(db, SETTING_P12 + username, str(p12.resolve()), "system")

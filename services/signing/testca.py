@@ -54,8 +54,11 @@ def make_test_certificates(
     passphrase: str = "rahasia-uji",
     key_size: int = 2048,
     valid_days: int = 730,
+    *,
+    valid_from: dt.datetime,
 ) -> TestCertificates:
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    """Certificates valid from ``valid_from`` (aware; the caller's clock, a few minutes back)."""
+    now = valid_from
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     ca_name = _name("CA Uji Presensi OPD", organisation)
     ca_cert = (

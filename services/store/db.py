@@ -43,7 +43,7 @@ class Database:
         # the clock getter is read by creation-stamp column defaults (store.models._now)
         self.engine: Engine = create_engine(self.url, execution_options={"office_clock": lambda: self.clock})
         event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False, future=True)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
 
     @property
     def clock(self) -> Clock:
@@ -132,6 +132,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def clock_of(session: Session) -> Clock:
+    """The office clock of the Database a Session was opened from."""
+    database = session.info.get("database")
+    if not isinstance(database, Database):
+        raise RuntimeError("Session tidak dibuka lewat services.store.db.Database (tanpa jam kantor)")
+    return database.clock
 
 
 def open_database(path: Path | str, migrate: bool = True, clock: Clock | None = None) -> Database:

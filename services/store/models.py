@@ -237,6 +237,73 @@ class DeviceUserRecord(Base):
     __table_args__ = (UniqueConstraint("device_id", "pin", name="uq_device_user_pin"),)
 
 
+class PushDevice(Base):
+    """A device that pushes over ZKTeco ADMS / iclock HTTP, known by its serial.
+
+    Unknown serials arrive as ``pending`` ("menunggu persetujuan"); their uploads are
+    refused (the device keeps them) until an admin accepts the serial. The stamps
+    are the last ``Stamp`` committed per table, returned in the handshake so the
+    device resends only what is not stored yet.
+    """
+
+    __tablename__ = "push_device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / accepted / rejected
+    name: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    opd_id: Mapped[Optional[int]] = mapped_column(ForeignKey("opd.id"))
+    device_id: Mapped[Optional[int]] = mapped_column(ForeignKey("device.id"))  # the same machine registered for pull
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    last_seen_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    push_version: Mapped[str] = mapped_column(String(20), default="")
+    info: Mapped[str] = mapped_column(String(300), default="")  # last INFO heartbeat / command reply (firmware, counts)
+    attlog_stamp: Mapped[str] = mapped_column(String(20), default="")
+    operlog_stamp: Mapped[str] = mapped_column(String(20), default="")
+    refused_posts: Mapped[int] = mapped_column(Integer, default=0)  # uploads answered "not OK" while not accepted
+    records_stored: Mapped[int] = mapped_column(Integer, default=0)
+    last_upload_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_status: Mapped[str] = mapped_column(String(300), default="")
+    drift_seconds: Mapped[Optional[float]] = mapped_column(Float)  # device clock minus office clock (estimate)
+    drift_window_start: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    decided_by: Mapped[str] = mapped_column(String(60), default="")
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+
+class PushCommand(Base):
+    """A command queued for a push device: handed out by getrequest as ``C:<id>:<command>``."""
+
+    __tablename__ = "push_command"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    push_device_id: Mapped[int] = mapped_column(ForeignKey("push_device.id"), index=True)
+    command: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued / sent / done / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    return_code: Mapped[Optional[int]] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(Text, default="")
+
+
+class PushDeviceUser(Base):
+    """A user as a push device reported it (OPERLOG/USERINFO ``USER``/``FP`` lines). No password, no template."""
+
+    __tablename__ = "push_device_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    push_device_id: Mapped[int] = mapped_column(ForeignKey("push_device.id"))
+    pin: Mapped[str] = mapped_column(String(24))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    privilege: Mapped[int] = mapped_column(Integer, default=0)
+    card: Mapped[str] = mapped_column(String(32), default="")
+    has_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprints: Mapped[str] = mapped_column(String(60), default="")  # finger ids enrolled, e.g. "0,6"
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    __table_args__ = (UniqueConstraint("push_device_id", "pin"),)
+
+
 class ImportBatch(Base):
     __tablename__ = "import_batch"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -462,7 +529,74 @@ class NoticeNumber(Base):
     pdf_path: Mapped[str] = mapped_column(String(500), default="")
     username: Mapped[str] = mapped_column(String(60), default="")
     detail: Mapped[str] = mapped_column(Text, default="")  # JSON: examination date/place/examiner, paper size
+    # Naskah dinas tracking (services.reports.notice_track): draft -> numbered -> signed -> delivered.
+    status: Mapped[str] = mapped_column(String(12), default="draft", server_default="draft")
+    official_number: Mapped[str] = mapped_column(String(120), default="", server_default="")  # from Srikandi
+    official_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    docx_path: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    docx_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    signed_pdf_path: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    signed_pdf_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    delivered_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    delivered_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     __table_args__ = (UniqueConstraint("kind", "year", "seq"),)
+
+
+class NoticeEvent(Base):
+    """Append-only history of a notice's status changes (who, when, what was attached)."""
+
+    __tablename__ = "notice_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice_number.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    username: Mapped[str] = mapped_column(String(60))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SubmissionBundle(Base):
+    """What one revision sends to BKPSDM: signed recap PDF + Excel recap + SPTJM + surat pengantar.
+
+    File paths are relative to the database folder; ``manifest_json`` is the exact text whose
+    sha256 is ``bundle_sha256`` (the idempotency key at the central database).
+    """
+
+    __tablename__ = "submission_bundle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), unique=True)
+    recap_pdf_sha256: Mapped[str] = mapped_column(String(64))
+    xlsx_path: Mapped[str] = mapped_column(String(500))
+    xlsx_sha256: Mapped[str] = mapped_column(String(64))
+    sptjm_path: Mapped[str] = mapped_column(String(500))
+    sptjm_sha256: Mapped[str] = mapped_column(String(64))
+    pengantar_path: Mapped[str] = mapped_column(String(500))
+    pengantar_sha256: Mapped[str] = mapped_column(String(64))
+    manifest_json: Mapped[str] = mapped_column(Text)
+    bundle_sha256: Mapped[str] = mapped_column(String(64))
+    audit_head_id: Mapped[int] = mapped_column(Integer)
+    audit_head_hash: Mapped[str] = mapped_column(String(64))
+    total_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+
+
+class CentralReview(Base):
+    """Local copy of BKPSDM's decisions on this OPD's submissions (read offline by Laporan and Dasbor)."""
+
+    __tablename__ = "central_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    central_id: Mapped[int] = mapped_column(Integer, unique=True)  # review.id at the central database
+    report_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(10))  # accepted / returned
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(63), default="")
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime)  # office-local
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    __table_args__ = (Index("ix_central_review_period", "year", "month", "revision"),)
 
 
 # -------------------------------------------------------------- users / audit

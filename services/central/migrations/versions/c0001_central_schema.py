@@ -124,7 +124,9 @@ DROP FUNCTION IF EXISTS submission_stamp();
 
 def _run(script: str) -> None:
     # psycopg runs a parameterless multi-statement script as one simple query (dollar-quoted bodies intact).
-    op.get_bind().connection.driver_connection.execute(script)
+    driver = op.get_bind().connection.driver_connection
+    assert driver is not None
+    driver.execute(script)
 
 
 def upgrade() -> None:

@@ -2,8 +2,8 @@
 
 Existing rows get '' for the new NOT NULL text columns (server defaults).
 
-Revision ID: dev11_pull
-Revises: 0001
+Revision ID: 0004_pull
+Revises: 0003_push
 Create Date: 2026-12-01 09:31:58.986585
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = 'dev11_pull'
-down_revision = '0001'
+revision = '0004_pull'
+down_revision = '0003_push'
 branch_labels = None
 depends_on = None
 

@@ -21,8 +21,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import demo_data
 from services.auth.users import CurrentUser, to_current
+from services.clock import Clock, FrozenClock, system_clock
+from services.demo import data as demo_data
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.sample import DEFAULT_PASSWORD, create_sample_org
 from services.paths import demo_db_path, files_dir
@@ -61,7 +62,7 @@ def build_demo(
     db_path: Path,
     n_employees: int = 300,
     n_months: int = 3,
-    today: dt.date | None = None,
+    clock: Clock | None = None,
     with_central: bool = True,
     keep_emulator: bool = False,
     progress: ProgressFn = no_progress,
@@ -81,10 +82,11 @@ def build_demo(
     from services.selfie.service import run_checks
     from services.signing.service import install_test_certificate, sign_report
 
-    today = today or dt.date.today()
+    clock = clock or system_clock()
+    today, now = clock.today(), clock.now()
     steps = 9
     _fresh(db_path)
-    db = open_database(db_path)
+    db = open_database(db_path, clock=clock)
     months = demo_data.months_back(today, n_months)
     progress(1, steps, "Membuat OPD, unit kerja dan pegawai")
     with db.transaction() as s:
@@ -122,11 +124,11 @@ def build_demo(
     mobile_days = set(current_days)
     device_punches = [
         (pin, ts, st) for pin, ts, st in gen.device_punches
-        if not (pin in mobile_pins_today and ts.date() in mobile_days)
+        if not (pin in mobile_pins_today and ts.date() in mobile_days) and ts <= now  # nothing from the future
     ]
 
     progress(3, steps, f"Menarik {len(device_punches)} rekaman dari mesin (emulator)")
-    emulator = start_demo_device([(p, n[:24]) for p, n, _e in people], device_punches)
+    emulator = start_demo_device([(p, n[:24]) for p, n, _e in people], device_punches, clock=clock)
     with db.transaction() as s:
         device = register_demo_device(s, org.opd_id, emulator.port, location_id=org.location_ids[0], username="operator")
         device_id = device.id
@@ -159,7 +161,7 @@ def build_demo(
             scan = None if i % 7 == 0 else _letter_scan(db_path.parent / "pindaian-demo", number, letter)
             create_letter(
                 s, "operator", letter.kind, number, letter.date_from, letter.date_from, letter.date_to,
-                [emp_of_pin[letter.employee_pin]], note="data demo", today=today,
+                [emp_of_pin[letter.employee_pin]], note="data demo",
                 attachment=scan, files_dir=files_dir(db_path, "letters") if scan else None,
             )
     result.letters = len(gen.letters)
@@ -167,7 +169,7 @@ def build_demo(
     progress(7, steps, "Rekonsiliasi harian setiap bulan")
     for y, m in months:
         cancel.raise_if_cancelled()
-        recompute_month(db, org.opd_id, y, m, today=today)
+        recompute_month(db, org.opd_id, y, m)
 
     progress(8, steps, "Mengunci, membuat dan menandatangani laporan bulan lalu")
     certs = db_path.parent / "sertifikat-demo"
@@ -253,7 +255,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     def show(done: int, total: int, message: str = "") -> None:
         print(f"[{done}/{total}] {message}", flush=True)
 
-    res = build_demo(db_path, args.employees, args.months, today=args.today, with_central=not args.no_central,
+    # --today freezes the demo's clock at noon of that day (repeatable tests and screenshots); the app opened
+    # afterwards keeps that clock so the data and "today" agree.
+    clock: Clock = (FrozenClock(dt.datetime.combine(args.today, dt.time(12, 0))) if args.today
+                    else args.clock or system_clock())
+    res = build_demo(db_path, args.employees, args.months, clock=clock, with_central=not args.no_central,
                      keep_emulator=not args.no_gui, progress=show)
     print(
         f"Demo siap: {res.employees} pegawai, {res.punches_synced} rekaman mesin, {res.mobile_rows} rekaman mobile, "
@@ -266,7 +272,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print("Emulator mesin berjalan selama aplikasi dibuka. Masuk: admin/operator/atasan/kepala, sandi "
           f"{DEFAULT_PASSWORD}", file=sys.stderr)
     try:
-        return open_gui(db_path)
+        return open_gui(db_path, clock if (args.today or args.clock) else None)
     finally:
         if res.emulator is not None:
             res.emulator.stop()  # type: ignore[attr-defined]

@@ -1,0 +1,61 @@
+"""CLI: `emulator --push URL` as a real subprocess against the receiver; push-list / push-accept / push-command."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from services.cli import main as cli_main
+from services.devices.push_server import PushConfig, PushServer
+from services.org.sample import SampleOrg
+from services.store.db import Database
+from services.store.models import PushCommand
+from tests.push_helpers import punch_count
+from tests.test_push_kill import _command
+
+
+def test_emulator_push_mode_from_the_command_line(db: Database, org: SampleOrg, capsys) -> None:  # type: ignore[no-untyped-def]
+    with PushServer(db, PushConfig(port=0, delay_s=1, error_delay_s=1, pending_delay_s=1)) as srv:
+        proc = subprocess.Popen(_command() + ["emulator", "--push", f"http://127.0.0.1:{srv.port}", "--serial",
+                                              "CLIEMU0000001", "--users", "5", "--records", "60", "--push-batch", "25",
+                                              "--push-interval", "0.1", "--push-retry-max", "0.3"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and cli_main(["--db", str(db.path), "push-list"]) == 0 \
+                    and "CLIEMU0000001 [menunggu persetujuan]" not in capsys.readouterr().out:
+                time.sleep(0.1)
+            assert punch_count(db) == 0
+            assert cli_main(["--db", str(db.path), "push-accept", "CLIEMU0000001", "--name", "Mesin CLI",
+                             "--user", "operator"]) == 1  # not an admin
+            assert "administrator" in capsys.readouterr().err.lower()
+            assert cli_main(["--db", str(db.path), "push-accept", "CLIEMU0000001", "--name", "Mesin CLI",
+                             "--timezone", "Asia/Makassar", "--user", "admin"]) == 0
+            while time.monotonic() < deadline and punch_count(db, "CLIEMU0000001") < 60:
+                time.sleep(0.1)
+            assert punch_count(db, "CLIEMU0000001") == 60
+            assert cli_main(["--db", str(db.path), "push-command", "CLIEMU0000001", "INFO", "--user", "operator"]) == 0
+            while time.monotonic() < deadline:
+                with db.session() as s:
+                    if s.execute(select(PushCommand.status)).scalar_one() == "done":
+                        break
+                time.sleep(0.1)
+            capsys.readouterr()
+            assert cli_main(["--db", str(db.path), "push-list"]) == 0
+            listing = capsys.readouterr().out
+            assert "CLIEMU0000001 [diterima] Mesin CLI Asia/Makassar" in listing and "60 rekaman" in listing
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0, out
+        assert "Emulator push seri CLIEMU0000001" in out and "terkirim 60 rekaman, belum 0" in out
+
+
+def test_push_server_refuses_a_public_bind_address(db: Database, org: SampleOrg, tmp_path: Path) -> None:
+    proc = subprocess.run(_command() + ["--db", str(db.path), "push-server", "--bind", "36.86.63.182", "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "alamat publik" in proc.stderr
