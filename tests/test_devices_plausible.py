@@ -29,14 +29,8 @@ NOW = "2026-11-25 08:00"
 
 
 @pytest.fixture
-def clock(db: Database) -> FrozenClock:
-    c = FrozenClock(NOW)
-    db.clock = c
-    return c
-
-
-@pytest.fixture
 def org(db: Database, clock: FrozenClock) -> SampleOrg:
+    clock.set(NOW)  # the suite's frozen office clock, at a known moment
     with db.transaction() as s:
         return create_sample_org(s, n_employees=12, with_users=False)
 

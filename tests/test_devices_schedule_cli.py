@@ -122,7 +122,7 @@ def test_comm_key_without_keyring_on_the_cli(db: Database, org: SampleOrg, tmp_p
 
 
 def test_diagnostics_report_new_records_drift_and_failures(db: Database, org: SampleOrg) -> None:
-    state = DeviceState(serial="DIAG-1", clock_offset=dt.timedelta(minutes=3))
+    state = DeviceState(serial="DIAG-1", clock_offset=dt.timedelta(minutes=3), clock=db.clock)
     state.generate(12, 40, seed=6)
     with Emulator(state) as emu:
         with db.transaction() as s:
