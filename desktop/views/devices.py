@@ -208,6 +208,7 @@ class DevicesView(DeviceActions, QWidget):
         self.push_panel.pending_changed.connect(lambda n: self.tabs.setTabText(
             4, f"Mesin push (ADMS) — {n} menunggu" if n else "Mesin push (ADMS)"))
         self.push_panel.refresh()
+        self.bottom_tabs = self.tabs  # the name the push panel's tests use
 
         lay = QVBoxLayout(self)
         lay.addWidget(title)
