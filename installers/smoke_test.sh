@@ -13,6 +13,14 @@ trap 'rm -rf "$work"' EXIT
 export PRESENSI_DATA_DIR="$work/data" QT_QPA_PLATFORM=offscreen LANG=C.UTF-8
 env -i LANG=C.UTF-8 PATH=/usr/bin:/bin HOME="$work" PRESENSI_DATA_DIR="$work/data" QT_QPA_PLATFORM=offscreen \
   "$bundle/presensi-opd" --db "$work/data/demo.sqlite" demo --no-gui --no-central --employees 40 --months 2
+# the face model: exactly the two model files in the bundle, and the bundled CLI compares two demo photos with it
+dats=$(find "$bundle" -name '*.dat' -printf '%f\n' | sort | tr '\n' ' ')
+[ "$dats" = "dlib_face_recognition_resnet_model_v1.dat shape_predictor_5_face_landmarks.dat " ] || {
+  echo "GAGAL: berkas model wajah di bundel: $dats" >&2; exit 1; }
+refs=( "$work"/data/files/reference/*.jpg )
+cmp=$(env -i LANG=C.UTF-8 PATH=/usr/bin:/bin HOME="$work" "$bundle/presensi-opd" selfie-compare "${refs[0]}" "${refs[0]}" --json)
+echo "$cmp"
+grep -q '"same_person": true' <<<"$cmp" || { echo "GAGAL: selfie-compare di bundel" >&2; exit 1; }
 start=$(date +%s.%N)
 out=$(env -i LANG=C.UTF-8 PATH=/usr/bin:/bin HOME="$work" QT_QPA_PLATFORM=offscreen PRESENSI_SMOKE_SHOT="$work/login.png" \
   "$bundle/PresensiOPD" --db "$work/data/demo.sqlite" gui)

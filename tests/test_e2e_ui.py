@@ -30,6 +30,7 @@ from services.central import admin
 from services.clock import FrozenClock
 from services.demo.build import build_demo
 from services.devices.demo_support import start_demo_device
+from services.selfie.queue import QueueItem
 from services.store.db import Database, open_database
 from services.store.models import DayRecord, Device, Employee, EmployeePin, Period, Punch, Report, SelfieCheck
 from tests.gui_helpers import make_context
@@ -212,14 +213,23 @@ def _atasan_decides_selfies(qtbot, db: Database) -> int:  # type: ignore[no-unty
     qtbot.waitUntil(lambda: view.model.rowCount() > 1, timeout=5000)
     shot(win, "05-swafoto-antrean")
     assert view.current_row() == 0
+    items = [view.model.item(r) for r in range(view.model.rowCount())]
+    assert [it.risk for it in items] == sorted((it.risk for it in items), reverse=True)  # riskiest first
     # October is locked and signed already: a verdict there is refused (it could never reach the signed report)
-    october = view.current_item()
-    assert october is not None and october.ts.month == 10
+    oct_row = next(r for r, it in enumerate(items) if it.ts.month == 10)
+    view.table.selectRow(oct_row)
     qtbot.keyClick(view.table, Qt.Key.Key_A)
     assert "Oktober 2026 sudah ditandatangani" in view.message.text(), view.message.text()
-    assert view.current_row() == 0 and view.current_item().verdict == "pending"  # type: ignore[union-attr]
-    # go down (arrow key) to the first selfie of November
-    while view.current_item().ts.month != 11:  # type: ignore[union-attr]
+    assert view.current_row() == oct_row and view.current_item().verdict == "pending"  # type: ignore[union-attr]
+    # go down (arrow keys) from the top to a November selfie followed by another November one
+    def counted(it: QueueItem) -> bool:  # the punch is that day's check-in or check-out so far
+        rec = day(db, it.employee_id, it.ts.date())
+        return rec is not None and it.ts in (rec.check_in, rec.check_out)
+
+    target = next(r for r in range(len(items) - 1)
+                  if items[r].ts.month == 11 and items[r + 1].ts.month == 11 and counted(items[r + 1]))
+    view.table.selectRow(0)
+    while view.current_row() != target:
         row = view.current_row()
         qtbot.keyClick(view.table, Qt.Key.Key_Down)
         assert view.current_row() == row + 1

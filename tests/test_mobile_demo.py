@@ -32,6 +32,14 @@ def test_demo_bundle_imports_with_flags(db, org, tmp_path):
     checks = run_checks(db, result.punch_ids)
     assert checks.flags["reused"] == 1 and checks.flags["too_dark"] == 1 and checks.flags["blur"] >= 1
     assert checks.flags.get("no_face", 0) <= 1  # drawn faces are picked so the detector finds them
+    assert result.flags["mock_location"] == info.mock_location == 1
+    # the gallery photo of the evening before, and the re-used photo (its EXIF time is the original day's)
+    assert info.exif_old == 1 and checks.flags["exif_time_mismatch"] == info.exif_old + len(info.reused)
+    assert info.other_person == 1
+    if "digambar" in info.faces_note:  # drawn faces all look alike to the model: said plainly, nothing caught
+        assert checks.flags.get("low_similarity", 0) == 0
+    else:  # photos of the public set: the colleague's face is caught, so is the re-used photo (another person)
+        assert checks.flags["low_similarity"] == info.other_person + len(info.reused)
     with db.session() as s:
         assert s.execute(select(func.count(ReferencePhoto.id))).scalar_one() == 4
         assert s.execute(select(func.count(SelfieCheck.id))).scalar_one() == s.execute(select(func.count(Punch.id))).scalar_one()

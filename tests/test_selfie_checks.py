@@ -1,4 +1,4 @@
-"""Selfie checks on real and drawn images, reuse detection, reference similarity, verdict rules."""
+"""Selfie checks on real and drawn images, reuse detection, reference matching, EXIF / mock flags, verdict rules."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from services.auth.users import AuthError, to_current
-from services.selfie.checks import analyse, hamming, similarity
+from services.demo.faces import with_exif
+from services.selfie.checks import analyse, hamming
 from services.selfie.queue import count_unchecked, list_queue, set_verdict
 from services.selfie.service import ReferencePhotoError, add_reference_photo, run_checks
 from services.store.models import AuditEvent, Employee, Punch, SelfieCheck, User
+from tests.faces_fixtures import face_set, photo_bytes
 from tests.mobile_fixtures import astronaut, csv_text, jpeg, row, synthetic_face, write_zip
 
 NOW = dt.datetime(2026, 4, 20, 10, 0)
@@ -24,7 +26,8 @@ def test_real_face_passes():
     m = analyse(astronaut())
     assert m.faces == 1
     assert m.flags() == []
-    assert m.descriptor is not None
+    assert m.descriptor is not None and m.descriptor.shape == (128,)
+    assert m.reference_problems() == []
 
 
 def test_blank_dark_and_blurred_images_are_flagged():
@@ -45,16 +48,6 @@ def test_phash_survives_recompression_but_separates_photos():
     assert hamming(analyse(img).phash, analyse(other).phash) > 10
 
 
-def test_mismatching_reference_lowers_similarity():
-    selfie = analyse(astronaut())
-    shifted = cv2.warpAffine(astronaut(), np.float32([[1, 0, 25], [0, 1, -12]]), (512, 512), borderMode=cv2.BORDER_REFLECT)
-    same_person = analyse((shifted * 0.85).astype(np.uint8))
-    other_person = analyse(cv2.imdecode(np.frombuffer(synthetic_face(200, 3), np.uint8), 1))
-    s_same = similarity(selfie.descriptor, same_person.descriptor)
-    s_other = similarity(selfie.descriptor, other_person.descriptor)
-    assert s_same > 0.75 and s_other < 0.65 and s_same - s_other > 0.15
-
-
 def _staff(db, org):
     with db.session() as s:
         return [(e.id, e.nip, e.phones[0].phone_id, e.supervisor_id) for e in
@@ -68,21 +61,21 @@ def _import(db, tmp_path, rows, photos):
     return import_bundle(db, path, now=NOW)
 
 
-def test_reused_photo_and_reference_similarity_through_the_service(db, org, tmp_path):
+def test_reused_photo_and_reference_match_through_the_service(db, org, tmp_path):
+    face_set()
     staff = _staff(db, org)
     (e3, nip3, hp3, _), (e6, nip6, hp6, _) = staff[3], staff[6]
-    shifted = cv2.warpAffine(astronaut(), np.float32([[1, 0, 25], [0, 1, -12]]), (512, 512), borderMode=cv2.BORDER_REFLECT)
     with db.transaction() as s:
-        add_reference_photo(s, db.path, e3, jpeg(shifted), "admin")  # e3 is the astronaut
-        add_reference_photo(s, db.path, e6, synthetic_face(200, 0), "admin")  # e6 is someone else
+        ref3 = add_reference_photo(s, db.path, e3, photo_bytes("img1.jpg"), "admin")  # e3 is person A
+        add_reference_photo(s, db.path, e6, photo_bytes("img20.jpg"), "admin")  # e6 is person B
         with pytest.raises(ReferencePhotoError, match="tidak ada wajah"):
             add_reference_photo(s, db.path, e6, jpeg(np.full((400, 400, 3), 90, np.uint8)), "admin")
     rows = [
-        row(nip3, "2026-03-02 07:10:00", "astro.jpg", phone=hp3),
-        row(nip6, "2026-03-03 07:20:00", "astro.jpg", phone=hp6),  # same photo, another employee, another day
+        row(nip3, "2026-03-02 07:10:00", "a.jpg", phone=hp3),
+        row(nip6, "2026-03-03 07:20:00", "a.jpg", phone=hp6),  # A's photo again, another employee, another day
         row(nip6, "2026-03-02 07:12:00", "own.jpg", phone=hp6),
     ]
-    result = _import(db, tmp_path, rows, {"astro.jpg": jpeg(astronaut()), "own.jpg": synthetic_face(200, 5)})
+    result = _import(db, tmp_path, rows, {"a.jpg": photo_bytes("img2.jpg"), "own.jpg": photo_bytes("img21.jpg")})
     run = run_checks(db, result.punch_ids)
     assert run.checked == 3
     with db.session() as s:
@@ -90,10 +83,12 @@ def test_reused_photo_and_reference_similarity_through_the_service(db, org, tmp_
     original, p_orig = checks[dt.datetime(2026, 3, 2, 7, 10)]
     copy, _ = checks[dt.datetime(2026, 3, 3, 7, 20)]
     own, _ = checks[dt.datetime(2026, 3, 2, 7, 12)]
-    assert original.faces == 1 and original.flags == "" and original.similarity > 0.75
+    assert original.faces == 1 and original.flags == "" and original.face_distance < 0.62
+    assert original.best_reference_id == ref3.id and original.match_threshold == 0.62
     assert "reused" in copy.flags.split(",") and copy.reused_of_punch_id == p_orig.id
-    assert "low_similarity" in copy.flags.split(",") and copy.similarity < original.similarity - 0.15
-    assert "reused" not in own.flags and own.reused_of_punch_id is None
+    assert "low_similarity" in copy.flags.split(",") and copy.face_distance > 0.62
+    assert "kemungkinan orang lain" in copy.evidence
+    assert "reused" not in own.flags and own.reused_of_punch_id is None and own.face_distance < 0.62
     # checks are not run twice unless asked; a re-check keeps the atasan's verdict
     assert run_checks(db).checked == 0
     admin = _user(db, "admin")
@@ -102,7 +97,65 @@ def test_reused_photo_and_reference_similarity_through_the_service(db, org, tmp_
     assert run_checks(db, recheck=True).checked == 3
     with db.session() as s:
         again = s.get(SelfieCheck, copy.id)
+        queue = list_queue(s, db.path, admin, status="all")
     assert again.verdict == "manipulation" and "reused" in again.flags
+    # the riskiest first: the suspected different person, then the rest; the score in words
+    assert queue[0].check_id == copy.id and queue[0].score_words == "kemungkinan orang lain"
+    assert queue[0].risk_words.startswith("tinggi") and queue[0].risk > queue[1].risk
+    mine = next(i for i in queue if i.check_id == original.id)
+    assert mine.score_words in ("mirip", "sangat mirip") and mine.reference_text.startswith("referensi 1 dari 1")
+    assert any("foto yang sama dengan presensi" in line for line in queue[0].explanations)
+
+
+def test_exif_time_gps_and_mock_location_are_flagged_with_evidence(db, org, tmp_path):
+    from tests.mobile_fixtures import COLUMNS
+
+    staff = _staff(db, org)
+    nip, hp = staff[2][1], staff[2][2]
+    face = synthetic_face(100, 3)
+    honest = with_exif(face, dt.datetime(2026, 3, 2, 7, 9, 50), (-2.5389, 112.9525), "+07:00")
+    gallery = with_exif(synthetic_face(100, 4), dt.datetime(2026, 3, 2, 18, 30))  # last evening, from the gallery
+    elsewhere = with_exif(synthetic_face(100, 5), dt.datetime(2026, 3, 4, 7, 0, 5), (-2.2, 113.9))
+    rows = [row(nip, "2026-03-02 07:10:00", "jujur.jpg", phone=hp),
+            row(nip, "2026-03-03 07:10:00", "galeri.jpg", phone=hp),
+            {**row(nip, "2026-03-04 07:00:00", "lain.jpg", phone=hp), "lokasi_palsu": "ya"}]
+    from services.mobile.importer import import_bundle
+
+    path = write_zip(tmp_path / "exif.zip", {"presensi.csv": csv_text(rows, COLUMNS + ["lokasi_palsu"]),
+                                             "jujur.jpg": honest, "galeri.jpg": gallery, "lain.jpg": elsewhere})
+    res = import_bundle(db, path, now=NOW)
+    assert res.flags["mock_location"] == 1
+    run_checks(db, res.punch_ids)
+    with db.session() as s:
+        found = {p.ts.day: (c, p) for c, p in s.execute(select(SelfieCheck, Punch).join(Punch, Punch.id == SelfieCheck.punch_id))}
+        queue = list_queue(s, db.path, _user(db, "admin"))
+    assert "exif" not in found[2][0].flags
+    assert "exif_time_mismatch" in found[3][0].flags and "12 jam 40 menit" in found[3][0].evidence
+    assert "exif_gps_mismatch" in found[4][0].flags and "km dari GPS" in found[4][0].evidence
+    assert "mock_location" in found[4][1].flags
+    top = queue[0]
+    assert top.ts.day == 4  # mock location + EXIF GPS outrank the lone EXIF time
+    assert any(line.startswith("lokasi tiruan (mock) di HP:") for line in top.explanations)
+
+
+def test_region_policy_overrides_the_match_threshold(db, org, tmp_path):
+    face_set()
+    region = tmp_path / "kabupaten_ketat.toml"
+    region.write_text('base = "default"\n[selfie]\nmatch_max_distance = 0.30\n[sources]\n'
+                      'selfie_match = "uji: ambang ketat"\n', encoding="utf-8")
+    from services.store.models import Opd
+
+    staff = _staff(db, org)
+    with db.transaction() as s:
+        s.get(Opd, org.opd_id).policy_preset = str(region)
+        add_reference_photo(s, db.path, staff[1][0], photo_bytes("img1.jpg"), "admin")
+    res = _import(db, tmp_path, [row(staff[1][1], "2026-03-02 07:00:00", "a.jpg", phone=staff[1][2])],
+                  {"a.jpg": photo_bytes("img2.jpg")})
+    run_checks(db, res.punch_ids)
+    with db.session() as s:
+        check = s.execute(select(SelfieCheck)).scalar_one()
+    assert check.match_threshold == 0.30 and 0.30 < check.face_distance < 0.62
+    assert "low_similarity" in check.flags
 
 
 def test_original_arriving_late_marks_the_newer_copy(db, org, tmp_path):

@@ -200,7 +200,8 @@ class EmployeesView(QWidget):
             return False
         try:
             with self.ctx.db.transaction() as s:
-                add_reference_photo(s, self.ctx.db.path, employee_id, data, self.ctx.user.username)
+                add_reference_photo(s, self.ctx.db.path, employee_id, data, self.ctx.user.username,
+                                    now=self.ctx.db.clock.now())
         except UserError as exc:
             present_refusal(self, exc, f"Foto {path.name} tidak disimpan.")
             return False

@@ -1,4 +1,5 @@
-"""Screen "Verifikasi Swafoto": the atasan's queue — selfie beside the reference photo, decide by keyboard.
+"""Screen "Verifikasi Swafoto": the atasan's queue — riskiest first, the selfie beside the best-matching
+reference photo, the face score in words, every flag with its evidence; decide by keyboard.
 
 Keys: A = setujui, R = tolak (type the reason, Enter), M = manipulasi (reason, Enter),
 arrow keys = previous / next, Esc = cancel typing a reason.
@@ -42,8 +43,8 @@ PHOTO_DECODE = 640  # decode once at this size, then scale to whatever room the 
 PHOTO_MIN = 150
 STATUS_CHOICES = [("Menunggu keputusan", "pending"), ("Sudah diputuskan", "decided"), ("Semua", "all")]
 INFO_FIELDS = (  # two columns of facts beside each other keep the card short enough for a 768 px screen
-    (("time", "Waktu"), ("distance", "Jarak"), ("phone", "ID HP"), ("verdict", "Keputusan")),
-    (("flags", "Tanda"), ("similarity", "Kemiripan"), ("quality", "Mutu foto"), ("reused", "Foto ganda")),
+    (("time", "Waktu"), ("distance", "Jarak"), ("phone", "ID HP"), ("verdict", "Keputusan"), ("risk", "Risiko")),
+    (("flags", "Tanda"), ("face", "Wajah"), ("reference", "Referensi"), ("quality", "Mutu foto"), ("reused", "Foto ganda")),
 )
 
 
@@ -131,7 +132,7 @@ class SelfieQueueView(QWidget):
 
         self.model = SelfieQueueModel(self)
         # Tanda takes the spare width; every cell shows its full text on hover
-        self.table = make_table(self.model, stretch=3)
+        self.table = make_table(self.model, stretch=4)
         self.table.setMinimumWidth(420)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show(cur.row()))
         self.table.installEventFilter(self)
@@ -139,7 +140,7 @@ class SelfieQueueView(QWidget):
         self.selfie = PhotoLabel("Swafoto")
         self.reference = PhotoLabel("Foto referensi")
         photos = QGridLayout()
-        for col, (caption, label) in enumerate((("Swafoto", self.selfie), ("Foto referensi", self.reference))):
+        for col, (caption, label) in enumerate((("Swafoto", self.selfie), ("Foto referensi terdekat", self.reference))):
             photos.addWidget(QLabel(f"<b>{caption}</b>"), 0, col)
             photos.addWidget(label, 1, col)
         photos.setRowStretch(1, 1)
@@ -263,9 +264,16 @@ class SelfieQueueView(QWidget):
         self.info["phone"].setText(item.phone_id or "—")
         flags = [FLAG_LABELS.get(f, f) for f in item.all_flags]
         self.info["flags"].setText(", ".join(flags) if flags else "tidak ada")
-        self.info["flags"].setToolTip("\n".join(flags))
+        self.info["flags"].setToolTip("\n".join(item.explanations))  # each flag with its evidence
         self.info["flags"].setStyleSheet("color: #b3261e; font-weight: 600;" if flags else "color: #1e7b34;")
-        self.info["similarity"].setText("—" if item.similarity is None else f"{item.similarity * 100:.0f}%")
+        face = item.score_words
+        if item.face_distance is not None:
+            face += f" (jarak {item.face_distance:.2f}; ambang {item.match_threshold or 0:.2f})".replace(".", ",")
+        self.info["face"].setText(face)
+        other = "low_similarity" in item.all_flags
+        self.info["face"].setStyleSheet("color: #b3261e; font-weight: 600;" if other else "")
+        self.info["reference"].setText(item.reference_text or "—")
+        self.info["risk"].setText(item.risk_words)
         self.info["quality"].setText(f"{item.faces} wajah · ketajaman {item.blur:.0f} · kecerahan {item.brightness:.0f}")
         self.info["reused"].setText(item.reused_of_text or "—")
         verdict = VERDICTS.get(item.verdict, item.verdict)

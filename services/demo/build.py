@@ -144,9 +144,14 @@ def build_demo(
     progress(4, steps, "Mengimpor bundel presensi mobile (swafoto + GPS)")
     bundle = db_path.parent / "bundel-mobile-demo.zip"
     with db.session() as s:
-        write_demo_bundle(s, bundle, mobile_ids, current_days, seed=5)
+        info = write_demo_bundle(s, bundle, mobile_ids, current_days, seed=5)
+    result.notes.append(info.faces_note)  # drawn faces or photos of the public test set, said plainly
     with db.transaction() as s:
-        add_demo_reference_photos(s, db_path, mobile_ids, username="operator")
+        add_demo_reference_photos(s, db_path, mobile_ids, username="operator", now=db.clock.now())
+        if "digambar" in info.faces_note:
+            hint = s.get(Setting, "login_hint")
+            if hint is not None:
+                hint.value += ". Wajah swafoto demo digambar komputer, bukan foto orang."
     imported = import_bundle(db, bundle, username="operator", opd_id=org.opd_id, skip_invalid=True, cancel=cancel)
     result.mobile_rows = getattr(imported, "new", 0)
 

@@ -46,6 +46,8 @@ FIELDS: list[tuple[str, str, tuple[str, ...]]] = [
     ("photo", "Berkas foto", ("foto", "photo", "file_foto", "selfie", "nama_foto", "photo_file")),
     ("offline", "Direkam luring", ("luring", "offline", "captured_offline", "mode_luring")),
     ("uploaded_at", "Waktu unggah", ("diunggah", "waktu_unggah", "uploaded_at", "upload_time", "uploaded")),
+    ("mock_location", "Lokasi tiruan (mock)", ("lokasi_palsu", "lokasi_tiruan", "mock_location", "is_mock", "mock",
+                                               "fake_gps", "is_from_mock_provider")),
 ]
 FIELD_LABELS = {key: label for key, label, _ in FIELDS}
 REQUIRED = ("ts", "lat", "lon")  # plus one of nip / pin

@@ -1,12 +1,16 @@
 """Demo data for the mobile import and the selfie queue.
 
 - ``write_demo_bundle(session, out_path, employee_ids, dates)`` writes a realistic
-  bundle ZIP (presensi.csv + foto/*.jpg): check-in and check-out selfies drawn per
+  bundle ZIP (presensi.csv + foto/*.jpg): check-in and check-out selfies per
   employee, most inside the office radius, some outside, some recorded offline
   (one uploaded after the deadline), one unregistered phone, one photo re-used by
-  another employee, one too dark and one blurred photo.
+  another employee, one too dark and one blurred photo, one selfie of someone else,
+  one old gallery photo (EXIF time of the day before) and one mock-location fix.
 - ``add_demo_reference_photos(session, db_path, employee_ids)`` gives each
-  employee a reference photo of the same drawn "person".
+  employee a reference photo of the same demo person.
+
+Faces come from services/demo/faces.py: real photos of the public test set when it is
+on this machine, else drawings (and the demo says so).
 """
 
 from __future__ import annotations
@@ -25,21 +29,15 @@ import cv2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.demo.faces import DemoFaces, demo_faces, with_exif
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.geo import offset_m
 from services.mobile.importer import upload_deadline
-from services.selfie.synthetic import (
-    detectable_person_seed,
-    detectable_selfie,
-    encode_jpeg,
-    has_one_face,
-    person,
-    render,
-)
+from services.selfie.synthetic import encode_jpeg
 from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, OfficeLocation, ReferencePhoto
 
-CSV_COLUMNS = ["nip", "waktu", "lat", "lon", "akurasi", "id_hp", "foto", "luring", "diunggah"]
+CSV_COLUMNS = ["nip", "waktu", "lat", "lon", "akurasi", "id_hp", "foto", "luring", "diunggah", "lokasi_palsu"]
 
 
 @dataclass
@@ -52,12 +50,15 @@ class DemoBundleInfo:
     unknown_phone: int = 0
     reused: list[tuple[str, str]] = field(default_factory=list)  # (photo file, used again by NIP)
     dark_or_blurred: int = 0
+    other_person: int = 0  # selfies showing someone else's face
+    exif_old: int = 0  # gallery photos whose EXIF time is the day before
+    mock_location: int = 0
+    faces_note: str = ""  # where the faces come from, said plainly (drawn or derived from real photos)
 
 
-@lru_cache(maxsize=512)
-def person_seed_for(employee_id: int) -> int:
-    """The drawn "person" of an employee (a seed the face detector reliably finds)."""
-    return detectable_person_seed(employee_id * 37)
+@lru_cache(maxsize=4)
+def _faces() -> DemoFaces:
+    return demo_faces()
 
 
 def _employee_rows(session: Session, employee_ids: list[int]) -> list[tuple[int, str, float, float, str]]:
@@ -83,6 +84,7 @@ def write_demo_bundle(
     seed: int = 7,
     now: dt.datetime | None = None,
     deadline_day: int = 10,
+    faces: DemoFaces | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> DemoBundleInfo:
@@ -95,8 +97,9 @@ def write_demo_bundle(
     """
     now = (now or clock_of(session).now()).replace(microsecond=0)
     r = random.Random(seed)
+    faces = faces or _faces()
     out = Path(out_path)
-    info = DemoBundleInfo(path=out)
+    info = DemoBundleInfo(path=out, faces_note=faces.note)
     emps = _employee_rows(session, employee_ids)
     days = [d for d in sorted(dates) if d.weekday() < 5]
     buf = io.StringIO()
@@ -112,7 +115,6 @@ def write_demo_bundle(
         cancel.raise_if_cancelled()
         progress(day_no, len(days) + 1, f"Membuat swafoto contoh {day:%d-%m-%Y}")
         for emp_no, (emp_id, nip, lat0, lon0, phone) in enumerate(emps):
-            p = person(person_seed_for(emp_id))
             for kind, start in (("in", dt.time(7, 0)), ("out", dt.time(16, 0))):
                 minutes = r.randint(0, 40) if kind == "in" else r.randint(0, 35)
                 ts = dt.datetime.combine(day, start) + dt.timedelta(minutes=minutes, seconds=r.randint(0, 59))
@@ -135,12 +137,22 @@ def write_demo_bundle(
                     unknown_done = True
                     info.unknown_phone += 1
                 name = f"foto/{nip}_{ts:%Y%m%d_%H%M}.jpg"
+                mock = day_no == min(2, len(days) - 1) and emp_no == 5 % max(1, len(emps)) and kind == "out"
+                info.mock_location += mock
                 if reuse_source and not reuse_done and day_no >= 1 and emp_no == 1 and kind == "in":
                     name = reuse_source  # the same file submitted again by another employee
                     info.reused.append((reuse_source, nip))
                     reuse_done = True
                 else:
-                    img = detectable_selfie(p, seed * 100_000 + day_no * 1000 + emp_no * 2 + (kind == "out"))
+                    scene = seed * 100_000 + day_no * 1000 + emp_no * 2 + (kind == "out")
+                    img = faces.selfie(emp_id, scene)
+                    taken = ts - dt.timedelta(seconds=r.randint(1, 20))
+                    if day_no == min(1, len(days) - 1) and emp_no == 2 and kind == "in":
+                        img = faces.someone_else(emp_id, scene)  # a colleague's face on this employee's punch
+                        info.other_person += 1
+                    elif day_no == min(1, len(days) - 1) and emp_no == 4 % max(1, len(emps)) and kind == "in":
+                        taken = ts - dt.timedelta(hours=13, minutes=r.randint(0, 50))  # picked from the gallery
+                        info.exif_old += 1
                     if not specials["dark"] and day_no == 0 and emp_no == 2 and kind == "out":
                         img = (img * 0.18).astype("uint8")  # taken in a dark corridor
                         specials["dark"] = True
@@ -149,12 +161,12 @@ def write_demo_bundle(
                         img = cv2.GaussianBlur(img, (0, 0), 6)  # shaky hand
                         specials["blur"] = True
                         info.dark_or_blurred += 1
-                    photos[name] = encode_jpeg(img)
+                    photos[name] = with_exif(encode_jpeg(img), taken)
                     if reuse_source is None and day_no == 0 and emp_no == 0 and kind == "in":
                         reuse_source = name
                 writer.writerow([
                     nip, f"{ts:%Y-%m-%d %H:%M:%S}", f"{lat:.6f}", f"{lon:.6f}", f"{r.uniform(4, 25):.1f}", use_phone,
-                    name, "1" if offline else "0", f"{uploaded:%Y-%m-%d %H:%M:%S}",
+                    name, "1" if offline else "0", f"{uploaded:%Y-%m-%d %H:%M:%S}", "1" if mock else "0",
                 ])
                 info.rows += 1
                 info.outside_geofence += outside
@@ -168,11 +180,11 @@ def write_demo_bundle(
         if upload_deadline(ts, deadline_day) < now - dt.timedelta(hours=2):
             emp_id, nip, lat0, lon0, phone = emps[-1]
             name = f"foto/{nip}_{ts:%Y%m%d_%H%M}.jpg"
-            photos[name] = encode_jpeg(detectable_selfie(person(person_seed_for(emp_id)), seed * 100_000 + 99_999))
+            photos[name] = with_exif(encode_jpeg(faces.selfie(emp_id, seed * 100_000 + 99_999)), ts)
             lat, lon = offset_m(lat0, lon0, 12.0, -7.0)
             uploaded = now - dt.timedelta(hours=1)
             writer.writerow([nip, f"{ts:%Y-%m-%d %H:%M:%S}", f"{lat:.6f}", f"{lon:.6f}", "9.5", phone, name, "1",
-                             f"{uploaded:%Y-%m-%d %H:%M:%S}"])
+                             f"{uploaded:%Y-%m-%d %H:%M:%S}", "0"])
             info.rows += 1
             info.offline += 1
             info.late_upload += 1
@@ -185,19 +197,25 @@ def write_demo_bundle(
     return info
 
 
-def add_demo_reference_photos(session: Session, db_path: Path, employee_ids: list[int], username: str = "system") -> int:
-    """Give each employee without one a reference photo of their drawn person; returns how many were added."""
-    from services.selfie.service import add_reference_photo
+def add_demo_reference_photos(session: Session, db_path: Path, employee_ids: list[int], username: str = "system",
+                              *, faces: DemoFaces | None = None, now: dt.datetime | None = None) -> int:
+    """Give each employee without one a reference photo of their demo person; returns how many were added.
 
+    The first of the person's photos that the enrolment accepts (one sharp frontal face) becomes the reference.
+    """
+    from services.selfie.service import ReferencePhotoError, add_reference_photo
+
+    faces = faces or _faces()
     have = set(session.execute(select(ReferencePhoto.employee_id)).scalars())
     added = 0
     for emp_id in employee_ids:
         if emp_id in have:
             continue
-        p = person(person_seed_for(emp_id))
-        img = render(p, 0)  # the seed was chosen so that this drawing, as JPEG, shows one face
-        if not has_one_face(img):
-            img = detectable_selfie(p, 99)
-        add_reference_photo(session, db_path, emp_id, encode_jpeg(img), username)
-        added += 1
+        for data in faces.reference_candidates(emp_id):
+            try:
+                add_reference_photo(session, db_path, emp_id, data, username, now=now)
+            except ReferencePhotoError:
+                continue
+            added += 1
+            break
     return added

@@ -65,6 +65,7 @@ class ParsedRow:
     photo_entry: str | None
     offline: bool
     uploaded_at: dt.datetime | None
+    mock_location: bool = False
 
 
 @dataclass
@@ -236,6 +237,11 @@ def _parse_row(
         offline = parse_bool(val("offline"))
     except ValueError as exc:
         err("offline", str(exc))
+    mock = False
+    try:
+        mock = parse_bool(val("mock_location"))
+    except ValueError as exc:
+        err("mock_location", str(exc))
     uploaded = None
     if val("uploaded_at"):
         try:
@@ -268,6 +274,7 @@ def _parse_row(
             photo_entry=photo_entry,
             offline=offline,
             uploaded_at=uploaded,
+            mock_location=mock,
         ),
         [],
     )
@@ -352,6 +359,8 @@ def _flags_for(row: ParsedRow, lk: _Lookups, uploaded: dt.datetime) -> tuple[lis
         flags.append("late_upload")
     if lk.rules.selfie_required and not row.photo_entry:
         flags.append("no_photo")
+    if row.mock_location:  # the phone itself reported a mock-location provider for this fix
+        flags.append("mock_location")
     return flags, geo
 
 

@@ -78,6 +78,15 @@ class MobileRules:
 
 
 @dataclass(frozen=True)
+class SelfieRules:
+    """Selfie checks (docs/SELFIE_MODEL.md): face-match threshold and EXIF manipulation signals."""
+
+    match_max_distance: float = 0.62  # face-embedding distance below this = same person
+    exif_time_max_minutes: float = 15.0  # EXIF capture time further than this from the punch time: flag
+    exif_gps_max_m: float = 500.0  # EXIF GPS further than this from the reported GPS: flag
+
+
+@dataclass(frozen=True)
 class DisciplineRules:
     hours_per_day: float = 7.5  # late + early minutes add up; this many hours = 1 day absent
     sedang_mode: str = "penundaan"  # penundaan (PP 94 Pasal 42) / potongan_tpp
@@ -94,6 +103,7 @@ class Policy:
     mobile: MobileRules
     discipline: DisciplineRules
     sources: dict[str, str]
+    selfie: SelfieRules = field(default_factory=SelfieRules)
 
 
 def _tiers(raw: list[dict[str, Any]], where: str) -> tuple[Tier, ...]:
@@ -140,6 +150,7 @@ def policy_from_dict(data: dict[str, Any], preset: str) -> Policy:
     t = data.get("tpp", {})
     m = data.get("mobile", {})
     d = data.get("discipline", {})
+    f = data.get("selfie", {})
     try:
         attendance = AttendanceRules(
             grace_minutes=int(a.get("grace_minutes", 0)),
@@ -171,8 +182,18 @@ def policy_from_dict(data: dict[str, Any], preset: str) -> Policy:
             consecutive_days_berat=int(d.get("consecutive_days_berat", 10)),
             pppk_berat_ends_contract=bool(d.get("pppk_berat_ends_contract", True)),
         )
+        selfie = SelfieRules(
+            match_max_distance=float(f.get("match_max_distance", 0.62)),
+            exif_time_max_minutes=float(f.get("exif_time_max_minutes", 15.0)),
+            exif_gps_max_m=float(f.get("exif_gps_max_m", 500.0)),
+        )
     except (TypeError, ValueError) as exc:
         raise PolicyError(f"kebijakan '{preset}': nilai tidak valid ({exc})") from None
+    if not 0.2 <= selfie.match_max_distance <= 1.0:
+        raise PolicyError(f"kebijakan '{preset}': selfie.match_max_distance {selfie.match_max_distance} di luar 0,2..1,0 "
+                          "(jarak wajah; lihat docs/SELFIE_MODEL.md)")
+    if selfie.exif_time_max_minutes <= 0 or selfie.exif_gps_max_m <= 0:
+        raise PolicyError(f"kebijakan '{preset}': selfie.exif_time_max_minutes dan selfie.exif_gps_max_m harus > 0")
     if abs(sum(tpp.components.values()) - 100.0) > 0.01:
         raise PolicyError(f"kebijakan '{preset}': komponen TPP harus berjumlah 100%")
     if tpp.deduction_base not in tpp.components and tpp.deduction_base != "total":
@@ -186,6 +207,7 @@ def policy_from_dict(data: dict[str, Any], preset: str) -> Policy:
         tpp=tpp,
         mobile=mobile,
         discipline=discipline,
+        selfie=selfie,
         sources={str(k): str(v) for k, v in data.get("sources", {}).items()},
     )
 

@@ -1,47 +1,49 @@
-"""Image checks of one selfie with OpenCV: faces, blur, exposure, perceptual hash, face descriptor.
+"""Image checks of one selfie: faces (dlib, see faces.py), blur, exposure, perceptual hash, face embedding.
 
-Everything runs on a copy scaled to at most ``WORK_SIDE`` pixels so thresholds
-mean the same for a 12-megapixel phone photo and a 640 px one, and so one photo
-takes tens of milliseconds.
+Everything runs on a copy scaled to at most ``WORK_SIDE`` pixels, so thresholds mean the same for a
+12-megapixel phone photo and a 640 px one; big JPEGs are decoded straight at a reduced size
+(libjpeg's DCT scaling, ``cv2.IMREAD_REDUCED_COLOR_*``), which is several times faster than a full decode.
 
-Limits (said plainly, also in docs/MOBILE_BUNDLE.md):
-- The Haar cascade finds frontal, upright faces; a strongly turned head, a mask
-  or heavy backlight gives "no_face" and needs the atasan's eye.
-- The face descriptor is a 4 x 4 grid of uniform-LBP texture histograms of the detected face,
-  not a trained face-recognition model. It tells "clearly the same photo set /
-  similar face" from "clearly different", but it can be fooled by look-alikes,
-  glasses, lighting and age. Its score only *orders* the queue and raises a
-  flag; the verdict is always a person's.
+Limits (said plainly, also in docs/SELFIE_MODEL.md and docs/MOBILE_BUNDLE.md):
+- The HOG detector finds faces turned up to about 30-40 degrees; a strongly turned head, a mask or heavy
+  backlight gives "no_face" and needs the atasan's eye. Its smallest face is 40 px on the 640 px copy, so a
+  tiny face far in the background of a selfie is not counted.
+- The embedding distance is a trained model's opinion (99.4 % on LFW by its author, measured again here on
+  a public set: docs/SELFIE_MODEL.md). It raises a flag and orders the queue; the verdict is a person's.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from services.selfie.faces import Face, aligned_chip, chip_sharpness, detect_faces, embed_chip
+
 WORK_SIDE = 640  # pixels, longest side of the analysed copy
-DETECT_SIDE = 320  # faces are searched on a smaller copy: a selfie face is big, and this is 4x faster
-FACE_SIDE = 96  # face crops are compared at this size
-LBP_GRID = 4  # LBP histograms over a 4 x 4 grid of the face crop (Ahonen et al. style)
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    blur_min: float = 50.0  # variance of Laplacian below this = blurred
-    dark_max: float = 55.0  # mean grey level (0..255) below this = too dark
+    blur_min: float = 50.0  # variance of Laplacian of the photo below this = blurred (photos without a face)
+    face_blur_min: float = 30.0  # ... of the aligned face chip: a smooth studio background is no blur, a smeared face is
+    dark_max: float = 55.0  # mean grey level (0..255) of the face (no face: of the photo) below this = too dark
     bright_min: float = 210.0  # above this = too bright / washed out
     # pHash Hamming distance (of 64 bits) up to this = *candidate* copy. Selfies share one composition (a face in
     # the middle), so among thousands of photos unrelated ones fall this close too: a candidate counts as reused
     # only when the two pictures' normalised thumbnails also correlate at least ``reuse_min_correlation``.
     reuse_max_distance: int = 10
     reuse_min_correlation: float = 0.85
-    similarity_min: float = 0.65  # below this = does not look like the reference photos (see docs)
+    # a reference photo must show one *sharp frontal* face (chosen on docs/SELFIE_MODEL.md's photo set)
+    reference_face_sharpness_min: float = 50.0  # Laplacian variance of the aligned 150 px face
+    reference_yaw_max: float = 0.18  # nose offset from the eyes' middle / eye distance
+    reference_roll_max_deg: float = 20.0
+    reference_eye_distance_min: float = 28.0  # pixels on the 640 px copy: a face at least ~ 1/8 of the photo
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+FRONTAL_POSES = (0, 3, 4)  # dlib's HOG filters: 0 frontal, 3/4 frontal but tilted; 1/2 = head turned aside
 
 
 @dataclass
@@ -49,10 +51,15 @@ class ImageMetrics:
     faces: int
     face_box: tuple[int, int, int, int] | None  # biggest face (x, y, w, h) in the work copy
     blur: float
-    brightness: float
+    brightness: float  # mean grey of the aligned face chip; of the whole photo when no face was found
     phash: str
-    descriptor: np.ndarray | None = field(default=None, repr=False)
+    descriptor: np.ndarray | None = field(default=None, repr=False)  # embedding of the biggest face
     thumb: np.ndarray | None = field(default=None, repr=False)
+    face_sharpness: float = 0.0  # of the biggest face's aligned chip
+    face_pose: int = -1  # dlib HOG filter of the biggest face: 0 frontal
+    yaw_ratio: float = 1.0
+    roll_deg: float = 0.0
+    eye_distance: float = 0.0
 
     def flags(self, t: Thresholds = DEFAULT_THRESHOLDS) -> list[str]:
         out = []
@@ -60,13 +67,28 @@ class ImageMetrics:
             out.append("no_face")
         elif self.faces > 1:
             out.append("multiple_faces")
-        if self.blur < t.blur_min:
+        if (self.face_sharpness < t.face_blur_min) if self.descriptor is not None else (self.blur < t.blur_min):
             out.append("blur")
         if self.brightness < t.dark_max:
             out.append("too_dark")
         elif self.brightness > t.bright_min:
             out.append("too_bright")
         return out
+
+    def reference_problems(self, t: Thresholds = DEFAULT_THRESHOLDS) -> list[str]:
+        """Why this photo cannot be a reference photo (Indonesian; empty = acceptable)."""
+        if self.faces != 1 or self.descriptor is None:
+            return ["tidak ada wajah terdeteksi" if self.faces == 0 else f"{self.faces} wajah terdeteksi"]
+        problems = []
+        if self.face_pose not in FRONTAL_POSES or self.yaw_ratio > t.reference_yaw_max:
+            problems.append(f"wajah tidak menghadap depan (menoleh {self.yaw_ratio:.2f}; batas {t.reference_yaw_max:.2f})")
+        if abs(self.roll_deg) > t.reference_roll_max_deg:
+            problems.append(f"kepala miring {abs(self.roll_deg):.0f} derajat (batas {t.reference_roll_max_deg:.0f})")
+        if self.eye_distance < t.reference_eye_distance_min:
+            problems.append("wajah terlalu kecil dalam foto; foto lebih dekat")
+        if self.face_sharpness < t.reference_face_sharpness_min:
+            problems.append(f"wajah buram (ketajaman {self.face_sharpness:.0f}; minimum {t.reference_face_sharpness_min:.0f})")
+        return problems
 
 
 FLAG_LABELS = {
@@ -76,7 +98,7 @@ FLAG_LABELS = {
     "too_dark": "terlalu gelap",
     "too_bright": "terlalu terang",
     "reused": "foto dipakai ulang",
-    "low_similarity": "tidak mirip foto referensi",
+    "low_similarity": "kemungkinan orang lain",
     "no_reference": "belum ada foto referensi",
     "photo_missing": "berkas foto tidak ada",
     "unreadable": "foto tidak terbaca",
@@ -84,27 +106,15 @@ FLAG_LABELS = {
     "unknown_phone": "HP tidak terdaftar",
     "late_upload": "unggah terlambat",
     "no_photo": "tanpa foto",
+    "mock_location": "lokasi tiruan (mock) di HP",
+    "exif_time_mismatch": "waktu foto (EXIF) jauh dari waktu presensi",
+    "exif_gps_mismatch": "lokasi foto (EXIF) jauh dari GPS presensi",
 }
 
 
 def label_flags(flags: str | list[str]) -> str:
     items = [f for f in (flags.split(",") if isinstance(flags, str) else flags) if f]
     return ", ".join(FLAG_LABELS.get(f, f) for f in items)
-
-
-_local = threading.local()
-
-
-def _cascade() -> cv2.CascadeClassifier:
-    """One classifier per thread: detectMultiScale keeps scratch state, so background jobs never share one."""
-    c = getattr(_local, "cascade", None)
-    if c is None:
-        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
-        c = cv2.CascadeClassifier(path)
-        if c.empty():
-            raise RuntimeError(f"Haar cascade OpenCV tidak ditemukan: {path}")
-        _local.cascade = c
-    return c
 
 
 def work_copy(img: np.ndarray) -> np.ndarray:
@@ -119,17 +129,9 @@ def to_grey(img: np.ndarray) -> np.ndarray:
     return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
 
 
-def detect_faces(img: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Frontal faces in a BGR or grey image, as boxes in the coordinates of its work copy."""
-    work = work_copy(img)
-    h, w = work.shape[:2]
-    scale = min(1.0, DETECT_SIDE / max(h, w))
-    small = cv2.resize(work, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else work
-    grey = cv2.equalizeHist(to_grey(small))
-    # a selfie face fills a good part of the frame; ignoring tiny hits avoids false faces in the background
-    min_side = max(30, min(grey.shape[:2]) // 8)
-    found = _cascade().detectMultiScale(grey, scaleFactor=1.15, minNeighbors=5, minSize=(min_side, min_side))
-    return [tuple(int(round(v / scale)) for v in f) for f in found]  # type: ignore[misc]
+def count_faces(img: np.ndarray) -> int:
+    """Faces found in a BGR image (searched on its 640 px work copy)."""
+    return len(detect_faces(work_copy(img)))
 
 
 def blur_score(grey: np.ndarray) -> float:
@@ -168,89 +170,52 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def _lbp(grey: np.ndarray) -> np.ndarray:
-    """8-neighbour local binary pattern codes of the inner pixels."""
-    g = grey.astype(np.int16)
-    c = g[1:-1, 1:-1]
-    code = np.zeros(c.shape, dtype=np.uint8)
-    shifts = [(-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1)]
-    h, w = g.shape
-    for bit, (dy, dx) in enumerate(shifts):
-        n = g[1 + dy : h - 1 + dy, 1 + dx : w - 1 + dx]
-        code |= (n >= c).astype(np.uint8) << bit
-    return code
-
-
-def _uniform_table() -> np.ndarray:
-    """Map the 256 LBP codes to 59 bins: 58 'uniform' patterns (<= 2 bit flips) + one bin for the rest."""
-    table = np.full(256, 58, dtype=np.uint8)
-    k = 0
-    for v in range(256):
-        flips = sum(((v >> i) & 1) != ((v >> ((i + 1) % 8)) & 1) for i in range(8))
-        if flips <= 2:
-            table[v] = k
-            k += 1
-    return table
-
-
-_UNIFORM = _uniform_table()
-LBP_BINS = 59
-
-
-def face_descriptor(grey: np.ndarray, box: tuple[int, int, int, int] | None) -> np.ndarray:
-    """Uniform-LBP grid histogram (float32, each cell L1-normalised) of the face crop, or the centre when no face."""
-    h, w = grey.shape[:2]
-    if box is None:
-        side = min(h, w) // 2
-        box = ((w - side) // 2, (h - side) // 2, side, side)
-    x, y, bw, bh = box
-    crop = grey[max(0, y) : y + bh, max(0, x) : x + bw]
-    crop = cv2.equalizeHist(cv2.resize(crop, (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_AREA))
-    codes = _UNIFORM[_lbp(crop)]
-    cell = codes.shape[0] // LBP_GRID
-    hists = []
-    for gy in range(LBP_GRID):
-        for gx in range(LBP_GRID):
-            block = codes[gy * cell : (gy + 1) * cell, gx * cell : (gx + 1) * cell]
-            hist = np.bincount(block.ravel(), minlength=LBP_BINS).astype(np.float32)
-            hists.append(hist / max(1.0, hist.sum()))
-    return np.concatenate(hists)
-
-
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """0..1: mean histogram intersection of the LBP cells (1 = identical texture)."""
-    if a.shape != b.shape or a.size == 0:
-        return 0.0
-    cells = a.size // LBP_BINS
-    return float(np.minimum(a, b).sum() / cells)
-
-
-def descriptor_to_bytes(d: np.ndarray) -> bytes:
-    return d.astype(np.float32).tobytes()
-
-
-def descriptor_from_bytes(raw: bytes) -> np.ndarray:
-    return np.frombuffer(raw, dtype=np.float32)
-
-
 def analyse(img: np.ndarray) -> ImageMetrics:
-    """All per-image measurements of a decoded BGR (or grey) image."""
+    """All per-image measurements of a decoded BGR (or grey) image: faces, the biggest one aligned and embedded."""
     small = work_copy(img)
     grey = to_grey(small)
     faces = detect_faces(small)
-    box = max(faces, key=lambda f: f[2] * f[3]) if faces else None
-    return ImageMetrics(
-        faces=len(faces),
-        face_box=box,
-        blur=blur_score(grey),
-        brightness=float(grey.mean()),
-        phash=phash(grey),
+    m = ImageMetrics(
+        faces=len(faces), face_box=None, blur=blur_score(grey), brightness=float(grey.mean()), phash=phash(grey),
         thumb=thumbnail(grey),
-        descriptor=face_descriptor(grey, box) if box is not None else None,
     )
+    if faces:
+        _describe(m, small, faces[0])
+    return m
 
 
-def decode(data: bytes) -> np.ndarray | None:
-    """Decode JPEG/PNG bytes (callers check the size limits first, see services.mobile.photos)."""
+def _describe(m: ImageMetrics, img: np.ndarray, face: Face) -> None:
+    chip = aligned_chip(img, face)
+    m.face_box = face.box
+    m.brightness = float(cv2.cvtColor(chip, cv2.COLOR_RGB2GRAY).mean())  # the face's light, not the wall's
+    m.descriptor = embed_chip(chip)
+    m.face_sharpness = chip_sharpness(chip)
+    m.face_pose, m.yaw_ratio, m.roll_deg, m.eye_distance = face.pose, face.yaw_ratio, face.roll_deg, face.eye_distance
+
+
+_REDUCED = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2, cv2.IMREAD_REDUCED_COLOR_2))
+
+
+def decode(data: bytes, max_side: int | None = WORK_SIDE) -> np.ndarray | None:
+    """Decode JPEG/PNG bytes (callers check the size limits first, see services.mobile.photos).
+
+    With ``max_side`` a JPEG is decoded at 1/2, 1/4 or 1/8 of its size, the smallest that still has at least
+    ``max_side`` pixels on its long side (libjpeg scales while decoding: far less work than a full decode).
+    ``max_side=None`` decodes at full size. EXIF orientation is applied either way.
+    """
     arr = np.frombuffer(data, dtype=np.uint8)
-    return cv2.imdecode(arr, cv2.IMREAD_COLOR) if arr.size else None
+    if not arr.size:
+        return None
+    flag = cv2.IMREAD_COLOR
+    if max_side and data[:3] == b"\xff\xd8\xff":
+        from services.mobile.photos import PhotoError, image_size
+
+        try:
+            _fmt, w, h = image_size(data)
+        except PhotoError:
+            return None
+        for factor, reduced in _REDUCED:
+            if max(w, h) // factor >= max_side:
+                flag = reduced
+                break
+    return cv2.imdecode(arr, flag)

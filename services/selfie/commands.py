@@ -1,4 +1,4 @@
-"""CLI: `selfie-check` (run the photo checks), `selfie-queue` (list the verification queue)."""
+"""CLI: `selfie-check`, `selfie-queue`, `selfie-verdict`, `selfie-reference`, `selfie-compare`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     ref.add_argument("photo", type=Path, help="berkas JPEG/PNG")
     ref.add_argument("--user", default="admin", help="nama pengguna untuk jejak audit")
     ref.set_defaults(func=_selfie_reference)
+
+    cmp_ = sub.add_parser("selfie-compare", help="bandingkan wajah dua foto (referensi dan swafoto) dengan model yang sama "
+                                                  "seperti pemeriksaan impor")
+    cmp_.add_argument("reference", type=Path, help="foto referensi (JPEG/PNG)")
+    cmp_.add_argument("selfie", type=Path, help="swafoto (JPEG/PNG)")
+    cmp_.add_argument("--json", action="store_true", help="keluaran JSON")
+    cmp_.add_argument("--policy", default="default", help="kebijakan daerah (nama preset atau berkas TOML) sumber ambang")
+    cmp_.add_argument("--threshold", type=float, default=None, help="ambang jarak wajah (mengganti ambang kebijakan)")
+    cmp_.set_defaults(func=_selfie_compare)
 
 
 def _progress(done: int, total: int, message: str = "") -> None:
@@ -66,11 +75,12 @@ def _selfie_queue(args: argparse.Namespace) -> int:
         except AuthError as exc:
             print(exc, file=sys.stderr)
             return 1
-    print(f"{'ID':>5}  {'Waktu':16}  {'Pegawai':28} {'Jarak':>7}  {'Status':10} Tanda")
-    for it in items:
+    print(f"{'ID':>5}  {'Waktu':16}  {'Pegawai':28} {'Jarak':>7}  {'Status':10} {'Risiko':32} {'Wajah':24} Tanda")
+    for it in items:  # riskiest first
         dist = f"{it.distance_m:.0f} m" if it.distance_m is not None else "-"
         print(f"{it.check_id:>5}  {it.ts:%Y-%m-%d %H:%M}  {it.employee_name[:28]:28} {dist:>7}  "
-              f"{VERDICTS.get(it.verdict, it.verdict):10} {label_flags(it.all_flags)}")
+              f"{VERDICTS.get(it.verdict, it.verdict):10} {it.risk_words[:32]:32} {it.score_words[:24]:24} "
+              f"{label_flags(it.all_flags)}")
     print(f"{len(items)} swafoto")
     return 0
 
@@ -120,10 +130,58 @@ def _selfie_reference(args: argparse.Namespace) -> int:
             if emp is None:
                 print(f"NIP {args.nip} tidak terdaftar.", file=sys.stderr)
                 return 1
-            add_reference_photo(s, db.path, emp.id, data, args.user)
+            add_reference_photo(s, db.path, emp.id, data, args.user, now=db.clock.now())
             name = emp.name
     except ReferencePhotoError as exc:
         print(exc, file=sys.stderr)
         return 1
     print(f"Foto referensi {name} disimpan.")
+    return 0
+
+
+def _selfie_compare(args: argparse.Namespace) -> int:
+    import json
+
+    from services.mobile.photos import PhotoError, check_limits
+    from services.policy.model import PolicyError, load_policy
+    from services.selfie.checks import decode
+    from services.selfie.matching import compare_images
+
+    try:
+        threshold = args.threshold if args.threshold is not None else load_policy(args.policy).selfie.match_max_distance
+    except PolicyError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    images = []
+    for path in (args.reference, args.selfie):
+        try:
+            data = path.read_bytes()
+            check_limits(data)
+        except OSError as exc:
+            print(f"{path}: tidak dapat dibaca ({exc.strerror or exc})", file=sys.stderr)
+            return 1
+        except PhotoError as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            return 1
+        img = decode(data)
+        if img is None:
+            print(f"{path}: gambar rusak / tidak dapat dibaca", file=sys.stderr)
+            return 1
+        images.append(img)
+    result = compare_images(images[0], images[1], threshold)
+    if args.json:
+        doc = {"reference": {"file": str(args.reference), "faces": result.reference_faces},
+               "selfie": {"file": str(args.selfie), "faces": result.selfie_faces},
+               **{k: v for k, v in result.as_dict().items() if not k.endswith("_faces")}}
+        print(json.dumps(doc, ensure_ascii=False))
+        return 0
+    m = result.match
+    print(f"Foto referensi: {args.reference} — {result.reference_faces} wajah")
+    print(f"Swafoto:        {args.selfie} — {result.selfie_faces} wajah")
+    if m.distance is None:
+        print("Jarak wajah:    - (tidak ada wajah untuk dibandingkan)")
+    else:
+        print(f"Jarak wajah:    {m.distance:.4f} (ambang {m.threshold:.2f}; makin kecil makin mirip)")
+    verdict = "tidak dapat diputuskan" if m.same_person is None else ("ya" if m.same_person else "tidak")
+    print(f"Orang yang sama: {verdict} — {m.words}")
     return 0

@@ -10,7 +10,8 @@ locked (signed, sent) refuses new verdicts until the signer unlocks it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Select, select
@@ -21,6 +22,8 @@ from services.auth.users import AuthError, CurrentUser
 from services.errors import BadInputError, NotFoundError
 from services.mobile.photos import stored_path
 from services.reconcile.period import ensure_unlocked
+from services.selfie.matching import score_words
+from services.selfie.risk import explain, risk_score, risk_words
 from services.store.db import clock_of
 from services.store.models import Employee, OfficeLocation, Punch, ReferencePhoto, SelfieCheck
 
@@ -49,18 +52,39 @@ class QueueItem:
     faces: int
     blur: float
     brightness: float
-    similarity: float | None
+    face_distance: float | None  # to the nearest reference photo's face; small = same person
+    match_threshold: float | None
     reused_of_punch_id: int | None
     reused_of_text: str  # "Nama, 2026-03-02 07:25" of the original photo's punch
     photo_path: Path | None
-    reference_path: Path | None
+    reference_path: Path | None  # the reference that matched best (else the employee's first)
     verdict: str
     verifier: str
     reason: str
+    reference_text: str = ""  # "referensi 2 dari 3, 2026-03-01" of the best-matching reference
+    evidence: dict[str, str] = field(default_factory=dict)
+    risk: int = 0
 
     @property
     def all_flags(self) -> list[str]:
         return [f for f in (self.punch_flags + "," + self.selfie_flags).split(",") if f]
+
+    @property
+    def score_words(self) -> str:
+        """The face score said in words: "sangat mirip", "mirip", "meragukan ...", "kemungkinan orang lain"."""
+        if self.face_distance is None:
+            if "no_reference" in self.all_flags:
+                return "belum ada foto referensi"
+            return "tidak ada wajah untuk dibandingkan" if self.faces == 0 else "tidak dapat dibandingkan"
+        return score_words(self.face_distance, self.match_threshold or 0.62)
+
+    @property
+    def risk_words(self) -> str:
+        return risk_words(self.risk, self.all_flags)
+
+    @property
+    def explanations(self) -> list[str]:
+        return explain(self.all_flags, self.evidence)
 
 
 def _visible(q: Select, user: CurrentUser) -> Select:
@@ -80,7 +104,7 @@ def list_queue(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> list[QueueItem]:
-    """Checked selfies visible to ``user``; status "pending", "decided" or "all"; oldest first."""
+    """Checked selfies visible to ``user``; status "pending", "decided" or "all"; riskiest first, then oldest."""
     user.require("verifier")
     original = aliased(Punch)
     orig_emp = aliased(Employee)
@@ -102,43 +126,92 @@ def list_queue(
     if date_to:
         q = q.where(Punch.ts < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
     rows = session.execute(q.order_by(Punch.ts, Punch.id)).all()
-    emp_ids = {emp.id for _c, _p, emp, *_ in rows}
-    refs: dict[int, str] = {}
-    if emp_ids:
-        for emp_id, path in session.execute(
-            select(ReferencePhoto.employee_id, ReferencePhoto.path).where(ReferencePhoto.employee_id.in_(emp_ids)).order_by(ReferencePhoto.id)
-        ):
-            refs.setdefault(emp_id, path)
-    items = []
-    for check, punch, emp, loc_name, orig_ts, orig_name in rows:
-        reused_text = f"{orig_name or '?'}, {orig_ts:%Y-%m-%d %H:%M}" if orig_ts else ""
-        items.append(
-            QueueItem(
-                check_id=check.id,
-                punch_id=punch.id,
-                employee_id=emp.id,
-                employee_name=emp.name,
-                nip=emp.nip,
-                ts=punch.ts,
-                distance_m=punch.distance_m,
-                location_name=loc_name or "",
-                phone_id=punch.phone_id or "",
-                punch_flags=punch.flags or "",
-                selfie_flags=check.flags or "",
-                faces=check.faces,
-                blur=check.blur,
-                brightness=check.brightness,
-                similarity=check.similarity,
-                reused_of_punch_id=check.reused_of_punch_id,
-                reused_of_text=reused_text,
-                photo_path=stored_path(db_path, punch.photo_path) if punch.photo_path else None,
-                reference_path=stored_path(db_path, refs[emp.id]) if emp.id in refs else None,
-                verdict=check.verdict,
-                verifier=check.verifier,
-                reason=check.reason,
-            )
-        )
+    refs = _references(session, {emp.id for _c, _p, emp, *_ in rows})
+    items = [_item(db_path, refs, *row) for row in rows]
+    # the atasan sees the riskiest first (suspected different person on top), then oldest first
+    items.sort(key=lambda it: (-it.risk, it.ts, it.punch_id))
     return items
+
+
+@dataclass(frozen=True)
+class _Ref:
+    id: int
+    path: str
+    number: int  # 1-based among the employee's references
+    of: int
+    created_at: dt.datetime | None
+
+
+def _references(session: Session, emp_ids: set[int]) -> dict[int, list[_Ref]]:
+    out: dict[int, list[_Ref]] = {}
+    if not emp_ids:
+        return out
+    raw: dict[int, list[tuple[int, str, dt.datetime | None]]] = {}
+    for ref_id, emp_id, path, created in session.execute(
+        select(ReferencePhoto.id, ReferencePhoto.employee_id, ReferencePhoto.path, ReferencePhoto.created_at)
+        .where(ReferencePhoto.employee_id.in_(emp_ids)).order_by(ReferencePhoto.id)
+    ):
+        raw.setdefault(emp_id, []).append((ref_id, path, created))
+    for emp_id, lst in raw.items():
+        out[emp_id] = [_Ref(rid, path, i + 1, len(lst), created) for i, (rid, path, created) in enumerate(lst)]
+    return out
+
+
+def _punch_evidence(punch: Punch, loc_name: str | None, reused_text: str) -> dict[str, str]:
+    ev: dict[str, str] = {}
+    if punch.distance_m is not None:
+        ev["outside_geofence"] = f"{punch.distance_m:,.0f} m dari {loc_name or 'kantor'}".replace(",", ".")
+    ev["unknown_phone"] = f"ID HP '{punch.phone_id}' tidak terdaftar untuk pegawai ini" if punch.phone_id else "tanpa ID HP"
+    ev["mock_location"] = "aplikasi HP melaporkan posisi dari penyedia lokasi tiruan (mock location)"
+    if reused_text:
+        ev["reused"] = f"foto yang sama dengan presensi {reused_text}"
+    return ev
+
+
+def _item(db_path: Path, refs: dict[int, list[_Ref]], check: SelfieCheck, punch: Punch, emp: Employee,
+          loc_name: str | None, orig_ts: dt.datetime | None, orig_name: str | None) -> QueueItem:
+    reused_text = f"{orig_name or '?'}, {orig_ts:%Y-%m-%d %H:%M}" if orig_ts else ""
+    emp_refs = refs.get(emp.id, [])
+    best = next((r for r in emp_refs if r.id == check.best_reference_id), emp_refs[0] if emp_refs else None)
+    ref_text = ""
+    if best is not None:
+        ref_text = f"referensi {best.number} dari {best.of}" + (f", {best.created_at:%Y-%m-%d}" if best.created_at else "")
+        if best.id != check.best_reference_id:
+            ref_text += " (belum dibandingkan)"
+    evidence = _punch_evidence(punch, loc_name, reused_text)
+    try:
+        evidence.update(json.loads(check.evidence) if check.evidence else {})
+    except (ValueError, TypeError):
+        pass
+    flags = [f for f in ((punch.flags or "") + "," + (check.flags or "")).split(",") if f]
+    return QueueItem(
+        check_id=check.id,
+        punch_id=punch.id,
+        employee_id=emp.id,
+        employee_name=emp.name,
+        nip=emp.nip,
+        ts=punch.ts,
+        distance_m=punch.distance_m,
+        location_name=loc_name or "",
+        phone_id=punch.phone_id or "",
+        punch_flags=punch.flags or "",
+        selfie_flags=check.flags or "",
+        faces=check.faces,
+        blur=check.blur,
+        brightness=check.brightness,
+        face_distance=check.face_distance,
+        match_threshold=check.match_threshold,
+        reused_of_punch_id=check.reused_of_punch_id,
+        reused_of_text=reused_text,
+        photo_path=stored_path(db_path, punch.photo_path) if punch.photo_path else None,
+        reference_path=stored_path(db_path, best.path) if best else None,
+        verdict=check.verdict,
+        verifier=check.verifier,
+        reason=check.reason,
+        reference_text=ref_text,
+        evidence={f: evidence[f] for f in flags if f in evidence},
+        risk=risk_score(flags, check.face_distance, check.match_threshold),
+    )
 
 
 def count_unchecked(session: Session, user: CurrentUser) -> int:

@@ -3,9 +3,10 @@
 A *person* is a set of drawing parameters derived from a seed (skin tone, face
 shape, eye spacing, hair ...). A *selfie* of that person re-draws the same
 face in a different scene: background, position, size and light change, like
-photos taken on different days. OpenCV's Haar cascade finds most of these
-drawings as a frontal face; ``detectable_selfie`` retries scene seeds until it
-does, so the demo queue is not full of accidental "no face" flags.
+photos taken on different days. The face detector (services/selfie/faces.py)
+finds these drawings as a face; ``detectable_selfie`` retries scene seeds until it
+does, so the demo queue is not full of accidental "no face" flags. To the face
+*embedding* every drawing looks like the same person (see services/demo/faces.py).
 """
 
 from __future__ import annotations
@@ -106,10 +107,10 @@ def render(p: Person, scene_seed: int, size: int = 480) -> np.ndarray:
 
 def has_one_face(img: np.ndarray) -> bool:
     """Exactly one face after a JPEG round trip (what the importer will store and check)."""
-    from services.selfie.checks import decode, detect_faces
+    from services.selfie.checks import count_faces, decode
 
     decoded = decode(encode_jpeg(img))
-    return decoded is not None and len(detect_faces(decoded)) == 1
+    return decoded is not None and count_faces(decoded) == 1
 
 
 def detectable_person_seed(start: int, tries: int = 60) -> int:

@@ -126,7 +126,10 @@ class ReferencePhoto(Base):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
     path: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
-    face_descriptor: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    face_descriptor: Mapped[Optional[bytes]] = mapped_column(LargeBinary)  # embedding cached by `model`
+    model: Mapped[str] = mapped_column(String(40), default="")  # services.selfie.faces.MODEL_ID of the cache
+    created_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    added_by: Mapped[str] = mapped_column(String(60), default="")
 
 
 # ---------------------------------------------------------------------- calendar
@@ -392,8 +395,11 @@ class SelfieCheck(Base):
     brightness: Mapped[float] = mapped_column(Float, default=0.0)
     phash: Mapped[str] = mapped_column(String(16), default="", index=True)
     reused_of_punch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("punch.id"))
-    similarity: Mapped[Optional[float]] = mapped_column(Float)
+    face_distance: Mapped[Optional[float]] = mapped_column(Float)  # to the nearest reference photo's face
+    match_threshold: Mapped[Optional[float]] = mapped_column(Float)  # the policy threshold the check used
+    best_reference_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reference_photo.id"))
     flags: Mapped[str] = mapped_column(String(200), default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")  # JSON {flag: evidence in words}
     verdict: Mapped[str] = mapped_column(String(16), default="pending")  # pending/approved/rejected/manipulation
     verifier: Mapped[str] = mapped_column(String(60), default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
