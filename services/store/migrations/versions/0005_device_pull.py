@@ -2,8 +2,8 @@
 
 Existing rows get '' for the new NOT NULL text columns (server defaults).
 
-Revision ID: 0004_pull
-Revises: 0003_push
+Revision ID: 0005_pull
+Revises: 0004_selfie
 Create Date: 2026-12-01 09:31:58.986585
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0004_pull'
-down_revision = '0003_push'
+revision = '0005_pull'
+down_revision = '0004_selfie'
 branch_labels = None
 depends_on = None
 
