@@ -183,7 +183,7 @@ def _operator_pulls_and_reconciles(qtbot, db: Database, port: int, worker: int, 
     wait_ops(qtbot, win)
     qtbot.waitUntil(lambda: "baru" in devices.result.toPlainText(), timeout=5000)
     text = devices.result.toPlainText()
-    assert f"{n_old + 2} rekaman dibaca, 2 baru, {n_old} sudah ada, 0 ditolak" in text, text
+    assert f"{n_old + 2} rekaman dibaca, 2 baru, {n_old} sudah ada, 0 dikarantina" in text, text
     shot(win, "03-perangkat-tarik-data")
     with db.session() as s:
         assert s.execute(select(Punch.ts).where(Punch.employee_id == worker, Punch.ts >= dt.datetime.combine(
