@@ -24,13 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.clock import FrozenClock  # noqa: E402
+from services.demo.sample_org import create_sample_org  # noqa: E402
 from services.devices import push_store  # noqa: E402
 from services.devices.emulator import DeviceState  # noqa: E402
 from services.devices.punches import ts_text  # noqa: E402
 from services.devices.push_admin import accept_serial  # noqa: E402
 from services.devices.push_emulator import PushEmulator, record_line  # noqa: E402
 from services.devices.push_server import PushConfig, PushServer  # noqa: E402
-from services.org.sample import create_sample_org  # noqa: E402
 from services.store.db import Database, open_database  # noqa: E402
 from tests.push_helpers import ADMIN, punch_count  # noqa: E402
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import sys
@@ -22,8 +23,8 @@ from sqlalchemy import insert  # noqa: E402
 
 from services.calendar.holidays import seed_holidays  # noqa: E402
 from services.calendar.schedules import seed_standard_schedules  # noqa: E402
+from services.demo.sample_org import create_sample_org  # noqa: E402
 from services.letters.register import create_letter, update_letter  # noqa: E402
-from services.org.sample import create_sample_org  # noqa: E402
 from services.policy.model import load_policy  # noqa: E402
 from services.reconcile.engine import recompute_month  # noqa: E402
 from services.store.db import open_database  # noqa: E402
@@ -109,6 +110,7 @@ def main() -> int:
             inc.append(time.perf_counter() - t)
         print(f"one letter change (incremental, incl. commit + audit): median {statistics.median(inc) * 1000:.1f} ms, "
               f"max {max(inc) * 1000:.1f} ms (target <= 50 ms)")
+        print("load average (1/5/15 min): " + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
         db.dispose()
     return 0
 

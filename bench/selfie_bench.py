@@ -161,9 +161,9 @@ def throughput_section(n: int) -> None:
 
 
 def service_section(count: int) -> None:
-    from services.mobile.demo_support import add_demo_reference_photos, write_demo_bundle
+    from services.demo.mobile_bundle import add_demo_reference_photos, write_demo_bundle
+    from services.demo.sample_org import create_sample_org
     from services.mobile.importer import import_bundle
-    from services.org.sample import create_sample_org
     from services.selfie.service import run_checks
     from services.store.db import open_database
 

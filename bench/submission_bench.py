@@ -32,7 +32,7 @@ from services.central.client import connect, submit  # noqa: E402
 from services.central.outbox import payload_for  # noqa: E402
 from services.central.review import load_board  # noqa: E402
 from services.clock import FrozenClock  # noqa: E402
-from services.org.sample import create_sample_org  # noqa: E402
+from services.demo.sample_org import create_sample_org  # noqa: E402
 from services.reports.monthly import generate_monthly_report  # noqa: E402
 from services.signing.service import sign_report  # noqa: E402
 from services.store.db import open_database  # noqa: E402

@@ -1,9 +1,16 @@
-"""Sync 100,000 attendance records (40-byte layout, 2,000 users) from the emulator over loopback TCP.
+"""Whole device sync of 100,000 attendance records (40-byte layout, 2,000 users) vs its floor and stock pyzk.
 
-Prints: our whole sync (read + parse + store to SQLite) and stock pyzk's
-get_attendance() read alone, in the same run, and their ratio.
+In one run, each measured several times (medians):
 
-    .venv/bin/python bench/sync_bench.py [--records 100000] [--users 2000]
+- project: ``sync_device`` over loopback TCP from an emulator in another process — connect, identity, clock,
+  disable, users + buffered log read (checksums verified), vectorised decode with plausibility checks,
+  one write transaction (batch, bulk INSERT … ON CONFLICT DO NOTHING, users, status, audit), enable;
+- floor: raw sqlite3 ``executemany`` of the same rows, prepared in memory, into the same schema with the
+  app's pragmas, commit included (no network, no parsing: the least any sync must pay to store them);
+- peer: stock pyzk 0.9 ``get_attendance()`` from the same emulator, read only (nothing stored);
+- re-sync (nothing new) and the Python heap peak of one sync (tracemalloc, untimed run).
+
+    .venv/bin/python bench/sync_bench.py [--records 100000] [--users 2000] [--runs 5] [--pyzk-runs 3]
 """
 
 from __future__ import annotations
@@ -12,17 +19,27 @@ import argparse
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zk import ZK  # noqa: E402
-
-from services.devices.emulator import DeviceState, Emulator  # noqa: E402
+from bench.zk_bench_support import DeviceProcess, device_rows, floor_insert, load, max_rss_mib, median_of  # noqa: E402
+from services.demo.sample_org import create_sample_org  # noqa: E402
 from services.devices.registry import DeviceInput, add_device  # noqa: E402
 from services.devices.sync import sync_device  # noqa: E402
-from services.org.sample import create_sample_org  # noqa: E402
-from services.store.db import open_database  # noqa: E402
+from services.store.db import Database, open_database  # noqa: E402
+
+
+def _fresh_db(tmp: Path, name: str, port: int) -> tuple[Database, int, dict[str, int]]:
+    db = open_database(tmp / f"{name}.sqlite")
+    with db.transaction() as s:
+        org = create_sample_org(s, n_employees=50, with_users=False)
+        device_id = add_device(s, org.opd_id, DeviceInput("Bench", "127.0.0.1", port), "bench").id
+        from services.devices.pins import pin_map
+
+        employees = pin_map(s)
+    return db, device_id, employees
 
 
 def main() -> int:
@@ -30,40 +47,90 @@ def main() -> int:
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--users", type=int, default=2_000)
     ap.add_argument("--record-size", type=int, default=40, choices=(8, 16, 40))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--pyzk-runs", type=int, default=3)
     args = ap.parse_args()
+    spec = ("BENCH000001", args.users, args.records, args.record_size, 42)
+    load_before = load()
+    with tempfile.TemporaryDirectory() as tmpdir, DeviceProcess([spec]) as [port]:
+        tmp = Path(tmpdir)
 
-    state = DeviceState(record_size=args.record_size, serial="BENCH000001")
-    state.generate(args.users, args.records, seed=42)
-    with tempfile.TemporaryDirectory() as tmp, Emulator(state) as emu:
-        db = open_database(Path(tmp) / "bench.sqlite")
-        with db.transaction() as s:
-            org = create_sample_org(s, n_employees=50, with_users=False)
-            device_id = add_device(s, org.opd_id, DeviceInput("Bench", "127.0.0.1", emu.port), "bench").id
-
-        t0 = time.perf_counter()
-        first = sync_device(db, device_id, timeout=60)
-        ours = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        again = sync_device(db, device_id, timeout=60)
-        resync = time.perf_counter() - t0
-        assert first.new == args.records and again.new == 0, (first.summary(), again.summary())
-
-        zk = ZK("127.0.0.1", port=emu.port, timeout=120, ommit_ping=True).connect()
-        try:
+        def ours(i: int) -> float:
+            db, device_id, _ = _fresh_db(tmp, f"ours{i}", port)
             t0 = time.perf_counter()
-            records = zk.get_attendance()
-            stock = time.perf_counter() - t0
-        finally:
-            zk.disconnect()
-        assert len(records) == args.records
+            r = sync_device(db, device_id, timeout=120)
+            took = time.perf_counter() - t0
+            assert r.new == args.records and not r.error, r.summary()
+            db.dispose()
+            return took
+
+        def floor(i: int) -> float:
+            db, _, employees = _fresh_db(tmp, f"floor{i}", port)  # same org, employees and device as ours
+            db.dispose()
+            rows = device_rows(*spec, batch_id=1, employees=employees)
+            return floor_insert(tmp / f"floor{i}.sqlite", rows)
+
+        # interleave the two so that load changes hit both alike
+        ours_runs: list[float] = []
+        floor_runs: list[float] = []
+        for i in range(args.runs):
+            ours_runs.append(ours(i))
+            floor_runs.append(floor(i))
+        ours_med = sorted(ours_runs)[len(ours_runs) // 2]
+        floor_med = sorted(floor_runs)[len(floor_runs) // 2]
+
+        db, device_id, _ = _fresh_db(tmp, "resync", port)
+        sync_device(db, device_id, timeout=120)
+        resync_med, _ = median_of(3, lambda _i: _timed(lambda: sync_device(db, device_id, timeout=120)))
+        tracemalloc.start()
+        sync_device(db, device_id, timeout=120)
+        _, heap_resync = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        db.dispose()
+        db, device_id, _ = _fresh_db(tmp, "heap", port)
+        tracemalloc.start()
+        sync_device(db, device_id, timeout=120)
+        _, heap_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
         db.dispose()
 
-    print(f"records={args.records} users={args.users} layout={args.record_size}-byte transport=TCP loopback")
-    print(f"our sync (read + parse + store to SQLite): {ours:.2f} s")
-    print(f"our re-sync (nothing new, 0 rows added):   {resync:.2f} s")
-    print(f"stock pyzk get_attendance() read only:     {stock:.2f} s")
-    print(f"speed-up (stock read / our whole sync):    {stock / ours:.1f}x")
+        from zk import ZK
+
+        def stock(_i: int) -> float:
+            zk = ZK("127.0.0.1", port=port, timeout=300, ommit_ping=True).connect()
+            try:
+                t0 = time.perf_counter()
+                records = zk.get_attendance()
+                took = time.perf_counter() - t0
+            finally:
+                zk.disconnect()
+            assert len(records) == args.records
+            return took
+
+        stock_med, stock_runs = median_of(args.pyzk_runs, stock)
+
+    print(f"records={args.records} users={args.users} layout={args.record_size}-byte transport=TCP loopback, "
+          f"emulator in its own process; medians of {args.runs} (pyzk {args.pyzk_runs})")
+    print(f"load average before: {load_before}   after: {load()}")
+    print(f"project whole sync (read + decode + store):  {ours_med:.3f} s   runs {_fmt(ours_runs)}")
+    print(f"floor: raw sqlite3 executemany + commit:     {floor_med:.3f} s   runs {_fmt(floor_runs)}")
+    print(f"project / floor:                             {ours_med / floor_med:.2f}x   (target <= 1.25x)")
+    print(f"stock pyzk get_attendance() read only:       {stock_med:.3f} s   runs {_fmt(stock_runs)}")
+    print(f"stock pyzk read / project whole sync:        {stock_med / ours_med:.1f}x   (target >= 5x)")
+    print(f"project re-sync (nothing new):               {resync_med:.3f} s")
+    print(f"memory: Python heap peak of one sync {heap_peak / 2**20:.1f} MiB (re-sync {heap_resync / 2**20:.1f} MiB); "
+          f"bench process max RSS {max_rss_mib():.0f} MiB")
     return 0
+
+
+def _timed(fn: object) -> float:
+    t0 = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - t0
+
+
+def _fmt(values: list[float]) -> str:
+    return " ".join(f"{v:.2f}" for v in values)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from services.auth.users import SYSTEM_USER
-from services.org.sample import create_sample_org
+from services.demo.sample_org import create_sample_org
 from services.policy.discipline import discipline_summary
 from services.policy.model import load_policy
 from services.policy.tpp import month_recap

@@ -80,9 +80,3 @@ def run_app(db_path: Path, clock: Clock | None = None) -> int:
     ctx.runner.wait_all(15000)
     db.dispose()
     return code
-
-
-def main() -> int:
-    from desktop.entry import gui_main
-
-    return gui_main()

@@ -105,7 +105,8 @@ class AutoSyncScheduler(QObject):
             log.info("Tarik otomatis dilewati: masih ada proses perangkat yang berjalan")
             return None
         op = self.ctx.runner.start(AUTO_TITLE, sync_all, self.ctx.db, username=self.ctx.user.username,
-                                   opd_id=self.ctx.opd_id, op_group=DEVICE_GROUP)
+                                   opd_id=self.ctx.opd_id, trigger="auto", comm_keys=dict(self.ctx.comm_keys),
+                                   op_group=DEVICE_GROUP)
         self.op = op
         op.finished.connect(self._on_finished)
         op.failed.connect(self._on_failed)

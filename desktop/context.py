@@ -30,6 +30,8 @@ class AppContext:
     data_dir: Path
     runner: OperationRunner
     events: AppEvents = field(default_factory=AppEvents)
+    # device comm keys typed in this session where no keyring stores them (memory only, never written)
+    comm_keys: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # what a background operation reports as changed (its result's Changes) reaches every screen

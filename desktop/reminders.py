@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop.context import AppContext
-from services.reports.reminders import DeadlineReminder, deadline_reminder
+from services.central.reminders import DeadlineReminder, deadline_reminder
 
 CHECK_INTERVAL_MS = 3_600_000
 

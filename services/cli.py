@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "services.reports.card_commands",
     "services.signing.commands",
     "services.central.commands",
+    "services.demo.mobile_commands",  # mobile-demo-bundle (demo/test only)
+    "services.demo.signing_commands",  # esign-emulator, make-test-cert (demo/test only)
 ]
 
 

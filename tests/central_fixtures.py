@@ -115,9 +115,9 @@ def certs_around(*office_times: str, **kwargs: Any):  # type: ignore[no-untyped-
     import datetime as dt
 
     from services.clock import FrozenClock, SystemClock
-    from services.signing.testca import make_test_certificates
+    from services.demo.testca import make_test_certificates
 
     instants = [FrozenClock(t).utcnow() for t in office_times] + [SystemClock().utcnow()]
     start = min(instants) - dt.timedelta(days=1)
     days = (max(instants) - start).days + 730
-    return make_test_certificates(valid_from=start, valid_days=days, **kwargs)
+    return make_test_certificates(SystemClock(), not_before=start, valid_days=days, **kwargs)

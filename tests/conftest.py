@@ -15,7 +15,7 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 
 from services.clock import FrozenClock  # noqa: E402
-from services.org.sample import SampleOrg, create_sample_org  # noqa: E402
+from services.demo.sample_org import SampleOrg, create_sample_org  # noqa: E402
 from services.store.db import Database, open_database  # noqa: E402
 from tests.frozen import FROZEN_NOW  # noqa: E402
 

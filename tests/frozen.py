@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from services.clock import FrozenClock, SystemClock
-from services.signing.testca import TestCertificates, make_test_certificates
+from services.demo.testca import TestCertificates, make_test_certificates
 
 FROZEN_NOW = "2026-11-25 08:00"
 
@@ -24,4 +24,4 @@ def make_certs(**kwargs: object) -> TestCertificates:
     real = SystemClock().utcnow()
     start = min(frozen, real) - dt.timedelta(days=1)
     days = (max(frozen, real) - start).days + 730
-    return make_test_certificates(valid_from=start, valid_days=days, **kwargs)  # type: ignore[arg-type]
+    return make_test_certificates(SystemClock(), not_before=start, valid_days=days, **kwargs)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from services.selfie.synthetic import detectable_person_seed, detectable_selfie, encode_jpeg, person
+from services.demo.synthetic_faces import detectable_person_seed, detectable_selfie, encode_jpeg, person
 
 COLUMNS = ["nip", "waktu", "lat", "lon", "akurasi", "id_hp", "foto", "luring", "diunggah"]
 OFFICE = (-2.5389, 112.9525)  # "Kantor Utama" of the sample org

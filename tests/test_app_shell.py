@@ -9,7 +9,7 @@ from desktop.login import LoginDialog
 from desktop.main_window import MainWindow
 from desktop.views import SCREENS
 from desktop.views.employees import EmployeesView
-from services.org.sample import DEFAULT_PASSWORD
+from services.demo.sample_org import DEFAULT_PASSWORD
 from services.store.models import AuditEvent, Employee
 from tests.gui_helpers import make_context
 from tests.shots import shots_dir

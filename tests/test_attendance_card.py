@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from desktop.entry import main
 from services.auth.users import AuthError
+from services.calendar.seed import seed_calendar
+from services.demo.sample_org import SampleOrg
 from services.errors import NotFoundError
 from services.letters.register import create_letter
-from services.org.sample import SampleOrg
 from services.reconcile.corrections import add_correction
-from services.reconcile.demo import seed_calendar
 from services.reconcile.engine import recompute_month
 from services.reports.card import card_data, write_attendance_card
 from services.store.db import Database

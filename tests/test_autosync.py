@@ -14,10 +14,10 @@ from desktop.autosync import AUTO_TITLE, AutoSyncScheduler
 from desktop.main_window import MainWindow
 from desktop.views.devices import DevicesView
 from services.changes import Changes
+from services.demo.device import register_demo_device, start_demo_device
+from services.demo.sample_org import SampleOrg
 from services.devices.autosync import KEY_INTERVAL, AutoSyncSchedule, get_schedule, set_schedule
-from services.devices.demo_support import register_demo_device, start_demo_device
 from services.devices.emulator import Emulator
-from services.org.sample import SampleOrg
 from services.store.db import Database
 from services.store.models import AuditEvent, Device, Punch, Setting
 from tests.gui_helpers import make_context

@@ -29,14 +29,15 @@ from services.central.client import (
 )
 from services.central.opd_sync import review_state, sync_reviews
 from services.central.outbox import enqueue_submission, flush_outbox
+from services.central.reminders import deadline_reminder
 from services.central.review import load_board, period_rows, record_review, require_bkpsdm
 from services.central.status import LATE, MISSING, ON_TIME, RETURNED, local_date
 from services.central.verify import verify_central_submission
 from services.clock import FrozenClock
 from services.errors import BadInputError, PermissionDeniedError
 from services.reports.monthly import generate_monthly_report
-from services.reports.reminders import deadline_reminder
 from services.signing.service import sign_report
+from services.signing.settings import SETTING_TRUST, set_setting
 from services.store.models import CentralReview, SubmissionBundle
 from tests.central_fixtures import certs_around, fake_bundle, make_central
 from tests.report_fixtures import lock_period, recap_rows, user
@@ -58,6 +59,7 @@ def certs():
 
 def _sign(db, info, certs, tmp_path):  # type: ignore[no-untyped-def]
     p12, ca = certs.write(tmp_path)
+    set_setting(db, SETTING_TRUST, str(ca), "admin")  # signing refuses a chain it cannot check
     sign_report(db, info.report_id, user(db, "kepala"), p12, certs.passphrase)
     return ca
 

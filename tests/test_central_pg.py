@@ -29,6 +29,7 @@ from services.central.outbox import enqueue_submission, flush_outbox, outbox_row
 from services.central.verify import verify_file, verify_submission
 from services.reports.monthly import generate_monthly_report
 from services.signing.service import sign_report
+from services.signing.settings import SETTING_TRUST, set_setting
 from services.store.models import OutboxItem, Period, Report
 from tests.central_fixtures import fake_bundle
 from tests.frozen import make_certs
@@ -147,6 +148,7 @@ def _signed_report(db, org, certs, tmp_path, month=11):
     lock_period(db, org.opd_id, 2026, month)
     info = generate_monthly_report(db, org.opd_id, 2026, month, user(db, "operator"), rows=recap_rows(db))
     p12, ca = certs.write(tmp_path)
+    set_setting(db, SETTING_TRUST, str(ca), "admin")
     sign_report(db, info.report_id, user(db, "kepala"), p12, certs.passphrase)
     return info, ca
 
@@ -259,7 +261,7 @@ def test_refused_submission_is_marked_failed(central, db, org, certs, tmp_path):
 
 
 def test_demo_setup_wires_local_db_to_a_central_db(pg_admin_url, db, org, certs, tmp_path):
-    from services.central.demo_setup import setup_demo_central
+    from services.demo.central import setup_demo_central
 
     suffix = uuid.uuid4().hex[:8]
     name = f"presensi_demo_test_{suffix}"

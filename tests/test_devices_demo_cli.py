@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from services.cli import main
-from services.devices.demo_support import register_demo_device, start_demo_device
+from services.demo.device import register_demo_device, start_demo_device
+from services.demo.sample_org import SampleOrg, create_sample_org
 from services.devices.sync import sync_device
-from services.org.sample import SampleOrg, create_sample_org
 from services.store.db import Database
 from services.store.models import Device, Punch
 

@@ -9,16 +9,16 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from services.demo.sample_org import SampleOrg, create_sample_org
 from services.devices.client import DeviceAuthError, DeviceError, DeviceUnreachable
 from services.devices.emulator import DeviceState, Emulator, Faults
 from services.devices.punches import map_pin, unmapped_pins
 from services.devices.registry import DeviceInput, add_device, check_connection, correct_device_time
 from services.devices.sync import sync_all, sync_device
 from services.jobs import Cancelled, CancelToken
-from services.org.sample import SampleOrg, create_sample_org
 from services.secrets import get_secret
 from services.store.db import Database
-from services.store.models import AuditEvent, Device, EmployeePin, ImportBatch, Punch
+from services.store.models import AuditEvent, Device, EmployeePin, ImportBatch, Punch, PunchQuarantine
 
 
 @pytest.fixture
@@ -98,10 +98,17 @@ def test_invalid_dates_are_skipped_and_reported(db: Database, org: SampleOrg, st
     device_id = _register(db, org, emu.port)
     r = sync_device(db, device_id)
     assert (r.read, r.new, r.rejected) == (301, 300, 1)
-    assert "tanggal tidak valid 30-02-2026" in r.errors[0] and "PIN 7" in r.errors[0]
+    assert "30-02-2026 08:00:00: tanggal mustahil" in r.errors[0] and "PIN 7" in r.errors[0]
+    assert "dikarantina" in r.errors[0] and "1 dikarantina" in r.summary()
     with db.session() as s:
         batch = s.get(ImportBatch, r.batch_id)
         assert batch is not None and batch.rejected_count == 1 and "30-02-2026" in batch.errors
+        [q] = s.execute(select(PunchQuarantine)).scalars().all()
+        assert (q.pin, q.reason, q.ts, q.status, q.source_serial) == ("7", "invalid_date", None, "pending", "SYNC-SN-01")
+    again = sync_device(db, device_id)  # read again: counted as quarantined, but not a second row
+    assert (again.new, again.rejected, again.quarantined) == (0, 1, 0) and "sudah dikarantina sebelumnya" in again.summary()
+    with db.session() as s:
+        assert s.execute(select(func.count()).select_from(PunchQuarantine)).scalar_one() == 1
 
 
 def test_drop_mid_transfer_retries_on_a_fresh_connection(db: Database, org: SampleOrg, state: DeviceState, emu: Emulator) -> None:
@@ -117,7 +124,7 @@ def test_persistent_drop_commits_nothing_and_next_sync_recovers(db: Database, or
     device_id = _register(db, org, emu.port)
     with pytest.raises(DeviceError, match="terputus") as exc:
         sync_device(db, device_id, attempts=3)
-    assert "3 percobaan" in str(exc.value)
+    assert "3 percobaan" in str(exc.value) and "akan diulang" not in str(exc.value)  # true after the last attempt
     assert _punches(db) == 0
     with db.session() as s:
         dev = s.get(Device, device_id)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from services.demo.sample_org import SampleOrg, create_sample_org
 from services.devices.emulator import DeviceState, Emulator
 from services.devices.registry import DeviceInput, add_device
 from services.devices.sync import sync_device
 from services.devices.usb_import import import_usb_attlog
-from services.org.sample import SampleOrg, create_sample_org
 from services.store.db import Database
 from services.store.models import ImportBatch, Punch
 
@@ -66,7 +66,7 @@ def test_import_good_lines_and_list_rejected_ones(db: Database, org: SampleOrg, 
 def test_file_without_any_valid_line_is_refused(db: Database, org: SampleOrg, tmp_path: Path) -> None:
     f = tmp_path / "2_attlog.dat"
     f.write_text("rusak\r\nrusak juga\r\n")
-    with pytest.raises(ValueError, match="2_attlog.dat.*tidak ada satu baris pun"):
+    with pytest.raises(ValueError, match="2_attlog.dat.*tidak ditemukan kolom tanggal-jam"):
         import_usb_attlog(db, f)
     with db.session() as s:
         assert s.execute(select(func.count()).select_from(ImportBatch)).scalar_one() == 0

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from desktop.views.devices import DevicesView
+from services.demo.sample_org import SampleOrg
 from services.devices.emulator import DeviceState, Emulator
 from services.devices.registry import DeviceInput, add_device
-from services.org.sample import SampleOrg
 from services.store.db import Database
 from services.store.models import Device, EmployeePin, Punch
 from tests.gui_helpers import make_context

@@ -24,7 +24,7 @@ from desktop.entry import main
 from services.auth.users import to_current
 from services.central import admin
 from services.clock import FrozenClock
-from services.devices.demo_support import start_demo_device
+from services.demo.device import start_demo_device
 from services.reconcile.period import PeriodLockedError
 from services.selfie.queue import set_verdict
 from services.store.db import Database, open_database
@@ -99,7 +99,7 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
 
         code, out = run(capsys, *dbarg, "sync", "--user", "operator")
         assert code == 0, out
-        m = re.search(r"(\d+) rekaman dibaca, (\d+) baru, (\d+) sudah ada, (\d+) ditolak", out)
+        m = re.search(r"(\d+) rekaman dibaca, (\d+) baru, (\d+) sudah ada, (\d+) dikarantina", out)
         assert m is not None, out
         assert (int(m[1]), int(m[2]), int(m[3]), int(m[4])) == (len(old) + 2, 2, len(old), 0)
         code, out = run(capsys, *dbarg, "sync", "--user", "operator")

@@ -29,7 +29,7 @@ from desktop.views import SCREENS
 from services.central import admin
 from services.clock import FrozenClock
 from services.demo.build import build_demo
-from services.devices.demo_support import start_demo_device
+from services.demo.device import start_demo_device
 from services.selfie.queue import QueueItem
 from services.store.db import Database, open_database
 from services.store.models import DayRecord, Device, Employee, EmployeePin, Period, Punch, Report, SelfieCheck
@@ -183,7 +183,7 @@ def _operator_pulls_and_reconciles(qtbot, db: Database, port: int, worker: int, 
     wait_ops(qtbot, win)
     qtbot.waitUntil(lambda: "baru" in devices.result.toPlainText(), timeout=5000)
     text = devices.result.toPlainText()
-    assert f"{n_old + 2} rekaman dibaca, 2 baru, {n_old} sudah ada, 0 ditolak" in text, text
+    assert f"{n_old + 2} rekaman dibaca, 2 baru, {n_old} sudah ada, 0 dikarantina" in text, text
     shot(win, "03-perangkat-tarik-data")
     with db.session() as s:
         assert s.execute(select(Punch.ts).where(Punch.employee_id == worker, Punch.ts >= dt.datetime.combine(
@@ -328,9 +328,15 @@ def _kepala_locks_signs_sends_verifies(qtbot, db: Database, monkeypatch) -> None
         dlg.grab().save(str(shots_dir() / "ui-11-dialog-tanda-tangan.png"))
         dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
 
+    confirmations: list[str] = []
+    monkeypatch.setattr("desktop.views.sign_dialog.ask_confirmation",
+                        lambda _parent, text: confirmations.append(text) or True)
     seen = when_modal(sign)
     qtbot.mouseClick(rep.sign_button, Qt.MouseButton.LeftButton)
     assert seen == ["SignDialog"], seen
+    qtbot.waitUntil(lambda: bool(confirmations), timeout=10000)
+    assert confirmations[0].startswith("Laporan bulan November 2026 (revisi 1) akan ditandatangani oleh ")
+    assert confirmations[0].endswith("tidak dapat dibatalkan."), confirmations
     wait_ops(qtbot, win)
     qtbot.waitUntil(lambda: rep.overview.latest is not None and rep.overview.latest.status == "signed", timeout=5000)
     assert "berhasil ditandatangani" in rep.message.text(), rep.message.text()

@@ -12,10 +12,10 @@ from desktop.errors import present_refusal, refusal_text
 from desktop.ops import OperationRunner
 from services.auth.users import AuthError
 from services.cli import main
+from services.demo.sample_org import SampleOrg
 from services.devices.client import DeviceUnreachable
 from services.errors import BadInputError, PeriodLockedError, UserError
 from services.letters.register import LetterError
-from services.org.sample import SampleOrg
 from services.reconcile.corrections import CorrectionError
 from services.reconcile.period import PeriodLockedError as PeriodLockedFromPeriod
 from services.reconcile.period import lock_period
@@ -73,6 +73,9 @@ def test_operation_refusal_is_shown_by_the_screen_and_a_bug_opens_the_crash_dial
     assert "RuntimeError" in dialogs[0].details.toPlainText() and "indeks di luar batas" in details[0]
     for d in dialogs:
         d.close()
+        d.deleteLater()  # a top-level dialog left alive until interpreter exit crashes Qt's teardown
+    runner.wait_all()
+    QApplication.processEvents()
 
 
 def test_presenter_uses_the_refusal_title(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -8,8 +8,9 @@ from PySide6.QtCore import QDate, Qt
 
 from desktop.views.calendar import CalendarView
 from desktop.views.letters import LetterDialog, LettersView
+from services.calendar.seed import seed_calendar
+from services.demo.month import seed_demo_month
 from services.letters.register import list_letters
-from services.reconcile.demo import seed_calendar, seed_demo_month
 from tests.gui_helpers import make_context
 
 

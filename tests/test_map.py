@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QImage
 from sqlalchemy import func, select
 
 from desktop.mapview import INSIDE, OUTSIDE, MapView
-from services.mobile.geo import haversine_m, offset_m
+from services.geo import haversine_m, offset_m
 from services.mobile.mapdata import LocalProjection, MapData, MapOffice, MapPoint, nice_scale
 from services.org.settings import OpdProfile
 from services.org.setup import SetupError, initial_setup, validate_office

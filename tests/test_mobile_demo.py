@@ -7,7 +7,7 @@ import zipfile
 
 from sqlalchemy import func, select
 
-from services.mobile.demo_support import add_demo_reference_photos, write_demo_bundle
+from services.demo.mobile_bundle import add_demo_reference_photos, write_demo_bundle
 from services.mobile.importer import import_bundle
 from services.selfie.service import run_checks
 from services.store.models import Punch, ReferencePhoto, SelfieCheck

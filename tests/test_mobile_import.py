@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services.cli import main as cli_main
+from services.geo import haversine_m, offset_m
 from services.mobile.bundle import detect_mapping, open_bundle, validate_mapping
-from services.mobile.geo import haversine_m, offset_m
 from services.mobile.importer import MobileImportError, import_bundle, upload_deadline
 from services.paths import files_dir
 from services.store.models import AuditEvent, Employee, ImportBatch, Punch

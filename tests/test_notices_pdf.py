@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from services.auth.audit import verify_chain
 from services.auth.users import SYSTEM_USER, AuthError, CurrentUser
+from services.demo.notices import create_demo_notices
 from services.reports.notices import (
     NoticeError,
     NoticeRequest,
     add_working_days,
-    create_demo_notices,
     create_notice_in,
     list_notices,
     set_number_format,

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from services.auth import audit
 from services.auth.users import AuthError, authenticate
+from services.demo.sample_org import DEFAULT_PASSWORD
 from services.org.nip import NipError, parse_nip
-from services.org.sample import DEFAULT_PASSWORD
 from services.store.models import AuditEvent, Employee
 
 

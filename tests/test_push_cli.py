@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from services.cli import main as cli_main
+from services.demo.sample_org import SampleOrg
 from services.devices.push_server import PushConfig, PushServer
-from services.org.sample import SampleOrg
 from services.store.db import Database
 from services.store.models import PushCommand
 from tests.push_helpers import punch_count

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from services.clock import SystemClock
+from services.demo.sample_org import create_sample_org
 from services.devices.emulator import DeviceState
 from services.devices.push_admin import accept_serial
 from services.devices.push_emulator import PushEmulator
-from services.org.sample import create_sample_org
 from services.store.db import Database, open_database
 from tests.push_helpers import ADMIN, distinct_keys, punch_count, register
 

@@ -7,10 +7,10 @@ import socket
 from desktop.push_host import host_for
 from desktop.views.devices import DevicesView
 from services.clock import SystemClock
+from services.demo.sample_org import SampleOrg
 from services.devices.emulator import DeviceState
 from services.devices.push_admin import get_settings
 from services.devices.push_emulator import PushEmulator
-from services.org.sample import SampleOrg
 from services.store.db import Database
 from tests.gui_helpers import make_context
 from tests.push_helpers import punch_count

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.clock import FrozenClock
+from services.demo.sample_org import SampleOrg, create_sample_org
 from services.devices.emulator import DeviceState
 from services.devices.push_admin import (
     accept_serial,
@@ -25,7 +26,6 @@ from services.devices.push_emulator import PushEmulator
 from services.devices.push_server import PushConfig, PushServer
 from services.devices.push_store import write_transaction
 from services.errors import BadInputError, PermissionDeniedError
-from services.org.sample import SampleOrg, create_sample_org
 from services.store.db import Database
 from services.store.models import AuditEvent, EmployeePin, ImportBatch, Punch, PushDevice, Setting
 from tests.push_helpers import ADMIN, OPERATOR, distinct_keys, http, punch_count, register, wait_until

@@ -7,8 +7,9 @@ import datetime as dt
 from PySide6.QtCore import Qt
 
 from desktop.views.reconcile import ReconcileView
+from services.calendar.seed import seed_calendar
 from services.changes import Changes
-from services.reconcile.demo import seed_calendar, seed_demo_month
+from services.demo.month import seed_demo_month
 from services.reconcile.period import is_locked
 from tests.gui_helpers import make_context
 

@@ -9,8 +9,8 @@ import pytest
 from desktop.reminders import ReminderNotifier
 from desktop.views.dashboard import DashboardView
 from desktop.views.reports import ReportsView
+from services.central.reminders import deadline_reminder
 from services.clock import FrozenClock
-from services.reports.reminders import deadline_reminder
 from services.store.models import CentralReview, Period, Report
 from tests.gui_helpers import make_context
 

@@ -79,7 +79,7 @@ def test_send_to_central_and_verify_there(qtbot, view, db, tmp_path, pg_admin_ur
     import uuid
 
     from services.central import admin
-    from services.central.demo_setup import setup_demo_central
+    from services.demo.central import setup_demo_central
 
     suffix = uuid.uuid4().hex[:8]
     name = f"presensi_view_test_{suffix}"

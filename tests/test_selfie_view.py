@@ -10,7 +10,7 @@ from sqlalchemy import select
 from desktop.models.selfie_queue import FACE_COLUMN, FLAGS_COLUMN
 from desktop.views.selfie import SelfieQueueView
 from services.demo.faces import DemoFaces
-from services.mobile.demo_support import add_demo_reference_photos
+from services.demo.mobile_bundle import add_demo_reference_photos
 from services.mobile.importer import import_bundle
 from services.selfie.service import add_reference_photo, run_checks
 from services.store.models import AuditEvent, Employee, SelfieCheck, User

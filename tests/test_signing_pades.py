@@ -9,6 +9,7 @@ from services.auth.users import AuthError
 from services.reports.monthly import generate_monthly_report, resolve_file
 from services.signing.pades import SigningError, pdfsig_check, validate_pdf_bytes
 from services.signing.service import PassphraseRequired, remembered_passphrase, sign_report
+from services.signing.settings import SETTING_TRUST, set_setting
 from services.store.models import AuditEvent, Period, Report
 from tests.frozen import make_certs
 from tests.report_fixtures import lock_period, pdf_text, recap_rows, tamper, user
@@ -20,8 +21,9 @@ def certs():
 
 
 @pytest.fixture
-def draft(db, org):
+def draft(db, org, certs, tmp_path):
     lock_period(db, org.opd_id)
+    set_setting(db, SETTING_TRUST, str(certs.write(tmp_path / "trust")[1]), "admin")
     return generate_monthly_report(db, org.opd_id, 2026, 10, user(db, "operator"), rows=recap_rows(db))
 
 

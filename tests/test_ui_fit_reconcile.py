@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.main_window import MainWindow
 from desktop.views import SCREENS
-from services.org.sample import create_sample_org
-from services.reconcile.demo import seed_calendar, seed_demo_month
+from services.calendar.seed import seed_calendar
+from services.demo.month import seed_demo_month
+from services.demo.sample_org import create_sample_org
 from tests.gui_helpers import make_context
 
 SCREEN_W, SCREEN_H = 1366, 768

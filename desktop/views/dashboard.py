@@ -9,9 +9,9 @@ from desktop.models.row_table import RowTableModel
 from desktop.views.dashboard_checklist import SetupChecklist
 from desktop.widgets import make_table, page_header
 from services.calendar.names import BULAN
+from services.central.reminders import DeadlineReminder, deadline_reminder
 from services.org.queries import dashboard_facts
 from services.reconcile.period import STATUS_LABEL
-from services.reports.reminders import DeadlineReminder, deadline_reminder
 
 PERIOD_LABEL = {**STATUS_LABEL, "submitted": "Terkirim ke BKPSDM"}
 KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
@@ -108,7 +108,7 @@ class DashboardView(QWidget):
         self.checklist.refresh()
 
     def _show_reminder(self) -> None:
-        """From the 5th: the banner while last month's report has not reached BKPSDM (see services.reports.reminders)."""
+        """From the 5th: the banner while last month's report has not reached BKPSDM (see services.central.reminders)."""
         r = self.reminder
         if r is None:
             self.banner.hide()

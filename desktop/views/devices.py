@@ -1,4 +1,5 @@
-"""Perangkat: device registry, connection test, sync with progress/cancel, USB import, PIN mapping."""
+"""Perangkat: device registry, connection test, sync with progress/cancel, USB import, diagnostics, device users,
+scheduled sync; tabs for unmapped PINs (with the device's names and suggestions) and quarantined records."""
 
 from __future__ import annotations
 
@@ -9,11 +10,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -25,15 +23,18 @@ from PySide6.QtWidgets import (
 
 from desktop.autosync import AUTO_TITLE, DEVICE_GROUP
 from desktop.context import AppContext
-from desktop.errors import present_refusal, refusal_text
+from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
+from desktop.views.device_actions import DeviceActions
 from desktop.views.device_dialog import DeviceDialog, report_html
+from desktop.views.device_panels import DiagnosticsPanel, PinPanel, QuarantinePanel
 from desktop.views.push_panel import PushPanel
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.changes import Changes
+from services.devices import schedule as os_schedule
 from services.devices.autosync import INTERVAL_CHOICES, AutoSyncSchedule, get_schedule, interval_label, set_schedule
-from services.devices.punches import employee_choices, map_pin, tz_label, unmapped_pins
+from services.devices.punches import tz_label
 from services.devices.registry import (
     DEFAULT_DRIFT_THRESHOLD_S,
     ConnectionReport,
@@ -45,7 +46,6 @@ from services.devices.registry import (
     device_rows,
     location_choices,
     set_device_enabled,
-    stored_comm_key,
     update_device,
 )
 from services.devices.sync import SyncResult, sync_all, sync_device
@@ -63,10 +63,10 @@ def _short_status(r: DeviceRow) -> str:
     return text if len(text) <= 46 else text[:45] + "…"
 
 
-STATUS_COL, DRIFT_COL = 1, 3
+STATUS_COL, DRIFT_COL = 1, 4
 
 
-class DevicesView(QWidget):
+class DevicesView(DeviceActions, QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -82,6 +82,7 @@ class DevicesView(QWidget):
                 ("Nama", lambda r: r.name + ("" if r.enabled else " (nonaktif)")),
                 ("Status", _short_status),
                 ("Sinkron terakhir", lambda r: _when(r.last_sync_at)),
+                ("Berhasil terakhir", lambda r: _when(r.last_success_at)),
                 ("Jam mesin", lambda r: describe_drift(r.drift_seconds)),
                 ("Data terbaru", lambda r: _when(r.high_water_ts)),
                 ("Alamat", lambda r: f"{r.ip}:{r.port} {r.protocol.upper()}"),
@@ -106,10 +107,18 @@ class DevicesView(QWidget):
         self.btn_sync_all = QPushButton("Tarik data semua mesin")
         self.btn_time = QPushButton("Koreksi jam mesin…")
         self.btn_usb = QPushButton("Impor dari flashdisk…")
+        self.btn_diag = QPushButton("Diagnosa semua mesin")
+        self.btn_upload = QPushButton("Kirim pegawai ke mesin…")
+        self.btn_upload.setToolTip("Tulis PIN dan nama semua pegawai yang punya PIN ke mesin terpilih.")
+        self.btn_copy = QPushButton("Salin pengguna ke mesin lain…")
+        self.btn_copy.setToolTip("Salin pengguna dan sidik jari mesin terpilih ke mesin lain (sidik jari tidak "
+                                 "disimpan di komputer).")
         for b, fn in ((self.btn_add, self.add_device), (self.btn_edit, self.edit_device), (self.btn_test, self.test_device),
                       (self.btn_toggle, self.toggle_device),
                       (self.btn_sync, self.sync_selected), (self.btn_sync_all, self.sync_every),
-                      (self.btn_time, self.correct_time), (self.btn_usb, self.import_usb)):
+                      (self.btn_time, self.correct_time), (self.btn_usb, self.import_usb),
+                      (self.btn_diag, self.diagnose), (self.btn_upload, self.upload_employees),
+                      (self.btn_copy, self.copy_users)):
             b.clicked.connect(lambda _checked=False, f=fn: f())
         buttons = QHBoxLayout()
         for b in (self.btn_add, self.btn_edit, self.btn_toggle, self.btn_test):
@@ -117,6 +126,10 @@ class DevicesView(QWidget):
         buttons.addStretch(1)
         for b in (self.btn_time, self.btn_usb, self.btn_sync_all, self.btn_sync):
             buttons.addWidget(b)
+        buttons2 = QHBoxLayout()
+        for b in (self.btn_diag, self.btn_upload, self.btn_copy):
+            buttons2.addWidget(b)
+        buttons2.addStretch(1)
 
         self.clear_log = QCheckBox("Kosongkan log di mesin setelah data tersimpan aman")
         self.clear_log.setToolTip("Hanya dilakukan setelah data tersimpan di database. Bawaan: tidak.")
@@ -152,50 +165,57 @@ class DevicesView(QWidget):
         self.result.setPlaceholderText("Hasil uji koneksi, tarik data dan impor akan tampil di sini.")
         self.result.setMaximumHeight(120)
 
-        # --- PIN mapping
-        self.pin_model = RowTableModel([
-            ("PIN mesin", lambda r: r.pin),
-            ("Jumlah rekaman", lambda r: r.punches),
-            ("Pertama", lambda r: r.first_ts.strftime("%d-%m-%Y %H:%M")),
-            ("Terakhir", lambda r: r.last_ts.strftime("%d-%m-%Y %H:%M")),
-            ("Sumber", lambda r: r.serials),
-        ])
-        self.pin_table = make_table(self.pin_model, alternate=True)
-        self.employee = QComboBox()
-        self.employee.setEditable(True)
-        self.employee.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.employee.setMinimumWidth(320)
-        self.btn_map = QPushButton("Petakan ke pegawai")
-        self.btn_map.clicked.connect(self.map_selected_pin)
-        self.pin_hint = QLabel("")
-        self.pin_hint.setObjectName("subtitle")
-        map_row = QHBoxLayout()
-        map_row.addWidget(QLabel("Pegawai:"))
-        map_row.addWidget(self.employee, 1)
-        map_row.addWidget(self.btn_map)
-        pin_box = QGroupBox("PIN belum terpetakan")
-        pin_lay = QVBoxLayout(pin_box)
-        pin_lay.addWidget(self.pin_hint)
-        pin_lay.addWidget(self.pin_table)
-        pin_lay.addLayout(map_row)
+        # scheduled sync by the operating system (runs without the app)
+        self.os_interval = QComboBox()
+        for minutes in os_schedule.INTERVALS:
+            self.os_interval.addItem(f"{minutes} menit", minutes)
+        self.os_interval.setCurrentIndex(1)
+        self.btn_os_install = QPushButton("Pasang jadwal sistem")
+        self.btn_os_install.setToolTip("Task Scheduler (Windows) atau timer systemd (Linux) menjalankan "
+                                       "`presensi-opd sync` walau aplikasi tertutup.")
+        self.btn_os_remove = QPushButton("Hapus jadwal sistem")
+        self.btn_os_install.clicked.connect(self.install_os_schedule)
+        self.btn_os_remove.clicked.connect(self.remove_os_schedule)
+        self.os_last = QLabel("")
+        self.os_last.setObjectName("subtitle")
+        sched_row = QHBoxLayout()
+        sched_row.addWidget(QLabel("Sinkron terjadwal tanpa aplikasi, setiap:"))
+        sched_row.addWidget(self.os_interval)
+        sched_row.addWidget(self.btn_os_install)
+        sched_row.addWidget(self.btn_os_remove)
+        sched_row.addSpacing(12)
+        sched_row.addWidget(self.os_last, 1)
+
+        machines = QWidget()
+        m_lay = QVBoxLayout(machines)
+        m_lay.setContentsMargins(0, 0, 0, 0)
+        m_lay.addWidget(self.table, 1)
+        m_lay.addLayout(buttons)
+        m_lay.addLayout(buttons2)
+        m_lay.addLayout(opts)
+        m_lay.addLayout(sched_row)
+        self.pins = PinPanel(ctx, self._say)
+        self.quarantine = QuarantinePanel(ctx, self._say)
+        self.diagnostics = DiagnosticsPanel()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(machines, "Mesin")
+        self.tabs.addTab(self.pins, "PIN belum terpetakan")
+        self.tabs.addTab(self.quarantine, "Karantina")
+        self.tabs.addTab(self.diagnostics, "Diagnosa")
+        # the push receiver (ADMS) and its pending serials
+        self.push_panel = PushPanel(ctx)
+        self.tabs.addTab(self.push_panel, "Mesin push (ADMS)")
+        self.push_panel.pending_changed.connect(lambda n: self.tabs.setTabText(
+            4, f"Mesin push (ADMS) — {n} menunggu" if n else "Mesin push (ADMS)"))
+        self.push_panel.refresh()
+        self.bottom_tabs = self.tabs  # the name the push panel's tests use
 
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(sub)
-        lay.addWidget(self.table, 3)
-        lay.addLayout(buttons)
-        lay.addLayout(opts)
+        lay.addWidget(self.tabs, 1)
         lay.addWidget(self.strip)
         lay.addWidget(self.result)
-        # the PIN panel shares the bottom with the push receiver (ADMS) and its pending serials
-        self.push_panel = PushPanel(ctx)
-        self.bottom_tabs = QTabWidget()
-        self.bottom_tabs.addTab(pin_box, "PIN belum terpetakan")
-        self.bottom_tabs.addTab(self.push_panel, "Mesin push (ADMS)")
-        self.push_panel.pending_changed.connect(lambda n: self.bottom_tabs.setTabText(
-            1, f"Mesin push (ADMS) — {n} menunggu" if n else "Mesin push (ADMS)"))
-        self.push_panel.refresh()
-        lay.addWidget(self.bottom_tabs, 2)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         ctx.events.changed.connect(self._on_changes)
         # an automatic pull runs outside this screen: no manual pull may overlap it
@@ -261,27 +281,46 @@ class DevicesView(QWidget):
         selected = self.selected_device()
         with self.ctx.db.session() as s:
             rows = device_rows(s, self.ctx.opd_id)
-            pins = unmapped_pins(s)
-            employees = employee_choices(s, self.ctx.opd_id)
+            last_run = os_schedule.last_scheduled_run(s)
         self.model.set_rows(rows)  # type: ignore[arg-type]
         for i, r in enumerate(rows):
             if selected and r.id == selected.id:
                 self.table.selectRow(i)
         if rows and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
-        self.pin_model.set_rows(pins)  # type: ignore[arg-type]
-        self.pin_hint.setText(
-            f"{len(pins)} PIN dari mesin belum dikenali. Pilih PIN, pilih pegawai, lalu klik 'Petakan ke pegawai' — "
-            "semua rekaman PIN itu langsung tercatat atas nama pegawai tersebut." if pins else
-            "Semua PIN dari mesin sudah terpetakan ke pegawai."
-        )
-        current = self.employee.currentData()
-        self.employee.clear()
-        for emp_id, label in employees:
-            self.employee.addItem(label, emp_id)
-        if current is not None:
-            self.employee.setCurrentIndex(max(0, self.employee.findData(current)))
+        may_edit = self._may_edit()
+        self.pins.refresh(may_edit)
+        n_pins = self.pins.model.rowCount()
+        self.tabs.setTabText(1, f"PIN belum terpetakan ({n_pins})" if n_pins else "PIN belum terpetakan")
+        n_q = self.quarantine.refresh(may_edit)
+        self.tabs.setTabText(2, f"Karantina ({n_q})" if n_q else "Karantina")
+        self.os_last.setText("Sinkron terjadwal terakhir: " + (
+            f"{last_run.started_at:%d-%m-%Y %H:%M}, {last_run.devices} mesin, {last_run.new} rekaman baru"
+            if last_run else "belum pernah"))
         self._update_buttons()
+
+    # names the tests and older code use for the PIN panel
+    @property
+    def pin_model(self) -> RowTableModel:
+        return self.pins.model
+
+    @property
+    def pin_table(self):  # type: ignore[no-untyped-def]
+        return self.pins.table
+
+    @property
+    def employee(self) -> QComboBox:
+        return self.pins.employee
+
+    @property
+    def btn_map(self) -> QPushButton:
+        return self.pins.btn_map
+
+    def map_selected_pin(self) -> None:
+        self.pins.map_selected()
+
+    def _may_edit(self) -> bool:
+        return self.ctx.user.has("admin") or self.ctx.user.has("operator")
 
     def selected_device(self) -> DeviceRow | None:
         idx = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -290,15 +329,18 @@ class DevicesView(QWidget):
     def _update_buttons(self) -> None:
         busy = self.op is not None or self._auto_running()
         has = self.selected_device() is not None
-        may_edit = self.ctx.user.has("admin") or self.ctx.user.has("operator")
-        for b in (self.btn_edit, self.btn_toggle, self.btn_test, self.btn_sync, self.btn_time):
+        may_edit = self._may_edit()
+        for b in (self.btn_edit, self.btn_toggle, self.btn_test, self.btn_sync, self.btn_time, self.btn_upload):
             b.setEnabled(has and not busy and may_edit)
+        self.btn_copy.setEnabled(has and not busy and may_edit and self.model.rowCount() > 1)
+        self.btn_diag.setEnabled(self.model.rowCount() > 0 and not busy)
+        for b in (self.btn_os_install, self.btn_os_remove):
+            b.setEnabled(self.ctx.user.has("admin"))
         row = self.selected_device()
         self.btn_toggle.setText("Aktifkan" if row is not None and not row.enabled else "Nonaktifkan")
         self.btn_add.setEnabled(may_edit and not busy)
         self.btn_sync_all.setEnabled(self.model.rowCount() > 0 and not busy and may_edit)
         self.btn_usb.setEnabled(not busy and may_edit)
-        self.btn_map.setEnabled(self.pin_model.rowCount() > 0 and may_edit)
         self.auto_interval.setEnabled(may_edit)
         self.auto_on_start.setEnabled(may_edit)
 
@@ -363,20 +405,6 @@ class DevicesView(QWidget):
     def cancel_op(self) -> None:
         self.strip.cancel()
 
-    def _ask_key(self, row: DeviceRow) -> tuple[bool, int | None]:
-        """(go on?, key typed in) — asks only when the device needs a key and no keyring holds it."""
-        if not row.has_comm_key or stored_comm_key(row.id, row.serial or None) is not None:
-            return True, None
-        text, ok = QInputDialog.getText(
-            self, "Comm key", f"Keyring sistem tidak tersedia, kunci tidak disimpan.\n"
-            f"Masukkan comm key mesin '{row.name}':", QLineEdit.EchoMode.Password)
-        if not ok:
-            return False, None
-        if not text.strip().isdigit():
-            QMessageBox.warning(self, "Comm key", "Comm key harus berupa angka.")
-            return False, None
-        return True, int(text.strip())
-
     def test_device(self) -> None:
         row = self.selected_device()
         if row is None:
@@ -420,9 +448,12 @@ class DevicesView(QWidget):
     def sync_every(self) -> None:
         if self.clear_log.isChecked() and not self._confirm_clear():
             return
+        keys = self._keys_for_all()
+        if keys is None:
+            return
         self._start("Tarik data semua mesin", sync_all, self.ctx.db, username=self.ctx.user.username,
                     clear_log=self.clear_log.isChecked(), drift_threshold_s=float(self.threshold.value()),
-                    opd_id=self.ctx.opd_id, on_done=self._show_sync)
+                    opd_id=self.ctx.opd_id, comm_keys=keys, on_done=self._show_sync)
 
     def _confirm_clear(self) -> bool:
         return QMessageBox.question(
@@ -490,23 +521,3 @@ class DevicesView(QWidget):
         if r.errors:
             text += "\nBaris yang ditolak (baris lain tetap diimpor):\n" + "\n".join("   • " + e for e in r.errors)
         self._say(text)
-
-    # -------------------------------------------------------------- PIN mapping
-    def map_selected_pin(self) -> None:
-        idx = self.pin_table.selectionModel().selectedRows()
-        if not idx:
-            self._say("Pilih dulu PIN pada tabel 'PIN belum terpetakan'.")
-            return
-        pin = self.pin_model.row(idx[0].row()).pin  # type: ignore[attr-defined]
-        emp_id = self.employee.currentData()
-        if emp_id is None:
-            return
-        try:
-            with self.ctx.db.transaction() as s:
-                n = map_pin(s, pin, emp_id, self.ctx.user.username)
-        except UserError as exc:
-            present_refusal(self, exc, "PIN tidak dapat dipetakan.")
-            return
-        self._say(f"PIN {pin} dipetakan ke {self.employee.currentText()}; {n} rekaman diperbarui.")
-        self.ctx.notify(Changes(employees=True))
-        self.ctx.notify(Changes(punches=True))

@@ -32,6 +32,7 @@ from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.changes import Changes
 from services.errors import UserError
+from services.reconcile.corrections import check_day_correctable
 from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
 from services.reconcile.period import STATUS_LABEL, get_period, lock_period, month_label, unlock_period
@@ -300,8 +301,10 @@ class ReconcileView(QWidget):
                                     "Periode ini sudah dikunci. Penanda tangan harus membuka kunci (dengan alasan) "
                                     "sebelum ada koreksi.")
             return
-        if day > self.ctx.clock.today():
-            QMessageBox.information(self, "Belum terjadi", "Tanggal ini belum terjadi; belum ada yang bisa dikoreksi.")
+        try:
+            check_day_correctable(day, self.ctx.clock.today())
+        except UserError as exc:
+            present_refusal(self, exc)
             return
         CorrectionDialog(self.ctx, employee_id, day, self).exec()
 

@@ -12,16 +12,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDialog,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QTableView,
     QVBoxLayout,
@@ -32,8 +28,8 @@ from desktop.context import AppContext
 from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
-from desktop.widgets import OperationStrip, button, dialog_buttons, make_table, page_header, result_box
-from services import secrets
+from desktop.views.sign_dialog import SignDialog, SignFlow  # noqa: F401 - SignDialog re-exported
+from desktop.widgets import OperationStrip, button, make_table, page_header, result_box
 from services.calendar.names import BULAN
 from services.central.client import CentralError
 from services.central.opd_sync import LocalReviewState, decisions_by_revision, review_state, sync_reviews
@@ -50,13 +46,7 @@ from services.central.verify import Verdict, verify_file, verify_submission
 from services.jobs import CancelToken, ProgressFn
 from services.reports.monthly import generate_monthly_report
 from services.reports.monthly_status import REPORT_LABELS, MonthOverview, month_overview
-from services.signing.service import (
-    SETTING_P12,
-    get_setting,
-    remembered_passphrase,
-    sign_report,
-    trust_roots_from_settings,
-)
+from services.signing.service import pending_attempt, sign_report, signature_info, trust_roots_from_settings
 from services.store.models import Opd
 
 STATUS_COLOURS = {"draft": "#fff4d6", "signed": "#e3f0ff", "queued": "#fde7d9", "submitted": "#dff3e4",
@@ -110,64 +100,6 @@ def _card(title: str) -> tuple[QFrame, QVBoxLayout, QLabel]:
     lay.addWidget(head)
     lay.addWidget(status)
     return frame, lay, status
-
-
-class SignDialog(QDialog):
-    """Certificate file + passphrase (optionally remembered in keyring)."""
-
-    def __init__(self, cert_path: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Tanda tangan elektronik")
-        self.cert = QLineEdit(cert_path)
-        browse = QPushButton("Pilih…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.cert, 1)
-        row.addWidget(browse)
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.remember = QCheckBox("Ingat kata sandi di keyring sistem")
-        usable, message = secrets.keyring_status()
-        self.remember.setEnabled(usable)
-        self.hint = QLabel("")
-        self.hint.setObjectName("subtitle")
-        self.hint.setWordWrap(True)
-        keyring_note = QLabel(message)
-        keyring_note.setObjectName("subtitle" if usable else "error")
-        keyring_note.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("Sertifikat (.p12)", row)
-        form.addRow("Kata sandi", self.passphrase)
-        form.addRow("", self.remember)
-        buttons = dialog_buttons(self, "Tanda tangani")
-        lay = QVBoxLayout(self)
-        intro = QLabel("Dokumen akan ditandatangani secara elektronik (PAdES). Nama, NIP dan jabatan Anda tampil "
-                       "pada kotak tanda tangan di halaman terakhir.")
-        intro.setWordWrap(True)
-        lay.addWidget(intro)
-        lay.addLayout(form)
-        lay.addWidget(self.hint)
-        lay.addWidget(keyring_note)
-        lay.addWidget(buttons)
-        self.cert.textChanged.connect(self._update_hint)
-        self._update_hint()
-        self.resize(520, 260)
-
-    def _browse(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(self, "Pilih sertifikat", self.cert.text(), "PKCS#12 (*.p12 *.pfx)")
-        if path:
-            self.cert.setText(path)
-
-    def _update_hint(self) -> None:
-        path = self.cert.text().strip()
-        if path and Path(path).is_file() and remembered_passphrase(Path(path)) is not None:
-            self.hint.setText("Kata sandi sertifikat ini tersimpan di keyring — kosongkan kolom untuk memakainya.")
-        else:
-            self.hint.setText("")
-
-    def values(self) -> tuple[Path, str | None, bool]:
-        text = self.passphrase.text()
-        return Path(self.cert.text().strip()), (text if text else None), self.remember.isChecked()
 
 
 class ReportsView(QWidget):
@@ -341,12 +273,19 @@ class ReportsView(QWidget):
         signable = latest is not None and latest.status == "draft"
         self.sign_button.setEnabled(signable and user.has("signer") and not busy)
         self.verify_button.setEnabled(latest is not None and bool(latest.signed_path) and not busy)
-        if latest is None or latest.status == "draft":
+        if latest is not None and latest.status == "draft" and pending_attempt(self.ctx.db, latest.id):
+            self.sign_status.setText("Status tanda tangan TIDAK DIKETAHUI (server esign tidak menjawab). "
+                                     "Periksa dulu sebelum menandatangani lagi.")
+            self.sign_button.setText("Periksa tanda tangan…")
+        elif latest is None or latest.status == "draft":
+            self.sign_button.setText("Tanda tangani…")
             who = "" if user.has("signer") else " (hanya pengguna berperan Penanda tangan)"
             self.sign_status.setText("Menunggu tanda tangan Kepala OPD" + who + "." if latest else "-")
         else:
-            self.sign_status.setText(f"Ditandatangani {_fmt(latest.signed_at)} oleh {latest.signed_by}.\n"
-                                     f"sha256 {latest.signed_sha256[:24]}…")
+            level, backend = signature_info(self.ctx.db, latest.id)
+            self.sign_status.setText(f"Ditandatangani {_fmt(latest.signed_at)} oleh {latest.signed_by}"
+                                     + (f" · PAdES {level}" if level else "") + (f" ({backend})" if backend else "")
+                                     + f".\nsha256 {latest.signed_sha256[:24]}…")
         rows = outbox_rows(self.ctx.db, self.ctx.opd_id)
         self.send_button.setEnabled(latest is not None and latest.status in ("signed", "queued") and not busy
                                     and (user.has("operator") or user.has("signer")))
@@ -437,12 +376,8 @@ class ReportsView(QWidget):
 
     def sign(self) -> None:
         latest = self.overview.latest
-        if latest is None:
-            return
-        dialog = SignDialog(get_setting(self.ctx.db, SETTING_P12 + self.ctx.user.username) or "", self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.sign_with(*dialog.values())
+        if latest is not None:
+            SignFlow(self, latest.id).start()  # backend choice, passphrase, confirmation: desktop/views/sign_dialog.py
 
     def sign_with(self, cert: Path, passphrase: str | None, remember: bool) -> None:
         latest = self.overview.latest
@@ -534,8 +469,8 @@ class ReportsView(QWidget):
         self._show_message(head, error=not verdict.ok)
         passed = sum(1 for ok, _t in verdict.checks if ok)
         failed = [t for ok, t in verdict.checks if not ok]
-        summary = (f"<b>{head.removeprefix('Hasil: ')}</b><br>{passed} dari {len(verdict.checks)} pemeriksaan "
-                   f"lulus.")
+        summary = (f"<b>{head.removeprefix('Hasil: ')}</b><br>{verdict.text().splitlines()[2]}<br>{passed} dari "
+                   f"{len(verdict.checks)} pemeriksaan lulus.")
         if failed:
             summary += "<br><br>Yang gagal:<br>" + "<br>".join(f"• {t}" for t in failed)
         # the subject holds the full file path: it goes to the details, where it can wrap and be copied

@@ -123,7 +123,11 @@ class SettingsView(QWidget):
         cf = QFormLayout(central_box)
         cf.addRow("Alamat", self.central_url)
         cf.addRow("Kata sandi", self.central_password)
+        from desktop.views.signing_settings import open_signing_settings
+
         cf.addRow("", save_central)
+        cf.addRow("", button("Tanda tangan elektronik (BSrE, TSA, akar tepercaya)…",
+                             lambda: open_signing_settings(ctx, self)))
 
         cols = QHBoxLayout()
         left = QVBoxLayout()

@@ -9,17 +9,17 @@ employees of the summary lines.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from services.central.client import FILE_KINDS, FILE_LABELS, CentralSubmission, connect, fetch_submission
-from services.signing.pades import SignatureCheck, load_certs, pdfsig_check, validate_pdf_bytes
+from services.signing.pades import SignatureCheck, load_certs
 
 
 @dataclass
@@ -29,13 +29,18 @@ class Verdict:
     checks: list[tuple[bool, str]] = field(default_factory=list)
     sha256: str = ""
     signer_subject: str = ""
+    level: str = ""  # PAdES baseline level reached (B-B / B-T / B-LT / B-LTA), "" when none
+    moment: dt.datetime | None = None  # validation time (the office clock's now)
 
     def add(self, ok: bool, text: str) -> None:
         self.checks.append((ok, text))
 
     def text(self) -> str:
         head = "SAH — dokumen utuh dan tanda tangan valid" if self.ok else "TIDAK SAH — lihat pemeriksaan yang gagal"
-        lines = [f"Verifikasi {self.subject}", f"Hasil: {head}"]
+        from services.signing.verdict import LEVEL_TEXT
+
+        lines = [f"Verifikasi {self.subject}", f"Hasil: {head}",
+                 f"Tingkat PAdES: {LEVEL_TEXT.get(self.level, 'tidak tercapai') if self.ok else 'tidak tercapai'}"]
         lines += [f"  [{'OK' if ok else 'GAGAL'}] {t}" for ok, t in self.checks]
         return "\n".join(lines)
 
@@ -43,29 +48,17 @@ class Verdict:
 def _check_pdf(
     verdict: Verdict, data: bytes, trust_roots: Sequence[bytes | str | Path], use_pdfsig: bool
 ) -> SignatureCheck:
+    from services.signing.verdict import signature_report  # signing owns the signature checks
+
     if not trust_roots:
         verdict.add(False, "Tidak ada sertifikat CA tepercaya yang diberikan (--trust); rantai sertifikat tidak diperiksa.")
-    check = validate_pdf_bytes(data, trust_roots)
-    verdict.signer_subject = check.signer_subject
-    verdict.add(check.intact, "Isi dokumen cocok dengan tanda tangan elektronik" if check.intact
-                else "Isi dokumen TIDAK cocok dengan tanda tangan (diubah setelah ditandatangani)")
-    verdict.add(check.whole_file, "Tanda tangan mencakup seluruh berkas" if check.whole_file
-                else "Ada bagian berkas di luar tanda tangan / perubahan setelah penandatanganan")
-    if trust_roots:
-        verdict.add(check.trusted, f"Sertifikat penanda tangan tepercaya: {check.signer_subject}" if check.trusted
-                    else f"Sertifikat penanda tangan TIDAK tepercaya: {check.signer_subject or '-'}")
-    if use_pdfsig and trust_roots:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "laporan.pdf"
-            path.write_bytes(data)
-            res = pdfsig_check(path, trust_roots)
-        if res.available:
-            verdict.add(res.signature_valid and res.certificate_trusted,
-                        "Validator independen (pdfsig/poppler): " + (
-                            "tanda tangan valid dan sertifikat tepercaya" if res.signature_valid
-                            and res.certificate_trusted else "TIDAK valid"))
+    report = signature_report(data, trust_roots, moment=verdict.moment, use_pdfsig=use_pdfsig)
+    verdict.signer_subject = report.check.signer_subject
+    verdict.level = report.level
+    for ok, text in report.lines:
+        verdict.add(ok, text)
     verdict.ok = all(ok for ok, _t in verdict.checks)
-    return check
+    return report.check
 
 
 def verify_file(
@@ -74,10 +67,11 @@ def verify_file(
     *,
     expected_sha256: str | None = None,
     use_pdfsig: bool = True,
+    moment: dt.datetime | None = None,
 ) -> Verdict:
     """Verify a local signed PDF (optionally against the sha256 recorded when it was signed)."""
     path = Path(path)
-    verdict = Verdict(ok=False, subject=f"berkas {path}")
+    verdict = Verdict(ok=False, subject=f"berkas {path}", moment=moment)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -102,10 +96,11 @@ def verify_submission(
     password: str | None = None,
     trust_roots: Sequence[bytes | str | Path] = (),
     use_pdfsig: bool = True,
+    moment: dt.datetime | None = None,
 ) -> Verdict:
     """Fetch a submission from the central DB (as the connecting role may see it) and verify it."""
     rev_text = f"revisi {revision}" if revision else "revisi terbaru"
-    verdict = Verdict(ok=False, subject=f"kiriman pusat {opd_code} {year}-{month:02d} ({rev_text})")
+    verdict = Verdict(ok=False, subject=f"kiriman pusat {opd_code} {year}-{month:02d} ({rev_text})", moment=moment)
     conn = connect(url, password)
     try:
         sub = fetch_submission(conn, opd_code, year, month, revision)

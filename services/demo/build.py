@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from services.auth.users import CurrentUser, to_current
 from services.clock import Clock, FrozenClock, system_clock
 from services.demo import data as demo_data
+from services.demo.sample_org import DEFAULT_PASSWORD, create_sample_org
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.org.sample import DEFAULT_PASSWORD, create_sample_org
 from services.paths import demo_db_path, files_dir
 from services.store.db import Database, open_database
 from services.store.models import Employee, EmployeePin, RosterEntry, Setting, Shift, User, WorkUnit
@@ -69,18 +69,19 @@ def build_demo(
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> DemoResult:
     from services.calendar.holidays import holiday_map
+    from services.calendar.seed import seed_calendar
     from services.central.outbox import enqueue_submission, flush_outbox
-    from services.devices.demo_support import register_demo_device, start_demo_device
+    from services.demo.device import register_demo_device, start_demo_device
+    from services.demo.mobile_bundle import add_demo_reference_photos, write_demo_bundle
+    from services.demo.testca import install_test_certificate
     from services.devices.sync import sync_device
     from services.letters.register import create_letter
-    from services.mobile.demo_support import add_demo_reference_photos, write_demo_bundle
     from services.mobile.importer import import_bundle
-    from services.reconcile.demo import seed_calendar
     from services.reconcile.engine import recompute_month
     from services.reconcile.period import lock_period
     from services.reports.monthly import generate_monthly_report
     from services.selfie.service import run_checks
-    from services.signing.service import install_test_certificate, sign_report
+    from services.signing.service import sign_report
 
     clock = clock or system_clock()
     today, now = clock.today(), clock.now()
@@ -192,7 +193,7 @@ def build_demo(
     if with_central:
         try:
             from services.central.admin import drop_database
-            from services.central.demo_setup import setup_demo_central
+            from services.demo.central import setup_demo_central
 
             # the central DB is insert-only: a new demo starts from an empty one
             drop_database(CENTRAL_ADMIN_URL, CENTRAL_DEMO_DB)

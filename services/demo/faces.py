@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from services.selfie.synthetic import (
+from services.demo.synthetic_faces import (
     detectable_person_seed,
     detectable_selfie,
     encode_jpeg,

@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     sync.add_argument("--drift-threshold", type=float, default=60.0, help="batas selisih jam (detik) yang dilaporkan")
     sync.add_argument("--timeout", type=float, default=10.0)
     sync.add_argument("--user", default="system", help="nama pengguna untuk jejak audit")
+    sync.add_argument("--comm-key-file", type=Path, default=None,
+                      help="berkas comm key (hanya dapat dibaca pemiliknya) bila keyring sistem tidak ada")
+    sync.add_argument("--scheduled", action="store_true", help="dijalankan oleh jadwal sistem (dicatat sebagai terjadwal)")
+    sync.add_argument("--parallel", type=int, default=4, help="jumlah mesin yang dibaca bersamaan")
     sync.set_defaults(func=_sync)
 
     usb = sub.add_parser("import-usb", help="impor berkas <id>_attlog.dat dari flashdisk")
@@ -58,7 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--protocol", choices=("tcp", "udp"), default="tcp")
     add.add_argument("--timezone", default="Asia/Jakarta", choices=("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"))
     add.add_argument("--ask-comm-key", action="store_true",
-                     help="tanyakan comm key (atau isi env PRESENSI_COMM_KEY); disimpan di keyring")
+                     help="tanyakan comm key di terminal; disimpan di keyring sistem bila ada")
+    add.add_argument("--comm-key-file", type=Path, default=None,
+                     help="baca comm key dari berkas (hanya dapat dibaca pemiliknya), bukan dari terminal")
     add.add_argument("--user", default="admin")
     add.set_defaults(func=_device_add)
 
@@ -74,6 +80,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ls = sub.add_parser("device-list", help="daftar mesin presensi")
     ls.set_defaults(func=_device_list)
+
+    from services.devices import commands_more
+
+    commands_more.register(sub)
 
 
 def _device_edit(args: argparse.Namespace) -> int:
@@ -130,27 +140,22 @@ def _progress(done: int, total: int, message: str = "") -> None:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from services.devices.client import DeviceError
-    from services.devices.sync import SyncResult, sync_all, sync_device
+    from services.devices.commands_more import typed_keys
+    from services.devices.sync import sync_all
 
     db = open_db(args)
-    results: list[SyncResult] = []
-    if args.device:
-        for device_id in args.device:
-            try:
-                results.append(sync_device(db, device_id, username=args.user, clear_log=args.clear_log,
-                                           drift_threshold_s=args.drift_threshold, timeout=args.timeout,
-                                           progress=_progress))
-            except (DeviceError, ValueError) as exc:
-                results.append(SyncResult(device_id, f"Perangkat {device_id}", error=str(exc)))
-    else:
-        results = sync_all(db, username=args.user, clear_log=args.clear_log, drift_threshold_s=args.drift_threshold,
-                           timeout=args.timeout, progress=_progress)
+    keys, missing = typed_keys(db, args.device, args.comm_key_file)
+    results = sync_all(db, username=args.user, clear_log=args.clear_log, drift_threshold_s=args.drift_threshold,
+                       timeout=args.timeout, device_ids=args.device, comm_keys=keys,
+                       trigger="scheduled" if args.scheduled else "manual", parallel=args.parallel,
+                       progress=_progress)
     print(file=sys.stderr)
     if not results:
-        print("Belum ada perangkat aktif yang terdaftar.")
+        print("Belum ada perangkat aktif yang terdaftar." if not args.device else "Perangkat tidak ditemukan.")
         return 1
     for r in results:
+        if r.device_id in missing and r.error:
+            r.error = missing[r.device_id]
         print(r.summary())
         for e in r.errors[:20]:
             print("   -", e)
@@ -176,13 +181,25 @@ def _import_usb(args: argparse.Namespace) -> int:
 
 
 def _device_add(args: argparse.Namespace) -> int:
+    from services.devices.keys import read_comm_key_file
     from services.devices.registry import DeviceInput, add_device
-    from services.secrets import SecretStoreUnavailable
+    from services.secrets import SecretStoreUnavailable, keyring_status
     from services.store.models import Opd
 
     key = None
-    if args.ask_comm_key:
-        key = os.environ.get("PRESENSI_COMM_KEY") or getpass.getpass("Comm key: ")
+    if args.comm_key_file is not None:
+        found = read_comm_key_file(args.comm_key_file)
+        value = found.get(args.name, found.get("*"))
+        if value is None:
+            print(f"GAGAL: berkas {args.comm_key_file} tidak memuat kunci untuk '{args.name}' atau kunci umum.",
+                  file=sys.stderr)
+            return 1
+        key = str(value)
+    elif args.ask_comm_key:
+        if not sys.stdin.isatty():
+            print("GAGAL: --ask-comm-key butuh terminal; pakai --comm-key-file F untuk jadwal otomatis.", file=sys.stderr)
+            return 1
+        key = getpass.getpass("Comm key: ").strip()
     db = open_db(args)
     try:
         with db.transaction() as s:
@@ -193,6 +210,13 @@ def _device_add(args: argparse.Namespace) -> int:
             d = add_device(s, opd_id, DeviceInput(args.name, args.ip, args.port, args.protocol, args.timezone,
                                                   comm_key=key), args.user)
             print(f"Perangkat #{d.id} '{d.name}' terdaftar ({d.ip}:{d.port}).")
+            if key and key != "0":
+                stored, why = keyring_status()
+                if stored:
+                    print("Comm key disimpan di keyring sistem.")
+                else:
+                    print(f"Comm key TIDAK disimpan: {why} Saat `sync`, kunci ditanyakan di terminal atau dibaca dari "
+                          "--comm-key-file F (berkas yang hanya dapat dibaca pemiliknya).")
     except (ValueError, SecretStoreUnavailable) as exc:
         print(f"GAGAL: {exc}", file=sys.stderr)
         return 1

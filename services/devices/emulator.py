@@ -1,10 +1,13 @@
 """A protocol-faithful ZK fingerprint device emulator (TCP and UDP on the same port).
 
 It speaks what the unmodified pyzk 0.9 client sends (see ZK_PROTOCOL.md): comm key
-auth, 28/72-byte users, 8/16/40-byte attendance records, inline or buffered large
-data, time get/set, clear log, disable/enable. Fault knobs reproduce what goes wrong
-in the field: a link that drops mid-transfer, a record with an impossible date and
-punches arriving while a client reads.
+auth, 28/72-byte users (read, write, delete), fingerprint templates (read, upload),
+8/16/40-byte attendance records, inline or buffered large data, time get/set, clear
+log, disable/enable. Like a real device it writes every reply frame separately
+(several npm clients read frame by frame). Fault knobs (emulator_state.Faults)
+reproduce what goes wrong in the field: a link that drops mid-transfer, impossible
+dates, punches arriving while a client reads, coalesced replies, flipped bytes,
+duplicated and reordered UDP datagrams.
 """
 
 from __future__ import annotations
@@ -15,111 +18,16 @@ import random
 import socket
 import struct
 import threading
-from dataclasses import dataclass, field
+import time
 
-from services.clock import Clock, system_clock
 from services.devices import protocol as p
-from services.devices.protocol import DeviceUser, RawRecord
+from services.devices.emulator_state import DeviceState, Faults
+
+__all__ = ["DeviceState", "Emulator", "Faults"]
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class Faults:
-    drop_after_bytes: int | None = None  # close the link after this many bytes of one connection
-    drop_count: int = 1  # how many connections get dropped (then the device behaves again)
-    add_during_read: int = 0  # punches that "arrive" between the sizes read and the data read
-    add_during_read_once: bool = True
-    honour_disable: bool = True  # a disabled device queues new punches until it is enabled again
-    hold_attlog: threading.Event | None = None  # a slow device: the log is served only once this is set
-    holding: threading.Event = field(default_factory=threading.Event)  # set while a log read is held
-
-
-@dataclass
-class DeviceState:
-    serial: str = "EMU0000000001"
-    firmware: str = "Ver 6.60 Apr 28 2020"
-    platform: str = "ZMM220_TFT"
-    device_name: str = "Emulator ZK"
-    user_size: int = 72  # 28 or 72
-    record_size: int = 40  # 8, 16 or 40
-    comm_key: int = 0
-    utc_offset_hours: int = 7  # the device shows local wall-clock time (WIB by default)
-    clock_offset: dt.timedelta = dt.timedelta(0)  # drift of the device clock against true local time
-    large_data_mode: str = "auto"  # auto / inline / buffer
-    users: list[DeviceUser] = field(default_factory=list)
-    records: list[RawRecord] = field(default_factory=list)
-    pending: list[RawRecord] = field(default_factory=list)
-    enabled: bool = True
-    faults: Faults = field(default_factory=Faults)
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    clear_count: int = 0
-    clock: Clock = field(default_factory=system_clock)  # the device's battery clock before clock_offset
-
-    # -- data --------------------------------------------------------------
-    def uid_of(self, pin: str) -> int:
-        for u in self.users:
-            if u.user_id == pin:
-                return u.uid
-        return int(pin) if pin.isdigit() else 0
-
-    def add_user(self, pin: str, name: str) -> DeviceUser:
-        with self.lock:
-            uid = max((u.uid for u in self.users), default=0) + 1
-            user = DeviceUser(uid=uid, user_id=str(pin), name=name)
-            self.users.append(user)
-            return user
-
-    def add_punch(self, pin: str, ts: dt.datetime, state: int = 0, verify: int = 1) -> None:
-        self.add_raw(RawRecord(self.uid_of(pin), str(pin), p.encode_time(ts), verify, state))
-
-    def add_raw(self, rec: RawRecord) -> None:
-        with self.lock:
-            if not self.enabled and self.faults.honour_disable:
-                self.pending.append(rec)  # the sensor is locked; the punch is retried after enable
-            else:
-                self.records.append(rec)
-
-    def add_invalid_date_record(self, pin: str, year: int = 2026, month: int = 2, day: int = 30) -> None:
-        """A record whose stored date is impossible (seen on devices after a bad clock battery)."""
-        self.add_raw(RawRecord(self.uid_of(pin), str(pin), p.encode_fields(year, month, day, 8, 0, 0), 1, 0))
-
-    def set_enabled(self, on: bool) -> None:
-        with self.lock:
-            self.enabled = on
-            if on and self.pending:
-                self.records.extend(self.pending)
-                self.pending.clear()
-
-    def true_local_now(self) -> dt.datetime:
-        return (self.clock.utcnow() + dt.timedelta(hours=self.utc_offset_hours)).replace(tzinfo=None, microsecond=0)
-
-    def now(self) -> dt.datetime:
-        return self.true_local_now() + self.clock_offset
-
-    def generate(self, n_users: int, n_records: int, seed: int = 1, start: dt.datetime | None = None) -> None:
-        """Random but deterministic data: PINs "1".."n", strictly increasing punch times."""
-        rnd = random.Random(seed)
-        with self.lock:
-            base = len(self.users)
-            for i in range(n_users):
-                self.users.append(DeviceUser(uid=base + i + 1, user_id=str(base + i + 1), name=f"Pegawai {base + i + 1}"))
-            ts = start or dt.datetime(2026, 1, 5, 7, 0, 0)
-            enc = p.encode_time(ts)
-            step = max(1, int(20 * 86400 / max(n_records, 1)))
-            for _ in range(n_records):
-                u = self.users[rnd.randrange(len(self.users))]
-                enc += rnd.randint(1, step)
-                self.records.append(RawRecord(u.uid, u.user_id, enc, 1, rnd.choice((0, 1, 255))))
-
-    def sizes_payload(self) -> bytes:
-        fields = [0] * 20
-        fields[4] = len(self.users)
-        fields[6] = 0
-        fields[8] = len(self.records)
-        fields[14], fields[15], fields[16] = 3000, 10000, 200000
-        fields[17], fields[18], fields[19] = 3000, 10000 - len(self.users), 200000 - len(self.records)
-        return struct.pack("<20i", *fields) + struct.pack("<3i", 0, 0, 0)
+LINK_SEGMENT = 1460  # an Ethernet TCP segment: what a device's NIC hands the wire at a time
 
 
 class _Dropped(Exception):
@@ -133,7 +41,8 @@ class _Session:
         self.server = server
         self.session_id = random.randint(1, 0xFFFE)
         self.authed = state.comm_key == 0
-        self.buffer = b""
+        self.buffer = b""  # prepared for READ_BUFFER
+        self.upload = bytearray()  # what a client sent with PREPARE_DATA + DATA (template upload)
         self.sent = 0
         self.drop_limit: int | None = None
         with server.fault_lock:
@@ -174,10 +83,10 @@ class _Session:
             st.clock_offset = target - st.true_local_now()
             return [(p.CMD_ACK_OK, b"")]
         if cmd == p.CMD_CLEAR_ATTLOG:
-            with st.lock:
-                st.records.clear()
-                st.clear_count += 1
+            st.clear_log()
             return [(p.CMD_ACK_OK, b"")]
+        if cmd in (p.CMD_USER_WRQ, p.CMD_DELETE_USER, p.CMD_PREPARE_DATA, p.CMD_DATA, p.CMD_SAVE_USERTEMPS):
+            return [self._write(cmd, payload)]
         if cmd in (p.CMD_REFRESHDATA, p.CMD_ACK_ERROR, p.CMD_ACK_UNKNOWN):
             return [(p.CMD_ACK_OK, b"")]
         if cmd == p.CMD_PREPARE_BUFFER:
@@ -188,8 +97,36 @@ class _Session:
             return [(p.CMD_PREPARE_DATA, struct.pack("<II", len(chunk), 0)), (p.CMD_DATA, chunk), (p.CMD_ACK_OK, b"")]
         if cmd == p.CMD_FREE_DATA:
             self.buffer = b""
+            self.upload.clear()
             return [(p.CMD_ACK_OK, b"")]
         return [(p.CMD_ACK_UNKNOWN, b"")]
+
+    def _write(self, cmd: int, payload: bytes) -> tuple[int, bytes]:
+        """Users and templates written by a client (pyzk set_user / delete_user / save_user_template)."""
+        st = self.state
+        if cmd == p.CMD_USER_WRQ:
+            if len(payload) not in p.USER_SIZES:
+                return (p.CMD_ACK_ERROR, b"")
+            st.put_user(p.unpack_user(payload))
+            return (p.CMD_ACK_OK, b"")
+        if cmd == p.CMD_DELETE_USER:
+            (uid,) = struct.unpack_from("<h", payload.ljust(2, b"\x00"))
+            return (p.CMD_ACK_OK if st.delete_user(uid) else p.CMD_ACK_ERROR, b"")
+        if cmd == p.CMD_PREPARE_DATA:
+            self.upload = bytearray()
+            return (p.CMD_ACK_OK, b"")
+        if cmd == p.CMD_DATA:
+            self.upload += payload
+            return (p.CMD_ACK_OK, b"")
+        try:  # CMD_SAVE_USERTEMPS
+            users, templates = p.parse_template_upload(bytes(self.upload))
+        except (ValueError, struct.error):
+            return (p.CMD_ACK_ERROR, b"")
+        for u in users:
+            st.put_user(u)
+        st.put_templates(templates)
+        self.upload.clear()
+        return (p.CMD_ACK_OK, b"")
 
     def _option(self, key: str) -> tuple[int, bytes]:
         st = self.state
@@ -208,17 +145,23 @@ class _Session:
         _one, command, fct, _ext = struct.unpack_from("<bhii", payload.ljust(11, b"\x00"))
         f = st.faults
         if command == p.CMD_ATTLOG_RRQ and f.hold_attlog is not None:
+            with self.server.fault_lock:
+                f.held_reads += 1
             f.holding.set()
             f.hold_attlog.wait(30)
+            with self.server.fault_lock:
+                f.held_reads -= 1
         if command == p.CMD_ATTLOG_RRQ and f.add_during_read:
             self._inject_arrivals(f.add_during_read)
             if f.add_during_read_once:
                 f.add_during_read = 0
         with st.lock:
             if command == p.CMD_ATTLOG_RRQ:
-                blob = p.pack_records(st.records, st.record_size)
+                blob = st.log_blob()
             elif command == p.CMD_USERTEMP_RRQ and fct == p.FCT_USER:
                 blob = p.pack_users(st.users, st.user_size)
+            elif command == p.CMD_DB_RRQ and fct == p.FCT_FINGERTMP:
+                blob = p.pack_templates(st.templates)
             else:
                 blob = struct.pack("<I", 0)
         inline_max = 1016 if self.udp else 4096  # a UDP reply must fit one 1024-byte datagram
@@ -248,6 +191,8 @@ class Emulator:
         self.port = 0
         self.fault_lock = threading.Lock()
         self.drops_done = 0
+        self._udp_count = 0
+        self._data_frames = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._tcp: socket.socket | None = None
@@ -355,8 +300,11 @@ class Emulator:
                 if session is None or cmd == p.CMD_CONNECT:
                     session = _Session(self.state, self)
                 replies = session.handle(cmd, packet[8:])
-                out = b"".join(p.tcp_wrap(p.make_packet(c, session.session_id, reply_id, data)) for c, data in replies)
-                self._send_tcp(conn, session, out)  # every reply is one write (pyzk reads fixed sizes)
+                frames = [p.tcp_wrap(self._packet(c, session.session_id, reply_id, data)) for c, data in replies]
+                if self.state.faults.coalesce_replies:
+                    frames = [b"".join(frames)]  # the old emulator's habit: a whole reply in one write
+                for frame in frames:  # like a device: one write per frame (npm clients read frame by frame)
+                    self._send_tcp(conn, session, frame)
                 if cmd == p.CMD_EXIT:
                     return
         except (ConnectionError, OSError, _Dropped):
@@ -370,14 +318,63 @@ class Emulator:
             except OSError:
                 pass
 
-    @staticmethod
-    def _send_tcp(conn: socket.socket, session: _Session, data: bytes) -> None:
+    def _packet(self, cmd: int, session_id: int, reply_id: int, data: bytes) -> bytes:
+        """One reply packet; the flipped-byte fault corrupts a data payload after its checksum was computed."""
+        packet = p.make_packet(cmd, session_id, reply_id, data)
+        f = self.state.faults
+        if cmd == p.CMD_DATA and data and f.flip_data_frames > 0:
+            with self.fault_lock:
+                self._data_frames += 1
+                if f.flip_data_frames > 0 and self._data_frames % max(1, f.flip_every) == 0:
+                    f.flip_data_frames -= 1
+                    i = 8 + min(f.flip_offset, len(data) - 1)
+                    packet = packet[:i] + bytes([packet[i] ^ 0x10]) + packet[i + 1 :]
+        return packet
+
+    def _udp_disorder(self, datagrams: list[bytes]) -> list[bytes]:
+        """Duplicate / swap datagrams as a lossy network does (faults.duplicate_every, swap_every)."""
+        f = self.state.faults
+        if not (f.duplicate_every or f.swap_every):
+            return datagrams
+        out: list[bytes] = []
+        with self.fault_lock:
+            for d in datagrams:
+                self._udp_count += 1
+                out.append(d)
+                if f.duplicate_every and self._udp_count % f.duplicate_every == 0:
+                    out.append(d)
+                if f.swap_every and self._udp_count % f.swap_every == 0 and len(out) >= 2:
+                    out[-1], out[-2] = out[-2], out[-1]
+        return out
+
+    def _send_tcp(self, conn: socket.socket, session: _Session, data: bytes) -> None:
         if session.drop_limit is not None and session.sent + len(data) > session.drop_limit:
             conn.sendall(data[: max(0, session.drop_limit - session.sent)])
             conn.shutdown(socket.SHUT_RDWR)
             raise _Dropped()
-        conn.sendall(data)
+        st = self.state
+        if st.faults.coalesce_replies:
+            conn.sendall(data)  # the whole reply in one write, never split (the fault being reproduced)
+        elif st.frame_gap_s or st.link_bytes_per_s:
+            self._send_paced(conn, data)
+        else:
+            conn.sendall(data)
         session.sent += len(data)
+
+    def _send_paced(self, conn: socket.socket, data: bytes) -> None:
+        """A device on a real link: a pause before each frame (its CPU), then segments at the link's rate."""
+        st = self.state
+        if st.frame_gap_s:
+            time.sleep(st.frame_gap_s)
+        if not st.link_bytes_per_s:
+            conn.sendall(data)
+            return
+        start = time.monotonic()
+        for i in range(0, len(data), LINK_SEGMENT):
+            conn.sendall(data[i : i + LINK_SEGMENT])
+            ahead = (i + LINK_SEGMENT) / st.link_bytes_per_s - (time.monotonic() - start)
+            if ahead > 0.001:
+                time.sleep(ahead)
 
     # -- UDP ----------------------------------------------------------------
     def _serve_udp(self) -> None:
@@ -406,12 +403,12 @@ class Emulator:
             for c, data in replies:
                 if c == p.CMD_DATA and len(data) > p.UDP_DATAGRAM_PAYLOAD and replies[0][0] == p.CMD_PREPARE_DATA:
                     for i in range(0, len(data), p.UDP_DATAGRAM_PAYLOAD):
-                        datagrams.append(p.make_packet(c, session.session_id, reply_id, data[i : i + p.UDP_DATAGRAM_PAYLOAD]))
+                        datagrams.append(self._packet(c, session.session_id, reply_id, data[i : i + p.UDP_DATAGRAM_PAYLOAD]))
                 elif c == p.CMD_PREPARE_DATA:
-                    datagrams.append(p.make_packet(c, session.session_id, reply_id, data[:4]))
+                    datagrams.append(self._packet(c, session.session_id, reply_id, data[:4]))
                 else:
-                    datagrams.append(p.make_packet(c, session.session_id, reply_id, data))
-            for d in datagrams:
+                    datagrams.append(self._packet(c, session.session_id, reply_id, data))
+            for d in self._udp_disorder(datagrams):
                 if session.drop_limit is not None and session.sent + len(d) > session.drop_limit:
                     session.sent = session.drop_limit
                     break

@@ -11,6 +11,8 @@ import datetime as dt
 import struct
 from dataclasses import dataclass
 
+import numpy as np
+
 # commands
 CMD_CONNECT = 1000
 CMD_EXIT = 1001
@@ -26,13 +28,18 @@ CMD_FREE_DATA = 1502
 CMD_PREPARE_BUFFER = 1503
 CMD_READ_BUFFER = 1504
 CMD_OPTIONS_RRQ = 11
+CMD_DB_RRQ = 7
+CMD_USER_WRQ = 8
 CMD_USERTEMP_RRQ = 9
+CMD_DELETE_USER = 18
+CMD_SAVE_USERTEMPS = 110  # pyzk's save_user_template: user + templates from the upload buffer
 CMD_ATTLOG_RRQ = 13
 CMD_CLEAR_ATTLOG = 15
 CMD_GET_FREE_SIZES = 50
 CMD_GET_TIME = 201
 CMD_SET_TIME = 202
 FCT_USER = 5
+FCT_FINGERTMP = 2
 
 # replies
 CMD_ACK_OK = 2000
@@ -62,13 +69,24 @@ TCP_TOP = struct.Struct("<HHI")
 
 
 def checksum(data: bytes) -> int:
-    """16-bit little-endian word sum with end-around carry, ones' complement."""
+    """16-bit little-endian word sum with end-around carry, ones' complement.
+
+    The sum runs in numpy: a 64 KiB data frame costs microseconds, so every reply can be checked.
+    """
     if len(data) % 2:
-        data = data + b"\x00"
-    total = sum(w for (w,) in struct.iter_unpack("<H", data))
+        data = bytes(data) + b"\x00"
+    total = int(np.frombuffer(data, dtype="<u2").sum(dtype=np.uint64))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     return (~total) & 0xFFFF
+
+
+def packet_intact(packet: bytes) -> bool:
+    """True when the header's checksum matches header + payload (a flipped bit anywhere fails)."""
+    if len(packet) < HEADER.size:
+        return False
+    (stored,) = struct.unpack_from("<H", packet, 2)
+    return checksum(packet[:2] + b"\x00\x00" + packet[4:]) == stored
 
 
 def make_packet(command: int, session_id: int, reply_id: int, payload: bytes = b"") -> bytes:
@@ -151,43 +169,137 @@ class RawRecord:
     state: int  # pyzk calls this `punch`: 0 in, 1 out, 255 none
 
 
+def fit_text(text: str, nbytes: int) -> bytes:
+    """UTF-8 bytes of text cut to nbytes without splitting a character (device name/PIN fields)."""
+    raw = text.encode("utf-8")
+    if len(raw) <= nbytes:
+        return raw
+    return raw[:nbytes].decode("utf-8", errors="ignore").encode("utf-8")
+
+
+def pack_user(u: DeviceUser, size: int) -> bytes:
+    """One user record: the USERTEMP_RRQ layout, also the CMD_USER_WRQ payload (pyzk set_user)."""
+    if size == 28:
+        return USER28.pack(u.uid, u.privilege, fit_text(u.password, 5), fit_text(u.name, 8), u.card,
+                           int(u.group_id or 0), 0, int(u.user_id))
+    return USER72.pack(u.uid, u.privilege, fit_text(u.password, 8), fit_text(u.name, 24), u.card,
+                       fit_text(u.group_id, 7), fit_text(u.user_id, 24))
+
+
 def pack_users(users: list[DeviceUser], size: int) -> bytes:
     """Blob as answered to USERTEMP_RRQ: uint32 total + fixed-size records."""
-    if size == 28:
-        body = b"".join(
-            USER28.pack(u.uid, u.privilege, u.password.encode()[:5], u.name.encode()[:8], u.card,
-                        int(u.group_id or 0), 0, int(u.user_id))
-            for u in users
-        )
-    else:
-        body = b"".join(
-            USER72.pack(u.uid, u.privilege, u.password.encode()[:8], u.name.encode()[:24], u.card,
-                        u.group_id.encode()[:7], u.user_id.encode()[:24])
-            for u in users
-        )
+    body = b"".join(pack_user(u, size) for u in users)
     return struct.pack("<I", len(body)) + body
 
 
-def _cstr(b: bytes) -> str:
+def user_size_of(blob: bytes, count: int) -> int:
+    """28 or 72 (chosen by total/users, as pyzk does); 0 when the blob fits neither."""
+    if len(blob) < 4 or count <= 0:
+        return 0
+    (total,) = struct.unpack_from("<I", blob)
+    size = total // count if total % count == 0 else 0
+    return size if size in USER_SIZES else 0
+
+
+def unpack_user(record: bytes) -> DeviceUser:
+    """A 28- or 72-byte user record (a USER_WRQ payload or one slot of the user blob)."""
+    if len(record) == 28:
+        uid, priv, pw, name, card, group, _tz, user_id = USER28.unpack(record)
+        return DeviceUser(uid, str(user_id), cstr(name).strip(), priv, cstr(pw), str(group), card)
+    uid, priv, pw, name, card, group, user_id = USER72.unpack(record)
+    return DeviceUser(uid, cstr(user_id), cstr(name).strip(), priv, cstr(pw), cstr(group).strip(), card)
+
+
+@dataclass(frozen=True)
+class Template:
+    """One fingerprint template: device slot uid, finger 0..9, valid flag, opaque template bytes."""
+
+    uid: int
+    fid: int
+    valid: int
+    data: bytes
+
+
+_TMP_HEAD = struct.Struct("<HHbb")  # size incl. this head, uid, fid, valid (pyzk get_templates)
+_UPACK29 = struct.Struct("<BHB5s8sIxBhI")
+_UPACK73 = struct.Struct("<BHB8s24sIB7sx24s")
+_TABLE = struct.Struct("<bHbI")
+
+
+def pack_templates(templates: list[Template]) -> bytes:
+    """Blob answered to DB_RRQ/FCT_FINGERTMP: uint32 total + (head, template) records."""
+    body = b"".join(_TMP_HEAD.pack(len(t.data) + 6, t.uid, t.fid, t.valid) + t.data for t in templates)
+    return struct.pack("<I", len(body)) + body
+
+
+def parse_templates(blob: bytes) -> list[Template]:
+    if len(blob) < 4:
+        return []
+    (total,) = struct.unpack_from("<I", blob)
+    out: list[Template] = []
+    pos, end = 4, min(len(blob), 4 + total)
+    while pos + 6 <= end:
+        size, uid, fid, valid = _TMP_HEAD.unpack_from(blob, pos)
+        if size < 6 or pos + size > end:
+            raise ValueError(f"data sidik jari terpotong pada posisi {pos}")
+        out.append(Template(uid, fid, valid, bytes(blob[pos + 6 : pos + size])))
+        pos += size
+    return out
+
+
+def pack_template_upload(user: DeviceUser, size: int, templates: list[Template]) -> bytes:
+    """Upload buffer of pyzk's save_user_template: head, user (29/73 bytes), finger table, templates."""
+    if size == 28:
+        upack = _UPACK29.pack(2, user.uid, user.privilege, fit_text(user.password, 5), fit_text(user.name, 8),
+                              user.card, int(user.group_id or 0), 0, int(user.user_id))
+    else:
+        upack = _UPACK73.pack(2, user.uid, user.privilege, fit_text(user.password, 8), fit_text(user.name, 24),
+                              user.card, 1, fit_text(user.group_id, 7), fit_text(user.user_id, 24))
+    table, fpack = b"", b""
+    for t in templates:
+        table += _TABLE.pack(2, user.uid, 0x10 + t.fid, len(fpack))
+        fpack += struct.pack("<H", len(t.data)) + t.data
+    return struct.pack("<III", len(upack), len(table), len(fpack)) + upack + table + fpack
+
+
+def parse_template_upload(buf: bytes) -> tuple[list[DeviceUser], list[Template]]:
+    """The device side of pack_template_upload (the emulator stores what a client sends)."""
+    n_user, n_table, n_fp = struct.unpack_from("<III", buf)
+    upack = buf[12 : 12 + n_user]
+    table = buf[12 + n_user : 12 + n_user + n_table]
+    fpack = buf[12 + n_user + n_table : 12 + n_user + n_table + n_fp]
+    users: list[DeviceUser] = []
+    if n_user % 73 == 0:
+        for _two, uid, priv, pw, name, card, _one, group, user_id in _UPACK73.iter_unpack(upack):
+            users.append(DeviceUser(uid, cstr(user_id), cstr(name).strip(), priv, cstr(pw), cstr(group), card))
+    elif n_user % 29 == 0:
+        for _two, uid, priv, pw, name, card, group, _tz, user_id in _UPACK29.iter_unpack(upack):
+            users.append(DeviceUser(uid, str(user_id), cstr(name).strip(), priv, cstr(pw), str(group), card))
+    else:
+        raise ValueError(f"ukuran data pengguna unggahan tidak dikenal ({n_user} bita)")
+    templates: list[Template] = []
+    for _two, uid, fnum, offset in _TABLE.iter_unpack(table):
+        (tsize,) = struct.unpack_from("<H", fpack, offset)
+        templates.append(Template(uid, fnum - 0x10, 1, bytes(fpack[offset + 2 : offset + 2 + tsize])))
+    return users, templates
+
+
+def cstr(b: bytes) -> str:
+    """A NUL-terminated device string (bytes after the first NUL are padding or garbage)."""
     return b.split(b"\x00", 1)[0].decode("utf-8", errors="ignore")
 
 
 def parse_users(blob: bytes, count: int) -> list[DeviceUser]:
     if len(blob) <= 4 or count <= 0:
         return []
+    size = user_size_of(blob, count)
     (total,) = struct.unpack_from("<I", blob)
-    body = blob[4 : 4 + total]
-    size = total // count if total % count == 0 else 0
-    if size not in USER_SIZES:
+    if not size:
         raise ValueError(f"ukuran data pengguna tidak dikenal ({total} bita untuk {count} pengguna)")
-    out: list[DeviceUser] = []
-    if size == 28:
-        for uid, priv, pw, name, card, group, _tz, user_id in USER28.iter_unpack(body):
-            out.append(DeviceUser(uid, str(user_id), _cstr(name).strip(), priv, _cstr(pw), str(group), card))
-    else:
-        for uid, priv, pw, name, card, group, user_id in USER72.iter_unpack(body):
-            out.append(DeviceUser(uid, _cstr(user_id), _cstr(name).strip(), priv, _cstr(pw), _cstr(group).strip(), card))
-    return out
+    body = blob[4 : 4 + size * count]
+    if len(body) < size * count:
+        raise ValueError(f"data pengguna terpotong ({len(body)} dari {size * count} bita)")
+    return [unpack_user(body[i : i + size]) for i in range(0, len(body), size)]
 
 
 def pack_records(records: list[RawRecord], size: int) -> bytes:
@@ -223,67 +335,5 @@ def parse_records(blob: bytes, size: int, uid_to_pin: dict[int, str]) -> list[Ra
     if size == 16:
         return [RawRecord(0, str(pin), int.from_bytes(ts, "little"), verify, state)
                 for pin, ts, verify, state, _r, _w in REC16.iter_unpack(body)]
-    return [RawRecord(uid, _cstr(pin), int.from_bytes(ts, "little"), verify, state)
+    return [RawRecord(uid, cstr(pin), int.from_bytes(ts, "little"), verify, state)
             for uid, pin, verify, ts, state, _s in REC40.iter_unpack(body)]
-
-
-class _TimeText:
-    """Packed device time -> stored timestamp text, cached per day and per second-of-day.
-
-    A 100k-record log spans a few hundred days at most, so this replaces 100k datetime
-    constructions with dictionary hits. Impossible dates map to None.
-    """
-
-    def __init__(self) -> None:
-        self.days: dict[int, str | None] = {}
-        self.clock = [f"{h:02d}:{m:02d}:{s:02d}.000000" for h in range(24) for m in range(60) for s in range(60)]
-
-    def day(self, day_index: int) -> str | None:
-        d = day_index % 31 + 1
-        rest = day_index // 31
-        month = rest % 12 + 1
-        year = rest // 12 + 2000
-        try:
-            dt.date(year, month, d)
-        except ValueError:
-            text = None
-        else:
-            text = f"{year:04d}-{month:02d}-{d:02d} "
-        self.days[day_index] = text
-        return text
-
-
-def records_to_key_rows(blob: bytes, size: int, uid_to_pin: dict[int, str]
-                        ) -> tuple[list[tuple[str, str, int, int]], list[tuple[int, str, int]]]:
-    """Linear fast path for sync: ([(pin, ts_text, state, verify)], [(index, pin, ts_raw) with invalid dates])."""
-    (total,) = struct.unpack_from("<I", blob)
-    body = memoryview(blob)[4 : 4 + total]
-    tt = _TimeText()
-    days, clock = tt.days, tt.clock
-    pins: dict[object, str] = {}
-    rows: list[tuple[str, str, int, int]] = []
-    bad: list[tuple[int, str, int]] = []
-    if size == 8:
-        it = ((uid, ts, verify, state) for uid, verify, ts, state in REC8.iter_unpack(body))
-    elif size == 16:
-        it = ((pin, ts, verify, state) for pin, ts, verify, state, _r, _w in REC16.iter_unpack(body))
-    else:
-        it = ((pin, ts, verify, state) for _uid, pin, verify, ts, state, _s in REC40.iter_unpack(body))
-    for i, (key, ts, verify, state) in enumerate(it, start=1):
-        pin = pins.get(key)
-        if pin is None:
-            if size == 8:
-                pin = uid_to_pin.get(key, str(key))  # type: ignore[call-overload]
-            elif size == 16:
-                pin = str(key)
-            else:
-                pin = _cstr(key)  # type: ignore[arg-type]
-            pins[key] = pin
-        raw = int.from_bytes(ts, "little")
-        day_index, second = divmod(raw, 86400)
-        day = days[day_index] if day_index in days else tt.day(day_index)
-        if day is None:
-            bad.append((i, pin, raw))
-            continue
-        rows.append((pin, day + clock[second], state, verify))
-    return rows, bad

@@ -1,21 +1,44 @@
-"""Storing raw device/USB punches and mapping device PINs to employees.
+"""Storing raw device/USB/push punches: one bulk insert on the natural key, quarantine for the implausible.
 
-Punches are append-only and unique on (source_serial, pin, ts): inserts use
-INSERT OR IGNORE on that constraint, so re-reading the same log adds nothing and a
-device copy and a USB copy of the same punch (same serial) dedupe.
+Punches are append-only and unique on (source_serial, pin, ts). Inserts are one
+DB-API ``executemany`` of a statement SQLAlchemy Core compiles for the database
+in use (SQLite or PostgreSQL ``INSERT ... ON CONFLICT (source_serial, pin, ts) DO
+NOTHING``), with rows prepared as plain tuples: no ORM object or type processing
+per row. Keys already stored for the serial are filtered out first, so a re-read
+of a whole log costs one indexed range scan instead of 100k conflicting inserts.
+
+Records that must not be counted as they are (services.devices.plausible) go to
+``punch_quarantine`` with their reason instead, unique on what was read, so the
+same bad record read again adds nothing.
+
+Entry points: ``store_punches`` (rows with datetimes: USB, push receiver),
+``store_decoded`` (the vectorised device-log path), ``insert_punches`` (rows whose
+time is already the stored text, kept for existing callers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, select, type_coerce
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Insert
+from sqlalchemy.types import String
 
-from services.auth import audit
-from services.errors import BadInputError, NotFoundError
-from services.store.models import Employee, EmployeePin, Punch
+from services.clock import Clock
+from services.devices import plausible
+from services.devices.fastparse import DecodedLog, Quarantined, valid_pin
+from services.devices.pins import employee_choices, map_pin, pin_map, unmapped_pins
+from services.store.models import Punch, PunchQuarantine
+
+__all__ = ["KeyRow", "StoreOutcome", "TIMEZONES", "employee_choices", "insert_punches", "local_now", "map_pin",
+           "pin_map", "quarantine", "store_decoded", "store_punches", "ts_text", "tz_label", "unmapped_pins"]
 
 # Indonesia has no daylight saving: a fixed offset per zone is exact and needs no tz database
 # (Windows Python ships without one).
@@ -24,6 +47,14 @@ TIMEZONES: dict[str, tuple[str, int]] = {
     "Asia/Makassar": ("WITA", 8),
     "Asia/Jayapura": ("WIT", 9),
 }
+
+KeyRow = tuple[str, str, int, int]  # (pin, ts as stored text, state, verify) — the fast path's row shape
+PunchIn = tuple[str, dt.datetime, int, int]  # (pin, local time, state, verify) — text sources
+
+
+def local_now(clock: Clock, tz: str) -> dt.datetime:
+    """Current naive wall-clock time in an Indonesian zone, from the office clock."""
+    return clock.in_zone(tz).now() if tz in TIMEZONES else clock.now()
 
 
 def tz_label(tz: str) -> str:
@@ -35,97 +66,181 @@ def ts_text(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond:06d}"
 
 
-KeyRow = tuple[str, str, int, int]  # (pin, ts as stored text, state, verify) — the fast path's row shape
+def _text_ts(dialect: Dialect) -> bool:
+    """SQLite keeps DateTime as text: parameters are given in its stored form; other drivers take datetimes."""
+    return dialect.name == "sqlite"
 
 
-def pin_map(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(EmployeePin.pin, EmployeePin.employee_id)).all())
+def _dialect_insert(dialect: Dialect) -> Any:
+    """The dialect's INSERT construct that knows ON CONFLICT DO NOTHING."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if dialect.name == "postgresql":
+        return postgresql.insert
+    if dialect.name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"basis data {dialect.name} tidak didukung")  # the OPD store is SQLite or PostgreSQL
 
 
-_INSERT_SQL = (
-    "INSERT OR IGNORE INTO punch (source, source_serial, pin, ts, tz, employee_id, state, verify, batch_id, "
-    "captured_offline, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '')"
-)
+_PUNCH_COLS = ("source", "source_serial", "pin", "ts", "tz", "employee_id", "state", "verify", "batch_id",
+               "captured_offline", "flags")
+
+
+@lru_cache(maxsize=8)
+def _punch_insert(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """(SQL, positional parameter order or None for named) of the bulk punch insert for this dialect."""
+    t = Punch.__table__
+    stmt: Insert = _dialect_insert(dialect)(t).values({t.c[c]: bindparam(c) for c in _PUNCH_COLS})
+    stmt = stmt.on_conflict_do_nothing(index_elements=["source_serial", "pin", "ts"])  # type: ignore[attr-defined]
+    compiled = stmt.compile(dialect=dialect)
+    return compiled.string, tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+
+
+@dataclass
+class StoreOutcome:
+    new: int = 0
+    duplicate: int = 0
+    quarantined: int = 0  # newly kept aside
+    quarantined_again: int = 0  # read again, already in quarantine
+    below_high_water: int = 0  # new punches dated at or before the given high-water mark
+    newest: dt.datetime | None = None  # newest time among the new punches
+    messages: list[str] = field(default_factory=list)  # one per quarantined record (bounded by the caller)
+
+
+def _insert(session: Session, *, source: str, serial: str, tz: str, batch_id: int | None, pins: Sequence[str],
+            ts_values: Sequence[Any], states: Sequence[int], verifies: Sequence[int],
+            high_water: dt.datetime | None, out: StoreOutcome, log: DecodedLog | None = None) -> None:
+    """The bulk path shared by every entry point; ts_values are in the driver's form (see _text_ts).
+
+    log: the decoded device log the columns came from (its numpy columns answer min/max/counts cheaply).
+    """
+    n = len(pins)
+    if not n:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    as_text = _text_ts(dialect)
+    if log is not None:
+        imin, imax = int(log.raw.argmin()), int(log.raw.argmax())
+        lo, hi = ts_values[imin], ts_values[imax]
+    else:
+        lo, hi = min(ts_values), max(ts_values)
+    t = Punch.__table__
+    ts_col = type_coerce(t.c.ts, String) if as_text else t.c.ts  # SQLite: compare the stored text as it is
+    existing = {(a, b) for a, b in conn.execute(
+        select(t.c.pin, ts_col).where(t.c.source_serial == serial, ts_col >= lo, ts_col <= hi))}
+    employees = pin_map(session)
+    rows: list[tuple[Any, ...]]
+    if not existing:
+        emp = log.employee_ids(employees) if log is not None else [employees.get(x) for x in pins]
+        rows = list(zip(repeat(source, n), repeat(serial, n), pins, ts_values, repeat(tz, n), emp, states, verifies,
+                        repeat(batch_id, n), repeat(False, n), repeat("", n), strict=True))
+    else:
+        rows = [(source, serial, pins[i], ts_values[i], tz, employees.get(pins[i]), states[i], verifies[i], batch_id,
+                 False, "") for i in range(n) if (pins[i], ts_values[i]) not in existing]
+    out.duplicate += n - len(rows)
+    if not rows:
+        return
+    sql, order = _punch_insert(dialect)
+    params: list[Any] = rows if order == _PUNCH_COLS else (
+        [tuple(dict(zip(_PUNCH_COLS, r, strict=True))[c] for c in order) for r in rows] if order
+        else [dict(zip(_PUNCH_COLS, r, strict=True)) for r in rows])
+    inserted = int(conn.exec_driver_sql(sql, params).rowcount)  # type: ignore[arg-type]
+    out.new += inserted
+    out.duplicate += len(rows) - inserted  # stored meanwhile by another source under the same serial
+    if log is not None and len(rows) == n:  # every row was new: the numpy columns answer
+        out.newest = log.newest()
+        out.below_high_water += log.at_or_before(high_water) if high_water is not None else 0
+        return
+    new_ts = [r[3] for r in rows]
+    newest = max(new_ts)
+    out.newest = dt.datetime.fromisoformat(newest) if as_text else newest
+    if high_water is not None:
+        hw = ts_text(high_water) if as_text else high_water
+        out.below_high_water += sum(1 for v in new_ts if v <= hw)
+
+
+def quarantine(session: Session, *, source: str, serial: str, tz: str, batch_id: int | None,
+               items: Iterable[Quarantined], tolerance: dt.timedelta = plausible.DEFAULT_TOLERANCE,
+               label: str = "", unit: str = "rekaman ke-") -> StoreOutcome:
+    """Keep records aside with their reason (unique on serial, PIN, time as read); messages say why."""
+    out = StoreOutcome()
+    rows = []
+    for q in items:
+        detail = plausible.describe(q.reason, q.ts_text, tolerance)
+        rows.append({"source": source, "source_serial": serial, "pin": q.pin[:24], "ts_text": q.ts_text[:40],
+                     "ts": q.ts, "tz": tz, "state": q.state, "verify": q.verify, "reason": q.reason,
+                     "detail": detail[:300], "batch_id": batch_id, "status": "pending", "reviewed_by": ""})
+        out.messages.append(f"{label}{unit}{q.index} (PIN {q.pin[:24]}): {detail}; dikarantina untuk diperiksa")
+    if not rows:
+        return out
+    dialect = session.connection().dialect
+    table = PunchQuarantine.__table__
+    seen = {(a, b) for a, b in session.execute(select(table.c.pin, table.c.ts_text).where(
+        table.c.source_serial == serial, table.c.ts_text.in_({r["ts_text"] for r in rows})))}
+    fresh = [r for r in rows if (r["pin"], r["ts_text"]) not in seen]
+    fresh = list({(r["pin"], r["ts_text"]): r for r in fresh}.values())  # the same bad record twice in one read
+    if fresh:  # ON CONFLICT still guards against a concurrent writer of the same record
+        session.execute(_dialect_insert(dialect)(table).on_conflict_do_nothing(
+            index_elements=["source_serial", "pin", "ts_text"]), fresh)
+    out.quarantined, out.quarantined_again = len(fresh), len(rows) - len(fresh)
+    return out
+
+
+def store_decoded(session: Session, *, source: str, serial: str, tz: str, batch_id: int | None, log: DecodedLog,
+                  ts_values: Sequence[Any] | None = None, high_water: dt.datetime | None = None,
+                  label: str = "") -> StoreOutcome:
+    """A decoded device log: storable rows in one bulk insert, the rest quarantined.
+
+    ts_values: the log's times already in the driver's form (a reader thread may prepare them).
+    """
+    dialect = session.connection().dialect
+    out = quarantine(session, source=source, serial=serial, tz=tz, batch_id=batch_id, items=log.quarantined,
+                     label=label)
+    if ts_values is None:
+        ts_values = log.ts_texts() if _text_ts(dialect) else log.ts_datetimes()
+    _insert(session, source=source, serial=serial, tz=tz, batch_id=batch_id, pins=log.pins, ts_values=ts_values,
+            states=log.states, verifies=log.verifies, high_water=high_water, out=out, log=log)
+    return out
+
+
+def store_punches(session: Session, *, source: str, serial: str, tz: str, batch_id: int | None,
+                  punches: Iterable[PunchIn], clock: Clock, tolerance: dt.timedelta = plausible.DEFAULT_TOLERANCE,
+                  high_water: dt.datetime | None = None, label: str = "", unit: str = "rekaman ke-",
+                  indexes: Sequence[int] | None = None) -> StoreOutcome:
+    """Rows with local datetimes (USB file lines, push uploads): classify each time, store or quarantine.
+
+    indexes: the row's number in its source for messages (default 1, 2, …). Runs inside the caller's
+    transaction; the push receiver answers the device only after that commits.
+    """
+    as_text = _text_ts(session.connection().dialect)
+    pins: list[str] = []
+    values: list[Any] = []
+    states: list[int] = []
+    verifies: list[int] = []
+    bad: list[Quarantined] = []
+    for n, (pin, ts, state, verify) in enumerate(punches):
+        i = indexes[n] if indexes is not None else n + 1
+        reason = "invalid_pin" if not valid_pin(pin) else plausible.classify_timestamp(ts, clock, tolerance, tz)
+        if reason is not None:
+            bad.append(Quarantined(i, pin, ts.strftime("%d-%m-%Y %H:%M:%S"), ts, state, verify, reason))
+            continue
+        pins.append(pin)
+        values.append(ts_text(ts) if as_text else ts)
+        states.append(state)
+        verifies.append(verify)
+    out = quarantine(session, source=source, serial=serial, tz=tz, batch_id=batch_id, items=bad, tolerance=tolerance,
+                     label=label, unit=unit)
+    _insert(session, source=source, serial=serial, tz=tz, batch_id=batch_id, pins=pins, ts_values=values,
+            states=states, verifies=verifies, high_water=high_water, out=out)
+    return out
 
 
 def insert_punches(session: Session, *, source: str, serial: str, tz: str, batch_id: int, rows: list[KeyRow]) -> int:
-    """Store rows not yet present; returns how many were new. Runs inside the caller's transaction.
-
-    Keys already stored for this serial are filtered out in memory first (a re-sync of 100k records then
-    costs one indexed range scan instead of 100k rejected inserts); INSERT OR IGNORE on the unique key
-    still guards against anything the filter missed. Plain DB-API executemany keeps 100k rows well under
-    a second (the ORM's per-row parameter processing alone took seconds).
-    """
-    if not rows:
-        return 0
-    conn = session.connection()
-    lo = min(r[1] for r in rows)
-    hi = max(r[1] for r in rows)
-    existing = set(conn.exec_driver_sql(
-        "SELECT pin, ts FROM punch WHERE source_serial = ? AND ts BETWEEN ? AND ?", (serial, lo, hi)
-    ))
-    employees = pin_map(session)
-    params = [
-        (source, serial, pin, ts, tz, employees.get(pin), state, verify, batch_id)
-        for pin, ts, state, verify in rows
-        if (pin, ts) not in existing
-    ]
-    if not params:
-        return 0
-    return int(conn.exec_driver_sql(_INSERT_SQL, params).rowcount)
-
-
-# ------------------------------------------------------------------ PIN mapping
-
-
-@dataclass(frozen=True)
-class UnmappedPin:
-    pin: str
-    punches: int
-    first_ts: dt.datetime
-    last_ts: dt.datetime
-    serials: str
-
-
-def unmapped_pins(session: Session) -> list[UnmappedPin]:
-    """Device/USB PINs that have punches but no employee yet, most punches first."""
-    mapped = select(EmployeePin.pin)
-    q = (
-        select(Punch.pin, func.count(), func.min(Punch.ts), func.max(Punch.ts), func.group_concat(Punch.source_serial.distinct()))
-        .where(Punch.source.in_(("device", "usb")), Punch.employee_id.is_(None), Punch.pin.not_in(mapped))
-        .group_by(Punch.pin)
-        .order_by(func.count().desc(), Punch.pin)
-    )
-    return [UnmappedPin(pin, n, lo, hi, serials or "") for pin, n, lo, hi, serials in session.execute(q)]
-
-
-def map_pin(session: Session, pin: str, employee_id: int, username: str) -> int:
-    """Assign a device PIN to an employee and fill employee_id on that PIN's device/USB punches.
-
-    Returns the number of punches updated. Refuses a PIN that already belongs to someone else.
-    """
-    pin = pin.strip()
-    if not pin:
-        raise BadInputError("PIN tidak boleh kosong.")
-    employee = session.get(Employee, employee_id)
-    if employee is None:
-        raise NotFoundError(f"Pegawai dengan id {employee_id} tidak ditemukan.")
-    existing = session.execute(select(EmployeePin).where(EmployeePin.pin == pin)).scalar_one_or_none()
-    if existing is not None and existing.employee_id != employee_id:
-        other = session.get(Employee, existing.employee_id)
-        raise BadInputError(f"PIN {pin} sudah dipakai oleh {other.name if other else existing.employee_id}.")
-    if existing is None:
-        session.add(EmployeePin(employee_id=employee_id, pin=pin))
-    updated = session.execute(
-        update(Punch)
-        .where(Punch.pin == pin, Punch.employee_id.is_(None), Punch.source.in_(("device", "usb")))
-        .values(employee_id=employee_id)
-    ).rowcount
-    audit.record(session, username, "pin.map", "employee", employee_id, {"pin": pin, "punches_updated": updated})
-    return updated
-
-
-def employee_choices(session: Session, opd_id: int) -> list[tuple[int, str]]:
-    """(id, "Name — NIP") for the PIN mapping picker."""
-    q = select(Employee.id, Employee.name, Employee.nip).where(Employee.opd_id == opd_id).order_by(Employee.name)
-    return [(i, f"{name} — {nip}") for i, name, nip in session.execute(q).all()]
+    """Rows whose time is already the stored text (no plausibility check); returns how many were new."""
+    out = StoreOutcome()
+    as_text = _text_ts(session.connection().dialect)
+    _insert(session, source=source, serial=serial, tz=tz, batch_id=batch_id, pins=[r[0] for r in rows],
+            ts_values=[r[1] if as_text else dt.datetime.fromisoformat(r[1]) for r in rows],
+            states=[r[2] for r in rows], verifies=[r[3] for r in rows], high_water=None, out=out)
+    return out.new

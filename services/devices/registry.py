@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.devices.client import DeviceError, ZkClient
-from services.devices.punches import TIMEZONES
+from services.devices.punches import TIMEZONES, local_now
 from services.errors import BadInputError, NotFoundError
 from services.secrets import delete_secret, get_secret, keyring_status, set_secret
 from services.store.db import Database
 from services.store.models import Device, OfficeLocation
+from services.store.writer import write_transaction
 
 DEFAULT_DRIFT_THRESHOLD_S = 60  # beyond this the drift is shown as a warning and correction is offered
 _HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
@@ -57,17 +58,19 @@ def _validate(data: DeviceInput) -> DeviceInput:
     return DeviceInput(name, ip, int(data.port), data.protocol, data.timezone, data.location_id, data.comm_key)
 
 
-def _apply_key(device: Device, key: str | None) -> None:
+def _apply_key(device: Device, key: str | None) -> bool:
+    """Returns True when a key was stored in the keyring (False: no key given, removed, or no keyring)."""
     if key is None:
-        return
+        return False
     if key in ("", "0"):
         delete_secret("device", str(device.id))
         device.has_comm_key = False
-    else:
-        device.has_comm_key = True
-        if not keyring_status()[0]:
-            return  # no keyring on this system: the key is asked for each time it is needed, never stored
-        set_secret("device", str(device.id), key)  # a failing keyring raises; the caller's transaction rolls back
+        return False
+    device.has_comm_key = True
+    if not keyring_status()[0]:
+        return False  # no keyring on this system: the key is asked for each time it is needed, never stored
+    set_secret("device", str(device.id), key)  # a failing keyring raises; the caller's transaction rolls back
+    return True
 
 
 def add_device(session: Session, opd_id: int, data: DeviceInput, username: str) -> Device:
@@ -184,10 +187,10 @@ def check_connection(db: Database, device_id: int, threshold_s: float = DEFAULT_
     with client:
         info = client.info()
         device_time = client.get_time()
-        local = db.clock.in_zone(tz).now()
+        local = local_now(db.clock, tz)
         users, records = client.sizes()
     drift = (device_time - local).total_seconds()
-    with db.transaction() as s:
+    with write_transaction(db) as s:
         device = s.get(Device, device_id)
         assert device is not None
         device.serial = device.serial or info.serial
@@ -206,14 +209,14 @@ def correct_device_time(db: Database, device_id: int, username: str, comm_key: i
         client, tz = client_for(device, comm_key=comm_key), device.timezone
     with client:
         before = client.get_time()
-        now = db.clock.in_zone(tz).now()
+        now = local_now(db.clock, tz)
         client.set_time(now)
         after = client.get_time()
     drift = (before - now).total_seconds()
-    with db.transaction() as s:
+    with write_transaction(db) as s:
         device = s.get(Device, device_id)
         assert device is not None
-        device.last_drift_seconds = (after - db.clock.in_zone(tz).now()).total_seconds()
+        device.last_drift_seconds = (after - local_now(db.clock, tz)).total_seconds()
         audit.record(s, username, "device.set_time", "device", device_id,
                      {"device_time_before": before.isoformat(), "set_to": now.isoformat(), "drift_s": drift})
     return drift
@@ -238,6 +241,23 @@ class DeviceRow:
     drift_seconds: float | None
     high_water_ts: dt.datetime | None
     enabled: bool
+    last_success_at: dt.datetime | None = None
+    last_error: str = ""
+    last_error_at: dt.datetime | None = None
+    last_read_count: int | None = None
+    firmware: str = ""
+    platform: str = ""
+
+
+def record_failure(db: Database, device_id: int, message: str) -> None:
+    """Remember a failed pull on the device row (punches untouched)."""
+    with write_transaction(db) as s:
+        device = s.get(Device, device_id)
+        if device is not None:
+            now = db.clock.now()
+            device.last_sync_at = device.last_error_at = now
+            device.last_error = message[:300]
+            device.last_sync_status = ("GAGAL: " + message)[:300]
 
 
 def device_rows(session: Session, opd_id: int) -> list[DeviceRow]:
@@ -249,7 +269,8 @@ def device_rows(session: Session, opd_id: int) -> list[DeviceRow]:
     )
     return [
         DeviceRow(d.id, d.name, d.ip, d.port, d.protocol, d.timezone, d.location_id, loc or "", d.serial or "",
-                  d.has_comm_key, d.last_sync_at, d.last_sync_status, d.last_drift_seconds, d.high_water_ts, d.enabled)
+                  d.has_comm_key, d.last_sync_at, d.last_sync_status, d.last_drift_seconds, d.high_water_ts, d.enabled,
+                  d.last_success_at, d.last_error, d.last_error_at, d.last_read_count, d.firmware, d.platform)
         for d, loc in session.execute(q).all()
     ]
 

@@ -1,38 +1,60 @@
 """Pull attendance logs from registered devices into the append-only punch table.
 
-Per device: connect → read identity and clock → disable the device (no punches can
-land mid-read) → read the whole log → parse linearly, skipping impossible dates →
-one transaction (ImportBatch + INSERT OR IGNORE punches + high-water mark + status)
-→ optionally clear the device log, only after that commit and only when the
-device still holds exactly what was read → enable → disconnect.
+Per device, in two phases:
+
+1. read (network, any thread): connect → identity and clock → disable the device (no
+   punches can land mid-read) → users and the whole log → enable again (unless the
+   log is to be cleared) → decode linearly (fastparse), quarantining implausible
+   records;
+2. store (the one writer): one write transaction (services.store.writer) with the
+   ImportBatch, the bulk insert of new punches, quarantined records, the device's
+   user list, high-water mark and status — all or nothing; then, only when asked
+   and only if the device still holds exactly what was read, clear its log.
+
+``sync_all`` reads several devices in parallel threads and stores them one at a
+time as their reads complete; a scheduled CLI sync in another process waits for
+the write lock instead of failing with "database is locked".
 
 A dropped link is retried with a fresh connection; nothing partial is ever
-committed, and the next sync picks up where the stored data ends (duplicates are
-ignored by the unique key). The high-water mark is the newest punch time stored
-per device; records older than it that still turn out new (device clock was set
-back) are counted and reported instead of silently skipped.
+committed. The high-water mark is the newest punch time stored per device;
+records older than it that still turn out new (the device clock was set back)
+are counted and reported.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-
-from sqlalchemy import func, select
+from typing import Any
 
 from services.auth import audit
 from services.changes import Changes
-from services.devices import protocol as p
-from services.devices.client import DeviceAuthError, DeviceDropped, DeviceError, DeviceUnreachable, ZkClient
-from services.devices.punches import KeyRow, insert_punches
-from services.devices.registry import DEFAULT_DRIFT_THRESHOLD_S, client_for, describe_drift
-from services.errors import NotFoundError
-from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.devices import plausible
+from services.devices.client import (
+    AttendanceBlob,
+    DeviceAuthError,
+    DeviceDropped,
+    DeviceError,
+    DeviceUnreachable,
+    ZkClient,
+)
+from services.devices.fastparse import decode_log
+from services.devices.punches import local_now, store_decoded
+from services.devices.registry import DEFAULT_DRIFT_THRESHOLD_S, client_for, describe_drift, record_failure
+from services.devices.users import save_device_users
+from services.errors import NotFoundError, UserError
+from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
-from services.store.models import Device, ImportBatch, Punch
+from services.store.models import Device, ImportBatch
+from services.store.writer import checkpoint_now, write_transaction
 
 log = logging.getLogger(__name__)
+
+MAX_MESSAGES = 200  # per batch: the rest is summarised in one line (errors stay bounded)
+DEFAULT_PARALLEL = 4
 
 
 @dataclass
@@ -43,7 +65,8 @@ class SyncResult:
     read: int = 0
     new: int = 0
     duplicate: int = 0
-    rejected: int = 0
+    rejected: int = 0  # not stored as punches: quarantined (new or again)
+    quarantined: int = 0  # newly kept aside for review
     below_high_water: int = 0
     errors: list[str] = field(default_factory=list)
     drift_seconds: float | None = None
@@ -55,13 +78,15 @@ class SyncResult:
 
     @property
     def changes(self) -> Changes:
-        return Changes(punches=self.new > 0, devices=True)
+        return Changes(punches=self.new > 0 or self.rejected > 0, devices=True)
 
     def summary(self) -> str:
         if self.error:
             return f"{self.device_name}: GAGAL — {self.error}"
         parts = [f"{self.device_name} ({self.serial}): {self.read} rekaman dibaca, {self.new} baru, "
-                 f"{self.duplicate} sudah ada, {self.rejected} ditolak"]
+                 f"{self.duplicate} sudah ada, {self.rejected} dikarantina"]
+        if self.rejected and self.quarantined < self.rejected:
+            parts[0] += f" ({self.rejected - self.quarantined} di antaranya sudah dikarantina sebelumnya)"
         if self.below_high_water:
             parts.append(f"{self.below_high_water} rekaman baru bertanggal sebelum sinkron terakhir")
         if self.drift_exceeded:
@@ -71,161 +96,284 @@ class SyncResult:
         return "; ".join(parts)
 
 
-def _reject_messages(bad: list[tuple[int, str, int]], label: str) -> list[str]:
-    out = []
-    for index, pin, raw in bad:
-        y, mo, d, h, mi, sec = p.decode_fields(raw)
-        out.append(f"{label}: rekaman ke-{index} (PIN {pin}): tanggal tidak valid "
-                   f"{d:02d}-{mo:02d}-{y} {h:02d}:{mi:02d}:{sec:02d}, dilewati")
-    return out
+@dataclass
+class DeviceRead:
+    """What the network phase of one device produced (handed to the writer)."""
+
+    device_id: int
+    name: str
+    serial: str
+    tz: str
+    registered_serial: str | None
+    high_water: Any
+    drift: float
+    blob: AttendanceBlob
+    attempts: int
+    client: ZkClient | None = None  # still connected and disabled: the log is to be cleared after the commit
+
+    @property
+    def count(self) -> int:
+        return self.blob.count
 
 
-def _fail(db: Database, device_id: int, message: str) -> None:
-    """Remember the failure on the device row (punches untouched)."""
-    with db.transaction() as s:
-        device = s.get(Device, device_id)
-        if device is not None:
-            device.last_sync_at = db.clock.now()
-            device.last_sync_status = ("GAGAL: " + message)[:300]
-
-
-def sync_device(db: Database, device_id: int, *, username: str = "system", clear_log: bool = False,
-                drift_threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S, attempts: int = 3, timeout: float = 10.0,
-                comm_key: int | None = None,
-                progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> SyncResult:
-    """comm_key overrides the keyring (typed in by the user on systems without a keyring)."""
+def _device_row(db: Database, device_id: int) -> Device:
     with db.session() as s:
         device = s.get(Device, device_id)
         if device is None:
             raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
-        name = device.name
-        try:
-            client = client_for(device, timeout, comm_key)
-        except DeviceError as exc:
-            _fail(db, device_id, str(exc))
-            raise
+        s.expunge(device)
+        return device
+
+
+def read_device(db: Database, device_id: int, *, attempts: int = 3, timeout: float = 10.0,
+                comm_key: int | None = None, keep_open: bool = False,
+                progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> DeviceRead:
+    """The network phase, retried on a fresh connection when the link drops. Raises DeviceError."""
+    device = _device_row(db, device_id)
+    client = client_for(device, timeout, comm_key)
     last: DeviceError | None = None
     for attempt in range(1, attempts + 1):
         cancel.raise_if_cancelled()
-        progress(0, 0, f"Menghubungi {name} ({client.where})…" + (f" percobaan {attempt}/{attempts}" if attempt > 1 else ""))
+        note = f" (percobaan {attempt} dari {attempts}: {last})" if last else ""
+        progress(0, 0, f"Menghubungi {device.name} ({client.where})…{note}")
         try:
-            result = _sync_once(db, device_id, name, client, username=username, clear_log=clear_log,
-                                drift_threshold_s=drift_threshold_s, progress=progress, cancel=cancel)
-            result.attempts = attempt
-            return result
-        except (DeviceAuthError, DeviceUnreachable) as exc:
-            _fail(db, device_id, str(exc))  # retrying cannot help: wrong key or no device at that address
-            raise
-        except DeviceDropped as exc:
-            log.warning("sync %s attempt %d dropped: %s", name, attempt, exc)
-            last = exc
-        except DeviceError as exc:
-            last = exc
-        finally:
+            read = _read_once(db, device, client, keep_open=keep_open, progress=progress, cancel=cancel)
+            read.attempts = attempt
+            return read
+        except (DeviceAuthError, DeviceUnreachable):
             client.close()
+            raise  # retrying cannot help: wrong key or no device at that address
+        except DeviceDropped as exc:
+            log.warning("Tarik data %s: percobaan %d dari %d gagal: %s", device.name, attempt, attempts, exc)
+            last = exc
+            client.close()
+        except BaseException:
+            client.close()
+            raise
     assert last is not None
-    message = f"{last} (gagal setelah {attempts} percobaan; data yang sudah tersimpan sebelumnya tetap aman)"
-    _fail(db, device_id, message)
-    raise DeviceError(message)
+    raise DeviceDropped(f"{last} Sinkron gagal setelah {attempts} percobaan; data yang sudah tersimpan "
+                        "sebelumnya tetap aman dan tidak ada data baru dari mesin ini yang disimpan.")
 
 
-def _sync_once(db: Database, device_id: int, name: str, client: ZkClient, *, username: str, clear_log: bool,
-               drift_threshold_s: float, progress: ProgressFn, cancel: CancelToken) -> SyncResult:
+def _read_once(db: Database, device: Device, client: ZkClient, *, keep_open: bool,
+               progress: ProgressFn, cancel: CancelToken) -> DeviceRead:
     client.connect()
     info = client.info()
-    with db.session() as s:
-        device = s.get(Device, device_id)
-        assert device is not None
-        tz, registered_serial, high_water = device.timezone, device.serial, device.high_water_ts
-    serial = info.serial or registered_serial or f"IP-{client.ip}"
-    drift = (client.get_time() - db.clock.in_zone(tz).now()).total_seconds()
-    result = SyncResult(device_id, name, serial, drift_seconds=drift, drift_exceeded=abs(drift) > drift_threshold_s)
+    serial = info.serial or device.serial or f"IP-{client.ip}"
+    drift = (client.get_time() - local_now(db.clock, device.timezone)).total_seconds()
     client.disable()
     try:
-        log_blob = client.read_attendance_blob(progress=progress, cancel=cancel)
-        device_count = log_blob.count
+        blob = client.read_attendance_blob(progress=progress, cancel=cancel)
         cancel.raise_if_cancelled()
-        rows, bad = log_blob.key_rows()
-        errors = _reject_messages(bad, f"Perangkat {name}")
-        result.read, result.rejected, result.errors = device_count, len(bad), errors
-        progress(device_count, device_count, f"Menyimpan {len(rows)} rekaman…")
-        _store(db, device_id, result, rows, tz, high_water, registered_serial, username, cancel)
-        if clear_log:
-            # the device is still disabled: nothing can have arrived since the read, but check anyway
-            _users, still = client.sizes()
-            if still == device_count:
-                client.clear_attendance()
-                result.cleared = True
-                with db.transaction() as s:
-                    audit.record(s, username, "device.clear_log", "device", device_id,
-                                 {"records": device_count, "batch_id": result.batch_id})
-            else:
-                result.errors.append(f"Log mesin tidak dikosongkan: jumlah rekaman berubah ({device_count} → {still}).")
-    finally:
-        try:
-            client.enable()
-        except DeviceError:
-            pass  # the device re-enables itself when the session closes
+    except BaseException:
+        _release(client)
+        raise
+    if not keep_open:
+        _release(client)
+    # decoding waits for the writer's thread: CPU-bound Python work in reader threads would contend for the GIL
+    # with the writer's executemany (which gives the GIL up for every row's sqlite3_step) and slow it down
+    return DeviceRead(device.id, device.name, serial, device.timezone, device.serial, device.high_water_ts, drift,
+                      blob, 1, client if keep_open else None)
+
+
+def _release(client: ZkClient) -> None:
+    """Enable the device and hang up; a failure here loses nothing (the device re-enables itself)."""
+    try:
+        client.enable()
+    except DeviceError:
+        pass
     client.disconnect()
+
+
+def store_read(db: Database, read: DeviceRead, *, username: str, trigger: str = "manual",
+               drift_threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S, tolerance: Any = plausible.DEFAULT_TOLERANCE,
+               checkpoint: bool = True, cancel: CancelToken = NEVER_CANCELLED) -> SyncResult:
+    """The writer phase: decode, then one transaction per device (batch, punches, quarantine, users, status)."""
+    blob = read.blob
+    log_ = decode_log(blob.blob, blob.record_size, blob.uid_to_pin,
+                      plausible.device_bounds(db.clock, read.tz, tolerance))
+    ts_values = log_.ts_texts() if db.engine.dialect.name == "sqlite" else log_.ts_datetimes()
+    result = SyncResult(read.device_id, read.name, read.serial, read=log_.count, drift_seconds=read.drift,
+                        drift_exceeded=abs(read.drift) > drift_threshold_s, attempts=read.attempts)
+    label = f"Perangkat {read.name}: "
+    with write_transaction(db, cancel=cancel, checkpoint=checkpoint) as s:
+        now = db.clock.now()
+        batch = ImportBatch(kind="device", source=read.serial, username=username, trigger=trigger)
+        s.add(batch)
+        s.flush()
+        out = store_decoded(s, source="device", serial=read.serial, tz=read.tz, batch_id=batch.id, log=log_,
+                            ts_values=ts_values, high_water=read.high_water, label=label)
+        cancel.raise_if_cancelled()  # cancelling here still rolls everything back
+        result.new, result.duplicate = out.new, out.duplicate
+        result.rejected, result.quarantined = len(log_.quarantined), out.quarantined
+        result.below_high_water = out.below_high_water
+        result.errors = _bounded(out.messages)
+        if read.high_water is not None and out.below_high_water:
+            result.errors.append(f"{out.below_high_water} rekaman baru bertanggal sebelum penanda sinkron terakhir "
+                                 f"({read.high_water:%d-%m-%Y %H:%M}); periksa apakah jam mesin pernah dimundurkan.")
+        if read.registered_serial and read.registered_serial != read.serial:
+            result.errors.append(f"Nomor seri mesin berubah dari {read.registered_serial} menjadi {read.serial}.")
+        save_device_users(s, read.device_id, blob.users, now)
+        batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
+        batch.errors = "\n".join(result.errors)
+        batch.finished_at = now
+        device = s.get(Device, read.device_id)
+        assert device is not None
+        device.serial = read.serial
+        if out.newest is not None and (device.high_water_ts is None or out.newest > device.high_water_ts):
+            device.high_water_ts = out.newest
+        device.last_sync_at = device.last_success_at = now
+        device.last_error = ""
+        device.last_read_count = log_.count
+        device.last_drift_seconds = read.drift
+        device.last_sync_status = (f"OK: {result.new} baru, {result.duplicate} sudah ada, "
+                                   f"{result.rejected} dikarantina")[:300]
+        audit.record(s, username, "device.sync", "device", read.device_id,
+                     {"batch_id": batch.id, "new": result.new, "duplicate": result.duplicate,
+                      "quarantined": result.rejected, "serial": read.serial, "trigger": trigger})
+        result.batch_id = batch.id
     return result
 
 
-def _store(db: Database, device_id: int, result: SyncResult, rows: list[KeyRow], tz: str,
-           high_water: dt.datetime | None, registered_serial: str | None, username: str, cancel: CancelToken) -> None:
-    """One transaction per device: batch, punches, high-water mark and status commit together or not at all."""
-    with db.transaction() as s:
-        batch = ImportBatch(kind="device", source=result.serial, username=username)
-        s.add(batch)
-        s.flush()
-        result.new = insert_punches(s, source="device", serial=result.serial, tz=tz, batch_id=batch.id, rows=rows)
-        result.duplicate = len(rows) - result.new
-        cancel.raise_if_cancelled()  # cancelling here still rolls everything back
-        if high_water is not None and result.new:
-            result.below_high_water = s.execute(
-                select(func.count()).select_from(Punch).where(Punch.batch_id == batch.id, Punch.ts <= high_water)
-            ).scalar_one()
-            if result.below_high_water:
-                result.errors.append(f"{result.below_high_water} rekaman baru bertanggal sebelum penanda sinkron "
-                                     f"terakhir ({high_water:%d-%m-%Y %H:%M}); periksa apakah jam mesin pernah dimundurkan.")
-        newest = s.execute(select(func.max(Punch.ts)).where(Punch.source_serial == result.serial)).scalar()
-        batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
-        batch.errors = "\n".join(result.errors)
-        batch.finished_at = db.clock.now()
-        device = s.get(Device, device_id)
-        assert device is not None
-        if registered_serial and registered_serial != result.serial:
-            result.errors.append(f"Nomor seri mesin berubah dari {registered_serial} menjadi {result.serial}.")
-        device.serial = result.serial
-        device.high_water_ts = newest
-        device.last_sync_at = batch.finished_at
-        device.last_drift_seconds = result.drift_seconds
-        device.last_sync_status = (f"OK: {result.new} baru, {result.duplicate} sudah ada, {result.rejected} ditolak")[:300]
-        audit.record(s, username, "device.sync", "device", device_id,
-                     {"batch_id": batch.id, "new": result.new, "duplicate": result.duplicate,
-                      "rejected": result.rejected, "serial": result.serial})
-        result.batch_id = batch.id
+def _bounded(messages: list[str]) -> list[str]:
+    if len(messages) <= MAX_MESSAGES:
+        return messages
+    return messages[:MAX_MESSAGES] + [f"… dan {len(messages) - MAX_MESSAGES} rekaman lain dikarantina "
+                                      "(lihat daftar karantina)"]
+
+
+def finish_read(db: Database, read: DeviceRead, result: SyncResult, *, clear_log: bool, username: str) -> None:
+    """After the commit: clear the device log when asked (only if it still holds what was read), enable, hang up."""
+    client = read.client
+    if client is None:
+        return
+    try:
+        if clear_log:
+            _users, still = client.sizes()
+            if still == read.count:
+                client.clear_attendance()
+                result.cleared = True
+                with write_transaction(db) as s:
+                    device = s.get(Device, read.device_id)
+                    if device is not None:
+                        device.last_read_count = 0
+                    audit.record(s, username, "device.clear_log", "device", read.device_id,
+                                 {"records": read.count, "batch_id": result.batch_id})
+            else:
+                result.errors.append(f"Log mesin tidak dikosongkan: jumlah rekaman berubah ({read.count} → {still}).")
+    except DeviceError as exc:
+        result.errors.append(f"Log mesin tidak dikosongkan ({exc}); data yang ditarik sudah tersimpan.")
+    finally:
+        _release(client)
+
+
+def sync_device(db: Database, device_id: int, *, username: str = "system", clear_log: bool = False,
+                drift_threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S, attempts: int = 3, timeout: float = 10.0,
+                comm_key: int | None = None, trigger: str = "manual",
+                progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> SyncResult:
+    """comm_key overrides the keyring (typed in by the user on systems without a keyring)."""
+    try:
+        read = read_device(db, device_id, attempts=attempts, timeout=timeout, comm_key=comm_key, keep_open=clear_log,
+                           progress=progress, cancel=cancel)
+    except DeviceError as exc:
+        record_failure(db, device_id, str(exc))
+        raise
+    try:
+        progress(read.count, read.count, f"Menyimpan {read.count} rekaman…")
+        result = store_read(db, read, username=username, trigger=trigger, drift_threshold_s=drift_threshold_s,
+                            cancel=cancel)
+    except BaseException:
+        if read.client is not None:
+            _release(read.client)
+        raise
+    finish_read(db, read, result, clear_log=clear_log, username=username)
+    return result
 
 
 def sync_all(db: Database, *, username: str = "system", clear_log: bool = False,
              drift_threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S, timeout: float = 10.0, opd_id: int | None = None,
+             device_ids: list[int] | None = None, comm_keys: dict[int, int] | None = None, trigger: str = "manual",
+             parallel: int = DEFAULT_PARALLEL,
              progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> list[SyncResult]:
-    """Every enabled device in turn; one device failing does not stop the others."""
+    """Every enabled device (or the given ones): reads in parallel threads, stores one at a time.
+
+    One device failing does not stop the others; results come back in device-name order.
+    """
+    from sqlalchemy import select
+
     with db.session() as s:
-        q = select(Device.id, Device.name).where(Device.enabled.is_(True)).order_by(Device.name)
+        q = select(Device.id, Device.name).order_by(Device.name)
+        q = q.where(Device.id.in_(device_ids)) if device_ids else q.where(Device.enabled.is_(True))
         if opd_id is not None:
             q = q.where(Device.opd_id == opd_id)
-        devices = [tuple(r) for r in s.execute(q).all()]
-    results: list[SyncResult] = []
-    for i, (device_id, name) in enumerate(devices):
-        cancel.raise_if_cancelled()
+        devices = [(int(i), str(n)) for i, n in s.execute(q).all()]
+    if not devices:
+        return []
+    keys = comm_keys or {}
+    fractions = {i: 0.0 for i, _ in devices}
+    lock = threading.Lock()
 
-        def sub(done: int, total: int, message: str = "", _i: int = i, _name: str = name) -> None:
-            frac = done / total if total else 0.0
-            progress(int((_i + frac) * 1000), len(devices) * 1000, f"[{_i + 1}/{len(devices)}] {message}")
+    def sub(device_id: int, name: str) -> ProgressFn:
+        def report(done: int, total: int, message: str = "") -> None:
+            with lock:
+                fractions[device_id] = max(fractions[device_id], done / total if total else 0.0)
+                overall = sum(fractions.values())
+            progress(int(overall * 1000), len(devices) * 1000, f"{name}: {message}")
+        return report
 
+    handed: queue.Queue[tuple[int, str, DeviceRead | BaseException]] = queue.Queue(maxsize=max(1, parallel))
+
+    def reader(device_id: int, name: str) -> None:
         try:
-            results.append(sync_device(db, device_id, username=username, clear_log=clear_log,
-                                       drift_threshold_s=drift_threshold_s, timeout=timeout, progress=sub, cancel=cancel))
-        except DeviceError as exc:
-            results.append(SyncResult(device_id, name, error=str(exc)))
-    return results
+            got: DeviceRead | BaseException = read_device(
+                db, device_id, timeout=timeout, comm_key=keys.get(device_id), keep_open=clear_log,
+                progress=sub(device_id, name), cancel=cancel)
+        except BaseException as exc:  # noqa: BLE001 - handed to the writer, which decides
+            got = exc
+        handed.put((device_id, name, got))
+
+    results: dict[int, SyncResult] = {}
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(devices))), thread_name_prefix="zk-read") as pool:
+        for device_id, name in devices:
+            pool.submit(reader, device_id, name)
+        for _ in devices:  # keep draining: a reader blocked on put() would otherwise never finish
+            device_id, name, got = handed.get()
+            try:
+                results[device_id] = _store_one(db, device_id, name, got, failure is not None, username=username,
+                                                trigger=trigger, clear_log=clear_log,
+                                                drift_threshold_s=drift_threshold_s, cancel=cancel)
+            except UserError as exc:  # e.g. the database stayed busy: this device is not stored, the others go on
+                results[device_id] = SyncResult(device_id, name, error=str(exc))
+            except BaseException as exc:  # noqa: BLE001 - re-raised once every reader has finished
+                failure = failure or exc
+                results[device_id] = SyncResult(device_id, name, error=str(exc) or exc.__class__.__name__)
+            if isinstance(got, BaseException) and not isinstance(got, DeviceError) and failure is None:
+                failure = got
+    checkpoint_now(db)  # once for the whole run instead of after every device's commit
+    if failure is not None:
+        raise failure  # a cancel or a bug: the devices stored before it stay stored
+    return [results[i] for i, _ in devices]
+
+
+def _store_one(db: Database, device_id: int, name: str, got: DeviceRead | BaseException, stopping: bool, *,
+               username: str, trigger: str, clear_log: bool, drift_threshold_s: float,
+               cancel: CancelToken) -> SyncResult:
+    if isinstance(got, DeviceError):
+        record_failure(db, device_id, str(got))
+        return SyncResult(device_id, name, error=str(got))
+    if isinstance(got, BaseException):
+        return SyncResult(device_id, name, error=str(got) or got.__class__.__name__)
+    if stopping or cancel.cancelled:
+        if got.client is not None:
+            _release(got.client)
+        return SyncResult(device_id, name, error=str(Cancelled()))
+    try:
+        result = store_read(db, got, username=username, trigger=trigger, drift_threshold_s=drift_threshold_s,
+                            checkpoint=False, cancel=cancel)
+    except BaseException:
+        if got.client is not None:
+            _release(got.client)
+        raise
+    finish_read(db, got, result, clear_log=clear_log, username=username)
+    return result

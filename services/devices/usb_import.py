@@ -1,14 +1,20 @@
-"""Import of a USB flash-disk export `<id>_attlog.dat`.
+"""Import of a USB flash-disk export (`<id>_attlog.dat`) or a text/CSV export of attendance software.
 
-Format (one punch per line, TAB-separated, CRLF): PIN (often space-padded),
-`YYYY-MM-DD HH:MM:SS`, device id, status, verify, workcode, and sometimes more
-columns (ignored).
+The column layout is detected from the first rows (services.devices.usb_layout) and
+reported ("tata letak: …"), so a file in an unexpected layout says what was read
+instead of rejecting every line.
 
 Bad-line policy (decided, shown in the UI): good lines are imported and every
 malformed line is rejected with a message naming the file and line number, kept
-in ImportBatch.errors. The whole file is one transaction, so the file is either
-fully processed (good lines stored, bad lines listed) or not at all — never half.
-Re-importing the same file adds nothing (unique key on serial, PIN, time).
+in ImportBatch.errors; lines with implausible times are quarantined for review.
+The whole file is one transaction, so the file is either fully processed (good
+lines stored, bad lines listed) or not at all — never half. Re-importing the same
+file adds nothing (unique key on serial, PIN, time).
+
+Bounds: files over 64 MiB are refused before reading; lines over 1,000 characters
+are rejected; every message quotes at most 40 characters of the input; at most 200
+messages are kept per file (the rest are counted in one line). NUL padding (some
+firmwares pad the file with NULs) is removed before parsing.
 
 Serial: when the operator says which registered device the file came from, its
 serial is used, so the USB copy and the network copy of a punch dedupe. Otherwise
@@ -17,24 +23,31 @@ the serial is derived from the file's `<id>` as "USB-<id>".
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.changes import Changes
-from services.devices.punches import KeyRow, insert_punches, ts_text
+from services.devices.fastparse import valid_pin
+from services.devices.punches import PunchIn, StoreOutcome, store_punches
+from services.devices.usb_layout import Layout, detect_layout, parse_state, parse_time, split_row
 from services.errors import BadInputError, NotFoundError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.store.db import Database, clock_of
+from services.store.db import Database
 from services.store.models import Device, ImportBatch, Opd
+from services.store.writer import write_transaction
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_LINE_CHARS = 1000
+MAX_MESSAGES = 200
+SAMPLE_CHARS = 40
 
 _NAME_RE = re.compile(r"^(?P<id>[^_]+)_attlog\.dat$", re.IGNORECASE)
-_STATES = {0, 1, 2, 3, 4, 5, 255}
 
 
 @dataclass
@@ -44,88 +57,143 @@ class UsbImportResult:
     lines: int = 0
     new: int = 0
     duplicate: int = 0
-    rejected: int = 0
+    rejected: int = 0  # malformed lines
+    quarantined: int = 0  # lines with implausible times (kept for review)
+    layout: str = ""
     errors: list[str] = field(default_factory=list)
     batch_id: int | None = None
 
     @property
     def changes(self) -> Changes:
-        return Changes(punches=self.new > 0)
+        return Changes(punches=self.new > 0 or self.quarantined > 0)
 
     def summary(self) -> str:
-        return (f"{self.file}: {self.lines} baris, {self.new} rekaman baru, {self.duplicate} sudah ada, "
+        text = (f"{self.file}: {self.lines} baris, {self.new} rekaman baru, {self.duplicate} sudah ada, "
                 f"{self.rejected} baris ditolak")
+        if self.quarantined:
+            text += f", {self.quarantined} dikarantina"
+        return text + (f"\nTata letak terbaca: {self.layout}" if self.layout else "")
+
+
+def sample(text: str) -> str:
+    """A bounded, printable quote of input for a message."""
+    cut = text[:SAMPLE_CHARS]
+    return repr(cut) + ("…" if len(text) > SAMPLE_CHARS else "")
 
 
 def file_device_id(path: Path) -> str:
     m = _NAME_RE.match(path.name)
-    return m.group("id") if m else path.stem
+    raw = m.group("id") if m else path.stem
+    return re.sub(r"[^A-Za-z0-9-]", "", raw)[:40] or "FILE"
 
 
 def serial_for_file(path: Path, device_serial: str | None) -> str:
     return device_serial or f"USB-{file_device_id(path)}"
 
 
-def _decode(raw: bytes) -> str:
+def decode_text(raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace").replace("\x00", "")
+    text = raw.replace(b"\x00", b"")  # NUL padding
     try:
-        return raw.decode("utf-8")
+        return text.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode("latin-1")  # old firmwares write the local code page; PIN and time are ASCII anyway
+        return text.decode("latin-1")  # old firmwares write the local code page; PIN and time are ASCII anyway
 
 
-def parse_attlog(text: str, file_name: str) -> tuple[list[KeyRow], list[str], int]:
-    """(rows, error messages, number of non-empty lines)."""
-    rows: list[KeyRow] = []
-    errors: list[str] = []
-    lines = 0
-    for no, line in enumerate(text.splitlines(), start=1):
+class _Messages:
+    """At most MAX_MESSAGES kept; the rest counted."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.more = 0
+
+    def add(self, text: str) -> None:
+        if len(self.items) < MAX_MESSAGES:
+            self.items.append(text)
+        else:
+            self.more += 1
+
+    def lines(self) -> list[str]:
+        return self.items + ([f"… dan {self.more} pesan lain (tidak ditampilkan)"] if self.more else [])
+
+
+def parse_lines(lines: list[str], layout: Layout, file_name: str, messages: _Messages
+                ) -> tuple[list[tuple[int, PunchIn]], int, int]:
+    """([(line number, punch)], non-empty data lines, rejected lines)."""
+    out: list[tuple[int, PunchIn]] = []
+    seen = rejected = 0
+    skip_header = layout.header
+    for no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        lines += 1
-        cols = [c.strip() for c in line.split("\t")]
+        if skip_header:
+            skip_header = False
+            continue
+        seen += 1
         where = f"Berkas {file_name} baris {no}"
-        if len(cols) < 2:
-            errors.append(f"{where}: kolom kurang (butuh PIN dan tanggal-jam dipisah TAB): {line.strip()[:60]!r}")
-            continue
-        pin = cols[0]
-        if not pin or len(pin) > 24 or not pin.isalnum():
-            errors.append(f"{where}: PIN '{pin}' tidak valid")
+        if len(line) > MAX_LINE_CHARS:
+            messages.add(f"{where}: baris terlalu panjang ({len(line)} karakter), dilewati: {sample(line)}")
+            rejected += 1
             continue
         try:
-            ts = dt.datetime.strptime(cols[1], "%Y-%m-%d %H:%M:%S")
-        except ValueError:
-            errors.append(f"{where}: tanggal-jam '{cols[1]}' tidak valid (format YYYY-MM-DD HH:MM:SS)")
-            continue
-        try:
-            state = int(cols[3]) if len(cols) > 3 and cols[3] else 255
-            verify = int(cols[4]) if len(cols) > 4 and cols[4] else 1
-        except ValueError:
-            errors.append(f"{where}: status/verifikasi '{cols[3] if len(cols) > 3 else ''}/"
-                          f"{cols[4] if len(cols) > 4 else ''}' bukan angka")
-            continue
-        if state not in _STATES:
-            errors.append(f"{where}: status {state} tidak dikenal (0–5 atau 255)")
-            continue
-        rows.append((pin, ts_text(ts), state, verify))
-    return rows, errors, lines
+            out.append((no, _parse_row(split_row(line, layout.delimiter), layout)))
+        except ValueError as exc:
+            messages.add(f"{where}: {exc}")
+            rejected += 1
+    return out, seen, rejected
+
+
+def _parse_row(cols: list[str], layout: Layout) -> PunchIn:
+    need = max(c for c in (layout.pin, layout.ts, layout.time) if c is not None)
+    if len(cols) <= need:
+        raise ValueError(f"kolom kurang (butuh {need + 1}, ada {len(cols)}): {sample(' | '.join(cols))}")
+    pin = cols[layout.pin].strip()
+    if not valid_pin(pin):
+        raise ValueError(f"PIN {sample(pin)} tidak valid (1–24 huruf/angka ASCII)")
+    date_cell = cols[layout.ts]
+    time_cell = cols[layout.time] if layout.time is not None else None
+    try:
+        ts = parse_time(layout, date_cell, time_cell)
+    except ValueError as exc:
+        shown = date_cell if time_cell is None else f"{date_cell} {time_cell}"
+        raise ValueError(f"tanggal-jam {sample(shown)} tidak valid ({exc})") from None
+    state_cell = cols[layout.state] if layout.state is not None and layout.state < len(cols) else ""
+    verify_cell = cols[layout.verify] if layout.verify is not None and layout.verify < len(cols) else ""
+    state = parse_state(state_cell, strict=layout.standard)
+    if verify_cell and not verify_cell.isdigit():
+        raise ValueError(f"verifikasi {sample(verify_cell)} bukan angka")
+    return pin, ts, state, int(verify_cell) if verify_cell and len(verify_cell) <= 3 else 1
 
 
 def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None = None, username: str = "system",
                       progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> UsbImportResult:
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BadInputError(f"Berkas {path.name} terlalu besar ({size // (1024 * 1024)} MiB; batas "
+                                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB). Ekspor log per bulan dari mesin.")
         raw = path.read_bytes()
     except OSError as exc:
         raise BadInputError(f"Berkas {path.name} tidak dapat dibaca: {exc.strerror or exc}") from None
     progress(0, 3, f"Membaca {path.name}…")
-    rows, errors, lines = parse_attlog(_decode(raw), path.name)
-    if lines and not rows:
-        raise BadInputError(f"Berkas {path.name}: tidak ada satu baris pun yang valid; berkas tidak diimpor.\n"
-                         + "\n".join(errors[:20]))
+    lines = decode_text(raw).splitlines()
+    layout = detect_layout(lines)
+    if layout is None:
+        first = next((ln for ln in lines if ln.strip()), "")
+        raise BadInputError(f"Berkas {path.name}: tidak ditemukan kolom tanggal-jam pada baris-baris awal "
+                            f"(contoh baris: {sample(first)}); berkas tidak diimpor. Format yang dikenali: "
+                            "attlog.dat mesin, PIN/nama/tanggal-jam dipisah TAB, koma atau titik koma.")
+    messages = _Messages()
+    parsed, seen, rejected = parse_lines(lines, layout, path.name, messages)
+    if seen and not parsed:
+        raise BadInputError(f"Berkas {path.name}: tidak ada satu baris pun yang valid (tata letak terbaca: "
+                            f"{layout.describe()}); berkas tidak diimpor.\n" + "\n".join(messages.lines()[:20]))
     cancel.raise_if_cancelled()
-    with db.transaction() as s:
+    with write_transaction(db, cancel=cancel) as s:
         serial_known: str | None = None
         if device_id is not None:
             device = s.get(Device, device_id)
@@ -133,25 +201,37 @@ def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None =
                 raise NotFoundError(f"Perangkat {device_id} tidak ditemukan.")
             serial_known, tz = device.serial, device.timezone
             if not serial_known:
-                errors.append("Perangkat terpilih belum pernah tersambung (nomor seri belum diketahui); "
-                              f"rekaman dicatat dengan sumber USB-{file_device_id(path)}.")
+                messages.add("Perangkat terpilih belum pernah tersambung (nomor seri belum diketahui); "
+                             f"rekaman dicatat dengan sumber USB-{file_device_id(path)}.")
         else:
             tz = s.execute(select(Opd.timezone).limit(1)).scalar() or "Asia/Jakarta"
         serial = serial_for_file(path, serial_known)
-        result = UsbImportResult(path.name, serial, lines=lines, rejected=lines - len(rows), errors=errors)
-        batch = ImportBatch(kind="usb", source=f"{path.name} ({serial})", username=username,
-                            sha256=hashlib.sha256(raw).hexdigest())
+        result = UsbImportResult(path.name, serial, lines=seen, rejected=rejected, layout=layout.describe())
+        batch = ImportBatch(kind="usb", source=f"{path.name} ({serial})"[:300], username=username,
+                            sha256=hashlib.sha256(raw).hexdigest(), trigger="manual")
         s.add(batch)
         s.flush()
-        progress(1, 3, f"Menyimpan {len(rows)} rekaman…")
-        result.new = insert_punches(s, source="usb", serial=serial, tz=tz, batch_id=batch.id, rows=rows)
-        result.duplicate = len(rows) - result.new
+        progress(1, 3, f"Menyimpan {len(parsed)} rekaman…")
+        out = _store(s, db, parsed, serial, tz, batch.id, path.name)
         cancel.raise_if_cancelled()
-        batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
-        batch.errors = "\n".join(errors)
-        batch.finished_at = clock_of(s).now()
+        for m in out.messages:
+            messages.add(m)
+        result.new, result.duplicate, result.quarantined = out.new, out.duplicate, out.quarantined + out.quarantined_again
+        result.errors = messages.lines()
+        batch.new_count, batch.duplicate_count = result.new, result.duplicate
+        batch.rejected_count = result.rejected + result.quarantined
+        batch.errors = "\n".join(result.errors)
+        batch.finished_at = db.clock.now()
         audit.record(s, username, "usb.import", "import_batch", batch.id,
-                     {"file": path.name, "sha256": batch.sha256, "new": result.new, "rejected": result.rejected})
+                     {"file": path.name, "sha256": batch.sha256, "new": result.new, "rejected": result.rejected,
+                      "quarantined": result.quarantined, "layout": result.layout})
         result.batch_id = batch.id
     progress(3, 3, result.summary())
     return result
+
+
+def _store(s: Session, db: Database, parsed: list[tuple[int, PunchIn]], serial: str, tz: str, batch_id: int,
+           file_name: str) -> StoreOutcome:
+    return store_punches(s, source="usb", serial=serial, tz=tz, batch_id=batch_id,
+                         punches=[row for _no, row in parsed], indexes=[no for no, _row in parsed], clock=db.clock,
+                         label=f"Berkas {file_name} ", unit="baris ")

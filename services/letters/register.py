@@ -17,12 +17,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services import derived
 from services.auth import audit
 from services.errors import BadInputError
 from services.letters.kinds import LETTER_KINDS
 from services.policy.model import Policy
-from services.reconcile.period import ensure_unlocked
-from services.store.db import clock_of
 from services.store.models import Employee, Letter, LetterEmployee
 
 ATTACHMENT_TYPES = {".pdf": b"%PDF", ".jpg": b"\xff\xd8", ".jpeg": b"\xff\xd8", ".png": b"\x89PNG"}
@@ -32,6 +31,9 @@ FLAG_LABELS = {
     "tumpang_tindih": "Tumpang tindih dengan surat lain",
     "melebihi_batas": "Melebihi batas lama cuti",
 }
+
+
+LETTER_ACTION = "Perubahan surat"
 
 
 class LetterError(BadInputError):
@@ -121,23 +123,31 @@ def _spans(employee_ids: list[int], date_from: dt.date, date_to: dt.date) -> dic
 
 
 def _apply(session: Session, spans: dict[int, set[dt.date]], policy: Policy | None, today: dt.date | None) -> None:
-    """Refuse on locked months, then recompute only the touched days (past days only, see engine)."""
-    from services.reconcile.engine import policy_for_opd, recompute_spans
+    """Refuse on locked months, then recompute only the touched days (past days only, see engine).
 
+    Both go through services/derived.py to services/reconcile/scope.py (letters sit below reconcile).
+    """
     if not spans:
         return
-    emp_opd = dict(session.execute(select(Employee.id, Employee.opd_id).where(Employee.id.in_(list(spans)))).all())
-    months = {(d.year, d.month) for ds in spans.values() for d in ds}
-    for y, m in sorted(months):
-        ensure_unlocked(session, set(emp_opd.values()), y, m, "Perubahan surat")
-    limit = today or clock_of(session).today()
-    spans = {e: {d for d in ds if d <= limit} for e, ds in spans.items()}
-    spans = {e: ds for e, ds in spans.items() if ds}
-    if not spans:
-        return
-    for opd_id in sorted(set(emp_opd.values())):
-        part = {e: ds for e, ds in spans.items() if emp_opd.get(e) == opd_id}
-        recompute_spans(session, part, policy or policy_for_opd(session, opd_id), today=today)
+    upkeep = derived.upkeep()
+    upkeep.refuse_locked(session, LETTER_ACTION, _runs({d for ds in spans.values() for d in ds}), sorted(spans))
+    upkeep.recompute_days(session, spans, policy, today)
+
+
+def _runs(days: set[dt.date]) -> list[tuple[dt.date, dt.date | None]]:
+    """Consecutive days as (first, last) ranges."""
+    out: list[tuple[dt.date, dt.date | None]] = []
+    lo = hi = None
+    for d in sorted(days):
+        if hi is not None and d == hi + dt.timedelta(days=1):
+            hi = d
+            continue
+        if lo is not None:
+            out.append((lo, hi))
+        lo = hi = d
+    if lo is not None:
+        out.append((lo, hi))
+    return out
 
 
 def create_letter(session: Session, username: str, kind: str, number: str, letter_date: dt.date,

@@ -1,9 +1,8 @@
-"""CLI: `import-mobile` (bundle ZIP from the mobile app) and `mobile-demo-bundle`."""
+"""CLI: `import-mobile` (bundle ZIP from the mobile app); `mobile-demo-bundle` is in services/demo/mobile_commands.py."""
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -20,12 +19,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--no-check", action="store_true", help="jangan langsung jalankan pemeriksaan swafoto")
     imp.add_argument("--user", default="system", help="nama pengguna untuk jejak audit")
     imp.set_defaults(func=_import_mobile)
-
-    demo = sub.add_parser("mobile-demo-bundle", help="buat bundel mobile contoh untuk uji coba")
-    demo.add_argument("out", type=Path)
-    demo.add_argument("--start", type=dt.date.fromisoformat, default=None, help="tanggal awal (YYYY-MM-DD)")
-    demo.add_argument("--days", type=int, default=5)
-    demo.set_defaults(func=_demo_bundle)
 
 
 def _print_progress(done: int, total: int, message: str = "") -> None:
@@ -78,23 +71,4 @@ def _import_mobile(args: argparse.Namespace) -> int:
 
         checks = run_checks(db, result.punch_ids, progress=_print_progress)
         print(f"Pemeriksaan swafoto: {checks.summary()}")
-    return 0
-
-
-def _demo_bundle(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from services.mobile.demo_support import write_demo_bundle
-    from services.store.models import Employee
-
-    db = open_db(args)
-    start = args.start or (db.clock.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    dates = [start + dt.timedelta(days=i) for i in range(args.days)]
-    with db.session() as s:
-        ids = list(s.execute(select(Employee.id).order_by(Employee.id)).scalars())
-        if not ids:
-            print("Belum ada pegawai di database.", file=sys.stderr)
-            return 1
-        info = write_demo_bundle(s, args.out, ids, dates)
-    print(f"Bundel contoh ditulis: {info.path} ({info.rows} baris)")
     return 0

@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 from services.auth import audit
 from services.changes import Changes
 from services.errors import BadInputError
+from services.geo import GeofenceResult, Site, check_geofence
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.mobile.bundle import FIELD_LABELS, Bundle, BundleError, detect_mapping, open_bundle, validate_mapping
-from services.mobile.geo import GeofenceResult, Site, check_geofence
-from services.mobile.photos import PhotoError, check_photo, store_photo
 from services.policy.model import MobileRules, PolicyError, load_policy
+from services.selfie.photos import PhotoError, check_photo, store_photo
 from services.store.db import Database
 from services.store.models import Employee, EmployeePhone, EmployeePin, ImportBatch, OfficeLocation, Opd, Punch
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.mobile.geo import EARTH_RADIUS_M
+from services.geo import EARTH_RADIUS_M
 from services.store.models import Employee, ImportBatch, OfficeLocation, Punch
 
 

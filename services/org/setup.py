@@ -69,7 +69,7 @@ def initial_setup(
     today: dt.date | None = None,
 ) -> int:
     """Create the OPD, its admin user, standard schedules and this/next year's holidays. Returns the OPD id."""
-    from services.reconcile.demo import seed_calendar
+    from services.calendar.seed import seed_calendar
 
     if not needs_setup(session):
         raise SetupError("Database ini sudah berisi OPD; penyiapan awal hanya untuk database kosong.")

@@ -83,7 +83,7 @@ def _reconcile(args: argparse.Namespace) -> int:
 
 
 def _kalender(args: argparse.Namespace) -> int:
-    from services.reconcile.demo import seed_calendar
+    from services.calendar.seed import seed_calendar
 
     db = open_db(args)
     try:

@@ -18,6 +18,7 @@ from services.errors import BadInputError
 from services.policy.model import Policy
 from services.reconcile.engine import parse_correction_time, policy_for_opd, recompute
 from services.reconcile.period import ensure_unlocked
+from services.store.db import clock_of
 from services.store.models import Correction, DayRecord, Employee
 
 FIELDS = {"status": "Status", "check_in": "Jam masuk", "check_out": "Jam pulang"}
@@ -37,6 +38,15 @@ class CorrectionRow:
     username: str
     created_at: dt.datetime
     active: bool
+
+
+def check_day_correctable(day: dt.date, today: dt.date) -> None:
+    """Refuse a correction of a day that has not happened yet: it has no record to correct.
+
+    ``add_correction`` applies it; screens call it before opening the correction form.
+    """
+    if day > today:
+        raise CorrectionError("Tanggal ini belum terjadi; belum ada yang bisa dikoreksi.")
 
 
 def _may_correct(user: CurrentUser) -> None:
@@ -64,8 +74,12 @@ def _validate(field: str, value: str, day: dt.date) -> str:
 
 def add_correction(session: Session, user: CurrentUser, employee_id: int, date: dt.date, field: str, value: str,
                    reason: str, policy: Policy | None = None, today: dt.date | None = None) -> Correction:
-    """Store a correction (replacing an active one of the same field), audit it and recompute that day."""
+    """Store a correction (replacing an active one of the same field), audit it and recompute that day.
+
+    Refused for a day after ``today`` (default: the office clock's today).
+    """
     _may_correct(user)
+    check_day_correctable(date, today or clock_of(session).today())
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise CorrectionError("Alasan koreksi wajib diisi (minimal 5 karakter).")

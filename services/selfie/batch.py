@@ -33,7 +33,7 @@ class FileResult:
 
 def analyse_bytes(data: bytes) -> FileResult:
     """Size/pixel limits from the header, a reduced-size decode, the image checks and the EXIF block."""
-    from services.mobile.photos import PhotoError, check_limits
+    from services.selfie.photos import PhotoError, check_limits
 
     try:
         check_limits(data)

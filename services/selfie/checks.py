@@ -197,7 +197,7 @@ _REDUCED = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2
 
 
 def decode(data: bytes, max_side: int | None = WORK_SIDE) -> np.ndarray | None:
-    """Decode JPEG/PNG bytes (callers check the size limits first, see services.mobile.photos).
+    """Decode JPEG/PNG bytes (callers check the size limits first, see services.selfie.photos).
 
     With ``max_side`` a JPEG is decoded at 1/2, 1/4 or 1/8 of its size, the smallest that still has at least
     ``max_side`` pixels on its long side (libjpeg scales while decoding: far less work than a full decode).
@@ -208,7 +208,7 @@ def decode(data: bytes, max_side: int | None = WORK_SIDE) -> np.ndarray | None:
         return None
     flag = cv2.IMREAD_COLOR
     if max_side and data[:3] == b"\xff\xd8\xff":
-        from services.mobile.photos import PhotoError, image_size
+        from services.selfie.photos import PhotoError, image_size
 
         try:
             _fmt, w, h = image_size(data)

@@ -142,10 +142,10 @@ def _selfie_reference(args: argparse.Namespace) -> int:
 def _selfie_compare(args: argparse.Namespace) -> int:
     import json
 
-    from services.mobile.photos import PhotoError, check_limits
     from services.policy.model import PolicyError, load_policy
     from services.selfie.checks import decode
     from services.selfie.matching import compare_images
+    from services.selfie.photos import PhotoError, check_limits
 
     try:
         threshold = args.threshold if args.threshold is not None else load_policy(args.policy).selfie.match_max_distance

@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from services.mobile.geo import haversine_m
+from services.geo import haversine_m
 
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825

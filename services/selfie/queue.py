@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, aliased
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
 from services.errors import BadInputError, NotFoundError
-from services.mobile.photos import stored_path
 from services.reconcile.period import ensure_unlocked
 from services.selfie.matching import score_words
+from services.selfie.photos import stored_path
 from services.selfie.risk import explain, risk_score, risk_words
 from services.store.db import clock_of
 from services.store.models import Employee, OfficeLocation, Punch, ReferencePhoto, SelfieCheck

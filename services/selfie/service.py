@@ -23,13 +23,13 @@ from services.auth import audit
 from services.changes import Changes
 from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.mobile.photos import REFERENCE_KIND, PhotoError, check_photo, store_photo, stored_path
 from services.policy.model import PolicyError, SelfieRules, load_policy
 from services.selfie.batch import FileResult, analyse_bytes, analyse_files
 from services.selfie.checks import DEFAULT_THRESHOLDS, FLAG_LABELS, Thresholds, thumbnail, to_grey, work_copy
 from services.selfie.exif import exif_evidence
 from services.selfie.faces import EMBED_DIM, MODEL_ID
 from services.selfie.matching import best_match
+from services.selfie.photos import REFERENCE_KIND, PhotoError, check_photo, store_photo, stored_path
 from services.store.db import Database, clock_of
 from services.store.models import Employee, Opd, Punch, ReferencePhoto, SelfieCheck
 

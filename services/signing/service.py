@@ -1,18 +1,26 @@
-"""Sign a generated monthly Report with the signer's PKCS#12 certificate.
+"""Sign a generated monthly Report through any backend, the same way every time.
 
-The certificate passphrase comes from the caller (dialog / prompt) or from keyring
-(kind "certificate", name = the .p12 file's absolute path); nothing is ever stored
-in plain text. The visible stamp shows the signer's name, NIP and jabatan and is
-placed in the report's signature area (services.reports.monthly.signature_box).
+1. Only a signer (the Kepala OPD's own login) signs; the report must be a draft whose
+   frozen PDF still has the sha256 recorded when it was generated.
+2. A report with an attempt whose outcome is unknown (a sign call sent to the esign
+   server that got no answer) is not signed again until a signer resolves it.
+3. The backend's certificate checks run first (expired / not yet valid / foreign root
+   refused at the office clock's time), then the signature is made, then the result is
+   checked again: the frozen bytes are its first revision unchanged, the signature
+   validates against the trusted roots, the signer certificate passes the checks.
+4. The signature is extended to the configured level (B-LT: DSS; B-LTA: archive
+   timestamp) and the level reached is stored on the Report.
+
+Passphrases and TOTP codes come from the caller for one call and are never stored
+(the .p12 passphrase may be remembered in keyring on request, as before).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -21,20 +29,40 @@ from sqlalchemy import select
 from services import secrets
 from services.auth import audit
 from services.auth.users import CurrentUser
+from services.calendar.names import BULAN
 from services.changes import Changes
+from services.errors import ConflictError, NotFoundError, UserError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.reports.monthly import relative_file, resolve_file, signature_box
-from services.signing.pades import SignerIdentity, SigningError, sign_pdf_bytes
+from services.signing.backends import Credential, LocalP12Backend, SigningBackend, SignRequest
+from services.signing.certs import check_signer_certificate, load_certs
+from services.signing.esign_client import EsignOutcomeUnknown, Secret
+from services.signing.ltv import add_archive_timestamp, add_ltv, signature_certificates
+from services.signing.pades import SignerIdentity, SigningError
+from services.signing.settings import (  # noqa: F401 - re-exported for older callers
+    SETTING_P12,
+    SETTING_TRUST,
+    get_setting,
+    load_settings,
+    set_setting,
+    trust_roots_from_settings,
+)
+from services.signing.timestamping import HttpTimeStamper
+from services.signing.validation import LEVELS, validate_pdf_bytes
 from services.store.db import Database
-from services.store.models import Employee, Opd, Period, Report, Setting
+from services.store.models import Employee, Opd, Period, Report, SigningAttempt
 
 SECRET_KIND = "certificate"
-SETTING_P12 = "signing.p12_path."  # + username: the signer's last used certificate file
-SETTING_TRUST = "signing.trust_roots"  # ';'-separated PEM files of trusted CAs (for verify)
 
 
 class PassphraseRequired(SigningError):
     """No passphrase given and none remembered in keyring: ask the user."""
+
+
+class SigningOutcomeUnknown(UserError):
+    """The report has a sign attempt with unknown outcome; check it before signing again."""
+
+    title = "Status tanda tangan tidak diketahui"
 
 
 @dataclass(frozen=True)
@@ -45,10 +73,20 @@ class SignResult:
     signer_subject: str
     remembered: bool
     message: str
+    level: str = ""
+    backend: str = ""
+    notes: tuple[str, ...] = ()
+    changes: Changes = field(default_factory=lambda: Changes(reports=True, periods=True))
 
-    @property
-    def changes(self) -> Changes:
-        return Changes(reports=True, periods=True)
+
+@dataclass(frozen=True)
+class PendingAttempt:
+    attempt_id: int
+    backend: str
+    username: str
+    started_at: str
+    outcome: str
+    message: str
 
 
 def passphrase_key(p12_path: Path) -> str:
@@ -59,36 +97,243 @@ def remembered_passphrase(p12_path: Path) -> str | None:
     return secrets.get_secret(SECRET_KIND, passphrase_key(p12_path))
 
 
-def get_setting(db: Database, key: str) -> str | None:
-    with db.session() as s:
-        row = s.get(Setting, key)
-        return row.value if row else None
-
-
-def set_setting(db: Database, key: str, value: str, username: str) -> None:
-    with db.transaction() as s:
-        row = s.get(Setting, key)
-        old = row.value if row else None
-        if row is None:
-            s.add(Setting(key=key, value=value))
-        else:
-            row.value = value
-        if old != value:
-            audit.record(s, username, "setting.set", "setting", key, {"value": value})
-
-
-def trust_roots_from_settings(db: Database) -> list[Path]:
-    raw = get_setting(db, SETTING_TRUST) or ""
-    return [Path(p) for p in raw.split(";") if p.strip() and Path(p).is_file()]
-
-
-def _identity(db: Database, user: CurrentUser) -> SignerIdentity:
+def identity_of(db: Database, user: CurrentUser) -> SignerIdentity:
     with db.session() as s:
         emp = s.get(Employee, user.employee_id) if user.employee_id else None
         if emp is not None:
             return SignerIdentity(name=emp.name, nip=emp.nip, jabatan=emp.jabatan)
         opd = s.execute(select(Opd).limit(1)).scalar_one_or_none()
         return SignerIdentity(name=user.full_name, nip="", jabatan=f"Kepala {opd.name}" if opd else "")
+
+
+def pending_attempt(db: Database, report_id: int) -> PendingAttempt | None:
+    """The attempt that blocks signing (outcome unknown, or still marked running), if any."""
+    with db.session() as s:
+        row = s.execute(select(SigningAttempt).where(SigningAttempt.report_id == report_id,
+                                                     SigningAttempt.outcome.in_(("unknown", "running")))
+                        .order_by(SigningAttempt.id.desc()).limit(1)).scalar_one_or_none()
+        if row is None:
+            return None
+        return PendingAttempt(row.id, row.backend, row.username, f"{row.started_at:%d-%m-%Y %H:%M}", row.outcome,
+                              row.message)
+
+
+def resolve_unknown_attempt(db: Database, report_id: int, user: CurrentUser, note: str) -> Changes:
+    """The signer checked the esign server (or BSrE) and states the document was not signed there."""
+    user.require("signer")
+    note = note.strip()
+    if len(note) < 10:
+        raise SigningError("Tuliskan hasil pemeriksaan Anda (minimal 10 karakter), misalnya "
+                           "'dicek di riwayat server esign, dokumen belum ditandatangani'.")
+    with db.transaction() as s:
+        rows = s.execute(select(SigningAttempt).where(SigningAttempt.report_id == report_id,
+                                                      SigningAttempt.outcome.in_(("unknown", "running")))).scalars()
+        count = 0
+        for row in rows:
+            row.outcome, row.resolved_by, row.resolution = "resolved", user.username, note
+            row.resolved_at = db.clock.now()
+            count += 1
+        if not count:
+            raise NotFoundError("Tidak ada upaya tanda tangan berstatus tidak diketahui untuk laporan ini.")
+        audit.record(s, user.username, "report.sign_unknown_resolved", "report", report_id, {"note": note})
+    return Changes(reports=True)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    pdf: bytes
+    pdf_path: Path
+    revision: int
+    year: int
+    month: int
+    location: str
+    timezone: str
+
+
+def _load_draft(db: Database, report_id: int) -> _Draft:
+    with db.session() as s:
+        report = s.get(Report, report_id)
+        if report is None:
+            raise NotFoundError(f"Laporan id {report_id} tidak ditemukan.")
+        if report.status != "draft":
+            raise SigningError(f"Laporan revisi {report.revision} sudah berstatus '{report.status}'.")
+        period = s.get(Period, report.period_id)
+        assert period is not None
+        opd = s.get(Opd, period.opd_id)
+        pdf_path = resolve_file(db, report.pdf_path)
+        expected, revision, year, month = report.pdf_sha256, report.revision, period.year, period.month
+    try:
+        pdf = pdf_path.read_bytes()
+    except OSError as exc:
+        raise SigningError(f"Berkas laporan tidak dapat dibaca: {pdf_path} ({exc})") from None
+    if hashlib.sha256(pdf).hexdigest() != expected:
+        raise SigningError(f"Berkas laporan {pdf_path.name} berubah sejak dibuat (sha256 tidak cocok). "
+                           "Buat ulang laporannya.")
+    return _Draft(pdf, pdf_path, revision, year, month, opd.city if opd else "",
+                  opd.timezone if opd else "Asia/Jakarta")
+
+
+def confirmation_text(db: Database, report_id: int, user: CurrentUser, certificate: str) -> str:
+    d = _load_draft(db, report_id)
+    return (f"Laporan bulan {BULAN[d.month - 1]} {d.year} (revisi {d.revision}) akan ditandatangani oleh "
+            f"{identity_of(db, user).name} dengan {certificate}; tidak dapat dibatalkan.")
+
+
+def _request(db: Database, user: CurrentUser, d: _Draft) -> SignRequest:
+    reader = PdfFileReader(io.BytesIO(d.pdf))
+    pages = int(reader.root["/Pages"]["/Count"])
+    box = reader.root["/Pages"]["/Kids"][-1]["/MediaBox"]
+    size = (float(box[2]) - float(box[0]), float(box[3]) - float(box[1]))
+    return SignRequest(pdf=d.pdf, identity=identity_of(db, user), box=signature_box(size), page_count=pages,
+                       page_size=size, clock=db.clock, location=d.location, timezone=d.timezone)
+
+
+def _start_attempt(db: Database, report_id: int, user: CurrentUser, backend: str) -> int:
+    with db.transaction() as s:
+        blocking = s.execute(select(SigningAttempt).where(
+            SigningAttempt.report_id == report_id, SigningAttempt.outcome.in_(("unknown", "running")))).first()
+        if blocking is not None:
+            raise SigningOutcomeUnknown(
+                "Upaya tanda tangan sebelumnya untuk laporan ini berstatus TIDAK DIKETAHUI (server esign tidak "
+                "menjawab). Periksa dulu di server esign / admin TTE apakah dokumen sudah ditandatangani: bila "
+                "sudah, impor PDF bertanda tangan itu; bila belum, nyatakan hasil pemeriksaan Anda (tombol "
+                "'Sudah saya periksa') lalu tanda tangani lagi.")
+        row = SigningAttempt(report_id=report_id, backend=backend, username=user.username, outcome="running")
+        s.add(row)
+        s.flush()
+        audit.record(s, user.username, "report.sign_attempt", "report", report_id, {"backend": backend})
+        return row.id
+
+
+def _finish_attempt(db: Database, attempt_id: int, outcome: str, message: str) -> None:
+    with db.transaction() as s:
+        row = s.get(SigningAttempt, attempt_id)
+        assert row is not None
+        row.outcome, row.message, row.finished_at = outcome, message[:2000], db.clock.now()
+
+
+def check_signed_result(db: Database, frozen: bytes, signed: bytes) -> tuple[str, str, str]:
+    """The signed file holds the frozen report unchanged as its first revision, validates, and its
+    signer certificate passes the checks at the office clock's time. Returns (level, subject, cert PEM)."""
+    if not signed.startswith(frozen) or len(signed) <= len(frozen):
+        raise SigningError("PDF bertanda tangan tidak memuat laporan yang dibekukan tanpa perubahan: isi yang "
+                           "ditandatangani berbeda dengan laporan ini. Tanda tangan tidak disimpan.")
+    trust = load_settings(db).trust_paths()
+    moment = db.clock.utcnow()
+    check = validate_pdf_bytes(signed, trust, moment=moment)
+    if not check.ok:
+        raise SigningError("Tanda tangan pada PDF hasil tidak sah: " + " ".join(check.problems))
+    sig = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures
+    approval = [s for s in sig if s.sig_object_type == "/Sig"][-1]
+    certs = signature_certificates(approval.signed_data)
+    signer = approval.signer_cert
+    check_signer_certificate(signer, [c for c in certs if c.sha256 != signer.sha256], trust,
+                             check.timestamp_time or moment)
+    return check.level, check.signer_subject, check.signer_cert_pem
+
+
+def _extend(db: Database, data: bytes, level: str) -> tuple[bytes, str, list[str]]:
+    """Extend a B-T signature to the configured target (B-LT, B-LTA) as far as the validation data allows."""
+    cfg = load_settings(db)
+    target = cfg.target_level if cfg.target_level in LEVELS else "B-LT"
+    notes: list[str] = []
+    moment = db.clock.utcnow()
+    trust = cfg.trust_paths()
+    if level == "B-T" and LEVELS.index(target) >= LEVELS.index("B-LT"):
+        lt = add_ltv(data, trust, moment)
+        notes += lt.problems
+        if lt.added:
+            data = lt.data
+    reached = validate_pdf_bytes(data, trust, moment=moment).level
+    if reached == "B-LT" and target == "B-LTA":
+        if not cfg.tsa_url:
+            notes.append("B-LTA memerlukan alamat TSA di Pengaturan; tanda tangan berhenti di B-LT.")
+        else:
+            lta = add_archive_timestamp(data, HttpTimeStamper(cfg.tsa_url), trust, moment)
+            notes += lta.problems
+            data = lta.data
+            reached = validate_pdf_bytes(data, trust, moment=moment).level
+    if LEVELS.index(reached or "B-B") < LEVELS.index(target):
+        notes.append(f"Tingkat yang dicapai {reached}, target {target}.")
+    return data, reached, notes
+
+
+def sign_report_with(
+    db: Database,
+    report_id: int,
+    user: CurrentUser,
+    backend: SigningBackend,
+    credential: Credential,
+    *,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> SignResult:
+    """Sign a draft report with ``backend``; marks Report and Period "signed" (audited)."""
+    user.require("signer")
+    draft = _load_draft(db, report_id)
+    if pending_attempt(db, report_id) is not None:
+        _start_attempt(db, report_id, user, backend.key)  # raises SigningOutcomeUnknown with the explanation
+    progress(0, 4, "Memeriksa sertifikat")
+    cfg = load_settings(db)
+    backend.prepare(credential, cfg.trust_paths(), db.clock.utcnow())
+    cancel.raise_if_cancelled()
+    request = _request(db, user, draft)
+    attempt = _start_attempt(db, report_id, user, backend.key)
+    progress(1, 4, "Menandatangani dokumen")
+    try:
+        signed = backend.sign(request, credential)
+    except EsignOutcomeUnknown as exc:
+        _finish_attempt(db, attempt, "unknown", str(exc))
+        raise
+    except BaseException as exc:
+        _finish_attempt(db, attempt, "failed", str(exc) or exc.__class__.__name__)
+        raise
+    progress(2, 4, "Memeriksa hasil dan menambah data validasi")
+    try:
+        level, subject, cert_pem = check_signed_result(db, draft.pdf, signed)
+        data, level, notes = _extend(db, signed, level)
+    except BaseException as exc:
+        _finish_attempt(db, attempt, "failed", str(exc) or exc.__class__.__name__)
+        raise
+    progress(3, 4, "Menyimpan dokumen bertanda tangan")
+    result = store_signed(db, report_id, user, draft.pdf_path, data, subject, cert_pem, level, backend.key, attempt)
+    progress(4, 4, "Selesai")
+    message = f"Laporan berhasil ditandatangani ({backend.label}); tingkat PAdES {level}."
+    return SignResult(report_id, result[0], result[1], subject, False, message, level, backend.key, tuple(notes))
+
+
+def store_signed(db: Database, report_id: int, user: CurrentUser, pdf_path: Path, data: bytes, subject: str,
+                 cert_pem: str, level: str, backend: str, attempt: int | None) -> tuple[Path, str]:
+    target = pdf_path.with_name(pdf_path.stem + "_ttd.pdf")
+    tmp = target.with_suffix(".pdf.tmp")
+    tmp.write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    with db.transaction() as s:
+        report = s.get(Report, report_id)
+        assert report is not None
+        if report.status != "draft":
+            tmp.unlink(missing_ok=True)
+            raise ConflictError("Laporan ini baru saja ditandatangani oleh sesi lain.")
+        report.signed_pdf_path = relative_file(db, target)
+        report.signed_sha256, report.signer_subject, report.signer_cert_pem = sha, subject, cert_pem
+        report.signed_at, report.signed_by, report.status = db.clock.now(), user.username, "signed"
+        report.signature_level, report.signing_backend = level, backend
+        period = s.get(Period, report.period_id)
+        if period is not None and period.status in ("locked", "signed"):
+            period.status = "signed"
+        for row in s.execute(select(SigningAttempt).where(SigningAttempt.report_id == report_id,
+                                                          SigningAttempt.outcome.in_(("unknown", "running")))
+                             ).scalars():
+            row.outcome = "ok" if row.id == attempt else "resolved"
+            row.finished_at = db.clock.now()
+            if row.id != attempt:
+                row.resolved_by, row.resolved_at = user.username, db.clock.now()
+                row.resolution = "PDF bertanda tangan diimpor"
+        audit.record(s, user.username, "report.sign", "report", report_id,
+                     {"revision": report.revision, "signed_sha256": sha, "subject": subject, "level": level,
+                      "backend": backend})
+        os.replace(tmp, target)
+    return target, sha
 
 
 def sign_report(
@@ -102,80 +347,27 @@ def sign_report(
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> SignResult:
-    """PAdES-sign a draft report; marks Report "signed" and its Period "signed" (audited)."""
+    """Local PKCS#12 signing (the passphrase may come from keyring); timestamp from the configured TSA."""
     user.require("signer")
     p12_path = Path(p12_path)
-    progress(0, 3, "Membuka sertifikat")
     if not p12_path.is_file():
         raise SigningError(f"Berkas sertifikat tidak ditemukan: {p12_path}")
-    from_keyring = False
+    from_keyring = passphrase is None
     if passphrase is None:
         passphrase = remembered_passphrase(p12_path)
-        from_keyring = passphrase is not None
     if passphrase is None:
         raise PassphraseRequired("Masukkan kata sandi sertifikat (tidak tersimpan di keyring).")
-    with db.session() as s:
-        report = s.get(Report, report_id)
-        if report is None:
-            raise SigningError(f"Laporan id {report_id} tidak ditemukan.")
-        if report.status != "draft":
-            raise SigningError(f"Laporan revisi {report.revision} sudah berstatus '{report.status}'.")
-        pdf_path = resolve_file(db, report.pdf_path)
-        expected_sha = report.pdf_sha256
-        opd = s.get(Opd, s.get(Period, report.period_id).opd_id)  # type: ignore[union-attr]
-        city = opd.city if opd else ""
-        timezone = opd.timezone if opd else "Asia/Jakarta"
+    backend = LocalP12Backend(p12_path, load_settings(db).tsa_url)
     try:
-        pdf = pdf_path.read_bytes()
-    except OSError as exc:
-        raise SigningError(f"Berkas laporan tidak dapat dibaca: {pdf_path} ({exc})") from None
-    if hashlib.sha256(pdf).hexdigest() != expected_sha:
-        raise SigningError(
-            f"Berkas laporan {pdf_path.name} berubah sejak dibuat (sha256 tidak cocok). Buat ulang laporannya."
-        )
-    cancel.raise_if_cancelled()
-    progress(1, 3, "Menandatangani dokumen")
-    mediabox = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Kids"][-1]["/MediaBox"]
-    page_size = (float(mediabox[2]) - float(mediabox[0]), float(mediabox[3]) - float(mediabox[1]))
-    try:
-        signed = sign_pdf_bytes(pdf, p12_path.read_bytes(), passphrase, _identity(db, user), signature_box(page_size),
-                                location=city, timezone=timezone, signed_at=db.clock.in_zone(timezone).now())
-    except SigningError:
-        if from_keyring:
-            raise SigningError(
-                "Kata sandi sertifikat yang tersimpan di keyring tidak cocok lagi; masukkan kata sandi baru."
-            ) from None
+        res = sign_report_with(db, report_id, user, backend, Credential(passphrase=Secret(passphrase)),
+                               progress=progress, cancel=cancel)
+    except SigningError as exc:
+        if from_keyring and "kata sandi salah" in str(exc):
+            raise SigningError("Kata sandi sertifikat yang tersimpan di keyring tidak cocok lagi; "
+                               "masukkan kata sandi baru.") from None
         raise
-    cancel.raise_if_cancelled()
-    progress(2, 3, "Menyimpan dokumen bertanda tangan")
-    target = pdf_path.with_name(pdf_path.stem + "_ttd.pdf")
-    tmp = target.with_suffix(".pdf.tmp")
-    tmp.write_bytes(signed.data)
-    with db.transaction() as s:
-        report = s.get(Report, report_id)
-        assert report is not None
-        if report.status != "draft":
-            tmp.unlink(missing_ok=True)
-            raise SigningError("Laporan ini baru saja ditandatangani oleh sesi lain.")
-        report.signed_pdf_path = relative_file(db, target)
-        report.signed_sha256 = signed.sha256
-        report.signer_subject = signed.signer_subject
-        report.signer_cert_pem = signed.signer_cert_pem
-        report.signed_at = db.clock.now()
-        report.signed_by = user.username
-        report.status = "signed"
-        period = s.get(Period, report.period_id)
-        if period is not None and period.status in ("locked", "signed"):
-            period.status = "signed"
-        audit.record(s, user.username, "report.sign", "report", report_id,
-                     {"revision": report.revision, "signed_sha256": signed.sha256, "subject": signed.signer_subject})
-        row = s.get(Setting, SETTING_P12 + user.username)
-        if row is None:
-            s.add(Setting(key=SETTING_P12 + user.username, value=str(p12_path.resolve())))
-        else:
-            row.value = str(p12_path.resolve())
-        os.replace(tmp, target)
-    remembered, message = False, "Laporan berhasil ditandatangani."
+    set_setting(db, SETTING_P12 + user.username, str(p12_path.resolve()), user.username)
+    remembered, message = from_keyring, res.message
     if remember and not from_keyring:
         try:
             secrets.set_secret(SECRET_KIND, passphrase_key(p12_path), passphrase)
@@ -183,35 +375,22 @@ def sign_report(
             message += " Kata sandi sertifikat disimpan di keyring."
         except secrets.SecretStoreUnavailable as exc:
             message += f" {exc}"
-    progress(3, 3, "Selesai")
-    return SignResult(report_id, target, signed.sha256, signed.signer_subject, remembered or from_keyring, message)
+    return SignResult(res.report_id, res.signed_path, res.signed_sha256, res.signer_subject, remembered, message,
+                      res.level, res.backend, res.notes)
 
 
-def install_test_certificate(db: Database, folder: Path, username: str = "kepala",
-                             passphrase: str = "rahasia-uji") -> tuple[Path, Path, bool]:
-    """Demo/test only: make a test CA + signer .p12 in ``folder`` and set them up for ``username``.
+BACKEND_LABELS = {"p12": "sertifikat .p12", "esign": "server esign BSrE", "elsewhere": "aplikasi lain"}
 
-    The CA becomes the trusted root for verification, the .p12 the user's default certificate,
-    and the passphrase goes to keyring when one is available. Returns (p12, CA PEM, remembered).
-    """
-    from services.signing.testca import make_test_certificates
 
+def signature_info(db: Database, report_id: int) -> tuple[str, str]:
+    """(PAdES level, backend label) of a signed report, for the screens."""
     with db.session() as s:
-        from services.store.models import User
+        rep = s.get(Report, report_id)
+        if rep is None:
+            return "", ""
+        return rep.signature_level, BACKEND_LABELS.get(rep.signing_backend, rep.signing_backend)
 
-        u = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        emp = s.get(Employee, u.employee_id) if u is not None and u.employee_id else None
-        name = emp.name if emp else (u.full_name if u else "Kepala OPD (UJI)")
-        nip = emp.nip if emp else ""
-    # demo certificates outlive the demo by far: validators check them at the real date, years later
-    certs = make_test_certificates(signer_name=name, signer_nip=nip, passphrase=passphrase,
-                                   valid_from=db.clock.utcnow() - dt.timedelta(days=1), valid_days=20 * 365)
-    p12, ca = certs.write(folder)
-    set_setting(db, SETTING_TRUST, str(ca.resolve()), "system")
-    set_setting(db, SETTING_P12 + username, str(p12.resolve()), "system")
-    try:
-        secrets.set_secret(SECRET_KIND, passphrase_key(p12), passphrase)
-        remembered = True
-    except secrets.SecretStoreUnavailable:
-        remembered = False
-    return p12, ca, remembered
+
+def trusted_root_subjects(db: Database) -> list[str]:
+    return [c.subject.human_friendly for c in load_certs(load_settings(db).trust_paths())]
+

@@ -220,6 +220,24 @@ class Device(Base):
     last_sync_status: Mapped[str] = mapped_column(String(300), default="")
     last_drift_seconds: Mapped[Optional[float]] = mapped_column(Float)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_success_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)  # last pull that committed
+    last_error: Mapped[str] = mapped_column(String(300), default="")  # last failure's message ("" once a pull succeeds)
+    last_error_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_read_count: Mapped[Optional[int]] = mapped_column(Integer)  # records on the device after the last pull
+
+
+class DeviceUserRecord(Base):
+    """A user as the device holds it (PIN, name, privilege), refreshed at every pull: names for unmapped PINs."""
+
+    __tablename__ = "device_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
+    uid: Mapped[int] = mapped_column(Integer)  # device slot
+    pin: Mapped[str] = mapped_column(String(24), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    privilege: Mapped[int] = mapped_column(Integer, default=0)  # 0 user, 14 admin
+    read_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    __table_args__ = (UniqueConstraint("device_id", "pin", name="uq_device_user_pin"),)
 
 
 class PushDevice(Base):
@@ -302,6 +320,7 @@ class ImportBatch(Base):
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[str] = mapped_column(Text, default="")  # one message per line
     username: Mapped[str] = mapped_column(String(60), default="")
+    trigger: Mapped[str] = mapped_column(String(12), default="")  # manual / auto (app timer) / scheduled (OS task)
 
 
 class Punch(Base):
@@ -333,6 +352,37 @@ class Punch(Base):
     __table_args__ = (
         UniqueConstraint("source_serial", "pin", "ts", name="uq_punch_natural"),
         Index("ix_punch_employee_ts", "employee_id", "ts"),
+    )
+
+
+class PunchQuarantine(Base):
+    """A raw record that was read but not stored as a punch: implausible time, impossible date or bad PIN.
+
+    Kept with its reason for review (accepted → copied into punch, or dismissed); unique on
+    (source serial, PIN, time as read) so re-reading the same device log adds nothing.
+    """
+
+    __tablename__ = "punch_quarantine"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(10))  # device / usb / push / mobile
+    source_serial: Mapped[str] = mapped_column(String(80))
+    pin: Mapped[str] = mapped_column(String(24))
+    ts_text: Mapped[str] = mapped_column(String(40))  # the time as read, "DD-MM-YYYY HH:MM:SS"
+    ts: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)  # None when the date itself is impossible
+    tz: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    state: Mapped[int] = mapped_column(Integer, default=255)
+    verify: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str] = mapped_column(String(20))  # invalid_date / before_epoch / future / far_future / invalid_pin
+    detail: Mapped[str] = mapped_column(String(300), default="")  # Indonesian explanation
+    batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"))
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending / accepted / dismissed
+    reviewed_by: Mapped[str] = mapped_column(String(60), default="")
+    reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    punch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("punch.id"))  # the punch made on acceptance
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    __table_args__ = (
+        UniqueConstraint("source_serial", "pin", "ts_text", name="uq_quarantine_natural"),
+        Index("ix_quarantine_status", "status"),
     )
 
 
@@ -454,7 +504,27 @@ class Report(Base):
     signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     signed_by: Mapped[str] = mapped_column(String(60), default="")
     summary_json: Mapped[str] = mapped_column(Text, default="")  # per-employee recap lines sent to the central DB
+    signature_level: Mapped[str] = mapped_column(String(6), default="", server_default="")  # PAdES B-B / B-T / B-LT / B-LTA
+    signing_backend: Mapped[str] = mapped_column(String(12), default="", server_default="")  # p12 / esign / elsewhere
     __table_args__ = (UniqueConstraint("period_id", "revision"),)
+
+
+class SigningAttempt(Base):
+    """One try at signing a report. "unknown" (a sign call sent to the esign server that got no answer)
+    blocks further signing of that report until a signer resolves it (services.signing.service)."""
+
+    __tablename__ = "signing_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    backend: Mapped[str] = mapped_column(String(12))
+    username: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(10), default="running")  # running/ok/failed/unknown/resolved
+    message: Mapped[str] = mapped_column(Text, default="")
+    resolved_by: Mapped[str] = mapped_column(String(60), default="")
+    resolved_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    resolution: Mapped[str] = mapped_column(Text, default="")
 
 
 class OutboxItem(Base):

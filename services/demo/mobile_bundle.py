@@ -30,10 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.demo.faces import DemoFaces, demo_faces, with_exif
+from services.demo.synthetic_faces import encode_jpeg
+from services.geo import offset_m
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-from services.mobile.geo import offset_m
 from services.mobile.importer import upload_deadline
-from services.selfie.synthetic import encode_jpeg
 from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, OfficeLocation, ReferencePhoto
 

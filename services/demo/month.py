@@ -1,8 +1,7 @@
-"""Demo data for reconciliation: calendar seed, a month of realistic punches and letters.
+"""Demo data for reconciliation: a month of realistic punches and letters, then a recompute.
 
-``seed_calendar`` is what every fresh database needs (standard schedules, shifts, holidays);
-``seed_demo_month`` adds punches/letters for one month and recomputes it, for the demo and
-screenshots.
+``seed_demo_month`` is for the demo, screenshots and screen tests; the calendar seed every fresh
+database needs is ``services.calendar.seed.seed_calendar``.
 """
 
 from __future__ import annotations
@@ -13,24 +12,13 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.calendar.holidays import holiday_map, seed_holidays
+from services.calendar.holidays import holiday_map
 from services.calendar.names import month_bounds
-from services.calendar.schedules import ScheduleBook, seed_shift_roster, seed_standard_schedules
+from services.calendar.schedules import ScheduleBook
 from services.letters.register import create_letter
 from services.reconcile.engine import RecomputeResult, policy_for_opd, recompute
 from services.store.db import clock_of
 from services.store.models import Employee, EmployeePin, Punch
-
-
-def seed_calendar(session: Session, years: list[int], roster_unit_id: int | None = None,
-                  username: str = "system") -> dict[str, int]:
-    """Standard schedules + shifts (+ roster unit) and national holidays / cuti bersama for ``years``."""
-    ids = seed_standard_schedules(session, roster_unit_id=roster_unit_id,
-                                  date_from=dt.date(min(years), 1, 1), username=username)
-    seed_holidays(session, years, username=username)
-    if roster_unit_id is not None:
-        seed_shift_roster(session, roster_unit_id, dt.date(min(years), 1, 1), dt.date(max(years), 12, 31), username)
-    return ids
 
 
 def seed_demo_month(session: Session, opd_id: int, year: int, month: int, seed: int = 1,
