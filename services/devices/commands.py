@@ -81,9 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = sub.add_parser("device-list", help="daftar mesin presensi")
     ls.set_defaults(func=_device_list)
 
-    from services.devices import commands_more
+    from services.devices import more_commands
 
-    commands_more.register(sub)
+    more_commands.register(sub)
 
 
 def _device_edit(args: argparse.Namespace) -> int:
@@ -140,7 +140,7 @@ def _progress(done: int, total: int, message: str = "") -> None:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from services.devices.commands_more import typed_keys
+    from services.devices.more_commands import typed_keys
     from services.devices.sync import sync_all
 
     db = open_db(args)
