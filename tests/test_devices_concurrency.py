@@ -3,7 +3,6 @@ on the same SQLite file and both finish without "database is locked"; every reco
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from services.devices.schedule import last_scheduled_run
 from services.devices.sync import sync_all
 from services.store.db import Database
 from services.store.models import ImportBatch, Punch
+from tests.childenv import child_env
 from tests.gui_helpers import make_context
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def devices(db: Database, org: SampleOrg) -> Iterator[list[DeviceState]]:
 
 
 def _cli_sync(db: Database) -> subprocess.Popen:
-    env = {**os.environ, "PRESENSI_QUIET": "1", "PYTHONPATH": str(ROOT)}
+    env = child_env(PRESENSI_QUIET="1")
     return subprocess.Popen([sys.executable, "-c", "import sys; from services.cli import main; sys.exit(main())",
                              "--db", str(db.path), "sync", "--scheduled", "--timeout", "60"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -23,6 +23,7 @@ import pytest
 
 from services.clock import FrozenClock
 from services.demo.build import build_demo
+from tests.childenv import child_env
 from tests.frozen import FROZEN_NOW
 from tests.shots import shots_dir
 
@@ -81,7 +82,7 @@ def test_every_screen_fits_a_real_1366x768_x_screen(xvfb_display: str, demo_path
     if shutil.which("xdotool") is None:
         _unavailable("xdotool tidak terpasang (paket Debian xdotool)")
     shots = shots_dir() / "xvfb"
-    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT)}
+    env = child_env(DISPLAY=xvfb_display, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
     done = subprocess.run([sys.executable, "-m", "tests.xvfb_app", str(demo_path), str(shots), "admin"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
