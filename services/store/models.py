@@ -352,6 +352,7 @@ class Punch(Base):
     __table_args__ = (
         UniqueConstraint("source_serial", "pin", "ts", name="uq_punch_natural"),
         Index("ix_punch_employee_ts", "employee_id", "ts"),
+        Index("ix_punch_ts_employee", "ts", "employee_id"),  # month-wide reads by time (0007_perf_indexes)
     )
 
 
