@@ -18,13 +18,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from services.errors import BadInputError
 from services.policy.model import Policy
 from services.policy.tpp import active_employees, apply_manipulation_alpa, load_day_lines, manipulation_dates
-from services.store.models import DayRecord, NoticeNumber, WorkUnit
+from services.store.models import DayRecord, Employee, NoticeNumber, WorkUnit
 
 LEGAL_DUTY = "Pasal 4 huruf f PP 94/2021 (kewajiban masuk kerja dan menaati ketentuan jam kerja)"
 LEGAL_COUNT = "Pasal 15 ayat (1) PP 94/2021 (akumulasi Januari-Desember)"
@@ -246,34 +246,81 @@ def assess(
     }
 
 
-def notices_by_employee(session: Session, year: int) -> dict[int, list[tuple[str, dt.date, str]]]:
+def notices_by_employee(session: Session, year: int, employee_ids: set[int] | None = None
+                        ) -> dict[int, list[tuple[str, dt.date, str]]]:
     out: dict[int, list[tuple[str, dt.date, str]]] = {}
     stmt = select(NoticeNumber).where(NoticeNumber.year == year).order_by(NoticeNumber.issued_on, NoticeNumber.id)
+    if employee_ids is not None:
+        stmt = stmt.where(NoticeNumber.employee_id.in_(sorted(employee_ids)))
     for n in session.execute(stmt).scalars():
         out.setdefault(n.employee_id, []).append((n.kind, n.issued_on, n.number))
     return out
 
 
-def _year_totals(session: Session, ids: list[int], start: dt.date, end: dt.date) -> dict[int, tuple[int, int, int, dt.date | None]]:
-    """employee -> (TK working days, late minutes on H days, early minutes on H days, first TK date)."""
-    if not ids:
-        return {}
+def _day_records_of(opd_id: int, employee_ids: set[int] | None):  # type: ignore[no-untyped-def]
+    """WHERE clause for the day records of the OPD's employees (or only ``employee_ids``).
+
+    A subquery on the OPD rather than an IN list of every employee: same rows, a smaller statement.
+    """
+    if employee_ids is not None:
+        return DayRecord.employee_id.in_(sorted(employee_ids))
+    return DayRecord.employee_id.in_(select(Employee.id).where(Employee.opd_id == opd_id))
+
+
+def _ordered_concat(session: Session, value, separator: str):  # type: ignore[no-untyped-def]
+    """Aggregate text of ``value`` per group in date order, for the dialect in use.
+
+    SQLite (3.40 here) has no ORDER BY inside an aggregate; its group_concat follows the scan, and
+    either plan it can choose for these queries walks one employee's rows by date (the primary key
+    (employee_id, date), or the date index feeding a stable GROUP BY sorter). ``_year_facts`` checks
+    the order of the TK dates it gets back anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        return func.string_agg(value, aggregate_order_by(literal(separator), DayRecord.date))
+    return func.group_concat(value, separator)
+
+
+YearFacts = tuple[int, int, int, int, "dt.date | None", "dt.date | None"]
+
+
+def _year_facts(session: Session, scope, start: dt.date, end: dt.date  # type: ignore[no-untyped-def]
+                ) -> dict[int, YearFacts]:
+    """employee -> (TK working days, late and early minutes on H days, longest TK run, its first/last date).
+
+    One aggregate scan. The longest run follows ``longest_tk_run``: per employee, one character per working
+    day that is not LIBUR ('T' for TK, '.' otherwise) in date order, plus the TK dates; a run is a block of
+    'T's, and the k-th 'T' is the k-th TK date. A year of 5,000 employees is 5,000 short strings instead of
+    1.8 M day lines.
+    """
     is_tk = and_(DayRecord.status == "TK", DayRecord.working_day.is_(True))
     is_h = DayRecord.status == "H"
+    counted = and_(DayRecord.working_day.is_(True), DayRecord.status != "LIBUR")
     stmt = (
         select(DayRecord.employee_id,
                func.sum(case((is_tk, 1), else_=0)),
                func.sum(case((is_h, DayRecord.late_minutes), else_=0)),
                func.sum(case((is_h, DayRecord.early_minutes), else_=0)),
-               func.min(case((is_tk, DayRecord.date), else_=None)))
-        .where(DayRecord.employee_id.in_(ids), DayRecord.date >= start, DayRecord.date <= end)
+               _ordered_concat(session, case((counted, case((DayRecord.status == "TK", "T"), else_=".")),
+                                             else_=None), ""),
+               _ordered_concat(session, case((is_tk, cast(DayRecord.date, String)), else_=None), ","))
+        .where(scope, DayRecord.date >= start, DayRecord.date <= end)
         .group_by(DayRecord.employee_id)
     )
-    out = {}
-    for emp, tk, late, early, first in session.execute(stmt):
-        if isinstance(first, str):  # SQLite returns MIN() of a date column as text
-            first = dt.date.fromisoformat(first)
-        out[emp] = (int(tk or 0), int(late or 0), int(early or 0), first)
+    out: dict[int, YearFacts] = {}
+    for emp, tk, late, early, pattern, tk_dates in session.execute(stmt):
+        run, first, last = 0, None, None
+        if tk:
+            dates = [dt.date.fromisoformat(d[:10]) for d in tk_dates.split(",")]
+            if dates != sorted(dates):
+                raise RuntimeError("urutan tanggal TK dari basis data tidak berurutan")  # a changed query plan
+            at = 0  # index of the first 'T' of the current block among all 'T's
+            for block in pattern.split("."):
+                if len(block) > run:
+                    run, first, last = len(block), dates[at], dates[at + len(block) - 1]
+                at += len(block)
+        out[emp] = (int(tk or 0), int(late or 0), int(early or 0), run, first, last)
     return out
 
 
@@ -286,31 +333,26 @@ def discipline_summary(
     end = dt.date(year, 12, 31)
     if as_of is not None:
         end = min(end, as_of)
-    employees = active_employees(session, opd_id, start, end)
-    if employee_ids is not None:
-        employees = [e for e in employees if e.id in employee_ids]
+    employees = active_employees(session, opd_id, start, end, employee_ids)
     ids = [e.id for e in employees]
+    scope = _day_records_of(opd_id, employee_ids)
     manip = manipulation_dates(session, ids, start, end) if policy.tpp.manipulation == "alpa" else {}
-    totals = _year_totals(session, ids, start, end)
-    # Only employees with 2+ TK days (or a manipulated day) need their day-by-day lines for the
-    # consecutive-run rule; aggregates in SQL cover everyone else (a year is ~250 rows per employee).
-    need_lines = {i for i, t in totals.items() if t[0] >= 2} | set(manip)
-    lines = load_day_lines(session, need_lines, start, end)
-    notices = notices_by_employee(session, year)
+    # Totals and TK runs in SQL (a year is ~365 rows per employee); only employees with a manipulated
+    # day under the "alpa" policy need their day lines, since those days turn into TK here.
+    facts = _year_facts(session, scope, start, end)
+    lines = load_day_lines(session, set(manip), start, end)
+    notices = notices_by_employee(session, year, employee_ids)
     units = {u.id: u.name for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
     rows = []
     for e in employees:
-        if e.id in need_lines:
-            emp_lines = lines.get(e.id, [])
-            if e.id in manip:
-                emp_lines = apply_manipulation_alpa(emp_lines, manip[e.id])
+        if e.id in manip:
+            emp_lines = apply_manipulation_alpa(lines.get(e.id, []), manip[e.id])
             tk = sum(1 for ln in emp_lines if ln.status == "TK" and ln.working_day)
             late = sum(ln.late_minutes for ln in emp_lines if ln.status == "H")
             early = sum(ln.early_minutes for ln in emp_lines if ln.status == "H")
             run, run_start, run_end = longest_tk_run(emp_lines)
         else:
-            tk, late, early, first_tk = totals.get(e.id, (0, 0, 0, None))
-            run, run_start, run_end = (1, first_tk, first_tk) if tk else (0, None, None)
+            tk, late, early, run, run_start, run_end = facts.get(e.id, (0, 0, 0, 0, None, None))
         emp_notices = notices.get(e.id, [])
         a = assess(tk_days=tk, late_minutes=late, early_minutes=early, longest_run=run, employee_kind=e.kind,
                    policy=policy, notices=[(k, d) for k, d, _ in emp_notices])
