@@ -16,7 +16,13 @@ import pytest
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.policy.discipline import _day_records_of, _year_facts, discipline_for_employee, discipline_summary, longest_tk_run
+from services.policy.discipline import (
+    _day_records_of,
+    _year_facts,
+    discipline_for_employee,
+    discipline_summary,
+    longest_tk_run,
+)
 from services.policy.model import load_policy
 from services.policy.tpp import load_day_lines
 from services.store.models import Base, DayRecord, Employee, Opd
