@@ -108,18 +108,6 @@ class MobileRules:
     late_upload_deadline_day: int = 10  # offline records accepted until this day of the next month
     selfie_required: bool = True
 
-    def inside(self, distance_m: float, radius_m: float) -> bool:
-        """The boundary rule: at exactly the radius, "exclusive" regions already refuse the check-in."""
-        return distance_m < radius_m if self.geofence_edge == "exclusive" else distance_m <= radius_m
-
-    def effective_radius(self, office_radius_m: float | None) -> float:
-        """An office's own radius, never above the region's unless the policy allows it."""
-        if not office_radius_m or office_radius_m <= 0:
-            return self.geofence_radius_m
-        if self.office_radius_may_exceed:
-            return office_radius_m
-        return min(office_radius_m, self.geofence_radius_m)
-
 
 @dataclass(frozen=True)
 class SelfieRules:
