@@ -45,6 +45,28 @@ class DeductionLine:
     def as_list(self) -> list[Any]:
         return [self.code, self.count, self.pct, self.rupiah]
 
+    def describe(self) -> str:
+        """'TL1 2 × 0,5 % = Rp 16.000' (the form Umpeg staff check with a calculator)."""
+        if self.code in ADJUSTMENTS:
+            return f"{self.label}: {signed_rupiah(self.rupiah)}"
+        return f"{self.code} {self.count} × {pct_text(self.pct)} % = {signed_rupiah(self.rupiah)}"
+
+
+def pct_text(value: float) -> str:
+    """2.5 -> '2,5'; 0.25 -> '0,25' (Indonesian decimal comma, no trailing zeros)."""
+    return f"{value:.4f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def signed_rupiah(value: int) -> str:
+    text = "Rp " + f"{abs(value):,}".replace(",", ".")
+    return f"−{text}" if value < 0 else text
+
+
+def base_text(row: MonthRecapRow) -> str:
+    """'seluruh TPP Rp 4.000.000' / 'komponen kehadiran (40 % dari TPP) = Rp 1.600.000' for one row."""
+    label = row.deduction_base_label or "dasar potongan"
+    return f"{label} = {signed_rupiah(row.deduction_base_rp)}"
+
 
 def _line(item: Any) -> DeductionLine:
     if isinstance(item, DeductionLine):
