@@ -52,9 +52,8 @@ def tpp_model() -> RowTableModel:
             ("NIP", lambda r: r.nip),
             ("Unit", lambda r: r.unit),
         ],
-        background=colour,  # type: ignore[arg-type]
-        tooltip=lambda r, c: (f"{r.name} — NIP {r.nip}" if c == 0  # type: ignore[attr-defined]
-                              else deduction_tooltip(r) if c in (1, 3, 4) else None),  # type: ignore[arg-type]
+        background=colour,
+        tooltip=lambda r, c: (f"{r.name} — NIP {r.nip}" if c == 0 else deduction_tooltip(r) if c in (1, 3, 4) else None),
     )
 
 
@@ -73,7 +72,7 @@ def discipline_model() -> RowTableModel:
             ("Hukuman", lambda r: r.sanction),
             ("Langkah berikutnya", lambda r: r.next_document),
         ],
-        background=lambda r, _c: LEVEL_COLOUR.get(r.level),  # type: ignore[attr-defined]
+        background=lambda r, _c: LEVEL_COLOUR.get(r.level),
     )
 
 

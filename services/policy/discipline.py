@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from services.errors import BadInputError
 from services.policy.model import Policy, SedangSubstitute
-from services.policy.tpp import active_employees, apply_manipulation_alpa, load_day_lines, manipulation_dates
+from services.policy.tpp import DayLine, active_employees, apply_manipulation_alpa, load_day_lines, manipulation_dates
 from services.store.models import DayRecord, NoticeNumber, WorkUnit
 
 LEGAL_DUTY = "Pasal 4 huruf f PP 94/2021 (kewajiban masuk kerja dan menaati ketentuan jam kerja)"
@@ -343,7 +343,8 @@ def _run_window_start(session: Session, ids: set[int], start: dt.date) -> dt.dat
     return min(firsts)
 
 
-def _employee_year(emp_lines: list, start: dt.date, end: dt.date) -> tuple[int, int, int, tuple]:  # type: ignore[type-arg]
+def _employee_year(emp_lines: list[DayLine], start: dt.date, end: dt.date
+                   ) -> tuple[int, int, int, tuple[int, dt.date | None, dt.date | None]]:
     """TK days and minutes of the calendar year (Pasal 15 ayat 1) and the longest run touching it (ayat 2)."""
     year_lines = [ln for ln in emp_lines if start <= ln.date <= end]
     tk = sum(1 for ln in year_lines if ln.status == "TK" and ln.working_day)
