@@ -75,7 +75,7 @@ def create_sample_org(session: Session, n_employees: int = 10, seed: int = 1, wi
             if kind == "PNS":
                 nip = make_nip(birth, (birth.year + rnd.randint(22, 30), rnd.randint(1, 12)), gender, serial)
             else:
-                nip = make_ni_pppk(birth, 2022 + rnd.randint(0, 3), rnd.randint(1, 3), gender, serial)
+                nip = make_ni_pppk(birth, 2022 + rnd.randint(0, 3), 20 + rnd.randint(1, 3), gender, serial)
             if nip not in used:
                 used.add(nip)
                 break
