@@ -127,22 +127,27 @@ _BINARY_MAGIC = {b"PK\x03\x04": "ZIP/Excel .xlsx", b"\xd0\xcf\x11\xe0": "Excel l
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
-def decode_text(name: str, raw: bytes) -> str:
-    """Text of an exported table: refused when it is binary; NUL bytes are refused naming their line."""
+def refuse_binary(name: str, raw: bytes) -> None:
+    """Refuse bytes that are not a text export: a known binary signature, or many control bytes."""
     head = raw[: L.BINARY_SAMPLE_BYTES]
     for magic, kind in _BINARY_MAGIC.items():
         if head.startswith(magic):
             raise TableError(f"{name}: bukan berkas teks CSV (isinya {kind}); simpan ulang sebagai CSV atau pilih "
                              "berkas dengan ekstensi yang benar")
+    controls = len(head) - len(head.translate(None, _CONTROL))
+    if head and controls > L.BINARY_CONTROL_SHARE * len(head):
+        raise TableError(f"{name}: bukan berkas teks CSV (isinya biner: {controls} byte kendali dalam "
+                         f"{len(head)} byte pertama)")
+
+
+def decode_text(name: str, raw: bytes) -> str:
+    """Text of an exported table: refused when it is binary; NUL bytes are refused naming their line."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
             raise TableError(f"{name}: teks UTF-16 rusak") from None
-    controls = len(head) - len(head.translate(None, _CONTROL))
-    if head and controls > L.BINARY_CONTROL_SHARE * len(head):
-        raise TableError(f"{name}: bukan berkas teks CSV (isinya biner: {controls} byte kendali dalam "
-                         f"{len(head)} byte pertama)")
+    refuse_binary(name, raw)
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1
@@ -345,6 +350,14 @@ _ASCII_DIGITS = re.compile(r"[0-9]+")
 def ascii_digits(text: str) -> bool:
     """Only 0-9 (str.isdigit() also accepts '٣' and '３', which int() then reads as 3)."""
     return _ASCII_DIGITS.fullmatch(text) is not None
+
+
+PIN_RE = re.compile(r"[0-9A-Za-z]{1,24}")  # ASCII only: '١٢٣' or '１２３' pass str.isdigit() but are not PINs
+
+
+def valid_pin(pin: str) -> bool:
+    """A device PIN (user id): 1-24 ASCII letters/digits, wherever a PIN enters (device, USB, SIMPEG, form)."""
+    return PIN_RE.fullmatch(pin) is not None
 
 
 # ------------------------------------------------------------------ exports

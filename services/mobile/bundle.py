@@ -210,10 +210,10 @@ def _parse_json(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict
         for k, v in rec.items():
             key = str(k)
             if isinstance(v, (dict, list)):
-                raise BundleError(f"{name} catatan ke-{i}, kolom '{L.sample(key)}': harus nilai tunggal "
+                raise BundleError(f"{name} catatan ke-{i}, kolom '{key[:L.SAMPLE_CHARS]}': harus nilai tunggal "
                                   "(teks, angka atau ya/tidak), bukan objek atau daftar")
             text = _cell_text(v)
-            check_text_cell(f"{name} catatan ke-{i}, kolom '{L.sample(key)}'", text)
+            check_text_cell(f"{name} catatan ke-{i}, kolom '{key[:L.SAMPLE_CHARS]}'", text)
             if key not in known:
                 if len(known) >= L.MAX_COLUMNS:
                     raise BundleError(f"{name} catatan ke-{i}: lebih dari {L.MAX_COLUMNS} kolom")
