@@ -21,7 +21,7 @@ from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.nip import NipError, parse_nip, validate_employee_id
 from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, EmployeePin, ImportBatch, OfficeLocation, WorkUnit
-from services.tabular import TableError, ascii_digits, read_csv, read_file, read_xlsx, valid_pin
+from services.tabular import TableError, ascii_digits, read_csv, read_file, read_xlsx, valid_pin, write_csv
 
 # our field -> accepted header spellings (lower-case, spaces/underscores ignored)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -240,6 +240,30 @@ def _report_loop(loop: list[str], row_of: dict[str, PreviewRow]) -> None:
         pr = row_of.get(nip)
         if pr is not None:
             pr.errors.append(f"kolom NIP ATASAN membentuk lingkaran atasan {chain}: {where}")
+
+
+REJECTED_COLUMNS = ("Baris", "NIP", "Nama", "Jenis", "Unit", "PIN", "Kesalahan")
+
+
+def export_rejected_rows(preview: ImportPreview, path: Path | str) -> int:
+    """The rows with errors as CSV (';', UTF-8 with BOM for Excel) for whoever fixes the SIMPEG file.
+
+    The cells are the file's own text: a name like '=HYPERLINK(...)' is written as text (tabular.csv_safe).
+    Returns the number of rows written.
+    """
+    path = Path(path)
+    bad = [r for r in preview.rows if r.errors]
+    rows: list[list[object]] = [list(REJECTED_COLUMNS)]
+    rows += [[r.row_no, r.values.get("nip", ""), r.values.get("name", ""), r.values.get("kind", ""),
+              r.values.get("unit", ""), r.values.get("pin", ""), "; ".join(r.errors)] for r in bad]
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            write_csv(f, rows)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(bad)
 
 
 def _int(value: str) -> int:
