@@ -3,6 +3,7 @@ and the run ends (the files that used to hang run in a child process with a gene
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import subprocess
@@ -327,3 +328,61 @@ def test_read_csv_keeps_quoted_delimiters_and_counts_lines():
     assert t.header == ["a", "b"] and t.rows == [(2, ["1;2", "3"]), (4, ["4", "5"])]
     with pytest.raises(BadInputError, match=r"x\.csv: terlalu banyak baris data \(lebih dari 1\)"):
         read_csv("x.csv", b"a\n1\n2\n", max_rows=1)
+
+
+# ------------------------------------------------------------------ implausible mobile times
+
+
+def test_mobile_implausible_times_are_quarantined_like_device_records(db, org, tmp_path, clock):
+    from services.devices.quarantine import accept, list_quarantine
+    from services.store.models import PunchQuarantine
+
+    with db.session() as s:
+        emp_id, nip = s.execute(select(Employee.id, Employee.nip).where(Employee.id == org.employee_ids[1])).one()
+    now = clock.now()
+    stamps = {
+        "ok": now - dt.timedelta(hours=1),
+        "tolerated": now + dt.timedelta(minutes=5),  # a phone a few minutes ahead is fine
+        "future": now + dt.timedelta(hours=2),
+        "y2000": dt.datetime(2000, 1, 1, 0, 3),
+        "y1970": dt.datetime(1970, 1, 1, 7, 0),
+        "y2099": dt.datetime(2099, 12, 31, 23, 0),
+        "y2131": dt.datetime(2131, 3, 1, 8, 0),
+    }
+    rows = [row(nip, f"{t:%Y-%m-%d %H:%M:%S}") for t in stamps.values()]
+    path = write_zip(tmp_path / "b.zip", {"presensi.csv": csv_text(rows)})
+    res = import_bundle(db, path)
+    assert (res.new, res.quarantined, res.rejected) == (2, 5, 0), res
+    text = "\n".join(res.quarantine_messages)
+    assert "presensi.csv baris 4 (PIN " in text and "lebih dari 10 menit di depan jam kantor" in text, text
+    assert "baris 5" in text and "sebelum 01-01-2001" in text and "jauh di masa depan" in text
+    with db.session() as s:
+        held = {q.ts: q for q in s.execute(select(PunchQuarantine)).scalars()}
+        assert {q.reason for q in held.values()} == {"future", "before_epoch", "far_future"}
+        assert {q.source for q in held.values()} == {"mobile"} and {q.pin for q in held.values()} == {nip}
+        assert held[stamps["future"]].reason == "future" and held[stamps["y1970"]].reason == "before_epoch"
+        assert held[stamps["y2131"]].reason == "far_future"
+        counted = set(s.execute(select(Punch.ts).where(Punch.source == "mobile")).scalars())
+        assert counted == {stamps["ok"], stamps["tolerated"]}
+    # shown for review; accepting the phone that was ahead makes a mobile punch of the right employee
+    with db.transaction() as s:
+        pending = [q for q in list_quarantine(s) if q.source == "mobile"]
+        assert len(pending) == 5 and all(q.reviewable for q in pending)
+        qid = next(q.id for q in pending if q.reason == "future")
+        assert accept(s, [qid], "operator", now) == 1
+    with db.session() as s:
+        p = s.execute(select(Punch).where(Punch.ts == stamps["future"])).scalar_one()
+        assert (p.source, p.employee_id, p.flags) == ("mobile", emp_id, "quarantine_accepted")
+    # the same bundle again adds nothing anywhere
+    again = import_bundle(db, path)
+    assert (again.new, again.quarantined) == (0, 0)
+
+
+def test_mobile_pin_with_non_ascii_digits_is_not_matched(db, org, tmp_path):
+    with db.session() as s:
+        pin = s.execute(select(Employee).where(Employee.id == org.employee_ids[1])).scalar_one().pins[0].pin
+    arabic = pin.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    path = write_zip(tmp_path / "b.zip", {"presensi.csv": "pin,waktu,lat,lon\n"
+                                          f"{arabic},2026-11-24 07:00:00,-6.2,106.8\n"})
+    text = _mobile_refusal(db, path)
+    assert "presensi.csv baris 2, kolom 'pin' (PIN mesin)" in text and "bukan huruf/angka ASCII" in text, text
