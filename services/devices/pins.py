@@ -15,7 +15,7 @@ from services.tabular import valid_pin
 
 
 def pin_map(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(EmployeePin.pin, EmployeePin.employee_id)).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(EmployeePin.pin, EmployeePin.employee_id)).all())
 
 
 @dataclass(frozen=True)
