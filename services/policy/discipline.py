@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from services.errors import BadInputError
 from services.policy.model import Policy, SedangSubstitute
+from services.policy.sanctions import article_of
+from services.policy.sanctions import sedang_substitute as substitute_article
 from services.policy.tpp import DayLine, active_employees, apply_manipulation_alpa, load_day_lines, manipulation_dates
 from services.store.models import DayRecord, NoticeNumber, WorkUnit
 
@@ -202,6 +204,7 @@ class DisciplineRow:
     next_document: str  # human text
     next_kind: str | None  # notice kind to create next (None = nothing we generate)
     notices: tuple[str, ...] = field(default_factory=tuple)  # numbers already issued this year
+    sanction_article: str = ""  # article of the sanction (PP 94/2021 Pasal 8 / Pasal 42, PP 49/2018)
     substitute: SedangSubstitute | None = None  # sedang: the substitute sanction proposed (policy data)
 
     @property
@@ -252,20 +255,25 @@ def assess(
     level = tier.level if tier else ""
     sanction = ""
     basis = ""
+    article = ""
     substitute = None
     if tier:
-        sanction, basis = tier.sanction, tier.legal_basis
+        sanction, article = tier.sanction, article_of(tier.sanction)
+        basis = tier.legal_basis
         substitute = sedang_substitute(policy, tier, total)
         if substitute is not None:
             sanction = substitute.sanction
+            article = substitute_article(policy, tier.min_days).article
             basis += f"; {substitute.legal_basis}"
     if consecutive:
         level = "berat"
         sanction = CONSECUTIVE_SANCTION
+        article = f"Pasal 8 ayat (4) huruf c jo. {LEGAL_CONSECUTIVE}"
         basis = f"Pasal 11 ayat (2) huruf d, {LEGAL_CONSECUTIVE}"
         tier = tier if tier and tier.level == "berat" else None
     if level == "berat" and employee_kind == "PPPK" and rules.pppk_berat_ends_contract:
         sanction = PPPK_BERAT_SANCTION
+        article = "Pasal 53 ayat (2) huruf b PP 49/2018"
     actors = LEVEL_ACTORS.get(level)
     next_doc, next_kind = _next_step(level, tier, notices or [])
     return {
@@ -276,6 +284,7 @@ def assess(
         "consecutive_berat": consecutive,
         "level": level,
         "sanction": sanction,
+        "sanction_article": article,
         "legal_basis": basis,
         "examiner": actors.examiner if actors else "",
         "decider": actors.decider if actors else "",
@@ -409,6 +418,7 @@ def discipline_summary(
                 next_document=str(a["next_document"]),
                 next_kind=a["next_kind"],  # type: ignore[arg-type]
                 notices=tuple(n for _, _, n in emp_notices),
+                sanction_article=str(a["sanction_article"]),
                 substitute=a["substitute"],  # type: ignore[arg-type]
             )
         )
