@@ -15,9 +15,15 @@ import random
 
 from support import in_child, load_average, median  # type: ignore[import-not-found]
 
-from services.policy.recap import MonthRecapRow
+from services.policy.recap import DeductionLine, MonthRecapRow
 from services.reports.layout import Letterhead
 from services.reports.monthly import COUNT_COLUMNS, SignatoryText
+
+
+def _lines(counts: dict[str, int]) -> tuple[DeductionLine, ...]:
+    """The appendix's arithmetic lines for the TL/PSW counts (1,200,000 deduction base)."""
+    return tuple(DeductionLine(k, counts[k], 0.5 * (i + 1), int(counts[k] * 6_000 * (i + 1)))
+                 for i, k in enumerate(("TL1", "TL2", "PSW1")) if counts.get(k))
 
 
 def rows(n: int) -> list[MonthRecapRow]:
@@ -30,7 +36,9 @@ def rows(n: int) -> list[MonthRecapRow]:
                    else "Guru Ahli Pertama")
         out.append(MonthRecapRow(employee_id=i + 1, nip=f"19800101200501{i:04d}", name=f"Pegawai {i + 1:04d} Saputra",
                                  jabatan=jabatan, unit=f"UPT Sekolah {i % 40 + 1}", working_days=22, counts=counts,
-                                 deduction_pct=rnd.random() * 10))
+                                 deduction_pct=rnd.random() * 10,
+                                 tpp_base=3_000_000, deduction_base_rp=1_200_000,
+                                 lines=_lines(counts)))
     return out
 
 

@@ -31,19 +31,21 @@ YEAR = 2026
 POLICY = load_policy("kotawaringin_timur")
 
 
-def _random_year(employee_ids: list[int], seed: int = 4) -> list[dict]:
+def _random_year(employee_ids: list[int], seed: int = 4, years: tuple[int, ...] = (YEAR,)) -> list[dict]:
     rnd = random.Random(seed)
     rows = []
-    for emp in employee_ids:
+    for k, emp in enumerate(employee_ids):
         habit = rnd.random()
-        d = dt.date(YEAR, 1, 1)
-        while d.year == YEAR:
+        d = dt.date(min(years), 1, 1)
+        while d.year <= max(years):
             x = rnd.random()
             if x < 0.02:  # no record that day at all
                 d += dt.timedelta(days=1)
                 continue
             if d.weekday() >= 5 or x < 0.05:
                 status, working = ("TK", False) if x > 0.98 else ("H", False) if x > 0.96 else ("LIBUR", False)
+            elif k % 4 == 1 and ((d.month, d.day) >= (12, 15) or (d.month, d.day) <= (1, 12)):
+                status, working = "TK", True  # runs across the year ends
             elif habit > 0.7 and rnd.random() < 0.3:
                 status, working = "TK", True  # habitual absentee: runs of TK
             else:
@@ -56,29 +58,34 @@ def _random_year(employee_ids: list[int], seed: int = 4) -> list[dict]:
     return rows
 
 
-def _reference(session: Session, ids: list[int], end: dt.date) -> dict[int, tuple]:
-    lines = load_day_lines(session, ids, dt.date(YEAR, 1, 1), end)
+def _reference(session: Session, ids: list[int], end: dt.date, run_end: dt.date | None = None) -> dict[int, tuple]:
+    """Every employee's lines (a year before to ``run_end``) through the rule's own day-by-day functions."""
+    start = dt.date(YEAR, 1, 1)
+    lines = load_day_lines(session, ids, start - dt.timedelta(days=366), run_end or end)
     out = {}
     for e in ids:
         ls = lines.get(e, [])
-        tk = sum(1 for ln in ls if ln.status == "TK" and ln.working_day)
-        late = sum(ln.late_minutes for ln in ls if ln.status == "H")
-        early = sum(ln.early_minutes for ln in ls if ln.status == "H")
-        out[e] = (tk, late, early, *longest_tk_run(ls))
+        year = [ln for ln in ls if start <= ln.date <= end]
+        tk = sum(1 for ln in year if ln.status == "TK" and ln.working_day)
+        late = sum(ln.late_minutes for ln in year if ln.status == "H")
+        early = sum(ln.early_minutes for ln in year if ln.status == "H")
+        out[e] = (tk, late, early, *longest_tk_run(ls, within=(start, end)))
     return out
 
 
 def test_year_summary_matches_the_day_by_day_rule(db, org) -> None:
     ids = org.employee_ids
     with db.transaction() as s:
-        s.execute(insert(DayRecord), _random_year(ids))
+        s.execute(insert(DayRecord), _random_year(ids, years=(YEAR - 1, YEAR, YEAR + 1)))
     with db.session() as s:
-        for as_of in (None, dt.date(YEAR, 6, 17)):
-            end = as_of or dt.date(YEAR, 12, 31)
-            ref = _reference(s, ids, end)
+        for as_of in (None, dt.date(YEAR, 6, 17), dt.date(YEAR + 1, 2, 3)):
+            end = min(as_of or dt.date(YEAR, 12, 31), dt.date(YEAR, 12, 31))
+            ref = _reference(s, ids, end, as_of or dt.date(YEAR + 1, 12, 31))
             rows = discipline_summary(s, org.opd_id, YEAR, POLICY, as_of=as_of)
             assert {r.employee_id for r in rows} == set(ids)
             assert max(v[3] for v in ref.values()) >= 3  # the data has real runs
+            if as_of is None:  # ... and runs across the year's ends
+                assert any((v[4] and v[4].year < YEAR) or (v[5] and v[5].year > YEAR) for v in ref.values())
             for r in rows:
                 assert (r.tk_days, r.late_minutes, r.early_minutes, r.longest_run, r.run_start, r.run_end) == \
                     ref[r.employee_id], r.name
@@ -115,5 +122,5 @@ def test_year_facts_on_postgresql(pg_session: Session) -> None:
     s.execute(insert(DayRecord), _random_year(list(range(1, 31)), seed=9))
     s.flush()
     facts = _year_facts(s, _day_records_of(1, None), dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31))
-    ref = _reference(s, list(range(1, 31)), dt.date(YEAR, 12, 31))
-    assert facts == ref
+    ref = _reference(s, list(range(1, 31)), dt.date(YEAR, 12, 31))  # one year only: no run goes beyond it
+    assert {e: (f.tk, f.late, f.early, f.run, f.run_start, f.run_end) for e, f in facts.items()} == ref

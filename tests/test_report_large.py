@@ -22,13 +22,19 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, TableStyle
 
-from services.policy.recap import MonthRecapRow
+from services.policy.recap import DeductionLine, MonthRecapRow
 from services.reports.layout import Letterhead, paper
 from services.reports.monthly import COUNT_COLUMNS, SignatoryText, build_monthly_pdf, signature_box
 from services.reports.paged_table import PagedTable
 from tests.report_fixtures import pdf_pages
 
 HEADER_BLUE = (0xDF, 0xE7, 0xF1)
+
+
+def _lines(counts: dict[str, int]) -> tuple[DeductionLine, ...]:
+    """The appendix's arithmetic lines for the TL/PSW counts (1,200,000 deduction base)."""
+    return tuple(DeductionLine(k, counts[k], 0.5 * (i + 1), int(counts[k] * 6_000 * (i + 1)))
+                 for i, k in enumerate(("TL1", "TL2", "PSW1")) if counts.get(k))
 
 
 def _rows(n: int) -> list[MonthRecapRow]:
@@ -41,7 +47,9 @@ def _rows(n: int) -> list[MonthRecapRow]:
                    else "Guru Ahli Pertama")
         out.append(MonthRecapRow(employee_id=i + 1, nip=f"19800101200501{i:04d}", name=f"Pegawai Besar {i + 1:04d}",
                                  jabatan=jabatan, unit=f"UPT Sekolah {i % 40 + 1}", working_days=21, counts=counts,
-                                 deduction_pct=round(rnd.random() * 9, 2)))
+                                 deduction_pct=round(rnd.random() * 9, 2),
+                                 tpp_base=3_000_000, deduction_base_rp=1_200_000,
+                                 lines=_lines(counts)))
     return out
 
 
@@ -64,19 +72,30 @@ def test_six_thousand_employees_keep_header_page_numbers_and_signature(tmp_path:
     data, pages = build_monthly_pdf(rows, head, 2026, 11, sig, generated_at=dt.datetime(2026, 12, 1, 9, 0))
     pdf = tmp_path / "besar.pdf"
     pdf.write_bytes(data)
-    assert pdf_pages(pdf) == pages and pages > 200
+    assert pdf_pages(pdf) == pages and pages > 250
     texts = _page_texts(pdf)
-    seen = []
+    seen: list[str] = []
+    in_appendix = False
+    appendix_pages = 0
     for page in range(1, pages + 1):
         text = texts[page - 1]
         assert f"Halaman {page} dari {pages}" in text
-        assert "Terlambat Masuk (TL)" in text and "Nama / NIP" in text, f"header missing on page {page}"
-        seen += re.findall(r"NIP\. (19800101200501\d{4})", text)
+        main_part, marker, appendix_part = text.partition("LAMPIRAN: RINCIAN POTONGAN TPP")
+        if not in_appendix:
+            assert "Terlambat Masuk (TL)" in main_part and "Nama / NIP" in main_part, f"header missing on page {page}"
+            seen += re.findall(r"NIP\. (19800101200501\d{4})", main_part)
+            in_appendix = bool(marker)
+        else:  # the appendix repeats its own header row
+            appendix_pages += 1
+            assert "Rincian potongan" in text, f"appendix header missing on page {page}"
+            assert "Terlambat Masuk (TL)" not in text
     assert seen == [r.nip for r in rows]  # every employee once, in order, none lost at a break
+    assert appendix_pages > 20
     assert "REKAPITULASI KEHADIRAN PEGAWAI" in texts[0] and "PEMERINTAH KABUPATEN" in texts[0]
+    assert sum("JUMLAH" in t for t in texts) == 1
     last = texts[pages - 1]
-    assert "JUMLAH" in last and "Budi Santoso" in last and "NIP. 196801011990031001" in last
-    assert "Jumlah pegawai: 6000" in last
+    assert "Budi Santoso" in last and "NIP. 196801011990031001" in last
+    assert "Jumlah pegawai: 6000" in last and "Jumlah potongan lampiran" in last
     assert all("Budi Santoso" not in t for t in texts[:pages - 1])
     # the rendered pages: the blue header band near the top of every sampled page
     width_pt, height_pt = paper("A4", landscape=True)

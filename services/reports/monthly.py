@@ -47,6 +47,7 @@ from services.paths import files_dir
 from services.policy.recap import MonthRecapRow
 from services.reports.layout import Letterhead, draw_letterhead, draw_signature_block, paper, tanggal_indonesia
 from services.reports.paged_table import PagedTable
+from services.reports.tpp_appendix import appendix_flowables
 from services.store.db import Database
 from services.store.models import Employee, Opd, Period, Report
 
@@ -159,7 +160,8 @@ class _SignatureBlock(Flowable):
         super().drawOn(canvas, x, y, _sW)
 
 
-def _numbered_canvas_class(footer_text: str, progress: ProgressFn, cancel: CancelToken, expected_pages: int):
+def _numbered_canvas_class(footer_text: str, progress: ProgressFn, cancel: CancelToken,
+                           expected_pages: int) -> type[Canvas]:
     """Canvas that defers pages so the footer can say "Halaman x dari y"."""
 
     class NumberedCanvas(Canvas):
@@ -286,6 +288,7 @@ def build_monthly_pdf(
     ], _totals_row_style, row_backgrounds=[colors.white, colors.HexColor("#f7f9fc")])
     del data  # the table holds the rows now and lets each page's go once drawn
     story.append(table)
+    story.extend(appendix_flowables(rows, frame_w, cancel))  # before the signature: it stays on the last page
     notes = [
         Paragraph(
             "<b>Keterangan:</b> H = hadir; TL1&ndash;TL4 = terlambat masuk tingkat 1&ndash;4; PSW1&ndash;PSW4 = pulang "
@@ -356,6 +359,7 @@ def summary_lines(rows: Sequence[MonthRecapRow]) -> list[dict]:
     for r in rows:
         d = asdict(r)
         d.pop("employee_id", None)
+        d["lines"] = [ln.as_list() for ln in r.lines]  # compact [code, count, pct, rupiah]: 6.000 employees
         out.append(d)
     return out
 
