@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -436,6 +437,11 @@ class LetterEmployee(Base):
 # --------------------------------------------------------------------- reconcile
 
 
+# Rows of ix_day_record_review; a query must repeat its condition term for term (SQLite's rule) to use it
+REVIEW_SQLITE = "corrected = 0 AND (status = 'TK' OR flags <> '')"
+REVIEW_POSTGRESQL = "NOT corrected AND (status = 'TK' OR flags <> '')"
+
+
 class DayRecord(Base):
     """Derived daily status of one employee; never the source of truth."""
 
@@ -456,6 +462,11 @@ class DayRecord(Base):
     letter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("letter.id"))
     flags: Mapped[str] = mapped_column(String(200), default="")
     corrected: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        # the few days that may need a look (dashboard "perlu ditinjau"; 0007_perf_indexes): a partial index
+        Index("ix_day_record_review", "date", "employee_id", sqlite_where=text(REVIEW_SQLITE),
+              postgresql_where=text(REVIEW_POSTGRESQL)),
+    )
 
 
 class Correction(Base):

@@ -1,4 +1,4 @@
-"""performance indexes: punches by time
+"""performance indexes: punches by time, day records to review
 
 Revision ID: 0007_perf_indexes
 Revises: 0006_pull
@@ -10,11 +10,19 @@ starts with the serial, ``ix_punch_employee_ts`` with the employee), so each suc
 whole punch table: a year of a 5,000-employee office is 2.5 M rows for a 310 k-row month.
 ``(ts, employee_id)`` bounds the read to the month and also covers the engine's
 ``GROUP BY employee_id`` of ``ts`` without touching the table.
+
+``ix_day_record_review`` is a partial index of the few day records that may need a look (TK, or any
+flag, not corrected): the dashboard's "hari perlu ditinjau" counts them for the month without reading
+the month's 150 k rows. Its condition is repeated verbatim by the query (SQLite matches it term by term).
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
+
+REVIEW_SQLITE = "corrected = 0 AND (status = 'TK' OR flags <> '')"
+REVIEW_POSTGRESQL = "NOT corrected AND (status = 'TK' OR flags <> '')"
 
 
 revision = '0007_perf_indexes'
@@ -26,8 +34,13 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('punch', schema=None) as batch_op:
         batch_op.create_index('ix_punch_ts_employee', ['ts', 'employee_id'], unique=False)
+    with op.batch_alter_table('day_record', schema=None) as batch_op:
+        batch_op.create_index('ix_day_record_review', ['date', 'employee_id'], unique=False,
+                              sqlite_where=sa.text(REVIEW_SQLITE), postgresql_where=sa.text(REVIEW_POSTGRESQL))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('day_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_day_record_review')
     with op.batch_alter_table('punch', schema=None) as batch_op:
         batch_op.drop_index('ix_punch_ts_employee')
