@@ -23,8 +23,8 @@ def test_registry_lists_every_registered_command_with_its_help() -> None:
 
 
 def _modules_after(argv: list[str]) -> set[str]:
-    code = ("import sys\nfrom services.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
-            "print('MODULES', ' '.join(sorted(sys.modules)))" % argv)
+    code = (f"import sys\nfrom services.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "print('MODULES', ' '.join(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), check=True,
                          timeout=120).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("MODULES "))

@@ -40,6 +40,11 @@ def test_month_reads_use_the_new_indexes(db, org) -> None:
         assert "ix_punch_ts_employee" in plan
         plan = _plan(s, "SELECT count(*) FROM punch WHERE ts >= :a AND ts < :b", {"a": "2026-11-23", "b": "2026-11-24"})
         assert "ix_punch_ts_employee" in plan
+        from services.store.models import OUTSIDE_GEOFENCE
+
+        plan = _plan(s, f"SELECT p.employee_id, p.ts FROM punch p WHERE p.employee_id IS NOT NULL AND p.ts >= :a "
+                        f"AND p.ts < :b AND {OUTSIDE_GEOFENCE}", {"a": "2026-11-01", "b": "2026-12-02"})
+        assert "ix_punch_outside_geofence" in plan
     with db.transaction() as s:
         s.execute(insert(DayRecord), _rows(org.employee_ids))
     with db.session() as s:
