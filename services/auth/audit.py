@@ -168,12 +168,20 @@ def verify_chain(session: Session, anchors: Iterable[Anchor] = ()) -> int | None
 
 
 def local_anchors(session: Session) -> list[Anchor]:
-    """Heads recorded with each submission bundle (what the central database also holds)."""
+    """Heads printed in each report PDF and sent with each submission bundle (the central database holds those too).
+
+    Kept in the local database as well, they catch deleting the newest rows by the app's own means;
+    someone who also rewrites these rows is caught by the central copy and the signed PDFs.
+    """
     from services.store.models import Report, SubmissionBundle
 
     rows = session.execute(select(SubmissionBundle.audit_head_id, SubmissionBundle.audit_head_hash, Report.revision,
                                   Report.id).join(Report, Report.id == SubmissionBundle.report_id)).all()
-    return [Anchor(int(i), str(h), f"bundel laporan #{rid} revisi {rev}") for i, h, rev, rid in rows]
+    out = [Anchor(int(i), str(h), f"bundel laporan #{rid} revisi {rev}") for i, h, rev, rid in rows]
+    printed = session.execute(select(Report.audit_head_id, Report.audit_head_hash, Report.revision, Report.id)
+                              .where(Report.audit_head_id.is_not(None))).all()
+    out += [Anchor(int(i), str(h), f"PDF laporan #{rid} revisi {rev}") for i, h, rev, rid in printed]
+    return out
 
 
 def recent_events(session: Session, search: str = "", limit: int = 1000) -> list[tuple[int, str, str, str, str, str, str]]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.errors import PermissionDeniedError
-from services.store.db import clock_of
+from services.store.db import Database, clock_of
 from services.store.models import User
 
 SYNC_ROLE = "sinkron"
@@ -206,3 +206,48 @@ def change_password(session: Session, user_id: int, new_password: str, by: str) 
 
     audit_key.wrap_for(session, user, new_password)
     audit.record(session, by, "user.password", "user", user_id)
+
+
+SYNC_ACCOUNT = "sinkron"
+
+
+def provision_sync_account(session: Session, by: CurrentUser, username: str = SYNC_ACCOUNT) -> str:
+    """Admin: create (or give a fresh password to) the account the scheduled sync logs in as.
+
+    Its only role is SYNC_ROLE: it can pull devices and nothing else. Returns the new random
+    password, which the caller writes to an owner-only password file for the scheduler.
+    """
+    import secrets as pysecrets
+
+    by.require("admin")
+    password = pysecrets.token_urlsafe(24)
+    user = session.execute(select(User).where(User.username == username)).scalar()
+    if user is None:
+        create_user(session, username, "Sinkron terjadwal", password, [SYNC_ROLE], by=by.username)
+        return password
+    if set(user.roles.split(",")) != {SYNC_ROLE}:
+        raise AuthError(f"Pengguna '{username}' sudah ada dengan peran lain; akun sinkron harus khusus.")
+    user.active = True
+    change_password(session, user.id, password, by=by.username)
+    return password
+
+
+def login(db: Database, username: str, password: str, via: str = "aplikasi") -> CurrentUser:
+    """Log in through ``authenticate`` in its own write transaction, committed whatever the outcome.
+
+    The GUI login dialog and the CLI both come here: a failed attempt, a lock or a refused
+    attempt while locked is stored and audited even though the caller gets an AuthError.
+    """
+    from services.store.writer import write_transaction
+
+    error: AuthError | None = None
+    user: CurrentUser | None = None
+    with write_transaction(db) as s:
+        try:
+            user = authenticate(s, username, password, via)
+        except AuthError as exc:
+            error = exc  # leave the block normally: the failure is committed
+    if error is not None:
+        raise error
+    assert user is not None
+    return user

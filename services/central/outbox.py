@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services import secrets
 from services.auth import audit
@@ -73,15 +73,21 @@ def configure_central(db: Database, url: str, user: CurrentUser, password: str |
         raise OutboxError("Alamat server pusat harus memuat nama pengguna OPD, mis. postgresql://opd_x@host/bkpsdm")
     with db.transaction() as s:
         row = s.get(Setting, SETTING_URL)
+        old = row.value if row is not None else ""
         if row is None:
             s.add(Setting(key=SETTING_URL, value=url))
         else:
             row.value = url
-        audit.record(s, user.username, "central.configure", "setting", SETTING_URL, {"url": url})
+        waiting = s.execute(select(func.count(OutboxItem.id)).where(OutboxItem.status != "sent")).scalar() or 0
+        audit.record(s, user.username, "central.configure", "setting", SETTING_URL,
+                     {"url": url, "previous_url": old, "queued_items": waiting})
+    # say it plainly: whatever waits in the outbox now goes to the new address
+    moved = (f" Alamat sebelumnya: {old}; {waiting} kiriman di antrean kini dikirim ke alamat baru."
+             if old and old != url and waiting else (f" Alamat sebelumnya: {old}." if old and old != url else ""))
     if password:
         secrets.set_secret(SECRET_KIND, str(info["user"]), password)
-        return "Alamat disimpan; kata sandi disimpan di keyring."
-    return "Alamat disimpan."
+        return f"Alamat disimpan; kata sandi disimpan di keyring.{moved}"
+    return f"Alamat disimpan.{moved}"
 
 
 def central_password(url: str) -> str | None:

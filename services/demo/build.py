@@ -251,6 +251,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--today", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                    help="tanggal 'hari ini' data demo (bawaan: hari ini; untuk uji dan tangkapan layar yang berulang)")
     p.set_defaults(func=_cmd_demo)
+    from services.cli_support import needs
+
+    needs(p, None)  # builds its own demo installation (its own users), refusing to replace a real one
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
