@@ -15,6 +15,11 @@ verifies. Where the key is kept, in order:
    audited while no admin is logged in; the price is that the weakest password guards the key
    against an offline guesser, which is why docs/SECURITY.md asks for good passwords.)
 
+One exception: the scheduled sync account (role ``sinkron``) always gets a wrap, keyring or not,
+because a scheduled run may not see the desktop session's keyring (a systemd timer, a locked Secret
+Service). Its password is long and random and sits in an owner-only file (schedule-sync); whoever
+can read that file can open the key, which docs/SECURITY.md lists as a known limit.
+
 The key record also says from which event id the chain is keyed (``from_id``): databases older than
 the key keep their plain sha256 rows below it, and the record (in the keyring, or inside the
 authenticated wrap) cannot be moved by someone editing the database. A marker setting
@@ -178,14 +183,20 @@ def open_for_login(session: Session, user: User, password: str) -> None:
         key = _remember(iid, opened) if opened is not None else None
     if key is None and not is_keyed(session):
         key = ensure_key(session)
-    if key is not None and _from_keyring(iid) is None and wrap is None:
+    if key is not None and wrap is None and (_needs_wrap_anyway(user) or _from_keyring(iid) is None):
         _write_wrap(session, iid, user, password, key)
+
+
+def _needs_wrap_anyway(user: User) -> bool:
+    from services.auth.users import SYNC_ROLE
+
+    return SYNC_ROLE in user.roles.split(",")
 
 
 def wrap_for(session: Session, user: User, password: str) -> None:
     """A user was created / got a new password: renew their wrap (only without a keyring)."""
     iid = installation_id(session)
     key = current_key(session) if is_keyed(session) else ensure_key(session)
-    if key is None or _from_keyring(iid) is not None:
+    if key is None or (_from_keyring(iid) is not None and not _needs_wrap_anyway(user)):
         return
     _write_wrap(session, iid, user, password, key)

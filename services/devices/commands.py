@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from services.cli_support import ADMIN, OPERATOR, STAFF, current, needs, open_db
 from services.auth.users import SYNC_ROLE
+from services.cli_support import ADMIN, OPERATOR, STAFF, current, needs, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
