@@ -184,6 +184,16 @@ def local_anchors(session: Session) -> list[Anchor]:
     return out
 
 
+def startup_warning(session: Session) -> str | None:
+    """What the app tells an admin at start-up when the log is broken (None when intact)."""
+    report = check_chain(session, local_anchors(session))
+    if report.ok:
+        return None
+    return (f"Log audit rusak mulai kejadian #{report.first_bad}: {report.problem}. Catatan mungkin diubah atau "
+            "dihapus di luar aplikasi. Jangan hapus apa pun; periksa dengan `presensi-opd audit-verify` dan cadangan "
+            "database, lalu laporkan (docs/SECURITY.md).")
+
+
 def recent_events(session: Session, search: str = "", limit: int = 1000) -> list[tuple[int, str, str, str, str, str, str]]:
     """Newest first: (id, time, user, action, entity, entity id, detail) — filtered in SQL."""
     q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
