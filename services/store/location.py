@@ -51,7 +51,8 @@ def parse_mounts(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _read_proc_mounts() -> str:
+def read_mounts() -> str:
+    """The mounts table (/proc/mounts; empty where there is none). Tests replace this module attribute."""
     try:
         return Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -81,7 +82,7 @@ def _windows_remote_drive(path: str) -> bool:
 
 
 def network_location(path: Path | str, *, windows: bool | None = None,
-                     mounts: Callable[[], str] = _read_proc_mounts) -> str | None:
+                     mounts: Callable[[], str] | None = None) -> str | None:
     """A description of the network share holding ``path``; None when it is on a local disk."""
     text = str(path)
     is_windows = sys.platform == "win32" if windows is None else windows
@@ -90,14 +91,14 @@ def network_location(path: Path | str, *, windows: bool | None = None,
         return f"folder jaringan {share} (alamat UNC)"
     if is_windows:
         return "drive jaringan" if _windows_remote_drive(text) else None
-    kind = filesystem_type(Path(text), mounts())
+    kind = filesystem_type(Path(text), (mounts or read_mounts)())
     if kind is not None and (kind in NETWORK_FS or kind.startswith(("nfs", "fuse.sshfs", "smb"))):
         return f"sistem berkas jaringan ({kind})"
     return None
 
 
 def check_database_location(path: Path | str, *, windows: bool | None = None,
-                            mounts: Callable[[], str] = _read_proc_mounts) -> None:
+                            mounts: Callable[[], str] | None = None) -> None:
     """Raise NetworkDatabaseError (Indonesian, pointing to the multi-PC option) for a share."""
     where = network_location(path, windows=windows, mounts=mounts)
     if where is not None:
