@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from services.auth.users import SYSTEM_USER, AccountLockedError, AuthError, lock_state, login, unlock_user
-from services.clock import FrozenClock
 from services.cli import main
+from services.clock import FrozenClock
 from services.demo.sample_org import DEFAULT_PASSWORD
 from services.store.db import Database
 from services.store.models import AuditEvent

@@ -46,12 +46,28 @@ def record(
     entity: str,
     entity_id: object = "",
     detail: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Add one audit event to the session (committed with the caller's transaction)."""
+    *,
+    defer_without_key: bool = False,
+) -> AuditEvent | None:
+    """Add one audit event to the session (committed with the caller's transaction).
+
+    ``defer_without_key``: a login failure in a process that cannot open the key yet is kept in
+    audit_pending (returns None) instead of failing, so throttling still counts it.
+    """
     from services.auth import audit_key
+    from services.store.models import AuditPending
 
     session.flush()
-    key = audit_key.ensure_key(session)
+    try:
+        key = audit_key.ensure_key(session)
+    except audit_key.AuditKeyUnavailable:
+        if not defer_without_key:
+            raise
+        session.add(AuditPending(ts=clock_of(session).now(), username=username, action=action, entity=entity,
+                                 entity_id=str(entity_id),
+                                 detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)))
+        session.flush()
+        return None
     last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     prev = last or GENESIS
     ts = clock_of(session).now()
@@ -70,6 +86,19 @@ def record(
     session.add(ev)
     session.flush()
     return ev
+
+
+def flush_pending(session: Session) -> int:
+    """Move deferred login failures into the keyed chain (the key is open now). Returns how many."""
+    from services.store.models import AuditPending
+
+    pending = list(session.execute(select(AuditPending).order_by(AuditPending.id)).scalars())
+    for p in pending:
+        detail = {**json.loads(p.detail or "{}"), "tertunda_sejak": p.ts.isoformat()}
+        record(session, p.username, p.action, p.entity, p.entity_id, detail)
+        session.delete(p)
+    session.flush()
+    return len(pending)
 
 
 def chain_head(session: Session) -> tuple[int, str]:

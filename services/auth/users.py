@@ -135,14 +135,14 @@ def lock_duration(level: int) -> dt.timedelta:
 def _failed(session: Session, user: User, now: dt.datetime, via: str) -> AuthError:
     user.failed_logins = (user.failed_logins or 0) + 1
     audit.record(session, user.username, "login.failed", "user", user.id,
-                 {"via": via, "failures": user.failed_logins})
+                 {"via": via, "failures": user.failed_logins}, defer_without_key=True)
     if user.failed_logins < LOCK_AFTER_FAILURES:
         return AuthError("Nama pengguna atau kata sandi salah.")
     user.lock_level = (user.lock_level or 0) + 1
     user.failed_logins = 0  # the next lock needs another series of failures, and lasts twice as long
     user.locked_until = now + lock_duration(user.lock_level)
     audit.record(session, user.username, "login.locked", "user", user.id,
-                 {"until": user.locked_until.isoformat(), "level": user.lock_level})
+                 {"until": user.locked_until.isoformat(), "level": user.lock_level}, defer_without_key=True)
     return AccountLockedError(_lock_message(user.username, user.locked_until))
 
 
@@ -154,10 +154,11 @@ def authenticate(session: Session, username: str, password: str, via: str = "apl
     now = clock_of(session).now()
     user = session.execute(select(User).where(User.username == username, User.active.is_(True))).scalar()
     if user is None:
-        audit.record(session, username, "login.failed", "user", "", {"via": via, "reason": "tidak dikenal"})
+        audit.record(session, username, "login.failed", "user", "", {"via": via, "reason": "tidak dikenal"},
+                     defer_without_key=True)
         raise AuthError("Nama pengguna atau kata sandi salah.")
     if user.locked_until is not None and now < user.locked_until:
-        audit.record(session, username, "login.blocked", "user", user.id, {"via": via})
+        audit.record(session, username, "login.blocked", "user", user.id, {"via": via}, defer_without_key=True)
         raise AccountLockedError(_lock_message(username, user.locked_until))
     try:
         _hasher.verify(user.password_hash, password)
@@ -170,6 +171,8 @@ def authenticate(session: Session, username: str, password: str, via: str = "apl
     from services.auth import audit_key
 
     audit_key.open_for_login(session, user, password)  # without a keyring the audit key is unwrapped by a login
+    if audit_key.current_key(session) is not None:
+        audit.flush_pending(session)
     audit.record(session, username, "login", "user", user.id, {"via": via})
     return current
 

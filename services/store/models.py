@@ -661,6 +661,23 @@ class AuditKeyWrap(Base):
     wrapped: Mapped[str] = mapped_column(Text)
 
 
+class AuditPending(Base):
+    """A login failure seen while this process could not open the audit key (no keyring, nobody logged in).
+
+    Moved into the keyed chain by the next successful login (services.auth.audit.flush_pending), so
+    the failure count and lock still apply and the attempt is still audited.
+    """
+
+    __tablename__ = "audit_pending"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[dt.datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str] = mapped_column(String(60), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
 class AuditEvent(Base):
     """Append-only (triggers refuse UPDATE/DELETE), chained: hash = HMAC(installation key, prev_hash + event).
 

@@ -2,6 +2,7 @@
 
 - audit_event: triggers refuse UPDATE and DELETE (SQLite; PostgreSQL also TRUNCATE);
 - audit_key_wrap: the audit-chain key wrapped under a user's password (only without a keyring);
+- audit_pending: login failures seen while the audit key was not open (moved into the chain later);
 - report.audit_head_id/hash: the chain head printed in the monthly report PDF;
 - app_user.failed_logins/lock_level/locked_until: login throttling.
 
@@ -35,6 +36,17 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["app_user.id"]),
         sa.PrimaryKeyConstraint("user_id"),
     )
+    op.create_table(
+        "audit_pending",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ts", sa.DateTime(), nullable=False),
+        sa.Column("username", sa.String(length=60), nullable=False),
+        sa.Column("action", sa.String(length=60), nullable=False),
+        sa.Column("entity", sa.String(length=60), nullable=False),
+        sa.Column("entity_id", sa.String(length=60), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     with op.batch_alter_table("app_user", schema=None) as batch_op:
         batch_op.add_column(sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("lock_level", sa.Integer(), server_default="0", nullable=False))
@@ -58,4 +70,5 @@ def downgrade() -> None:
         batch_op.drop_column("locked_until")
         batch_op.drop_column("lock_level")
         batch_op.drop_column("failed_logins")
+    op.drop_table("audit_pending")
     op.drop_table("audit_key_wrap")
