@@ -27,7 +27,7 @@ def test_sample_org_has_valid_nips(db, org):
         ("198503122010131001", "PNS", "bulan TMT"),
         ("198503122010033001", "PNS", "jenis kelamin"),
         ("198503122010031000", "PNS", "nomor urut"),
-        ("199001022022112005", "PPPK", "kode PPPK"),
+        ("199001022018212005", "PPPK", "PPPK pertama"),
     ],
 )
 def test_bad_nip_messages(nip, kind, fragment):

@@ -142,7 +142,8 @@ def test_exif_time_gps_and_mock_location_are_flagged_with_evidence(db, org, tmp_
 def test_region_policy_overrides_the_match_threshold(db, org, tmp_path):
     face_set()
     region = tmp_path / "kabupaten_ketat.toml"
-    region.write_text('base = "default"\n[selfie]\nmatch_max_distance = 0.30\n[sources]\n'
+    region.write_text('base = "default"\n[tpp]\ndeduction_base = "tpp"\n[selfie]\nmatch_max_distance = 0.30\n[sources]\n'
+                      'tpp.deduction_base = "uji: seluruh TPP"\n'
                       'selfie_match = "uji: ambang ketat"\n', encoding="utf-8")
     from services.store.models import Opd
 

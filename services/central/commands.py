@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--revision", type=int, default=None)
     s.add_argument("--force", action="store_true", help="coba sekarang juga, abaikan jadwal coba ulang")
     s.add_argument("--url", default=None, help="simpan alamat server pusat, mis. postgresql://opd_x@host:5432/bkpsdm")
+    s.add_argument("--ca", type=Path, default=None,
+                   help="CA (PEM) penerbit sertifikat server pusat: koneksi TLS verify-full + scram-sha-256")
     s.add_argument("--save-password", action="store_true", help="minta kata sandi server pusat dan simpan di keyring")
     s.add_argument("--password-stdin", action="store_true")
     s.add_argument("--list", action="store_true", help="tampilkan isi antrean saja")
@@ -114,7 +116,8 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     db = open_db(args)
     user = current(args)  # the one who logged in; never swapped for another identity
     if args.url:
-        print(configure_central(db, args.url, user))  # admin only, audited with the old and new address
+        # admin only (configure_central checks), audited with the old and new address
+        print(configure_central(db, args.url, user, ca_file=args.ca))
     if args.save_password:
         user.require("admin")
         url = central_url(db)

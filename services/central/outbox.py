@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from services import secrets
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.central.admin import url_user
+from services.central.admin import url_user, with_params
 from services.central.bundle import BundleError, build_bundle, load_bundle
 from services.central.client import (
     CentralUnreachable,
@@ -61,16 +62,29 @@ def central_url(db: Database) -> str | None:
         return row.value if row and row.value else None
 
 
-def configure_central(db: Database, url: str, user: CurrentUser, password: str | None = None) -> str:
-    """Save the URL (never with a password) and, optionally, the password in keyring."""
+def configure_central(db: Database, url: str, user: CurrentUser, password: str | None = None,
+                      ca_file: str | Path | None = None) -> str:
+    """Save the URL (never with a password) and, optionally, the password in keyring.
+
+    ca_file: the CA that signed the central server's certificate (production). It is stored in the URL
+    as ``sslrootcert`` with ``sslmode=verify-full``; client.connect then also requires SCRAM-SHA-256.
+    """
     user.require("admin")
     import psycopg
 
-    info = psycopg.conninfo.conninfo_to_dict(url)
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise OutboxError(f"Alamat server pusat tidak valid: {str(exc).strip()[:200]}") from None
     if info.pop("password", None) is not None:
         raise OutboxError("Jangan menulis kata sandi di alamat; kata sandi disimpan terpisah di keyring.")
     if not info.get("user"):
         raise OutboxError("Alamat server pusat harus memuat nama pengguna OPD, mis. postgresql://opd_x@host/bkpsdm")
+    if ca_file:
+        info["sslrootcert"], info["sslmode"] = str(Path(ca_file).resolve()), "verify-full"
+        url = with_params(url, sslrootcert=str(info["sslrootcert"]), sslmode="verify-full")
+    if info.get("sslrootcert"):
+        _check_ca_file(Path(str(info["sslrootcert"])))
     with db.transaction() as s:
         row = s.get(Setting, SETTING_URL)
         old = row.value if row is not None else ""
@@ -88,6 +102,15 @@ def configure_central(db: Database, url: str, user: CurrentUser, password: str |
         secrets.set_secret(SECRET_KIND, str(info["user"]), password)
         return f"Alamat disimpan; kata sandi disimpan di keyring.{moved}"
     return f"Alamat disimpan.{moved}"
+
+
+def _check_ca_file(path: Path) -> None:
+    try:
+        text = path.read_bytes()[:1_000_000]
+    except OSError as exc:
+        raise OutboxError(f"Berkas CA server pusat {path} tidak dapat dibaca: {exc.strerror or exc}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        raise OutboxError(f"Berkas CA server pusat {path.name} bukan sertifikat PEM (-----BEGIN CERTIFICATE-----).")
 
 
 def central_password(url: str) -> str | None:

@@ -30,6 +30,7 @@ def _import_mobile(args: argparse.Namespace) -> int:
     from services.mobile.bundle import FIELDS, BundleError
     from services.mobile.importer import MobileImportError, import_bundle, inspect_bundle
 
+    mapping: dict[str, str] | None
     if args.inspect:
         try:
             bundle, mapping = inspect_bundle(args.bundle)

@@ -48,6 +48,7 @@ from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, n
 from services.paths import files_dir
 from services.policy.recap import MonthRecapRow
 from services.reports.layout import Letterhead, draw_letterhead, draw_signature_block, paper, tanggal_indonesia
+from services.reports.tpp_appendix import appendix_flowables
 from services.store.db import Database
 from services.store.models import Employee, Opd, Period, Report
 
@@ -160,7 +161,8 @@ class _SignatureBlock(Flowable):
         super().drawOn(canvas, x, y, _sW)
 
 
-def _numbered_canvas_class(footer_text: str, progress: ProgressFn, cancel: CancelToken, expected_pages: int):
+def _numbered_canvas_class(footer_text: str, progress: ProgressFn, cancel: CancelToken,
+                           expected_pages: int) -> type[Canvas]:
     """Canvas that defers pages so the footer can say "Halaman x dari y"."""
 
     class NumberedCanvas(Canvas):
@@ -297,6 +299,7 @@ def build_monthly_pdf(
         ("ROWBACKGROUNDS", (0, 2), (-1, last - 1), [colors.white, colors.HexColor("#f7f9fc")]),
     ]))
     story.append(table)
+    story.extend(appendix_flowables(rows, frame_w, cancel))  # before the signature: it stays on the last page
     notes = [
         Paragraph(
             "<b>Keterangan:</b> H = hadir; TL1&ndash;TL4 = terlambat masuk tingkat 1&ndash;4; PSW1&ndash;PSW4 = pulang "
@@ -362,6 +365,7 @@ def summary_lines(rows: Sequence[MonthRecapRow]) -> list[dict]:
     for r in rows:
         d = asdict(r)
         d.pop("employee_id", None)
+        d["lines"] = [ln.as_list() for ln in r.lines]  # compact [code, count, pct, rupiah]: 6.000 employees
         out.append(d)
     return out
 
