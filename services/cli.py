@@ -2,7 +2,9 @@
 
 Each domain package contributes its sub-commands through a ``register(subparsers)``
 function in the modules listed in COMMAND_MODULES; a handler takes the parsed
-args and returns an exit code.
+args and returns an exit code. Every sub-command declares what it needs
+(``services.cli_support.needs``); ``main`` logs the user in before running one that
+needs a role, and refuses one that declared nothing.
 
 Start-up stays light: COMMANDS names every sub-command with its module and help line, so
 ``presensi-opd --help`` and the parser of the command being run import no command module but
@@ -34,6 +36,7 @@ COMMAND_MODULES = [
     "services.reports.card_commands",
     "services.signing.commands",
     "services.central.commands",
+    "services.auth.commands",  # audit-verify, user-unlock
     "services.demo.mobile_commands",  # mobile-demo-bundle (demo/test only)
     "services.demo.signing_commands",  # esign-emulator, make-test-cert (demo/test only)
 ]
@@ -135,6 +138,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
      '(BKPSDM) terima atau kembalikan kiriman terbaru satu OPD'),
     ('bpkad-export', 'services.central.commands',
      '(BKPSDM) tabel TPP seluruh OPD (Excel) untuk BPKAD dari kiriman'),
+    # services.auth.commands
+    ('audit-verify', 'services.auth.commands',
+     'periksa log audit: kunci rantai, sambungan, dan jangkar (PDF/pusat)'),
+    ('user-unlock', 'services.auth.commands',
+     '(admin) buka kunci akun yang terkunci karena salah kata sandi'),
     # services.demo.mobile_commands
     ('mobile-demo-bundle', 'services.demo.mobile_commands',
      'buat bundel mobile contoh untuk uji coba'),
@@ -144,6 +152,16 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ('make-test-cert', 'services.demo.signing_commands',
      'buat CA uji + sertifikat penanda tangan .p12 (hanya demo/uji)'),
 )
+GLOBAL_VALUE_OPTIONS = frozenset({"--db", "--user", "--pengguna", "--password-file"})  # options taking a value
+
+
+def add_global_login_args(p: argparse.ArgumentParser) -> None:
+    """services.cli_support.add_login_args without importing it (it pulls in the database layer);
+    tests/test_cli_registry.py checks the two stay the same."""
+    p.add_argument("--user", "--pengguna", dest="user", default=argparse.SUPPRESS,
+                   help="nama pengguna Anda (kata sandinya ditanyakan, atau --password-file)")
+    p.add_argument("--password-file", type=Path, default=argparse.SUPPRESS,
+                   help="berkas berisi kata sandi (baris pertama), hanya dapat dibaca pemiliknya (chmod 600)")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -154,9 +172,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="presensi-opd", description="Presensi OPD — rekap kehadiran, TPP dan disiplin")
     parser.add_argument("--db", type=Path, default=None, help=f"berkas database SQLite (bawaan: {default_db_path()})")
     parser.add_argument("-v", "--verbose", action="store_true")
+    add_global_login_args(parser)  # also accepted before the sub-command
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH")
     gui = sub.add_parser("gui", help="buka aplikasi")
-    gui.set_defaults(func=_run_gui)
+    gui.set_defaults(func=_run_gui, needs="public")  # the app has its own login dialog (cli_support.PUBLIC)
     module_of = {cmd: module for cmd, module, _help in COMMANDS}
     wanted = set(COMMAND_MODULES) if command == "*" else {module_of[command]} if command in module_of else set()
     registered: set[str] = set()
@@ -177,7 +196,7 @@ def _command_in(argv: list[str]) -> str | None:
     for word in argv:
         if skip:
             skip = False
-        elif word == "--db":
+        elif word in GLOBAL_VALUE_OPTIONS:
             skip = True
         elif word.startswith("-"):
             continue
@@ -193,6 +212,9 @@ _gui_launcher: GuiLauncher | None = None
 
 def open_gui(db_path: Path, clock: Clock | None = None) -> int:
     """Open the app on ``db_path``; ``clock`` None = the system clock in the OPD's zone."""
+    from services.store.location import check_database_location
+
+    check_database_location(db_path)  # an SQLite file on a network share is refused before anything opens it
     if _gui_launcher is None:
         print("Antarmuka grafis tidak tersedia pada instalasi ini.", file=sys.stderr)
         return 2
@@ -215,10 +237,15 @@ def main(argv: list[str] | None = None, gui_launcher: GuiLauncher | None = None,
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "func", None):
-        args.func = _run_gui
+        args.func, args.command, args.needs = _run_gui, "gui", "public"
+    from services.cli_support import cli_login, required_roles
     from services.errors import UserError
 
     try:
+        roles = required_roles(args)
+        if roles is not None:
+            args.current_user = cli_login(args, roles)
+            args.user = args.current_user.username
         return int(args.func(args) or 0)
     except UserError as exc:  # an expected refusal: its message says what to do; anything else is a traceback
         print(f"Gagal: {exc}", file=sys.stderr)

@@ -51,3 +51,14 @@ def test_unknown_command_is_refused_with_the_command_list(capsys) -> None:  # ty
     err = capsys.readouterr().err
     assert "invalid choice" in err or "pilihan" in err
     assert "reconcile" in err
+
+
+def test_global_login_options_are_those_of_cli_support() -> None:
+    from services.cli_support import add_login_args
+
+    def shape(add) -> list[tuple]:  # type: ignore[no-untyped-def]
+        p = argparse.ArgumentParser()
+        add(p)
+        return [(a.option_strings, a.dest, a.default, a.help, a.type) for a in p._actions if a.dest != "help"]
+
+    assert shape(cli.add_global_login_args) == shape(add_login_args)
