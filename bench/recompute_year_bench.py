@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import sqlite3
 import tempfile
-import time
 from pathlib import Path
 
 from support import load_average, median, timed  # type: ignore[import-not-found]
