@@ -162,6 +162,29 @@ def _employees(session: Session, opd_id: int, unit_id: int | None) -> list[tuple
     return [(i, nip, name, unit or "-") for i, nip, name, unit in session.execute(q)]
 
 
+_GRID_SQLITE = ("SELECT d.employee_id, d.date, d.status, d.tl_tier, d.psw_tier, d.late_minutes, d.early_minutes, "
+                "d.check_in, d.check_out, d.flags, d.corrected, d.apel, d.sched_start, d.sched_end FROM day_record d "
+                "JOIN employee e ON e.id = d.employee_id WHERE e.opd_id = ? AND d.date >= ? AND d.date <= ?")
+
+
+def _day_rows(session: Session, q, opd_id: int, first: dt.date, last: dt.date,  # type: ignore[no-untyped-def]
+              unit_id: int | None) -> list[tuple]:
+    """The month's day-record rows as plain tuples. SQLite: the driver's cursor with the same query as ``q``
+    written out (Row objects alone cost as much as the fetch); other databases: ``q`` through Core."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return [tuple(r) for r in conn.execute(q)]
+    sql, params = _GRID_SQLITE, [opd_id, first.isoformat(), last.isoformat()]
+    if unit_id is not None:
+        sql, params = sql + " AND e.unit_id = ?", [*params, unit_id]
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(sql, params)
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
 def month_grid(session: Session, opd_id: int, year: int, month: int, unit_id: int | None = None) -> MonthGrid:
     first, last = month_bounds(year, month)
     days = tuple(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
@@ -182,7 +205,7 @@ def month_grid(session: Session, opd_id: int, year: int, month: int, unit_id: in
     if unit_id is not None:
         q = q.where(Employee.unit_id == unit_id)
     look = _look
-    for row in session.connection().execute(q):  # Core rows: no ORM result processing per row
+    for row in _day_rows(session, q, opd_id, first, last, unit_id):
         emp, d, status, tl, psw = row[0], row[1], row[2], row[3] or 0, row[4] or 0
         cells = recs.get(emp)
         if cells is None:
