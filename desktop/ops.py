@@ -46,6 +46,7 @@ class Operation(QObject):
         super().__init__()
         self.title = title
         self.group = group  # lets others ask "is an operation of this kind running?" without parsing titles
+        self.quiet = False  # a screen's own read (OperationRunner.start(quiet=True))
         self.token = CancelToken()
         self.running = True
         queued = Qt.ConnectionType.QueuedConnection
@@ -107,6 +108,7 @@ class OperationRunner(QObject):
         """Run ``fn`` on the pool. ``quiet``: a screen's own background read (e.g. the dashboard figures),
         kept out of the progress strip and the notifications; failures still reach the user."""
         op = Operation(title, op_group)
+        op.quiet = quiet
         self._live.add(op)
         op.done.connect(lambda: self._live.discard(op))
         op.failed.connect(self._route_failure)
@@ -129,7 +131,8 @@ class OperationRunner(QObject):
             show_crash(exc, details)
 
     def active(self) -> list[Operation]:
-        return [op for op in self._live if op.running]
+        """Running operations the user started or sees (quiet screen reads are not asked about on exit)."""
+        return [op for op in self._live if op.running and not op.quiet]
 
     def wait_all(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)
