@@ -6,7 +6,7 @@ import datetime as dt
 import os
 
 from openpyxl import load_workbook
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
@@ -52,7 +52,15 @@ def test_tpp_and_discipline_tabs(qtbot, db, org, tmp_path) -> None:
     assert view.tpp_model.rowCount() == 12
     r = next(i for i, x in enumerate(view.tpp_model.rows()) if x.employee_id == emp_id)
     cells = [view.tpp_model.index(r, c).data() for c in range(view.tpp_model.columnCount())]
-    assert "20,00" in cells and "240.000" in cells and "2.760.000" in cells  # 5 x 4 % of 40 % x 3.000.000
+    # 5 x 4 % of the whole TPP 3.000.000 (Kotawaringin Timur: percent of TPP) = 600.000
+    assert "20,00" in cells and "600.000" in cells and "2.400.000" in cells
+    assert "seluruh TPP" in view.policy_label.text() and "asumsi" in view.policy_label.text()
+    view.tpp_table.selectRow(r)  # the arithmetic under the table, line by line
+    detail = view.tpp_detail.toPlainText()
+    assert "TK" in detail and "5 × 4 % = 20 % × Rp 3.000.000" in detail and "Rp 600.000" in detail
+    assert "Diterima = Rp 3.000.000 − Rp 600.000" in detail and "Rp 2.400.000" in detail
+    tip = view.tpp_model.index(r, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert "TK 5 × 4 % = Rp 600.000" in tip
     view.show()
     view.grab().save(str(tmp_path / "tpp.png"))
     if os.environ.get("TPP_PNG_DIR"):

@@ -86,8 +86,8 @@ def parse_nip(raw: str, kind: str, today: dt.date | None = None) -> NipInfo:
     """
     nip = raw.replace(" ", "").strip()
     label = "NI PPPK" if kind == "PPPK" else "NIP"
-    if not nip.isdigit() or len(nip) != 18:
-        raise NipError(f"{label} '{raw}' harus 18 digit angka")
+    if len(nip) != 18 or not nip.isascii() or not nip.isdigit():  # isdigit() alone accepts '٣' and '３'
+        raise NipError(f"{label} '{raw[:40]}' harus 18 digit angka 0-9")
     birth = _birth(nip)
     year = int(nip[8:12])
     if kind == "PPPK":

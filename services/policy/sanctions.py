@@ -5,8 +5,9 @@ replaced by penundaan kenaikan gaji berkala (KGB) 1 tahun, penundaan kenaikan pa
 and penurunan pangkat setingkat lebih rendah 1 tahun (PP 94/2021 Pasal 42; PerBKN 6/2022
 Pasal 62). Which day band gets which substitute is not fixed by a public source: the default
 pairs them in the order both lists are written (6 / 9 / 12 months <-> KGB / pangkat /
-penurunan pangkat), and ``sedang_substitute`` is the one place that reads it, so a policy
-mapping (``discipline.sedang_substitutes`` keyed by the band's first day, e.g. ``"11"``) replaces it.
+penurunan pangkat), and ``sedang_substitute`` is the one place that reads it: the policy's
+``discipline.sedang_substitutes`` (services.policy.model.SedangSubstitute: day band, sanction,
+legal basis, whether the pairing is confirmed; the presets' [discipline] table) replaces it.
 """
 
 from __future__ import annotations
@@ -47,21 +48,27 @@ DEFAULT_SEDANG_SUBSTITUTES: dict[int, str] = {
 }
 
 
-def _policy_mapping(policy: Policy) -> Mapping[int, str]:
-    raw = getattr(policy.discipline, "sedang_substitutes", None)
-    if not raw:
-        return DEFAULT_SEDANG_SUBSTITUTES
-    return {int(k): str(v) for k, v in dict(raw).items()}
+def _policy_mapping(policy: Policy) -> Mapping[int, tuple[str, str]]:
+    """band first day -> (substitute sanction, legal basis) from the policy data, else the default order."""
+    subs = policy.discipline.sedang_substitutes
+    if not subs:
+        return {d: (text, SUBSTITUTE_BASIS) for d, text in DEFAULT_SEDANG_SUBSTITUTES.items()}
+    out: dict[int, tuple[str, str]] = {}
+    for band in DEFAULT_SEDANG_SUBSTITUTES:
+        sub = next((x for x in subs if x.covers(band)), None)
+        if sub is not None:
+            out[band] = (sub.sanction, sub.legal_basis)
+    return out
 
 
 def sedang_substitute(policy: Policy, band_min_days: int) -> SanctionArticle:
     """The substitute sanction for the sedang band starting at ``band_min_days`` (11, 14 or 17)."""
     mapping = _policy_mapping(policy)
-    sanction = mapping.get(band_min_days) or DEFAULT_SEDANG_SUBSTITUTES[band_min_days]
+    sanction, basis = mapping.get(band_min_days) or (DEFAULT_SEDANG_SUBSTITUTES[band_min_days], SUBSTITUTE_BASIS)
     original = SANCTION_ARTICLES.get({11: "pemotongan tunjangan kinerja 25% selama 6 bulan",
                                       14: "pemotongan tunjangan kinerja 25% selama 9 bulan",
                                       17: "pemotongan tunjangan kinerja 25% selama 12 bulan"}[band_min_days], "")
-    return SanctionArticle(sanction, f"{SUBSTITUTE_BASIS} (pengganti {original})")
+    return SanctionArticle(sanction, f"{basis} (pengganti {original})")
 
 
 def article_of(sanction: str) -> str:
