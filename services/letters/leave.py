@@ -162,8 +162,8 @@ def leave_balance(session: Session, employee_id: int, year: int, *, extra_days: 
     if emp is None or emp.kind not in ASN_KINDS:
         return None
     right = right_from(emp)
-    first = max(history_from_year(session, year), right.year if right else year)
-    first = min(first, year)
+    history = history_from_year(session, year)
+    first = min(max(history, right.year) if right is not None else history, year)
     days = leave_dates(session, employee_id, exclude_letter_id, until=dt.date(year, 12, 31)) | set(extra_days)
     days = {d for d in days if first <= d.year <= year}
     holidays = _holidays(session, dt.date(first, 1, 1), dt.date(year, 12, 31))
