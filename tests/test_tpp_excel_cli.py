@@ -13,6 +13,7 @@ from services.policy.model import load_policy
 from services.policy.tpp import month_recap
 from services.reports.excel import export_discipline_job, export_tpp_excel, export_tpp_job
 from services.store.models import DayRecord, Employee
+from tests.cli_login import login_args
 
 D = dt.date
 
@@ -91,17 +92,17 @@ def test_cli_tpp_disiplin_notices(db, org, tmp_path, capsys) -> None:
     with db.session() as s:
         nip = s.get(Employee, emp_id).nip
     dbp = str(db.path)
-    assert cli_main(["--db", dbp, "tpp", "--year", "2026", "--month", "3", "--excel", str(tmp_path / "c.xlsx")]) == 0
+    assert cli_main(["--db", dbp, "tpp", "--year", "2026", "--month", "3", "--excel", str(tmp_path / "c.xlsx"), *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert nip in out and "Rp 540.000" in out and (tmp_path / "c.xlsx").exists()
-    assert cli_main(["--db", dbp, "disiplin", "--year", "2026"]) == 0
+    assert cli_main(["--db", dbp, "disiplin", "--year", "2026", *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert nip in out and "teguran lisan" in out and "Surat Panggilan I" in out
     assert cli_main(["--db", dbp, "notices", "create", "--kind", "SP1", "--nip", nip, "--date", "2026-03-09",
-                     "--exam-date", "2026-03-12", "--place", "Ruang Rapat", "--paper", "F4"]) == 0
+                     "--exam-date", "2026-03-12", "--place", "Ruang Rapat", "--paper", "F4", *login_args("operator", tmp_path)]) == 0
     assert "800.1.6.4/001/SP-I/DISKOMINFO/2026" in capsys.readouterr().out
     assert cli_main(["--db", dbp, "notices", "create", "--kind", "SP1", "--nip", nip, "--date", "2026-03-09",
-                     "--exam-date", "2026-03-30", "--place", "Ruang Rapat"]) == 1
+                     "--exam-date", "2026-03-30", "--place", "Ruang Rapat", *login_args("operator", tmp_path)]) == 1
     assert "paling lambat" in capsys.readouterr().err
-    assert cli_main(["--db", dbp, "notices", "list", "--year", "2026"]) == 0
+    assert cli_main(["--db", dbp, "notices", "list", "--year", "2026", *login_args("operator", tmp_path)]) == 0
     assert "SP-I" in capsys.readouterr().out

@@ -22,7 +22,7 @@ from desktop.models.row_table import RowTableModel
 from desktop.views.policy_sources import PolicySourcesDialog, unverified_summary
 from desktop.widgets import button, dialog_buttons, make_table, page_header
 from services.auth import audit
-from services.auth.users import ROLES, create_user
+from services.auth.users import ROLES, create_user, unlock_user
 from services.changes import Changes
 from services.errors import UserError
 from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
@@ -90,14 +90,21 @@ class SettingsView(QWidget):
                 ("Nama", lambda r: r[2]),
                 ("Peran", lambda r: ", ".join(ROLES.get(x, x) for x in r[3].split(","))),
                 ("Aktif", lambda r: "ya" if r[4] else "tidak"),
+                ("Terkunci", lambda r: f"sampai {r[5]:%d-%m-%Y %H:%M}" if r[5] else "-"),
             ]
         )
         users_table = make_table(self.users, stretch=2)
+        self.users_table = users_table
         add_user = button("Tambah pengguna…", self.add_user, enabled=is_admin)
+        self.unlock_button = button("Buka kunci akun", self.unlock_selected, enabled=is_admin)
         users_box = QGroupBox("Pengguna dan peran")
         ul = QVBoxLayout(users_box)
         ul.addWidget(users_table)
-        ul.addWidget(add_user)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add_user)
+        buttons.addWidget(self.unlock_button)
+        buttons.addStretch(1)
+        ul.addLayout(buttons)
 
         ok, message = keyring_status()
         self.keyring_label = QLabel(message)
@@ -231,6 +238,23 @@ class SettingsView(QWidget):
                             by=self.ctx.user.username)
         except UserError as exc:
             present_refusal(self, exc, "Pengguna tidak dibuat.")
+            return
+        self.refresh()
+
+    def unlock_selected(self) -> None:
+        """Admin: lift the login lock of the selected account (audited in services.auth.users.unlock_user)."""
+        rows = self.users_table.selectionModel().selectedRows()
+        if not rows:
+            QMessageBox.information(self, "Buka kunci akun", "Pilih dulu akun yang akan dibuka kuncinya.")
+            return
+        username = self.users.row(rows[0].row())[1]
+        try:
+            from services.store.writer import write_transaction
+
+            with write_transaction(self.ctx.db) as s:
+                unlock_user(s, username, self.ctx.user)
+        except UserError as exc:
+            present_refusal(self, exc, "Kunci akun tidak dibuka.")
             return
         self.refresh()
 
