@@ -140,3 +140,13 @@ def test_schedule_table_is_checked(tmp_path):
                                             'flexible_start_until = "09:30"\n'))
     with pytest.raises(PolicyError, match="geofence_edge"):
         load_policy(_write(tmp_path, head + '[mobile]\ngeofence_edge = "kira-kira"\n'))
+
+
+def test_tpp_base_key_is_accepted_for_the_deduction_base(tmp_path):
+    p = load_policy(_write(tmp_path, 'base = "default"\n[tpp]\nbase = "kehadiran"\n'
+                                     'components = { kehadiran = 40, kinerja = 60 }\n'
+                                     '[sources.tpp]\nbase = "Perbup uji Pasal 7"\n'))
+    assert p.tpp.deduction_base == "kehadiran" and p.tpp.base_share_pct() == 40.0
+    assert p.source_of("tpp.deduction_base").text == "Perbup uji Pasal 7"
+    with pytest.raises(PolicyError, match="sekali saja"):
+        load_policy(_write(tmp_path, 'base = "default"\n[tpp]\nbase = "tpp"\ndeduction_base = "tpp"\n'))
