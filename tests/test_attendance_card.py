@@ -78,7 +78,8 @@ def test_card_shows_every_day_with_times_lateness_letter_correction_and_atasan(d
 
 
 def test_card_on_f4_and_who_may_make_it(db: Database, org: SampleOrg, month: int, tmp_path: Path) -> None:
-    res = write_attendance_card(db, org.opd_id, month, 2026, 11, user(db, "atasan"), tmp_path / "f4.pdf", "F4")
+    # the Kepala is the atasan langsung of employee #3 (the Sekretaris); the `atasan` login is the Kasubbag
+    res = write_attendance_card(db, org.opd_id, month, 2026, 11, user(db, "kepala"), tmp_path / "f4.pdf", "F4")
     size = subprocess.run(["pdfinfo", str(res.path)], capture_output=True, text=True, check=True).stdout
     assert "609.449 x 935.433 pts" in size  # 215 × 330 mm
     not_his = org.employee_ids[4]  # Bidang Aplikasi Informatika: another atasan

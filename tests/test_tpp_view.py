@@ -160,6 +160,6 @@ def test_discipline_detail_words_the_sedang_substitute_as_a_proposal(qtbot, db, 
     view.tabs.setCurrentIndex(1)
     assert view.select_employee(emp_id)
     text = view.detail.toPlainText()
-    assert "Usul kepada PPK: penundaan kenaikan gaji berkala selama 1 tahun" in text
+    assert "usul kepada PPK: penundaan kenaikan gaji berkala selama 1 tahun" in text
     assert "pengganti pemotongan tunjangan kinerja 25% selama 6 bulan" in text and "Pasal 42 PP 94/2021" in text
     assert "belum dikonfirmasi sumber publik" in text

@@ -290,15 +290,17 @@ class TppView(QWidget):
         run = _run_text(r)
         notices = ", ".join(r.notices) or "belum ada"
         sub = r.substitute
-        proposal = (f"Usul kepada PPK: {sub.sanction} sebagai pengganti {sub.replaces} ({sub.legal_basis}"
+        proposal = (f"Hukuman sedang diganti: {sub.sanction} sebagai pengganti {sub.replaces} ({sub.legal_basis}"
                     f"{'' if sub.confirmed else '; pasangan rentang hari dan pengganti belum dikonfirmasi sumber publik'})"
                     f"<br>" if sub else "")
         self.detail.setHtml(
             f"<b>{r.name}</b> ({r.kind}, {r.jabatan}) — jumlah <b>{r.total_days} hari</b>: TK {r.tk_days} + "
             f"{r.minutes_total} menit ≈ {r.converted_days} hari · TK berturut-turut terpanjang: {run}<br>"
-            f"Tingkat: <b>{r.level or 'belum mencapai hukuman'}</b> {('· ' + r.sanction) if r.sanction else ''}<br>"
-            f"{proposal}Dasar: {r.legal_basis or '—'}<br>Pemeriksa: {r.examiner or '—'} · "
-            f"Yang memutus: {r.decider or '—'}<br>Langkah berikutnya: <b>{r.next_document or '—'}</b> · Surat tahun ini: {notices}"
+            f"Tingkat: <b>{r.level or 'belum mencapai hukuman'}</b> "
+            f"{('· usul kepada PPK: ' + r.sanction) if r.sanction else ''}"
+            f"{(' (' + r.sanction_article + ')') if r.sanction_article else ''}<br>"
+            f"{proposal}Dasar: {r.legal_basis or '—'}<br>Pemeriksa: {r.examiner or '—'} · Yang memutus: {r.decider or '—'}<br>"
+            f"Langkah berikutnya: <b>{r.next_document or '—'}</b> · Surat tahun ini: {notices}"
         )
 
     def create_notice(self) -> NoticeDialog | None:
