@@ -48,6 +48,9 @@ def _cmd_tpp(args: argparse.Namespace) -> int:
             policy = load_policy(args.policy or opd.policy_preset)
             rows = month_recap(s, opd.id, args.year, args.month, policy)
         print(f"TPP {args.month:02d}/{args.year} — {opd.name} (kebijakan: {policy.name})")
+        base_src = policy.source_of("tpp.deduction_base")
+        print(f"Dasar potongan: {policy.tpp.base_label()} — sumber: {base_src.text}"
+              + ("" if base_src.verified else " [BELUM TERVERIFIKASI]"))
         print(f"{'NIP':<19} {'Nama':<26} {'HK':>3} {'TK':>3} {'TL':>3} {'PSW':>3} {'Apel':>4} {'Pot.%':>6} "
               f"{'TPP dasar':>15} {'Potongan':>13} {'Diterima':>15}")
         for r in rows:
