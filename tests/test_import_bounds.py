@@ -386,3 +386,29 @@ def test_mobile_pin_with_non_ascii_digits_is_not_matched(db, org, tmp_path):
                                           f"{arabic},2026-11-24 07:00:00,-6.2,106.8\n"})
     text = _mobile_refusal(db, path)
     assert "presensi.csv baris 2, kolom 'pin' (PIN mesin)" in text and "bukan huruf/angka ASCII" in text, text
+
+
+def test_non_ascii_digits_in_usb_status_and_verify_columns_are_rejected_lines(db, tmp_path):
+    f = tmp_path / "7_attlog.dat"
+    f.write_text("1\t2026-11-20 07:00:00\t1\t0\t1\t0\n"
+                 "1\t2026-11-20 16:00:00\t1\t١\t1\t0\n"  # Arabic-Indic status 1
+                 "1\t2026-11-21 07:00:00\t1\t0\t３\t0\n", encoding="utf-8")  # full-width verify 3
+    r = import_usb_attlog(db, f)
+    assert (r.new, r.rejected) == (1, 2), r.errors
+    assert any("7_attlog.dat baris 2" in e and "status" in e for e in r.errors), r.errors
+    assert any("7_attlog.dat baris 3" in e and "verifikasi" in e for e in r.errors), r.errors
+
+
+@pytest.mark.parametrize("pin", ["١٢٣", "１２３", "12 3", "x" * 25])
+def test_pin_mapping_accepts_only_ascii_pins(db, org, pin):
+    from services.devices.pins import map_pin
+
+    with db.transaction() as s, pytest.raises(BadInputError, match="tidak valid: 1-24 huruf/angka ASCII"):
+        map_pin(s, pin, org.employee_ids[0], "operator")
+
+
+def test_nip_with_non_ascii_digits_is_refused():
+    from services.org.nip import NipError, parse_nip
+
+    with pytest.raises(NipError, match="harus 18 digit angka 0-9"):
+        parse_nip("١٩٧٩٠١٠١٢٠٠٥٠١١٠٠٢", "PNS")
