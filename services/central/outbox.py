@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services import secrets
 from services.auth import audit
@@ -87,15 +87,21 @@ def configure_central(db: Database, url: str, user: CurrentUser, password: str |
         _check_ca_file(Path(str(info["sslrootcert"])))
     with db.transaction() as s:
         row = s.get(Setting, SETTING_URL)
+        old = row.value if row is not None else ""
         if row is None:
             s.add(Setting(key=SETTING_URL, value=url))
         else:
             row.value = url
-        audit.record(s, user.username, "central.configure", "setting", SETTING_URL, {"url": url})
+        waiting = s.execute(select(func.count(OutboxItem.id)).where(OutboxItem.status != "sent")).scalar() or 0
+        audit.record(s, user.username, "central.configure", "setting", SETTING_URL,
+                     {"url": url, "previous_url": old, "queued_items": waiting})
+    # say it plainly: whatever waits in the outbox now goes to the new address
+    moved = (f" Alamat sebelumnya: {old}; {waiting} kiriman di antrean kini dikirim ke alamat baru."
+             if old and old != url and waiting else (f" Alamat sebelumnya: {old}." if old and old != url else ""))
     if password:
         secrets.set_secret(SECRET_KIND, str(info["user"]), password)
-        return "Alamat disimpan; kata sandi disimpan di keyring."
-    return "Alamat disimpan."
+        return f"Alamat disimpan; kata sandi disimpan di keyring.{moved}"
+    return f"Alamat disimpan.{moved}"
 
 
 def _check_ca_file(path: Path) -> None:

@@ -365,7 +365,10 @@ def import_bundle(
 
 def _flags_for(row: ParsedRow, lk: _Lookups, uploaded: dt.datetime) -> tuple[list[str], GeofenceResult]:
     flags = []
-    geo = check_geofence(row.lat, row.lon, lk.sites, lk.rules.geofence_radius_m)
+    rules = lk.rules
+    geo = check_geofence(row.lat, row.lon, lk.sites, rules.geofence_radius_m,
+                         edge_inclusive=rules.geofence_edge == "inclusive",
+                         office_may_exceed=rules.office_radius_may_exceed)
     if not geo.inside:
         flags.append("outside_geofence")
     if not row.phone_id or lk.phones.get(row.phone_id) != row.employee_id:

@@ -126,6 +126,7 @@ def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPrevi
     pins_taken = {p: e for p, e in session.execute(select(EmployeePin.pin, Employee.nip).join(Employee))}
     phones_taken = {p: e for p, e in session.execute(select(EmployeePhone.phone_id, Employee.nip).join(Employee))}
 
+    today = clock_of(session).today()
     rows: list[PreviewRow] = []
     seen_nip: dict[str, int] = {}
     seen_pin: dict[str, int] = {}
@@ -139,7 +140,7 @@ def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPrevi
         else:
             values["kind"] = kind
             try:
-                values["nip"] = validate_employee_id(values["nip"], kind)
+                values["nip"] = validate_employee_id(values["nip"], kind, today)
             except NipError as exc:
                 pr.errors.append(f"kolom NIP: {exc}")
         if not values["name"]:

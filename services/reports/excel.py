@@ -31,6 +31,8 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 TPP_COLUMNS = ["No", "NIP", "Nama", "Jabatan", "Unit", "Hari Kerja", "H", "DL", "TL1", "TL2", "TL3", "TL4",
                "PSW1", "PSW2", "PSW3", "PSW4", "TK", "Cuti", "S", "I", "Tidak Apel", "Manipulasi",
                "Potongan (%)", "TPP Dasar (Rp)", "Dasar Potongan (Rp)", "Potongan (Rp)", "TPP Diterima (Rp)"]
+DETAIL_COLUMNS = ["No", "NIP", "Nama", "TPP Dasar (Rp)", "Dasar Potongan (Rp)", "Aturan", "Keterangan", "Jumlah",
+                  "Persen per Kejadian", "Persen", "Potongan (Rp)", "TPP Diterima (Rp)"]
 DISCIPLINE_COLUMNS = ["No", "NIP", "Nama", "Jenis", "Jabatan", "Unit", "TK (hari)", "Terlambat (menit)",
                       "Pulang Cepat (menit)", "Konversi (hari)", "Jumlah (hari)", "TK Berturut-turut",
                       "Tingkat", "Hukuman", "Pemeriksa", "Dokumen Berikutnya"]
@@ -119,8 +121,39 @@ def export_tpp_excel(
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 15 if col >= 23 else 7)
     put_cell(ws, r + 4 if rows else first + 2, 1,
              f"Dibuat {generated_at:%d-%m-%Y %H.%M}. Rupiah dibulatkan ke rupiah terdekat; "
-             "TPP diterima = TPP dasar - potongan.")
+             "TPP diterima = TPP dasar - potongan. Rincian per aturan: lembar 'Rincian potongan'.")
+    _detail_sheet(wb, rows, year, month, cancel)
     return _atomic_save(wb, path)
+
+
+def _detail_sheet(wb: Workbook, rows: list[MonthRecapRow], year: int, month: int, cancel: CancelToken) -> None:
+    """One row per deduction line: jumlah × persen × dasar = rupiah, then the employee's total (hand-checkable)."""
+    ws = wb.create_sheet("Rincian potongan")
+    base_label = next((r.deduction_base_label for r in rows if r.deduction_base_label), "dasar potongan")
+    first = _title(ws, [f"Rincian Potongan TPP {BULAN[month - 1]} {year}",
+                        f"Persentase dihitung dari {base_label}; rupiah tiap baris = jumlah × persen × dasar "
+                        f"potongan / 100, dibulatkan; potongan = jumlah baris."], len(DETAIL_COLUMNS))
+    _header(ws, first, DETAIL_COLUMNS)
+    r = first
+    for i, row in enumerate((x for x in rows if x.lines), 1):
+        cancel.raise_if_cancelled()
+        for ln in row.lines:
+            r += 1
+            values = [i, row.nip, row.name, row.tpp_base, row.deduction_base_rp, ln.code, ln.label, ln.count, ln.pct,
+                      ln.pct_total, ln.rupiah]
+            for col, v in enumerate(values, 1):
+                put_cell(ws, r, col, v).border = _BORDER
+            ws.cell(row=r, column=2).number_format = "@"
+        r += 1
+        for col, v in ((3, "Jumlah potongan"), (10, row.deduction_pct), (11, row.deduction_rp), (12, row.tpp_net)):
+            cell = put_cell(ws, r, col, v)
+            cell.font = Font(bold=True)
+            cell.border = _BORDER
+    for rr in range(first + 1, r + 1):
+        for col in (4, 5, 11, 12):
+            ws.cell(row=rr, column=col).number_format = RP_FORMAT
+    for col, w in enumerate([5, 21, 28, 15, 15, 9, 34, 8, 11, 11, 15, 15], 1):
+        ws.column_dimensions[get_column_letter(col)].width = w
 
 
 def export_discipline_excel(
