@@ -412,3 +412,11 @@ def test_nip_with_non_ascii_digits_is_refused():
 
     with pytest.raises(NipError, match="harus 18 digit angka 0-9"):
         parse_nip("١٩٧٩٠١٠١٢٠٠٥٠١١٠٠٢", "PNS")
+
+
+def test_push_stamps_from_the_network_are_ascii_and_bounded():
+    """A device (or anyone on the LAN) sends Stamp=<5,000 digits> or Arabic-Indic digits: no traceback, no 3."""
+    from services.devices.push_protocol import stamp_value
+
+    assert stamp_value("9" * 5000) == 0 and stamp_value("١٢٣") == 0 and stamp_value("１２３") == 0
+    assert stamp_value(" 123 ") == 123
