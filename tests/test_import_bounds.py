@@ -421,3 +421,13 @@ def test_push_stamps_from_the_network_are_ascii_and_bounded():
 
     assert stamp_value("9" * 5000) == 0 and stamp_value("١٢٣") == 0 and stamp_value("１２３") == 0
     assert stamp_value(" 123 ") == 123
+
+
+def test_simpeg_xlsx_cell_with_an_escaped_nul_is_refused(db, org, tmp_path):
+    """OOXML escapes control characters as _x0000_; the reader unescapes them, the NUL check still applies."""
+    f = tmp_path / "pegawai.xlsx"
+    f.write_bytes(_rewrite_sheet(_simpeg_xlsx(), lambda x: x.replace(
+        "</sheetData>", '<row r="3"><c r="A3" t="inlineStr"><is><t>1980</t></is></c>'
+                        '<c r="B3" t="inlineStr"><is><t>Nama_x0000_Palsu</t></is></c></row></sheetData>')))
+    with db.session() as s, pytest.raises(ImportFileError, match=r"pegawai\.xlsx sel B3: berisi karakter NUL"):
+        preview_file(s, org.opd_id, f)
