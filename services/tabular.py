@@ -192,7 +192,10 @@ def read_csv(name: str, data: bytes, *, max_rows: int) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first), strict=True)
     table: Table | None = None
     start = 1
+    max_lines = 2 * max_rows + 10_000  # empty lines too: a file of 30 million line breaks is not an export
     while True:
+        if start > max_lines:
+            raise TableError(f"{name}: terlalu banyak baris (lebih dari {max_lines}, termasuk baris kosong)")
         try:
             rec = next(reader)
         except StopIteration:

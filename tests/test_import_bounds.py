@@ -431,3 +431,8 @@ def test_simpeg_xlsx_cell_with_an_escaped_nul_is_refused(db, org, tmp_path):
                         '<c r="B3" t="inlineStr"><is><t>Nama_x0000_Palsu</t></is></c></row></sheetData>')))
     with db.session() as s, pytest.raises(ImportFileError, match=r"pegawai\.xlsx sel B3: berisi karakter NUL"):
         preview_file(s, org.opd_id, f)
+
+
+def test_csv_of_empty_lines_is_bounded_too():
+    with pytest.raises(BadInputError, match=r"x\.csv: terlalu banyak baris \(lebih dari 10020, termasuk baris kosong\)"):
+        read_csv("x.csv", b"a;b\n" + b"\n" * 50_000, max_rows=10)
