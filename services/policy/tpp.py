@@ -184,9 +184,12 @@ def compute_deduction(lines: list[DayLine], tpp_base: int, policy: Policy, manip
             if 1 <= psw <= 4:
                 counts[f"PSW{psw}"] += 1
                 pct += Decimal(str(_tier_pct(policy, "PSW", psw)))
-            if ln.apel is False:
+            if ln.apel is False:  # a missed upacara counts with the apel misses, at its own rate when set
                 counts["APEL_MISS"] += 1
-                pct += Decimal(str(rules.apel_miss_pct))
+                miss = rules.apel_miss_pct
+                if "upacara" in ln.flags and rules.ceremony_miss_pct is not None:
+                    miss = rules.ceremony_miss_pct
+                pct += Decimal(str(miss))
         elif st == "TK" and ln.working_day:
             counts["TK"] += 1
             pct += Decimal(str(rules.absent_pct))
