@@ -74,13 +74,13 @@ def test_notice_dialog_creates_numbered_pdf(qtbot, db, org) -> None:
     assert dlg is not None and dlg.kind.currentData() == "SP1"
     dlg.letter_date.setDate(QDate(2026, 3, 9))
     dlg.exam_date.setDate(QDate(2026, 3, 30))  # too late: more than 7 working days
-    dlg.create()
+    dlg.create_notice()
     assert "paling lambat" in dlg.error.text() and dlg.isVisible()
     if os.environ.get("TPP_PNG_DIR"):
         dlg.grab().save(os.path.join(os.environ["TPP_PNG_DIR"], "tpp_dialog.png"))
     dlg.exam_date.setDate(QDate(2026, 3, 12))
     dlg.paper.setCurrentText("F4")
-    dlg.create()
+    dlg.create_notice()
     assert dlg.result_notice is not None
     assert dlg.result_notice.number == "800.1.6.4/001/SP-I/DISKOMINFO/2026"
     assert dlg.result_notice.pdf_path.exists()

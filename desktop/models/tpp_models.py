@@ -50,8 +50,8 @@ def tpp_model() -> RowTableModel:
             ("NIP", lambda r: r.nip),
             ("Unit", lambda r: r.unit),
         ],
-        background=colour,  # type: ignore[arg-type]
-        tooltip=lambda r, c: f"{r.name} — NIP {r.nip}" if c == 0 else None,  # type: ignore[attr-defined]
+        background=colour,
+        tooltip=lambda r, c: f"{r.name} — NIP {r.nip}" if c == 0 else None,
     )
 
 
@@ -70,7 +70,7 @@ def discipline_model() -> RowTableModel:
             ("Hukuman", lambda r: r.sanction),
             ("Langkah berikutnya", lambda r: r.next_document),
         ],
-        background=lambda r, _c: LEVEL_COLOUR.get(r.level),  # type: ignore[attr-defined]
+        background=lambda r, _c: LEVEL_COLOUR.get(r.level),
     )
 
 

@@ -34,7 +34,7 @@ from services.store.db import Database
 KIND_LABEL = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "Non-ASN"}
 
 
-def _apply_job(db: Database, opd_id: int, preview: ImportPreview, username: str, *, progress: ProgressFn, cancel: CancelToken):
+def _apply_job(db: Database, opd_id: int, preview: ImportPreview, username: str, *, progress: ProgressFn, cancel: CancelToken) -> tuple[int, int]:
     with db.transaction() as s:
         batch = apply_import(s, opd_id, preview, username, progress=progress, cancel=cancel)
         return batch.new_count, batch.duplicate_count
@@ -72,7 +72,7 @@ class ImportDialog(QDialog):
             ],
             background=lambda r, c: "#fde2e1" if r.errors else None,
         )
-        model.set_rows(preview.rows)  # type: ignore[arg-type]
+        model.set_rows(preview.rows)
         table = make_table(model, stretch=7)
         self.errors = QPlainTextEdit("\n".join(preview.errors), readOnly=True)
         self.errors.setVisible(bool(n_err))
@@ -98,7 +98,11 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         op = self.ctx.runner.start("Impor pegawai", _apply_job, self.ctx.db, self.ctx.opd_id, self.preview, self.ctx.user.username)
         op.finished.connect(self._done)
-        op.failed.connect(lambda exc, _d: (present_refusal(self, exc, "Impor gagal"), self.import_button.setEnabled(True)))
+        op.failed.connect(self._import_failed)
+
+    def _import_failed(self, exc: BaseException, _detail: str) -> None:
+        present_refusal(self, exc, "Impor gagal")
+        self.import_button.setEnabled(True)
 
     def _done(self, result: tuple[int, int]) -> None:
         self.ctx.notify(Changes(employees=True))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.context import AppContext
 from desktop.errors import present_refusal, refusal_text
 from desktop.models.tpp_models import discipline_model, notices_model, tpp_model
+from desktop.ops import Operation
 from desktop.views.tpp_notice_dialog import NoticeDialog, open_pdf, print_pdf, show_created
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.calendar.names import BULAN
@@ -65,11 +66,11 @@ class TppView(QWidget):
         lay.addWidget(self.policy_label)
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.ops)
-        self.tpp_rows: list = []  # type: ignore[type-arg]
+        self.tpp_rows: list = []
         self.discipline_rows: list[DisciplineRow] = []
         self.created_box: QMessageBox | None = None
         self._d_generation = 0  # a year's summary runs in the background; only the newest result is shown
-        self.d_op = None
+        self.d_op: Operation | None = None
         ctx.events.changed.connect(self._on_changes)
 
     # ------------------------------------------------------------------ build
@@ -224,7 +225,7 @@ class TppView(QWidget):
         self.d_info.setText("Menghitung rekap disiplin…")
         op = self.ctx.runner.start(f"Rekap disiplin {self.d_year.value()}", _discipline_job, self.ctx.db,
                                    self.ctx.opd_id, self.d_year.value(), policy)
-        op.finished.connect(lambda rows: generation == self._d_generation and self._show_discipline(rows))
+        op.finished.connect(lambda rows: self._show_discipline(rows) if generation == self._d_generation else None)
         op.failed.connect(lambda exc, _d: self.d_info.setText(f"Rekap disiplin gagal: {refusal_text(exc)}"))
         self.d_op = op
 
@@ -246,11 +247,11 @@ class TppView(QWidget):
     # ------------------------------------------------------------------ discipline
     def selected_discipline_row(self) -> DisciplineRow | None:
         idx = self.d_table.selectionModel().selectedRows()
-        return self.d_model.row(idx[0].row()) if idx else None  # type: ignore[return-value]
+        return self.d_model.row(idx[0].row()) if idx else None
 
     def select_employee(self, employee_id: int) -> bool:
         for i, r in enumerate(self.d_model.rows()):
-            if r.employee_id == employee_id:  # type: ignore[attr-defined]
+            if r.employee_id == employee_id:
                 self.d_table.selectRow(i)
                 return True
         return False
@@ -291,7 +292,7 @@ class TppView(QWidget):
         if not idx:
             QMessageBox.information(self, "Surat disiplin", "Pilih surat pada tabel terlebih dahulu.")
             return None
-        path = self.n_model.row(idx[0].row()).pdf_path  # type: ignore[attr-defined]
+        path = self.n_model.row(idx[0].row()).pdf_path
         if not Path(path).exists():
             QMessageBox.warning(self, "Berkas tidak ada", f"Berkas PDF tidak ditemukan:\n{path}")
             return None
@@ -304,7 +305,7 @@ class TppView(QWidget):
         if not idx:
             QMessageBox.information(self, "Surat disiplin", "Pilih surat pada tabel terlebih dahulu.")
             return None
-        dialog = NoticeTrackDialog(self.ctx, self.n_model.row(idx[0].row()).notice_id, self)  # type: ignore[attr-defined]
+        dialog = NoticeTrackDialog(self.ctx, self.n_model.row(idx[0].row()).notice_id, self)
         dialog.finished.connect(lambda _c: self.refresh_notices())
         dialog.open()
         self.track_dialog = dialog

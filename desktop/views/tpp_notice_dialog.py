@@ -6,11 +6,10 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.context import AppContext
-from desktop.widgets import dialog_buttons
+from desktop.widgets import date_edit, dialog_buttons, pydate, qdate
 from services.changes import Changes
 from services.errors import UserError
 from services.policy.discipline import NOTICE_KINDS, DisciplineRow
@@ -38,14 +37,6 @@ from services.reports.notices import (
 from services.store.models import Employee
 
 NEEDS_EXAM = ("SP1", "SP2", "BAP")
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
 
 
 def open_pdf(path: Path | str) -> bool:
@@ -83,13 +74,13 @@ class NoticeDialog(QDialog):
             self.kind.addItem(title, code)
         if row.next_kind:
             self.kind.setCurrentIndex(max(0, self.kind.findData(row.next_kind)))
-        self.letter_date = QDateEdit(_qdate(today), calendarPopup=True, displayFormat="dd-MM-yyyy")
+        self.letter_date = date_edit(today)
         with ctx.db.session() as s:
             exam = default_examination_date(s, today)
             employees = list(s.execute(select(Employee.id, Employee.name, Employee.jabatan, Employee.supervisor_id)
                                        .where(Employee.opd_id == ctx.opd_id).order_by(Employee.name)))
             supervisor = s.get(Employee, row.employee_id).supervisor_id  # type: ignore[union-attr]
-        self.exam_date = QDateEdit(_qdate(exam), calendarPopup=True, displayFormat="dd-MM-yyyy")
+        self.exam_date = date_edit(exam)
         self.deadline = QLabel("")
         self.deadline.setObjectName("subtitle")
         self.deadline.setWordWrap(True)
@@ -116,7 +107,7 @@ class NoticeDialog(QDialog):
         form.addRow("Tempat", self.place)
         form.addRow("Pemeriksa", self.examiner)
         form.addRow("Ukuran kertas", self.paper)
-        buttons = dialog_buttons(self, "Buat && simpan PDF", on_ok=self.create)
+        buttons = dialog_buttons(self, "Buat && simpan PDF", on_ok=self.create_notice)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setEnabled(ctx.user.has("operator") or ctx.user.has("verifier"))
         lay = QVBoxLayout(self)
@@ -130,7 +121,7 @@ class NoticeDialog(QDialog):
 
     def _letter_date_changed(self) -> None:
         with self.ctx.db.session() as s:
-            self.exam_date.setDate(_qdate(default_examination_date(s, _pydate(self.letter_date.date()))))
+            self.exam_date.setDate(qdate(default_examination_date(s, pydate(self.letter_date.date()))))
         self._update()
 
     def _update(self) -> None:
@@ -139,7 +130,7 @@ class NoticeDialog(QDialog):
             w.setEnabled(needs_exam)
         if self.kind.currentData() in ("SP1", "SP2"):
             with self.ctx.db.session() as s:
-                latest = latest_examination_date(s, _pydate(self.letter_date.date()))
+                latest = latest_examination_date(s, pydate(self.letter_date.date()))
             self.deadline.setText(f"Paling lambat {latest:%d-%m-%Y} ({EXAM_DEADLINE_WORKING_DAYS} hari kerja setelah "
                                   f"tanggal surat; hari libur dan cuti bersama tidak dihitung)")
         else:
@@ -148,13 +139,13 @@ class NoticeDialog(QDialog):
     def request(self) -> NoticeRequest:
         kind = self.kind.currentData()
         return NoticeRequest(
-            kind=kind, employee_id=self.row.employee_id, letter_date=_pydate(self.letter_date.date()),
-            exam_date=_pydate(self.exam_date.date()) if kind in NEEDS_EXAM else None,
+            kind=kind, employee_id=self.row.employee_id, letter_date=pydate(self.letter_date.date()),
+            exam_date=pydate(self.exam_date.date()) if kind in NEEDS_EXAM else None,
             exam_time=self.exam_time.text().strip(), place=self.place.text().strip(),
             examiner_id=self.examiner.currentData(), paper=self.paper.currentText(),
         )
 
-    def create(self) -> None:
+    def create_notice(self) -> None:
         try:
             # one small PDF: fast enough for the UI thread, and the user waits for its number anyway
             self.result_notice = create_notice_in(self.ctx.db, self.ctx.user, self.request())

@@ -14,7 +14,7 @@ from services.store.models import Employee, EmployeePin, Punch
 
 
 def pin_map(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(EmployeePin.pin, EmployeePin.employee_id)).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(EmployeePin.pin, EmployeePin.employee_id)).all())
 
 
 @dataclass(frozen=True)

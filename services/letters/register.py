@@ -279,13 +279,13 @@ def overlapping_letter_ids(session: Session, date_from: dt.date, date_to: dt.dat
         by_emp.setdefault(emp, []).append((lid, d0, d1))
     for spans in by_emp.values():
         latest_end: dt.date | None = None
-        latest_id = None
+        latest_id: int | None = None
         for lid, d0, d1 in spans:  # sorted by start: overlap iff it starts before the furthest end so far
-            if latest_end is not None and d0 <= latest_end:
+            if latest_end is not None and latest_id is not None and d0 <= latest_end:
                 out.update((lid, latest_id))
             if latest_end is None or d1 > latest_end:
                 latest_end, latest_id = d1, lid
-    out.discard(None)  # type: ignore[arg-type]
+    out.discard(None)
     return out
 
 

@@ -31,6 +31,7 @@ def _import_mobile(args: argparse.Namespace) -> int:
     from services.mobile.importer import MobileImportError, import_bundle, inspect_bundle
 
     db = open_db(args)
+    mapping: dict[str, str] | None
     if args.inspect:
         try:
             bundle, mapping = inspect_bundle(args.bundle)

@@ -96,6 +96,15 @@ class MobileImportResult:
 _TS_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M")
 
 
+def _parse_local_formats(t: str) -> dt.datetime:
+    for fmt in _TS_FORMATS:
+        try:
+            return dt.datetime.strptime(t, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"'{t}' bukan tanggal-jam (contoh: 2026-03-02 07:25:13)") from None
+
+
 def parse_ts(text: str, tz: ZoneInfo) -> dt.datetime:
     """Local wall-clock time of the office zone; an explicit offset (ISO 8601) is converted to it."""
     t = text.strip()
@@ -104,15 +113,7 @@ def parse_ts(text: str, tz: ZoneInfo) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
     except ValueError:
-        value = None
-        for fmt in _TS_FORMATS:
-            try:
-                value = dt.datetime.strptime(t, fmt)
-                break
-            except ValueError:
-                continue
-        if value is None:
-            raise ValueError(f"'{t}' bukan tanggal-jam (contoh: 2026-03-02 07:25:13)") from None
+        value = _parse_local_formats(t)
     if value.tzinfo is not None:
         value = value.astimezone(tz).replace(tzinfo=None)
     return value.replace(microsecond=0)
@@ -409,7 +410,9 @@ def _write(
                 photo_path = photo_sha = None
                 if row.photo_entry:
                     if row.photo_entry not in stored:
-                        data, fmt = photo_info[row.photo_entry]  # type: ignore[misc]
+                        info = photo_info[row.photo_entry]
+                        assert not isinstance(info, str)  # rows whose photo failed never reach here
+                        data, fmt = info
                         rel, digest, created = store_photo(db.path, data, fmt)
                         if created:
                             created_files.append(Path(db.path).parent / "files" / rel)

@@ -167,7 +167,7 @@ def _cmd_notices_format(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tpp", help="tabel potongan TPP per bulan (dan ekspor Excel)")
     p.add_argument("--year", type=int, default=None, help="tahun (bawaan: tahun ini)")
     p.add_argument("--month", type=int, default=None, help="bulan 1-12 (bawaan: bulan ini)")

@@ -117,7 +117,8 @@ def manipulation_dates(session: Session, employee_ids: Iterable[int], start: dt.
         )
     )
     for emp_id, ts in session.execute(stmt):
-        out[emp_id].add(ts.date())
+        if emp_id is not None:  # the filter is on employee_id, but the column is nullable
+            out[emp_id].add(ts.date())
     return out
 
 

@@ -160,7 +160,8 @@ class _SignatureBlock(Flowable):
         super().drawOn(canvas, x, y, _sW)
 
 
-def _numbered_canvas_class(footer_text: str, progress: ProgressFn, cancel: CancelToken, expected_pages: int):
+def _numbered_canvas_class(footer_text: str, progress: ProgressFn, cancel: CancelToken,
+                           expected_pages: int) -> type[Canvas]:
     """Canvas that defers pages so the footer can say "Halaman x dari y"."""
 
     class NumberedCanvas(Canvas):

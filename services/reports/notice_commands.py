@@ -11,7 +11,7 @@ from services.cli_support import cli_user, open_db
 from services.reports.commands import run_cli
 
 
-def add_tracking_commands(nsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_tracking_commands(nsub: argparse._SubParsersAction) -> None:
     d = nsub.add_parser("draft", help="draf DOCX (Tata Naskah Dinas) untuk Srikandi; nomor dan tanggal dikosongkan")
     d.add_argument("--id", type=int, required=True, help="id surat (lihat `notices list`)")
     d.add_argument("--out", type=Path, default=None, help="salin draf ke berkas ini")

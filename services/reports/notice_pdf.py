@@ -113,11 +113,11 @@ def _two_signatures(left_title: list[str], left: Person, right_title: list[str],
     return t
 
 
-def _header(doc: NoticeDocument) -> list:  # type: ignore[type-arg]
+def _header(doc: NoticeDocument) -> list:
     return [_p(f"<u>{_e(doc.title.upper())}</u>", _TITLE), _p(f"NOMOR {_e(doc.number)}", _CENTER), Spacer(1, 6 * mm)]
 
 
-def _summons(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-arg]
+def _summons(doc: NoticeDocument, width: float) -> list:
     assert doc.exam_date is not None
     story = _header(doc)
     story += [_p("1. Bersama ini diminta dengan hormat kehadiran Saudara:"), Spacer(1, 1 * mm),
@@ -140,7 +140,7 @@ def _summons(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-ar
     return story
 
 
-def _reprimand(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-arg]
+def _reprimand(doc: NoticeDocument, width: float) -> list:
     story = _header(doc)
     if doc.kind == "TEGURAN_LISAN":
         intro = (f"Pada hari ini {hari_tanggal(doc.letter_date)}, saya yang bertanda tangan di bawah ini "
@@ -169,7 +169,7 @@ DEFAULT_BAP_QUESTIONS = (
 )
 
 
-def _bap(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-arg]
+def _bap(doc: NoticeDocument, width: float) -> list:
     d = doc.exam_date or doc.letter_date
     story = _header(doc)
     story += [_p(f"Pada hari ini {hari_tanggal(d)}{', pukul ' + _e(doc.exam_time) if doc.exam_time else ''}, "

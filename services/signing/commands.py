@@ -161,7 +161,7 @@ def _cmd_settings(args: argparse.Namespace) -> int:
         changes["trust_roots"] = tuple(str(p.resolve()) for p in args.trust)
     password = sys.stdin.readline().rstrip("\n") if args.esign_password_stdin else None
     if changes or password:
-        save_settings(db, user, replace(cur, **changes), password)  # type: ignore[arg-type]
+        save_settings(db, user, replace(cur, **changes), password)
         cur = load_settings(db)
     print(f"Server esign : {cur.esign_url or '-'} (API {cur.esign_api}, pengguna {cur.esign_user or '-'})")
     print(f"TSA          : {cur.tsa_url or '-'}")

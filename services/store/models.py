@@ -40,7 +40,7 @@ def _now(context: object) -> dt.datetime:
     clock = context.execution_options.get("office_clock")  # type: ignore[attr-defined]
     if clock is None:
         raise RuntimeError("Engine tanpa jam kantor: buka database lewat services.store.db.Database")
-    return clock().now()  # type: ignore[no-any-return]
+    return clock().now()
 
 
 # --------------------------------------------------------------------------- org
