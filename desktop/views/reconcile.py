@@ -338,8 +338,13 @@ class ReconcileView(QWidget):
                 f"ditampilkan); koreksi, surat dan hitung ulang untuk bulan itu ditolak sampai Kepala OPD membuka "
                 "kunci dengan alasan (tercatat di jejak audit). Laporan bulanan dibuat dari data yang dikunci ini.")
         if review:
-            text += f"\n\nMasih ada {review} hari yang perlu ditinjau di bulan ini; setelah dikunci tidak bisa dikoreksi."
+            text += (f"\n\nMasih ada {review} hari yang perlu ditinjau di bulan ini; setelah dikunci tidak bisa "
+                     "dikoreksi. Mengunci sekarang memerlukan alasan tertulis Kepala OPD (tercatat di jejak audit).")
         return text + f"\n\nKunci {label} sekarang?"
+
+    def _review_days(self, year: int, month: int) -> int:
+        with self.ctx.db.session() as s:
+            return len(exception_queue(s, self.ctx.opd_id, year, month))
 
     def _toggle_lock(self) -> None:
         year, month = self.period.value()
@@ -358,8 +363,16 @@ class ReconcileView(QWidget):
                                               defaultButton=QMessageBox.StandardButton.No)
                 if answer != QMessageBox.StandardButton.Yes:
                     return
+                override = None
+                review = self._review_days(year, month)
+                if review:  # the service refuses without the signer's written reason; ask for it here
+                    override = ask_text(self, "Kunci walau masih perlu ditinjau",
+                                        f"{review} hari di {month_label(year, month)} masih perlu ditinjau. Alasan "
+                                        "mengunci sekarang (tercatat di jejak audit):", ok_text="Kunci", multiline=True)
+                    if override is None:
+                        return
                 with self.ctx.db.transaction() as s:
-                    lock_period(s, self.ctx.opd_id, year, month, self.ctx.user)
+                    lock_period(s, self.ctx.opd_id, year, month, self.ctx.user, override_reason=override)
         except UserError as exc:
             present_refusal(self, exc)
             return

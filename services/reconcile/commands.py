@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("bulan", help="periode YYYY-MM, mis. 2026-01")
     p.add_argument("--opd", help="kode OPD (bawaan: OPD pertama di database)")
     p.add_argument("--kunci", action="store_true", help="kunci periode setelah dihitung (peran penanda tangan)")
+    p.add_argument("--alasan-kunci", metavar="ALASAN",
+                   help="kunci walau masih ada hari perlu ditinjau, dengan alasan tertulis (tercatat di jejak audit)")
     p.add_argument("--buka-kunci", metavar="ALASAN", help="buka kunci periode dengan alasan (peran penanda tangan)")
     p.add_argument("--pengguna", help="nama pengguna untuk kunci / buka kunci")
     p.set_defaults(func=_reconcile)
@@ -67,7 +69,7 @@ def _reconcile(args: argparse.Namespace) -> int:
             exc = exception_queue(s, opd.id, year, month)
             if args.kunci:
                 assert user is not None
-                lock_period(s, opd.id, year, month, user)
+                lock_period(s, opd.id, year, month, user, override_reason=args.alasan_kunci)
         print(f"{opd.name} — {month_label(year, month)}: {res.employees} pegawai, {res.days} hari dihitung, "
               f"{res.written} baris ditulis.")
         print("  " + ", ".join(f"{k}={v}" for k, v in sorted(res.counts.items())))
