@@ -29,6 +29,7 @@ from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGr
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_card import install_card_actions
 from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, filter_row
+from desktop.views.reconcile_holiday import TAB_TITLE, AfterHolidayPage
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.changes import Changes
 from services.errors import UserError
@@ -159,6 +160,8 @@ class ReconcileView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "Tabel bulanan")
         self.tabs.addTab(exc_page, "Perlu ditinjau")
+        self.after_holiday = AfterHolidayPage()
+        self.tabs.addTab(self.after_holiday, TAB_TITLE)
         self.card_actions = install_card_actions(self, second)  # "Kartu presensi…" (desktop/views/reconcile_card.py)
 
         self.ops = OperationStrip()
@@ -205,10 +208,12 @@ class ReconcileView(QWidget):
         with self.ctx.db.session() as s:
             grid = month_grid(s, self.ctx.opd_id, year, month, unit_id)
             queue = exception_queue(s, self.ctx.opd_id, year, month, unit_id)
+            n_after = self.after_holiday.load(s, self.ctx.opd_id, year, month, unit_id)
             p = get_period(s, self.ctx.opd_id, year, month)
             status = p.status if p else "open"
             locked_by = p.locked_by if p else ""
         self._grid, self._queue = grid, queue
+        self.tabs.setTabText(2, f"{TAB_TITLE} ({n_after})")
         self._apply_filter()
         self._size_columns()
         if self._shown_period != (year, month):
