@@ -97,6 +97,17 @@ def test_a_month_that_has_not_ended_cannot_be_locked(db, org, clock):
         assert lock_period(s, org.opd_id, 2026, 11, SIGNER).status == "locked"
 
 
+def test_a_month_computed_only_part_way_must_be_recomputed_first(db, org):
+    with db.transaction() as s:
+        seed_standard_schedules(s)
+        recompute(s, 2026, 1, POLICY, today=d("2026-01-20"))  # computed mid-month, never again
+    with db.transaction() as s, pytest.raises(PeriodNotReadyError, match="baru dihitung sampai 20-01-2026.*Hitung ulang"):
+        lock_period(s, org.opd_id, 2026, 1, SIGNER, override_reason="Sudah ditinjau semua")
+    with db.transaction() as s:
+        recompute(s, 2026, 1, POLICY)  # the suite's clock: November
+        lock_period(s, org.opd_id, 2026, 1, SIGNER, override_reason="Sudah ditinjau semua")
+
+
 def test_days_still_to_review_need_the_signer_s_written_reason(db, org):
     e = org.employee_ids[0]
     with db.transaction() as s:

@@ -36,7 +36,14 @@ from services.errors import UserError
 from services.reconcile.corrections import check_day_correctable
 from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
-from services.reconcile.period import STATUS_LABEL, get_period, lock_period, month_label, unlock_period
+from services.reconcile.period import (
+    STATUS_LABEL,
+    check_lockable,
+    get_period,
+    lock_period,
+    month_label,
+    unlock_period,
+)
 from services.store.models import Employee, WorkUnit
 
 LOCK_STYLE = {
@@ -347,10 +354,6 @@ class ReconcileView(QWidget):
                      "dikoreksi. Mengunci sekarang memerlukan alasan tertulis Kepala OPD (tercatat di jejak audit).")
         return text + f"\n\nKunci {label} sekarang?"
 
-    def _review_days(self, year: int, month: int) -> int:
-        with self.ctx.db.session() as s:
-            return len(exception_queue(s, self.ctx.opd_id, year, month))
-
     def _toggle_lock(self) -> None:
         year, month = self.period.value()
         try:
@@ -363,13 +366,14 @@ class ReconcileView(QWidget):
                 with self.ctx.db.transaction() as s:
                     unlock_period(s, self.ctx.opd_id, year, month, self.ctx.user, reason)
             else:
+                with self.ctx.db.session() as s:
+                    review = check_lockable(s, self.ctx.opd_id, year, month)  # not ended / not computed: refused
                 # Qt's own question box: the end-to-end UI test answers exactly this one
                 answer = QMessageBox.question(self, "Kunci periode", self.lock_question(year, month),
                                               defaultButton=QMessageBox.StandardButton.No)
                 if answer != QMessageBox.StandardButton.Yes:
                     return
                 override = None
-                review = self._review_days(year, month)
                 if review:  # the service refuses without the signer's written reason; ask for it here
                     override = ask_text(self, "Kunci walau masih perlu ditinjau",
                                         f"{review} hari di {month_label(year, month)} masih perlu ditinjau. Alasan "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
@@ -22,7 +22,7 @@ from services.calendar.names import month_bounds, month_label
 from services.errors import BadInputError, PeriodLockedError, PermissionDeniedError
 from services.reconcile.grid import exception_queue
 from services.store.db import clock_of
-from services.store.models import Period, User
+from services.store.models import DayRecord, Employee, Period, User
 
 MIN_REASON = 5  # characters of a written reason (unlock, lock over open review days)
 
@@ -80,6 +80,27 @@ def _signer_check(session: Session, user: CurrentUser) -> None:
         raise PermissionDeniedError(f"Pengguna '{user.username}' tidak aktif.")
 
 
+def _ensure_computed_to_the_end(session: Session, opd_id: int, year: int, month: int) -> None:
+    """A month computed only up to a day before its end (the recompute ran mid-month) would lock without its last
+    days' TK; refuse until it is recomputed. A month with no day records at all has nothing to review."""
+    first, last = month_bounds(year, month)
+    latest = session.execute(
+        select(func.max(DayRecord.date)).join(Employee, Employee.id == DayRecord.employee_id)
+        .where(Employee.opd_id == opd_id, DayRecord.date >= first, DayRecord.date <= last)).scalar()
+    if latest is not None and latest < last:
+        raise PeriodNotReadyError(
+            f"Periode {month_label(year, month)} baru dihitung sampai {latest:%d-%m-%Y}; tekan 'Hitung ulang' dulu agar "
+            f"hari sampai {last:%d-%m-%Y} ikut dihitung, lalu kunci.")
+
+
+def check_lockable(session: Session, opd_id: int, year: int, month: int) -> int:
+    """Refuse (PeriodNotReadyError) a month that has not ended or was not computed to its end; else the number
+    of days still "perlu ditinjau" (locking over them needs the signer's written reason)."""
+    ensure_month_ended(year, month, clock_of(session).today())
+    _ensure_computed_to_the_end(session, opd_id, year, month)
+    return len(exception_queue(session, opd_id, year, month))
+
+
 def lock_period(session: Session, opd_id: int, year: int, month: int, user: CurrentUser,
                 override_reason: str | None = None) -> Period:
     """Lock a finished month (signer role). Locking an already locked month is an error, not a silent no-op.
@@ -90,8 +111,7 @@ def lock_period(session: Session, opd_id: int, year: int, month: int, user: Curr
     _signer_check(session, user)
     if not 1 <= month <= 12:
         raise BadInputError(f"Bulan {month} tidak valid.")
-    ensure_month_ended(year, month, clock_of(session).today())
-    review = len(exception_queue(session, opd_id, year, month))
+    review = check_lockable(session, opd_id, year, month)
     reason = (override_reason or "").strip()
     if review and len(reason) < MIN_REASON:
         raise PeriodNotReadyError(
