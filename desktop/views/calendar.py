@@ -262,7 +262,8 @@ class CalendarView(QWidget):
         top.addStretch(1)
         top.addWidget(seed_btn)
         self.sch_model = RowTableModel(
-            [("Kode", lambda r: r.code), ("Nama", lambda r: r.name), ("Ramadan", lambda r: "Ya" if r.ramadan else "")]
+            [("Kode", lambda r: r.code), ("Nama", lambda r: r.name), ("Ramadan", lambda r: "Ya" if r.ramadan else ""),
+             ("Fleksibel", lambda r: "ikut kebijakan" if r.flex_minutes is None else f"{r.flex_minutes} menit")]
             + [(WEEKDAYS_ID[i], _hours_on(i)) for i in range(7)])
         self.sch_table = make_table(self.sch_model, stretch=1)
         self.asg_model = RowTableModel([

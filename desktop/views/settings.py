@@ -149,9 +149,18 @@ class SettingsView(QWidget):
         p = load_policy(name)
         a = p.attendance
         tiers = ", ".join(f"{t.code} {t.pct:g}%" for t in a.tl_tiers)
+        sc, m = p.schedule, p.mobile
+        flex = (f"masuk fleksibel s.d. {sc.flexible_start_until:%H.%M}" if sc.flexible_start_until else
+                f"masuk fleksibel {sc.flexible_start_minutes} menit" if sc.flexible_start_minutes else "tanpa jam fleksibel")
+        version = (f"versi aplikasi min. {m.min_app_version}" + (f" sejak {m.min_app_version_from:%d-%m-%Y}"
+                                                                  if m.min_app_version_from else "")
+                   if m.min_app_version else "tanpa versi aplikasi minimum")
         self.policy_note.setText(
             f"{tiers}; TK {a.absent_pct:g}%/hari; apel {a.apel_miss_pct:g}%; batas {a.cap_pct:g}%; "
-            f"geofence {p.mobile.geofence_radius_m:g} m; 1 hari = {p.discipline.hours_per_day:g} jam"
+            f"geofence {p.mobile.geofence_radius_m:g} m; 1 hari = {p.discipline.hours_per_day:g} jam; {flex}; "
+            f"Ramadan {'otomatis dari kalender' if sc.ramadan_auto else 'manual'}; unggah mobile s.d. tgl "
+            f"{m.late_upload_deadline_day} bulan berikutnya ({'sesudahnya tidak sah' if m.late_upload_consequence == 'tidak_sah' else 'sesudahnya tetap sah'}); "
+            f"{version}; libur panjang >= {p.discipline.long_holiday_min_days} hari"
         )
 
     def refresh(self) -> None:

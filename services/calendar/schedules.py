@@ -410,6 +410,7 @@ class ScheduleRow:
     kind: str
     ramadan: bool
     hours: tuple[str, ...]  # per weekday Mon..Sun: "07:30–16:00" or ""
+    flex_minutes: int | None = None  # jam masuk fleksibel of the schedule itself (None = region policy)
 
 
 @dataclass(frozen=True)
@@ -426,10 +427,11 @@ def list_schedules(session: Session) -> list[ScheduleRow]:
     for sid, wd, s, e in session.execute(select(ScheduleDay.schedule_id, ScheduleDay.weekday, ScheduleDay.start, ScheduleDay.end)):
         days.setdefault(sid, {})[wd] = f"{s:%H:%M}–{e:%H:%M}"
     out = []
-    for sid, code, name, kind, ramadan in session.execute(
-            select(Schedule.id, Schedule.code, Schedule.name, Schedule.kind, Schedule.ramadan).order_by(Schedule.code)):
+    for sid, code, name, kind, ramadan, flex in session.execute(
+            select(Schedule.id, Schedule.code, Schedule.name, Schedule.kind, Schedule.ramadan, Schedule.flex_minutes)
+            .order_by(Schedule.code)):
         hours = tuple(days.get(sid, {}).get(w, "") for w in range(7)) if kind == "fixed" else ("sesuai roster shift",) + ("",) * 6
-        out.append(ScheduleRow(sid, code, name, kind, bool(ramadan), hours))
+        out.append(ScheduleRow(sid, code, name, kind, bool(ramadan), hours, flex))
     return out
 
 
