@@ -133,6 +133,12 @@ def _kalender(args: argparse.Namespace) -> int:
         with db.transaction() as s:
             ids = seed_calendar(s, list(args.tahun))
         print(f"Jadwal standar ({', '.join(ids)}) dan hari libur {', '.join(map(str, args.tahun))} siap.")
+        from services.calendar.holidays import bundled_ramadan
+
+        shipped = {d.year for d in bundled_ramadan()}
+        for year in sorted(set(args.tahun) - shipped):
+            print(f"  Catatan: tanggal Ramadan {year} belum ada di data bawaan; tambahkan di layar Jadwal & Hari Libur "
+                  "(jenis 'Bulan Ramadan') sesudah sidang isbat, agar jam kerja Ramadan berlaku.")
         return 0
     finally:
         db.dispose()
