@@ -12,6 +12,7 @@ from services.letters.register import create_letter
 from services.policy.model import load_policy
 from services.reconcile.after_holiday import absent_after_long_holiday
 from services.reconcile.engine import recompute
+from tests.cli_login import login_args
 from tests.reconcile_helpers import d, punches
 
 TODAY = dt.date(2026, 11, 25)
@@ -67,14 +68,15 @@ def test_threshold_is_policy_data_and_runs_cross_months(db, cal):
     assert POLICY.discipline.long_holiday_min_days == 3
 
 
-def test_cli_lists_them(db, cal, capsys):
+def test_cli_lists_them(db, cal, capsys, tmp_path):
     from services.cli import main
 
     compute(db, 1)
-    assert main(["--db", str(db.path), "bolos-libur-panjang", "2026-01"]) == 0
+    login = login_args("operator", tmp_path)
+    assert main(["--db", str(db.path), "bolos-libur-panjang", "2026-01", *login]) == 0
     out = capsys.readouterr().out
     assert "Januari 2026" in out and f"{len(cal.employee_ids)} pegawai-hari" in out and "19-01-2026" in out
-    assert main(["--db", str(db.path), "bolos-libur-panjang", "2026-01", "--min-hari", "4"]) == 0
+    assert main(["--db", str(db.path), "bolos-libur-panjang", "2026-01", "--min-hari", "4", *login]) == 0
     assert "0 pegawai-hari" in capsys.readouterr().out
 
 

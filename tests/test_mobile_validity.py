@@ -21,12 +21,20 @@ from tests.mobile_fixtures import COLUMNS, csv_text, row, write_zip
 from tests.reconcile_helpers import d, punch, record
 
 TODAY = dt.date(2026, 11, 25)
+TPP_LINES = '''
+
+# a region's own file states its deduction base (services/policy/model.py load_policy)
+[tpp]
+deduction_base = "tpp"
+[sources.tpp]
+deduction_base = "Uji: asumsi"
+'''
 KOTIM = load_policy("kotawaringin_timur")
 
 
 def policy_file(tmp_path: Path, text: str) -> Path:
     p = tmp_path / "wilayah.toml"
-    p.write_text(text, encoding="utf-8")
+    p.write_text(text + TPP_LINES, encoding="utf-8")
     return p
 
 

@@ -22,6 +22,7 @@ from services.reconcile.period import (
     unlock_period,
 )
 from services.store.models import AuditEvent, DayRecord
+from tests.cli_login import login_args
 from tests.reconcile_helpers import d, punches
 
 POLICY = load_policy("kotawaringin_timur")
@@ -64,18 +65,18 @@ def test_lock_blocks_changes_until_unlocked_with_reason(db, org):
         assert verify_chain(s) is None
 
 
-def test_cli_reconcile_and_kalender(db, org, capsys):
+def test_cli_reconcile_and_kalender(db, org, capsys, tmp_path):
     from services.cli import main
 
     with db.transaction() as s:
         punches(s, org.employee_ids[0], "2026-01-05 07:20:00", "2026-01-05 16:10:00")
-    assert main(["--db", str(db.path), "kalender", "--tahun", "2026"]) == 0
-    assert main(["--db", str(db.path), "reconcile", "2026-01"]) == 0
+    assert main(["--db", str(db.path), "kalender", "--tahun", "2026", *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", str(db.path), "reconcile", "2026-01", *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "12 pegawai" in out and "H=" in out and "Antrean pengecualian" in out
     for bad in ("2026-13", "Januari"):
         with pytest.raises(SystemExit, match="YYYY-MM"):
-            main(["--db", str(db.path), "reconcile", bad])
+            main(["--db", str(db.path), "reconcile", bad, *login_args("operator", tmp_path)])
     with db.session() as s:
         n = s.execute(select(DayRecord).where(DayRecord.date <= dt.date(2026, 1, 31))).scalars().all()
         assert len(n) == 12 * 31
@@ -129,14 +130,10 @@ def test_days_still_to_review_need_the_signer_s_written_reason(db, org):
         assert "Pegawai TK sudah dipanggil (SP I)" in detail and "review_days" in detail
 
 
-def test_cli_lock_refuses_open_review_days_without_reason(db, org, capsys, monkeypatch):
-    from services.auth.users import create_user
+def test_cli_lock_refuses_open_review_days_without_reason(db, org, capsys, tmp_path):
     from services.cli import main
 
-    with db.transaction() as s:
-        create_user(s, "kepala2", "Kepala Dua", "rahasia-123", ["signer"])
-    monkeypatch.setattr("getpass.getpass", lambda _prompt="": "rahasia-123")
-    base = ["--db", str(db.path), "reconcile", "2026-01", "--kunci", "--pengguna", "kepala2"]
+    base = ["--db", str(db.path), "reconcile", "2026-01", "--kunci", *login_args("kepala", tmp_path)]
     assert main(base) == 1
     assert "perlu ditinjau" in capsys.readouterr().err
     assert main([*base, "--alasan-kunci", "Semua TK sudah ditindaklanjuti"]) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desktop.models.row_table import RowTableModel
+from desktop.models.tpp_detail import deduction_tooltip
 from services.policy.discipline import DisciplineRow
 from services.policy.recap import MonthRecapRow
 from services.policy.tpp import format_rupiah
@@ -38,6 +39,7 @@ def tpp_model() -> RowTableModel:
             ("Nama", lambda r: r.name),
             ("Potongan (%)", lambda r: f"{r.deduction_pct:.2f}".replace(".", ",") + (" ⚠" if r.manipulation else "")),
             ("TPP dasar (Rp)", lambda r: _rp(r.tpp_base)),
+            ("Dasar potongan (Rp)", lambda r: _rp(r.deduction_base_rp)),
             ("Potongan (Rp)", lambda r: _rp(r.deduction_rp)),
             ("Diterima (Rp)", lambda r: _rp(r.tpp_net)),
             ("Hari kerja", lambda r: r.working_days),
@@ -51,7 +53,7 @@ def tpp_model() -> RowTableModel:
             ("Unit", lambda r: r.unit),
         ],
         background=colour,
-        tooltip=lambda r, c: f"{r.name} — NIP {r.nip}" if c == 0 else None,
+        tooltip=lambda r, c: (f"{r.name} — NIP {r.nip}" if c == 0 else deduction_tooltip(r) if c in (1, 3, 4) else None),
     )
 
 

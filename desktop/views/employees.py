@@ -28,7 +28,7 @@ from services.changes import Changes
 from services.errors import UserError
 from services.jobs import CancelToken, ProgressFn
 from services.org.queries import employee_rows, unit_choices
-from services.org.simpeg_import import ImportFileError, ImportPreview, apply_import, preview_file
+from services.org.simpeg_import import ImportFileError, ImportPreview, apply_import, export_rejected_rows, preview_file
 from services.store.db import Database
 
 KIND_LABEL = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "Non-ASN"}
@@ -83,7 +83,11 @@ class ImportDialog(QDialog):
         self.import_button.clicked.connect(self.do_import)
         cancel = QPushButton("Tutup")
         cancel.clicked.connect(self.reject)
+        self.save_errors_button = QPushButton("Simpan baris bermasalah…")
+        self.save_errors_button.setVisible(bool(n_err))
+        self.save_errors_button.clicked.connect(self.save_rejected)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.save_errors_button)
         buttons.addStretch()
         buttons.addWidget(cancel)
         buttons.addWidget(self.import_button)
@@ -93,6 +97,20 @@ class ImportDialog(QDialog):
         lay.addWidget(table, 1)
         lay.addWidget(self.errors)
         lay.addLayout(buttons)
+
+    def save_rejected(self, path: Path | None = None) -> None:
+        if path is None:
+            suggested = str(self.ctx.data_dir / f"{self.preview.path.stem}-bermasalah.csv")
+            chosen, _ = QFileDialog.getSaveFileName(self, "Simpan baris bermasalah", suggested, "CSV (*.csv)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        try:
+            n = export_rejected_rows(self.preview, path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Tidak tersimpan", f"{path.name} tidak dapat ditulis: {exc.strerror or exc}")
+            return
+        self.ctx.status(f"{n} baris bermasalah disimpan ke {path.name}")
 
     def do_import(self) -> None:
         self.import_button.setEnabled(False)

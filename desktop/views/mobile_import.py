@@ -267,6 +267,10 @@ class MobileImportView(QWidget):
         lines = [
             f"Selesai: {result.new} rekaman baru, {result.duplicate} sudah ada sebelumnya, {result.rejected} ditolak.",
         ]
+        if result.quarantined:
+            lines.append(f"Dikarantina: {result.quarantined} rekaman dengan waktu tidak wajar (tidak dihitung); "
+                         "periksa di menu Karantina:")
+            lines.extend(f"  • {m}" for m in result.quarantine_messages[:50])
         if result.flags:
             lines.append("Ditandai: " + ", ".join(f"{FLAG_LABELS.get(k, k)} {v}" for k, v in sorted(result.flags.items())))
         if checks:

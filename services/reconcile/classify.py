@@ -10,10 +10,11 @@ parsed except the chosen check-in/out.
   midpoint on are check-out candidates (last one wins).
 - Late/early minutes are whole minutes, rounded down (07:30:59 against 07:30 = 0 minutes).
 - Jam masuk fleksibel (a schedule's ``flex_minutes`` or the policy's [schedule] value, fixed
-  schedules only): a check-in up to start + flex is on time and moves the day's end by the delay
-  (counted in whole minutes: 08:10:40 against 07:30 ends 40 minutes later); lateness counts only
-  after start + flex (09:01 for 07.30 with 90 minutes), and that late arrival's end is
-  start + flex + the day's length. Early leave is measured against that compensated end, which is
+  schedules only): a check-in up to start + flex is on time; lateness counts only after start + flex
+  (09:01 for 07.30 with 90 minutes). With compensation (``makeup_at_end`` of the policy; always for
+  a schedule's own ``flex_minutes``) the day's end moves by the delay, counted in whole minutes
+  (08:10:40 against 07:30 ends 40 minutes later), at most by the window (a late arrival's end is
+  start + flex + the day's length). Early leave is measured against that compensated end, which is
   the stored ``sched_end``. Without a check-in the ordinary end applies.
 - Apel (policy weekdays and time) and upacara (calendar "upacara" days, policy ceremony time):
   attended when the check-in is within the apel minute or earlier (07:30:59 makes a 07:30 apel,
@@ -57,6 +58,7 @@ class DayShift(NamedTuple):
     kind: str  # "fixed" or "roster"
     apel_at: str  # "HH:MM": the last minute of check-in that makes the apel
     flex_until: dt.datetime | None  # jam masuk fleksibel: on time until then (None = no flexibility)
+    makeup: bool  # a flexible check-in moves the day's end by the same delay
 
 
 class LetterDay(NamedTuple):
@@ -128,8 +130,9 @@ def shift_windows(plans: Sequence[DayPlan | str], rules: DayRules) -> list[DaySh
         flex = own_flex if own_flex is not None else (rules.schedule.flex_minutes_for(start.time())
                                                       if kind == "fixed" else 0)
         flex_until = start + dt.timedelta(minutes=flex) if flex > 0 else None
+        makeup = own_flex is not None or rules.schedule.makeup_at_end
         out.append(DayShift(fmt_ts(lo), fmt_ts(hi), fmt_ts(mid), fmt_ts(start), fmt_ts(end),  # type: ignore[arg-type]
-                            start, end, kind, apel_at, flex_until))
+                            start, end, kind, apel_at, flex_until, makeup))
     return out
 
 
@@ -202,7 +205,7 @@ def classify_day(day: dt.date, today: dt.date, plan: DayPlan | str, shift: DaySh
             flags.append("tanpa_roster")
     else:
         working = 1
-        lo, hi, mid_s, start_s, end_s, start, end, kind, apel_at, flex_until = shift
+        lo, hi, mid_s, start_s, end_s, start, end, kind, apel_at, flex_until, makeup = shift
         for k in range(_bisect_left(punches, lo), _bisect_right(punches, hi)):
             ts = punches[k]
             if void is not None and ts in void:
@@ -234,6 +237,7 @@ def classify_day(day: dt.date, today: dt.date, plan: DayPlan | str, shift: DaySh
             on_time_until = start
             if flex_until is not None:
                 on_time_until = flex_until
+            if flex_until is not None and makeup:
                 # compensation: the end moves by the (whole-minute) delay, at most by the flexible window
                 shift_by = min(cin.replace(second=0, microsecond=0), flex_until) - start
                 if shift_by > dt.timedelta(0):

@@ -54,6 +54,7 @@ class NoticeDocument:
     place: str = ""
     missed_date: dt.date | None = None  # SP2: the examination date the employee missed
     sanction: str = ""
+    proposal: str = ""  # sanction proposal to the PPK with its article (summons and BAP)
     qa: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     copies_to: tuple[str, ...] = ()
 
@@ -129,6 +130,8 @@ def _summons(doc: NoticeDocument, width: float) -> list:
               Spacer(1, 3 * mm),
               _p(f"untuk diperiksa/dimintai keterangan sehubungan dengan dugaan pelanggaran disiplin, yaitu "
                  f"{_e(doc.violation)}, sebagaimana dimaksud dalam {_e(doc.legal_basis)}.")]
+    if doc.proposal:
+        story += [Spacer(1, 2 * mm), _p(_e(doc.proposal))]
     if doc.kind == "SP2" and doc.missed_date:
         story += [Spacer(1, 2 * mm),
                   _p(f"Panggilan ini merupakan panggilan kedua karena Saudara tidak memenuhi panggilan pertama "
@@ -188,8 +191,10 @@ def _bap(doc: NoticeDocument, width: float) -> list:
     if not doc.qa:  # blank form: leave room to write answers by hand
         style += [("BOTTOMPADDING", (0, 1), (-1, -1), 12 * mm)]
     t.setStyle(TableStyle(style))
-    story += [t, Spacer(1, 3 * mm),
-              _p("Demikian Berita Acara Pemeriksaan ini dibuat dengan sebenarnya untuk dapat dipergunakan "
+    story += [t, Spacer(1, 3 * mm)]
+    if doc.proposal:
+        story += [_p(_e(doc.proposal)), Spacer(1, 3 * mm)]
+    story += [_p("Demikian Berita Acara Pemeriksaan ini dibuat dengan sebenarnya untuk dapat dipergunakan "
                  "sebagaimana mestinya, dan setelah dibacakan kembali kepada yang diperiksa, ditandatangani oleh "
                  "yang diperiksa dan yang memeriksa."),
               Spacer(1, 8 * mm),

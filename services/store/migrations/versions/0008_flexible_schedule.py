@@ -5,8 +5,8 @@
 - punch.app_version: the version of the mobile app that made a mobile record (NULL = not reported),
   checked against the policy's minimum version from its effective date.
 
-Revision ID: 0007_flexible_schedule
-Revises: 0006_pull
+Revision ID: 0008_flexible_schedule
+Revises: 0007_audit_chain
 Create Date: 2026-12-01 13:20:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_flexible_schedule"
-down_revision = "0006_pull"
+revision = "0008_flexible_schedule"
+down_revision = "0007_audit_chain"
 branch_labels = None
 depends_on = None
 
