@@ -78,7 +78,7 @@ def _windows_remote_drive(path: str) -> bool:
     drive = PureWindowsPath(path).drive
     if not drive or drive.startswith("\\\\"):
         return False
-    return int(ctypes.windll.kernel32.GetDriveTypeW(drive + "\\")) == 4  # type: ignore[attr-defined]  # DRIVE_REMOTE
+    return int(ctypes.windll.kernel32.GetDriveTypeW(drive + "\\")) == 4  # DRIVE_REMOTE
 
 
 def network_location(path: Path | str, *, windows: bool | None = None,
