@@ -119,17 +119,30 @@ def test_a_schedule_s_own_flex_wins_over_the_policy(db, cal, tmp_path):
         assert (r.late_minutes, r.early_minutes, r.sched_end) == (1, 0, HM("2026-01-07 17:00"))
 
 
-def test_flexible_minutes_as_policy_data(db, cal, tmp_path):
-    pol = policy_file(tmp_path, 'base = "default"\n[schedule]\nflexible_start_minutes = 30\n')
-    assert (pol.schedule.flex_minutes_for(dt.time(7, 0)), pol.schedule.makeup_at_end) == (30, False)
+def test_flexible_start_as_region_data(db, cal, tmp_path):
+    # any region: only the clock time, on the default base (start 07.30) -> a 90-minute window with compensation
+    until = policy_file(tmp_path, 'base = "default"\n[schedule]\nflexible_start_until = "09.00"\n')
+    assert (until.schedule.flexible_start_minutes, until.schedule.makeup_at_end) == (90, True)
     e = cal.employee_ids[0]
-    with db.transaction() as s:  # a window without compensation: on time until 08.00, the end stays 16.00
-        punches(s, e, "2026-01-06 08:00:59", "2026-01-06 16:00:00", "2026-01-07 08:01:00", "2026-01-07 16:00:00")
-    run(db, pol, 2026, 1)
+    with db.transaction() as s:
+        punches(s, e, "2026-01-06 08:10:00", "2026-01-06 16:40:00", "2026-01-07 09:01:00", "2026-01-07 17:30:00")
+        punches(s, e, "2026-01-08 08:00:59", "2026-01-08 16:00:00", "2026-01-09 08:01:00", "2026-01-09 16:30:00")
+    run(db, until, 2026, 1)
     with db.session() as s:
         r = record(s, e, "2026-01-06")
-        assert (r.late_minutes, r.early_minutes, r.sched_end) == (0, 0, HM("2026-01-06 16:00"))
+        assert (r.late_minutes, r.early_minutes, r.sched_end) == (0, 0, HM("2026-01-06 16:40"))
         assert record(s, e, "2026-01-07").late_minutes == 1
+    # a window without compensation (makeup_at_end = false): on time until 08.00, the end stays 16.00
+    window = policy_file(tmp_path, 'base = "default"\n[schedule]\nflexible_start_minutes = 30\nmakeup_at_end = false\n')
+    assert (window.schedule.flex_minutes_for(dt.time(7, 0)), window.schedule.makeup_at_end) == (30, False)
+    run(db, window, 2026, 1)
+    with db.session() as s:
+        r = record(s, e, "2026-01-08")
+        assert (r.late_minutes, r.early_minutes, r.sched_end) == (0, 0, HM("2026-01-08 16:00"))
+        assert record(s, e, "2026-01-09").late_minutes == 1
+        assert record(s, e, "2026-01-06").early_minutes == 0  # left 16:40, after the ordinary end
+    with pytest.raises(ValueError, match="flexible_start_until 07:00 tidak sesudah start 07:30"):
+        policy_file(tmp_path, 'base = "default"\n[schedule]\nflexible_start_until = "07.00"\n')
 
 
 # ------------------------------------------------------------------ Ramadan
