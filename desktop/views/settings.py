@@ -164,22 +164,10 @@ class SettingsView(QWidget):
             return
         a = p.attendance
         tiers = ", ".join(f"{t.code} {t.pct:g}%" for t in a.tl_tiers)
-        sc, m = p.schedule, p.mobile
-        flex = (f"masuk fleksibel {sc.flexible_start_minutes} menit" if sc.flexible_start_minutes else
-                f"masuk fleksibel s.d. {sc.flexible_start_until:%H.%M}" if sc.flexible_start_until else "tanpa jam fleksibel")
-        if flex != "tanpa jam fleksibel":
-            flex += ", pulang digeser" if sc.makeup_at_end else ", tanpa penggantian di akhir hari"
-        late = "sesudahnya tidak sah" if m.late_upload_consequence == "tidak_sah" else "sesudahnya tetap sah"
-        version = (f"versi aplikasi min. {m.min_app_version}" + (f" sejak {m.min_app_version_from:%d-%m-%Y}"
-                                                                  if m.min_app_version_from else "")
-                   if m.min_app_version else "tanpa versi aplikasi minimum")
         self.policy_note.setText(
             f"{tiers}; TK {a.absent_pct:g}%/hari; apel {a.apel_miss_pct:g}%; batas {a.cap_pct:g}%; "
             f"dari {p.tpp.base_label()}; geofence {p.mobile.geofence_radius_m:g} m; "
-            f"1 hari = {p.discipline.hours_per_day:g} jam; {flex}; "
-            f"Ramadan {'otomatis dari kalender' if sc.ramadan_auto else 'manual'}; unggah mobile s.d. tgl "
-            f"{m.late_upload_deadline_day} bulan berikutnya ({late}); {version}; "
-            f"libur panjang >= {p.discipline.long_holiday_min_days} hari\n{unverified_summary(p)}"
+            f"1 hari = {p.discipline.hours_per_day:g} jam\n{unverified_summary(p)}"
         )
         self.policy_note.setStyleSheet("" if not p.unverified() else "color: #8a4b00;")
 
