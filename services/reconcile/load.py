@@ -122,11 +122,12 @@ def void_invalid_mobile(session: Session, lo: dt.date, hi: dt.date, emp_ids: lis
         return
     where = ["p.source = 'mobile'", "p.employee_id IS NOT NULL", "p.ts >= ?", "p.ts < ?"]
     wanted = []
-    if judge_late:  # uploaded in a later month than the record: may be past the deadline
-        wanted.append("(p.uploaded_at IS NOT NULL AND p.uploaded_at >= date(p.ts, 'start of month', '+1 month'))")
+    params: tuple[str, ...] = (lo.isoformat(), hi.isoformat())
+    if judge_late:  # no record of the range can be late before the deadline of the range's first month
+        wanted.append("(p.uploaded_at IS NOT NULL AND p.uploaded_at > ?)")
+        params += (fmt_ts(rules.upload_deadline(dt.datetime.combine(lo, dt.time()))) or "",)
     if judge_version:
         wanted.append("(p.app_version IS NOT NULL AND p.app_version != '')")
-    params = (lo.isoformat(), hi.isoformat())
     cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         for ids in id_clauses("p.employee_id", emp_ids):
