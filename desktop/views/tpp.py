@@ -286,7 +286,9 @@ class TppView(QWidget):
         self.detail.setHtml(
             f"<b>{r.name}</b> ({r.kind}, {r.jabatan}) — jumlah <b>{r.total_days} hari</b>: TK {r.tk_days} + "
             f"{r.minutes_total} menit ≈ {r.converted_days} hari · TK berturut-turut terpanjang: {run}<br>"
-            f"Tingkat: <b>{r.level or 'belum mencapai hukuman'}</b> {('· ' + r.sanction) if r.sanction else ''}<br>"
+            f"Tingkat: <b>{r.level or 'belum mencapai hukuman'}</b> "
+            f"{('· usul kepada PPK: ' + r.sanction) if r.sanction else ''}"
+            f"{(' (' + r.sanction_article + ')') if r.sanction_article else ''}<br>"
             f"Dasar: {r.legal_basis or '—'}<br>Pemeriksa: {r.examiner or '—'} · Yang memutus: {r.decider or '—'}<br>"
             f"Langkah berikutnya: <b>{r.next_document or '—'}</b> · Surat tahun ini: {notices}"
         )

@@ -129,8 +129,14 @@ def _cmd_notices_create(args: argparse.Namespace) -> int:
             if emp_id is None:
                 print(f"Pegawai dengan NIP {args.nip} tidak ditemukan", file=sys.stderr)
                 return 2
+            examiner_id = None
+            if args.examiner_nip:
+                examiner_id = s.execute(select(Employee.id).where(Employee.nip == args.examiner_nip)).scalar()
+                if examiner_id is None:
+                    print(f"Pemeriksa dengan NIP {args.examiner_nip} tidak ditemukan", file=sys.stderr)
+                    return 2
         req = NoticeRequest(kind=args.kind, employee_id=emp_id, letter_date=args.date or db.clock.today(),
-                            exam_date=args.exam_date,
+                            exam_date=args.exam_date, examiner_id=examiner_id,
                             exam_time=args.time, place=args.place, paper=args.paper)
         try:
             res = create_notice_in(db, user, req)
@@ -195,6 +201,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--time", default="09.00 WIB")
     c.add_argument("--place", default="")
     c.add_argument("--paper", choices=["A4", "F4"], default="A4")
+    c.add_argument("--examiner-nip", default=None,
+                   help="NIP atasan berjenjang yang memeriksa (bawaan: atasan langsung dari data pegawai)")
     c.set_defaults(func=_cmd_notices_create)
     needs(c, OPERATOR)
     from services.reports.notice_commands import add_tracking_commands
