@@ -183,7 +183,9 @@ def build_demo(
     p12, _ca, _remembered = install_test_certificate(db, certs, username="kepala")
     for y, m in months[:-1]:
         with db.transaction() as s:
-            lock_period(s, org.opd_id, y, m, kepala)
+            # the demo leaves some days to review on purpose (examples for the queue): the signer says so
+            lock_period(s, org.opd_id, y, m, kepala,
+                        override_reason="Data demo: hari perlu ditinjau sengaja dibiarkan sebagai contoh antrean")
         report = generate_monthly_report(db, org.opd_id, y, m, operator)
         report_id = report.report_id
         sign_report(db, report_id, kepala, p12, passphrase="rahasia-uji")

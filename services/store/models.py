@@ -144,6 +144,9 @@ class Schedule(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10), default="fixed")
     ramadan: Mapped[bool] = mapped_column(Boolean, default=False)
+    # jam masuk fleksibel: minutes after the start that still count as on time, the day's end moving by the
+    # same amount (compensation); None = the region policy's [schedule] value, 0 = no flexibility
+    flex_minutes: Mapped[Optional[int]] = mapped_column(Integer)
     days: Mapped[list[ScheduleDay]] = relationship(back_populates="schedule", cascade="all, delete-orphan")
 
 
@@ -348,6 +351,7 @@ class Punch(Base):
     photo_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     captured_offline: Mapped[bool] = mapped_column(Boolean, default=False)
     uploaded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    app_version: Mapped[Optional[str]] = mapped_column(String(32))  # mobile app version that made the record
     flags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated: outside_geofence, late_upload, unknown_phone
     __table_args__ = (
         UniqueConstraint("source_serial", "pin", "ts", name="uq_punch_natural"),
