@@ -65,8 +65,10 @@ class DayLine:
     flags: frozenset[str]
 
 
-def active_employees(session: Session, opd_id: int, start: dt.date, end: dt.date) -> list[Employee]:
-    """Employees of the OPD active at some point in [start, end], in report order (unit, class, name)."""
+def active_employees(session: Session, opd_id: int, start: dt.date, end: dt.date,
+                     employee_ids: set[int] | None = None) -> list[Employee]:
+    """Employees of the OPD active at some point in [start, end] (only ``employee_ids`` when given),
+    in report order (unit, class, name)."""
     stmt = (
         select(Employee)
         .outerjoin(WorkUnit, WorkUnit.id == Employee.unit_id)
@@ -77,6 +79,8 @@ def active_employees(session: Session, opd_id: int, start: dt.date, end: dt.date
         )
         .order_by(WorkUnit.code, Employee.kelas_jabatan.desc(), Employee.name, Employee.id)
     )
+    if employee_ids is not None:
+        stmt = stmt.where(Employee.id.in_(sorted(employee_ids)))
     return list(session.execute(stmt).scalars())
 
 

@@ -18,7 +18,7 @@ from services.calendar.holidays import event_map, holiday_map
 from services.calendar.schedules import ScheduleBook
 from services.policy.model import MobileRules, Policy
 from services.reconcile.classify import LetterDay, fmt_ts
-from services.store.models import Correction, Employee, Letter, LetterEmployee
+from services.store.models import OUTSIDE_GEOFENCE, Correction, Employee, Letter, LetterEmployee
 
 BAD_VERDICTS = {"rejected": "selfie_rejected", "manipulation": "manipulation"}
 
@@ -220,8 +220,8 @@ def load_punches(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] 
                         f"WHERE {where}{ids} AND s.verdict IN ('rejected', 'manipulation') ORDER BY p.id", params)
             for emp, ts, verdict in cur.fetchall():
                 void.setdefault(emp, {})[ts] = BAD_VERDICTS[verdict]
-            cur.execute(f"SELECT p.employee_id, p.ts FROM punch p WHERE {where}{ids} AND p.source = 'mobile' "
-                        "AND p.flags LIKE '%outside_geofence%'", params)
+            # the condition of the partial index ix_punch_outside_geofence, verbatim (SQLite matches it term by term)
+            cur.execute(f"SELECT p.employee_id, p.ts FROM punch p WHERE {where}{ids} AND {OUTSIDE_GEOFENCE}", params)
             for emp, ts in cur.fetchall():
                 void.setdefault(emp, {}).setdefault(ts, "outside_geofence")
     finally:
