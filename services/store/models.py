@@ -362,8 +362,8 @@ class Punch(Base):
     __table_args__ = (
         UniqueConstraint("source_serial", "pin", "ts", name="uq_punch_natural"),
         Index("ix_punch_employee_ts", "employee_id", "ts"),
-        Index("ix_punch_ts_employee", "ts", "employee_id"),  # month-wide reads by time (0007_perf_indexes)
-        # the few mobile punches outside the geofence, which do not count (0007_perf_indexes; the month load
+        Index("ix_punch_ts_employee", "ts", "employee_id"),  # month-wide reads by time (0009_perf_indexes)
+        # the few mobile punches outside the geofence, which do not count (0009_perf_indexes; the month load
         # repeats this condition verbatim so SQLite uses it)
         Index("ix_punch_outside_geofence", "ts", "employee_id", sqlite_where=text(OUTSIDE_GEOFENCE),
               postgresql_where=text(OUTSIDE_GEOFENCE)),
@@ -471,7 +471,7 @@ class DayRecord(Base):
     flags: Mapped[str] = mapped_column(String(200), default="")
     corrected: Mapped[bool] = mapped_column(Boolean, default=False)
     __table_args__ = (
-        # the few days that may need a look (dashboard "perlu ditinjau"; 0007_perf_indexes): a partial index
+        # the few days that may need a look (dashboard "perlu ditinjau"; 0009_perf_indexes): a partial index
         Index("ix_day_record_review", "date", "employee_id", sqlite_where=text(REVIEW_SQLITE),
               postgresql_where=text(REVIEW_POSTGRESQL)),
     )
