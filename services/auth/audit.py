@@ -209,7 +209,7 @@ def local_anchors(session: Session) -> list[Anchor]:
     out = [Anchor(int(i), str(h), f"bundel laporan #{rid} revisi {rev}") for i, h, rev, rid in rows]
     printed = session.execute(select(Report.audit_head_id, Report.audit_head_hash, Report.revision, Report.id)
                               .where(Report.audit_head_id.is_not(None))).all()
-    out += [Anchor(int(i), str(h), f"PDF laporan #{rid} revisi {rev}") for i, h, rev, rid in printed]
+    out += [Anchor(int(i), str(h), f"PDF laporan #{rid} revisi {rev}") for i, h, rev, rid in printed if i is not None]
     return out
 
 
