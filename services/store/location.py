@@ -78,8 +78,7 @@ def _windows_remote_drive(path: str) -> bool:
     drive = PureWindowsPath(path).drive
     if not drive or drive.startswith("\\\\"):
         return False
-    kernel32 = getattr(ctypes, "windll").kernel32  # noqa: B009 - windll exists only on Windows
-    return int(kernel32.GetDriveTypeW(drive + "\\")) == 4  # DRIVE_REMOTE
+    return int(ctypes.windll.kernel32.GetDriveTypeW(drive + "\\")) == 4  # DRIVE_REMOTE
 
 
 def network_location(path: Path | str, *, windows: bool | None = None,

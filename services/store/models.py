@@ -705,4 +705,4 @@ class Setting(Base):
 
 from services.store.audit_guard import attach as _attach_audit_guard  # noqa: E402 - needs the table above
 
-_attach_audit_guard(AuditEvent.__table__)  # type: ignore[arg-type]  # a mapped Table
+_attach_audit_guard(AuditEvent.__table__)  # type: ignore[arg-type]  # a declarative class's __table__ is a Table
