@@ -221,8 +221,21 @@ def _read_layers(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[str, dic
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path.name}: TOML tidak valid: {exc}") from None
     base = data.pop("base", None)
+    _base_alias(data)
     chain = _read_layers(PRESETS_DIR / f"{base}.toml", seen + (path,)) if base else []
     return chain + [(path.stem, data)]
+
+
+def _base_alias(data: dict[str, Any]) -> None:
+    """``[tpp] base = "tpp"`` (and its ``[sources.tpp] base``) is accepted for ``deduction_base``.
+
+    The top-level ``base`` names the preset a file starts from; inside [tpp] it is the deduction base.
+    """
+    for table in (data.get("tpp"), (data.get("sources") or {}).get("tpp")):
+        if isinstance(table, dict) and "base" in table:
+            if "deduction_base" in table:
+                raise PolicyError("[tpp]: tulis dasar potongan sekali saja (base atau deduction_base)")
+            table["deduction_base"] = table.pop("base")
 
 
 def _time(value: str, where: str) -> dt.time:
@@ -250,7 +263,7 @@ def _attendance(a: dict[str, Any]) -> AttendanceRules:
 
 
 def _tpp(t: dict[str, Any], preset: str) -> TppRules:
-    base = t.get("deduction_base")
+    base = t.get("deduction_base", t.get("base"))
     if base is None or not str(base).strip():
         raise PolicyError(
             f"kebijakan '{preset}': [tpp] deduction_base wajib dinyatakan: \"tpp\" (persentase dari seluruh TPP) "
