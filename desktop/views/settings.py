@@ -272,13 +272,14 @@ class SettingsView(QWidget):
         self.refresh()
 
     def check_audit(self) -> None:
-        with self.ctx.db.session() as s:
-            bad = audit.verify_chain(s)
-        if bad is None:
-            self.audit_label.setText("Log audit utuh: tidak ada catatan yang diubah atau dihapus.")
+        with self.ctx.db.session() as s:  # the key, the links, and the heads printed in reports / sent to BKPSDM
+            report = audit.check_chain(s, audit.local_anchors(s))
+        if report.ok:
+            self.audit_label.setText(report.text())
             self.audit_label.setObjectName("ok")
         else:
-            self.audit_label.setText(f"PERINGATAN: rantai log audit rusak mulai catatan #{bad}.")
+            self.audit_label.setText(f"PERINGATAN: rantai log audit rusak mulai catatan #{report.first_bad}: "
+                                     f"{report.problem}.")
             self.audit_label.setObjectName("error")
         self.audit_label.setStyleSheet("")  # re-polish for the new object name
 
