@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, refresh)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        if self.ctx.runner.active():
+        if self.ctx.runner.user_work():
             answer = QMessageBox.question(
                 self, "Masih ada proses berjalan",
                 "Masih ada proses yang berjalan. Batalkan proses dan keluar? Proses yang dibatalkan tidak menyimpan apa pun.",
@@ -257,6 +257,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
+        if self.ctx.runner.active():  # also the quiet reads, which are cancelled without asking
             self.autosync.stop()  # no new pull may start while the running ones are cancelled
             for op in self.ctx.runner.active():
                 op.cancel()
