@@ -436,3 +436,10 @@ def test_simpeg_xlsx_cell_with_an_escaped_nul_is_refused(db, org, tmp_path):
 def test_csv_of_empty_lines_is_bounded_too():
     with pytest.raises(BadInputError, match=r"x\.csv: terlalu banyak baris \(lebih dari 10020, termasuk baris kosong\)"):
         read_csv("x.csv", b"a;b\n" + b"\n" * 50_000, max_rows=10)
+
+
+def test_no_path_can_store_a_non_ascii_pin(db, org):
+    from services.store.models import EmployeePin
+
+    with db.transaction() as s, pytest.raises(BadInputError, match="tidak valid: 1-24 huruf/angka ASCII"):
+        s.add(EmployeePin(employee_id=org.employee_ids[0], pin="٧٧"))
