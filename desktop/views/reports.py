@@ -29,7 +29,7 @@ from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.views.sign_dialog import SignDialog, SignFlow  # noqa: F401 - SignDialog re-exported
-from desktop.widgets import OperationStrip, button, make_table, page_header, result_box
+from desktop.widgets import OperationStrip, button, confirm_irreversible, make_table, page_header, result_box
 from services.calendar.names import BULAN
 from services.central.client import CentralError
 from services.central.opd_sync import LocalReviewState, decisions_by_revision, review_state, sync_reviews
@@ -40,6 +40,7 @@ from services.central.outbox import (
     flush_outbox,
     outbox_rows,
     retry_item,
+    submission_confirmation_text,
 )
 from services.central.status import DECISION_LABELS
 from services.central.verify import Verdict, verify_file, verify_submission
@@ -389,6 +390,10 @@ class ReportsView(QWidget):
     def submit(self):  # type: ignore[no-untyped-def]
         latest = self.overview.latest
         if latest is None:
+            return None
+        text = submission_confirmation_text(self.ctx.db, latest.id)
+        if not confirm_irreversible(self, "Kirim ke BKPSDM", text, "Kirim"):
+            self._show_message("Tidak dikirim; laporan tetap di komputer ini.")
             return None
 
         def done(res) -> None:  # type: ignore[no-untyped-def]
