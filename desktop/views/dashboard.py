@@ -12,8 +12,12 @@ from services.calendar.names import BULAN
 from services.central.reminders import DeadlineReminder, deadline_reminder
 from services.org.queries import dashboard_facts
 from services.reconcile.period import STATUS_LABEL
+from services.selfie.queue import count_pending
 
 PERIOD_LABEL = {**STATUS_LABEL, "submitted": "Terkirim ke BKPSDM"}
+# the cards whose count is work for one role (the others are facts for everyone who sees the dashboard):
+# a Kepala OPD does not correct days, an operator does not decide selfies
+CARD_ROLES = {"devices": "operator", "selfies": "verifier", "review": "operator"}
 KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
 
 
@@ -46,11 +50,14 @@ class DashboardView(QWidget):
             "present": Card("Hadir hari ini"),
             "punches": Card("Rekaman presensi hari ini"),
             "devices": Card("Mesin sidik jari"),
-            "selfies": Card("Swafoto menunggu verifikasi"),
+            "selfies": Card("Swafoto menunggu keputusan Anda"),
             "review": Card("Hari perlu ditinjau bulan ini"),
             "period": Card("Status periode bulan ini"),
             "report": Card("Laporan bulan lalu"),
         }
+        for key, role in CARD_ROLES.items():
+            if not ctx.user.has(role):
+                del self.cards[key]
         grid = QGridLayout()
         for i, card in enumerate(self.cards.values()):
             grid.addWidget(card, i // 4, i % 4)
@@ -83,15 +90,17 @@ class DashboardView(QWidget):
         today = self.ctx.clock.today()
         with self.ctx.db.session() as s:
             f = dashboard_facts(s, self.ctx.opd_id, today)
+            my_selfies = count_pending(s, self.ctx.user)  # his queue (his team's), not the whole OPD's
             self.reminder = deadline_reminder(s, self.ctx.opd_id, today)
         self._show_reminder()
         self.cards["employees"].value.setText(str(f.employees))
         self.cards["present"].value.setText(str(f.present_today))
         self.cards["punches"].value.setText(str(f.punches_today))
-        self.cards["selfies"].value.setText(str(f.pending_selfies))
-        self.cards["devices"].value.setText(str(f.devices))
+        shown = {"selfies": my_selfies, "devices": f.devices, "review": f.to_review}
+        for key in CARD_ROLES:
+            if key in self.cards:
+                self.cards[key].value.setText(str(shown[key]))
         self.cards["period"].value.setText(PERIOD_LABEL.get(f.period_status, f.period_status))
-        self.cards["review"].value.setText(str(f.to_review))
         done = f.last_month_status == "submitted"
         self.cards["report"].value.setText(PERIOD_LABEL.get(f.last_month_status, f.last_month_status))
         y, m = f.last_month

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.context import AppContext
 from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
+from desktop.views.employee_dialogs import DeactivateDialog, EmployeeDialog, last_day_text
 from desktop.widgets import make_table, page_header
 from services.changes import Changes
 from services.errors import UserError
@@ -124,11 +125,29 @@ class EmployeesView(QWidget):
         top.addWidget(self.unit, 1)
         top.addWidget(self.count)
         top.addStretch()
+        may_edit = ctx.user.has("operator")
+        self.add_button = QPushButton("Tambah pegawai…")
+        self.add_button.clicked.connect(self.add_employee)
+        self.edit_button = QPushButton("Ubah…")
+        self.edit_button.setToolTip("Ubah data, atasan langsung dan PIN mesin pegawai terpilih")
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.deactivate_button = QPushButton("Nonaktifkan…")
+        self.deactivate_button.setToolTip("Pensiun, mutasi atau berhenti: presensinya tidak dihitung lagi")
+        self.deactivate_button.clicked.connect(self.deactivate_selected)
+        # actions on the selected employee sit on a second row, under the search (fits a 1366 px laptop)
+        second = QHBoxLayout()
+        second.addWidget(QLabel("Pegawai terpilih:"))
+        for b in (self.add_button, self.edit_button, self.deactivate_button):
+            b.setEnabled(may_edit)
+        second.addWidget(self.edit_button)
+        second.addWidget(self.deactivate_button)
+        top.addWidget(self.add_button)
         self.photo_button = QPushButton("Foto referensi…")
         self.photo_button.setToolTip("Tambahkan foto wajah pegawai terpilih sebagai pembanding swafoto")
         self.photo_button.clicked.connect(self.choose_reference_photo)
         self.photo_button.setEnabled(ctx.user.has("operator"))
-        top.addWidget(self.photo_button)
+        second.addWidget(self.photo_button)
+        second.addStretch()
         top.addWidget(import_button)
         self.model = RowTableModel(
             [
@@ -140,10 +159,13 @@ class EmployeesView(QWidget):
                 ("PIN mesin", lambda r: r[6]),
                 ("Atasan langsung", lambda r: r[7]),
                 ("TPP (Rp)", lambda r: f"{r[8]:,}".replace(",", ".")),
-            ]
+                ("Status", lambda r: last_day_text(r[9] or None)),
+            ],
+            background=lambda r, c: "#eeeeee" if r[9] else None,
         )
         # short columns size to their contents; Nama/Unit/Jabatan share the rest (full text on hover)
-        self.table = make_table(self.model, stretch=1, contents=(0, 2, 5, 7), alternate=True)
+        self.table = make_table(self.model, stretch=1, contents=(0, 2, 5, 7, 8), alternate=True)
+        self.table.activated.connect(lambda _i: self.edit_selected() if may_edit else None)
         header = self.table.horizontalHeader()
         for col in (3, 4, 6):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
@@ -151,6 +173,7 @@ class EmployeesView(QWidget):
         lay.addWidget(title)
         lay.addWidget(subtitle)
         lay.addLayout(top)
+        lay.addLayout(second)
         lay.addWidget(self.table, 1)
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.refresh)
@@ -191,6 +214,33 @@ class EmployeesView(QWidget):
             return None
         r = self.model.row(rows[0].row())
         return int(r[0]), str(r[2])
+
+    def add_employee(self) -> EmployeeDialog:
+        dlg = EmployeeDialog(self.ctx, None, self)
+        dlg.open()
+        return dlg
+
+    def edit_selected(self) -> EmployeeDialog | None:
+        from services.org.employees import detail
+
+        chosen = self.selected_employee()
+        if chosen is None:
+            QMessageBox.information(self, "Pilih pegawai", "Pilih satu pegawai di tabel terlebih dahulu.")
+            return None
+        with self.ctx.db.session() as s:
+            existing = detail(s, self.ctx.opd_id, chosen[0])
+        dlg = EmployeeDialog(self.ctx, existing, self)
+        dlg.open()
+        return dlg
+
+    def deactivate_selected(self) -> DeactivateDialog | None:
+        chosen = self.selected_employee()
+        if chosen is None:
+            QMessageBox.information(self, "Pilih pegawai", "Pilih satu pegawai di tabel terlebih dahulu.")
+            return None
+        dlg = DeactivateDialog(self.ctx, chosen[0], chosen[1], self)
+        dlg.open()
+        return dlg
 
     def choose_reference_photo(self) -> None:
         chosen = self.selected_employee()

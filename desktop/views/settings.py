@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,32 +16,13 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.errors import present_refusal
-from desktop.models.row_table import RowTableModel
-from desktop.widgets import button, dialog_buttons, make_table, page_header
+from desktop.widgets import button, page_header
 from services.auth import audit
-from services.auth.users import ROLES, create_user
 from services.changes import Changes
 from services.errors import UserError
-from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
+from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile
 from services.policy.model import PolicyError, list_presets, load_policy
 from services.secrets import keyring_status
-
-
-class NewUserDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Pengguna baru")
-        self.username = QLineEdit()
-        self.full_name = QLineEdit()
-        self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-        self.roles = {r: QCheckBox(label) for r, label in ROLES.items()}
-        form = QFormLayout(self)
-        form.addRow("Nama pengguna", self.username)
-        form.addRow("Nama lengkap", self.full_name)
-        form.addRow("Kata sandi (min. 6)", self.password)
-        for box in self.roles.values():
-            form.addRow("", box)
-        form.addRow(dialog_buttons(self, "Buat pengguna"))
 
 
 class SettingsView(QWidget):
@@ -80,20 +59,12 @@ class SettingsView(QWidget):
         form.addRow("", self.policy_note)
         form.addRow("", save)
 
-        self.users = RowTableModel(
-            [
-                ("Pengguna", lambda r: r[1]),
-                ("Nama", lambda r: r[2]),
-                ("Peran", lambda r: ", ".join(ROLES.get(x, x) for x in r[3].split(","))),
-                ("Aktif", lambda r: "ya" if r[4] else "tidak"),
-            ]
-        )
-        users_table = make_table(self.users, stretch=2)
-        add_user = button("Tambah pengguna…", self.add_user, enabled=is_admin)
+        from desktop.views.accounts import AccountsPanel
+
+        self.accounts = AccountsPanel(ctx)
         users_box = QGroupBox("Pengguna dan peran")
         ul = QVBoxLayout(users_box)
-        ul.addWidget(users_table)
-        ul.addWidget(add_user)
+        ul.addWidget(self.accounts)
 
         ok, message = keyring_status()
         self.keyring_label = QLabel(message)
@@ -157,7 +128,6 @@ class SettingsView(QWidget):
     def refresh(self) -> None:
         with self.ctx.db.session() as s:
             p = get_profile(s, self.ctx.opd_id)
-            self.users.set_rows(user_rows(s))
         self.f_name.setText(p.name)
         self.f_region.setText(p.region_name)
         self.f_address.setText(p.address)
@@ -165,6 +135,7 @@ class SettingsView(QWidget):
         self.f_tz.setCurrentIndex(max(0, self.f_tz.findData(p.timezone)))
         self.f_policy.setCurrentIndex(max(0, self.f_policy.findData(p.policy_preset)))
         self._code = p.code
+        self.accounts.refresh()
         from services.central.outbox import central_url
 
         self.central_url.setText(central_url(self.ctx.db) or "")
@@ -195,20 +166,6 @@ class SettingsView(QWidget):
             return
         self.ctx.notify(Changes(settings=True))
         self.ctx.status("Profil OPD disimpan.")
-
-    def add_user(self) -> None:
-        dlg = NewUserDialog(self)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return
-        roles = [r for r, box in dlg.roles.items() if box.isChecked()]
-        try:
-            with self.ctx.db.transaction() as s:
-                create_user(s, dlg.username.text().strip(), dlg.full_name.text().strip(), dlg.password.text(), roles,
-                            by=self.ctx.user.username)
-        except UserError as exc:
-            present_refusal(self, exc, "Pengguna tidak dibuat.")
-            return
-        self.refresh()
 
     def check_audit(self) -> None:
         with self.ctx.db.session() as s:

@@ -23,7 +23,8 @@ from services.store.models import (
 
 REVIEW_FLAGS = ("no_checkin", "no_checkout", "outside_geofence", "selfie_rejected", "manipulation")
 
-EmployeeRow = tuple[int, str, str, str, str, str, str, str, int]  # id, nip, name, kind, unit, jabatan, pins, atasan, tpp
+# id, nip, name, kind, unit, jabatan, pins, atasan, tpp, last active day ("" while active)
+EmployeeRow = tuple[int, str, str, str, str, str, str, str, int, "dt.date | str"]
 
 
 def employee_rows(session: Session, opd_id: int, search: str = "", unit_id: int | None = None) -> list[EmployeeRow]:
@@ -35,7 +36,7 @@ def employee_rows(session: Session, opd_id: int, search: str = "", unit_id: int 
     )
     q = (
         select(Employee.id, Employee.nip, Employee.name, Employee.kind, WorkUnit.name, Employee.jabatan,
-               pins.c.pins, sup.name, Employee.tpp_base)
+               pins.c.pins, sup.name, Employee.tpp_base, Employee.active_to)
         .outerjoin(WorkUnit, WorkUnit.id == Employee.unit_id)
         .outerjoin(sup, sup.id == Employee.supervisor_id)
         .outerjoin(pins, pins.c.employee_id == Employee.id)
