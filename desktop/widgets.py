@@ -13,12 +13,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -246,3 +248,19 @@ def confirm_irreversible(parent: QWidget | None, title: str, text: str, action: 
     box.setEscapeButton(no)
     box.exec()
     return box.clickedButton() is yes
+
+
+def qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def date_edit(d: dt.date) -> QDateEdit:
+    """Date field in the dd-mm-yyyy form staff write on letters, with a calendar pop-up."""
+    w = QDateEdit(qdate(d))
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("dd-MM-yyyy")
+    return w

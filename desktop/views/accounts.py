@@ -33,9 +33,10 @@ from services.auth.accounts import (
     set_account_active,
     set_account_roles,
 )
-from services.auth.users import ROLES
+from services.auth.users import ROLES, unlock_user
 from services.errors import UserError
 from services.org.employees import supervisor_choices
+from services.timefmt import tanggal_jam
 
 
 def _password() -> QLineEdit:
@@ -182,6 +183,7 @@ class AccountsPanel(QWidget):
             ("Nama", lambda r: r.full_name),
             ("Peran", lambda r: r.role_labels),
             ("Status", lambda r: "Aktif" if r.active else "Nonaktif"),
+            ("Terkunci", lambda r: f"sampai {tanggal_jam(r.locked_until)}" if r.locked_until else "-"),
         ], background=lambda r, c: None if r.active else "#eeeeee")
         self.table = make_table(self.model, stretch=2)
         is_admin = ctx.user.has("admin")
@@ -189,8 +191,10 @@ class AccountsPanel(QWidget):
         self.roles_button = button("Peran…", self.edit_roles, enabled=is_admin)
         self.reset_button = button("Setel ulang sandi…", self.reset, enabled=is_admin)
         self.active_button = button("Nonaktifkan / aktifkan", self.toggle_active, enabled=is_admin)
+        self.unlock_button = button("Buka kunci akun", self.unlock_selected, enabled=is_admin,
+                                    tooltip="Akun terkunci sementara setelah beberapa kali salah kata sandi")
         row = QHBoxLayout()
-        for b in (self.add_button, self.roles_button, self.reset_button, self.active_button):
+        for b in (self.add_button, self.roles_button, self.reset_button, self.active_button, self.unlock_button):
             row.addWidget(b)
         row.addStretch()
         lay = QVBoxLayout(self)
@@ -210,7 +214,7 @@ class AccountsPanel(QWidget):
         if not rows:
             QMessageBox.information(self, "Pilih pengguna", "Pilih satu pengguna di tabel terlebih dahulu.")
             return None
-        return self.model.row(rows[0].row())  # type: ignore[no-any-return]
+        return self.model.row(rows[0].row())
 
     def add(self) -> None:
         if AccountDialog(self.ctx, None, self).exec() == QDialog.DialogCode.Accepted:
@@ -225,6 +229,21 @@ class AccountsPanel(QWidget):
         account = self.selected()
         if account is not None:
             ResetPasswordDialog(self.ctx, account, self).exec()
+
+    def unlock_selected(self) -> None:
+        """Lift the login lock of the selected account (audited in services.auth.users.unlock_user)."""
+        account = self.selected()
+        if account is None:
+            return
+        from services.store.writer import write_transaction
+
+        try:
+            with write_transaction(self.ctx.db) as s:
+                unlock_user(s, account.username, self.ctx.user)
+        except UserError as exc:
+            present_refusal(self, exc, "Kunci akun tidak dibuka.")
+            return
+        self.refresh()
 
     def toggle_active(self) -> None:
         account = self.selected()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.errors import present_refusal
+from desktop.views.policy_sources import PolicySourcesDialog, unverified_summary
 from desktop.widgets import button, page_header
 from services.auth import audit
 from services.changes import Changes
@@ -57,6 +58,9 @@ class SettingsView(QWidget):
         form.addRow("Zona waktu", self.f_tz)
         form.addRow("Kebijakan TPP/presensi", self.f_policy)
         form.addRow("", self.policy_note)
+        self.sources_button = button("Sumber nilai kebijakan…", self.show_sources,
+                                     tooltip="Naskah asal tiap nilai; yang belum bersumber ditandai")
+        form.addRow("", self.sources_button)
         form.addRow("", save)
 
         from desktop.views.accounts import AccountsPanel
@@ -117,13 +121,33 @@ class SettingsView(QWidget):
         name = self.f_policy.currentData()
         if not name:
             return
-        p = load_policy(name)
+        try:
+            p = load_policy(name)
+        except PolicyError as exc:
+            self.policy_note.setText(f"Kebijakan tidak valid: {exc}")
+            return
         a = p.attendance
         tiers = ", ".join(f"{t.code} {t.pct:g}%" for t in a.tl_tiers)
         self.policy_note.setText(
             f"{tiers}; TK {a.absent_pct:g}%/hari; apel {a.apel_miss_pct:g}%; batas {a.cap_pct:g}%; "
-            f"geofence {p.mobile.geofence_radius_m:g} m; 1 hari = {p.discipline.hours_per_day:g} jam"
+            f"dari {p.tpp.base_label()}; geofence {p.mobile.geofence_radius_m:g} m; "
+            f"1 hari = {p.discipline.hours_per_day:g} jam\n{unverified_summary(p)}"
         )
+        self.policy_note.setStyleSheet("" if not p.unverified() else "color: #8a4b00;")
+
+    def show_sources(self) -> PolicySourcesDialog | None:
+        name = self.f_policy.currentData()
+        if not name:
+            return None
+        try:
+            policy = load_policy(name)
+        except PolicyError as exc:
+            present_refusal(self, exc, "Kebijakan tidak dapat dibaca.")
+            return None
+        dialog = PolicySourcesDialog(policy, self)
+        dialog.open()
+        self.sources_dialog = dialog
+        return dialog
 
     def refresh(self) -> None:
         with self.ctx.db.session() as s:

@@ -8,6 +8,7 @@ change is audited; passwords never appear in the audit detail.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth import users as _users
-from services.auth.users import ROLES, AuthError, CurrentUser, create_user, hash_password
+from services.auth.users import ROLES, AuthError, CurrentUser, change_password, create_user
 from services.changes import Changes
 from services.errors import BadInputError, NotFoundError
+from services.store.db import clock_of
 from services.store.models import User
 
 MIN_PASSWORD = 8
@@ -36,6 +38,7 @@ class AccountRow:
     roles: tuple[str, ...]
     active: bool
     employee_id: int | None
+    locked_until: dt.datetime | None = None  # login throttled until then (None: not locked now)
 
     @property
     def role_labels(self) -> str:
@@ -72,8 +75,9 @@ def _active_admins(session: Session) -> list[int]:
 
 def list_accounts(session: Session, by: CurrentUser) -> list[AccountRow]:
     by.require("admin")
+    now = clock_of(session).now()
     return [AccountRow(u.id, u.username, u.full_name, tuple(r for r in u.roles.split(",") if r), bool(u.active),
-                       u.employee_id)
+                       u.employee_id, u.locked_until if u.locked_until is not None and u.locked_until > now else None)
             for u in session.execute(select(User).order_by(User.username)).scalars()]
 
 
@@ -104,8 +108,7 @@ def change_own_password(session: Session, me: CurrentUser, current: str, new: st
     _check_password(new, row.username)
     if current == new:
         raise AccountError("Kata sandi baru sama dengan yang lama.")
-    row.password_hash = hash_password(new)
-    audit.record(session, me.username, "user.password_own", "user", me.id)
+    change_password(session, me.id, new, by=me.username)  # also renews the user's audit-key wrap
     return CHANGED
 
 
@@ -114,8 +117,7 @@ def reset_password(session: Session, by: CurrentUser, user_id: int, new: str) ->
     by.require("admin")
     row = _get(session, user_id)
     _check_password(new, row.username)
-    row.password_hash = hash_password(new)
-    audit.record(session, by.username, "user.password_reset", "user", user_id, {"username": row.username})
+    change_password(session, user_id, new, by=by.username)  # audited "user.password" by the admin
     return CHANGED
 
 
