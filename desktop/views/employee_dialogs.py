@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.errors import present_refusal
-from desktop.views.reconcile_dialogs import date_edit, pydate, qdate, save_buttons
+from desktop.views.reconcile_dialogs import save_buttons
+from desktop.widgets import date_edit, pydate, qdate
 from services.devices.pins import set_employee_pins
 from services.errors import UserError
 from services.org.employees import (
