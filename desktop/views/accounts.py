@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -193,10 +193,11 @@ class AccountsPanel(QWidget):
         self.active_button = button("Nonaktifkan / aktifkan", self.toggle_active, enabled=is_admin)
         self.unlock_button = button("Buka kunci akun", self.unlock_selected, enabled=is_admin,
                                     tooltip="Akun terkunci sementara setelah beberapa kali salah kata sandi")
-        row = QHBoxLayout()
-        for b in (self.add_button, self.roles_button, self.reset_button, self.active_button, self.unlock_button):
-            row.addWidget(b)
-        row.addStretch()
+        row = QGridLayout()  # two rows of buttons: the panel shares the Pengaturan screen with three boxes
+        for i, b in enumerate((self.add_button, self.roles_button, self.reset_button, self.active_button,
+                               self.unlock_button)):
+            row.addWidget(b, i // 3, i % 3)
+        row.setColumnStretch(3, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.table, 1)

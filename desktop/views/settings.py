@@ -60,8 +60,11 @@ class SettingsView(QWidget):
         form.addRow("", self.policy_note)
         self.sources_button = button("Sumber nilai kebijakan…", self.show_sources,
                                      tooltip="Naskah asal tiap nilai; yang belum bersumber ditandai")
-        form.addRow("", self.sources_button)
-        form.addRow("", save)
+        profile_buttons = QHBoxLayout()  # one row for both: the screen must fit a 768 px laptop
+        profile_buttons.addWidget(save)
+        profile_buttons.addWidget(self.sources_button)
+        profile_buttons.addStretch()
+        form.addRow("", profile_buttons)
 
         from desktop.views.accounts import AccountsPanel
 
