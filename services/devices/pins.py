@@ -72,6 +72,12 @@ def map_pin(session: Session, pin: str, employee_id: int, username: str) -> int:
     return int(updated)
 
 
+def map_pin_by(session: Session, user: CurrentUser, pin: str, employee_id: int) -> int:
+    """``map_pin`` for a logged-in user: mapping PINs is the Operator Umpeg's (or an administrator's) work."""
+    user.require("operator")
+    return map_pin(session, pin, employee_id, user.username)
+
+
 def set_employee_pins(session: Session, user: CurrentUser, employee_id: int, pins: list[str]) -> int:
     """Make ``pins`` the employee's device PINs (Operator Umpeg); returns punches newly attributed.
 
