@@ -124,6 +124,9 @@ def make_table(
     for col, width in (fixed or {}).items():
         header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         t.setColumnWidth(col, width)
+    # every table sorts by a header click (RowTableModel.sort); nothing is sorted until the user clicks
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    t.setSortingEnabled(True)
     if stretch is None:
         header.setStretchLastSection(True)
     else:

@@ -30,7 +30,7 @@ def view(qtbot, db, org):
 
 
 def test_month_flow_in_the_screen(qtbot, view, db, tmp_path):
-    assert "Terkunci" in view.period_label.text()
+    assert "Dikunci" in view.period_label.text()
     assert view.gen_button.isEnabled() and not view.sign_button.isEnabled()
     view.gen_button.click()
     _wait(qtbot, view)

@@ -14,7 +14,7 @@ from services.org.queries import dashboard_facts
 from services.reconcile.period import STATUS_LABEL
 from services.selfie.queue import count_pending
 
-PERIOD_LABEL = {**STATUS_LABEL, "submitted": "Terkirim ke BKPSDM"}
+PERIOD_LABEL = STATUS_LABEL  # services/labels.py: the same names as Rekonsiliasi and Laporan
 # the cards whose count is work for one role (the others are facts for everyone who sees the dashboard):
 # a Kepala OPD does not correct days, an operator does not decide selfies
 CARD_ROLES = {"devices": "operator", "selfies": "verifier", "review": "operator"}

@@ -112,6 +112,8 @@ class MobileImportView(QWidget):
 
         self.preview = QTableWidget(0, 0)
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.preview.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.preview.setSortingEnabled(True)
         self.preview.setMinimumHeight(90)
         self.preview.setMaximumHeight(160)
         self.preview.verticalHeader().setDefaultSectionSize(24)
@@ -216,10 +218,12 @@ class MobileImportView(QWidget):
         self.preview.setColumnCount(len(bundle.columns))
         self.preview.setHorizontalHeaderLabels(bundle.columns)
         sample = bundle.rows[:5]
+        self.preview.setSortingEnabled(False)  # filling a sorting table would move rows under the loop
         self.preview.setRowCount(len(sample))
         for r, (_no, values) in enumerate(sample):
             for c, col in enumerate(bundle.columns):
                 self.preview.setItem(r, c, QTableWidgetItem(values.get(col, "")))
+        self.preview.setSortingEnabled(True)
         self.result.clear()
         self._mapping_changed()
         return True

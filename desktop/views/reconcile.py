@@ -29,9 +29,11 @@ from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGr
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_card import install_card_actions
 from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, filter_row
+from desktop.views.reconcile_export import install_grid_exports
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.changes import Changes
 from services.errors import UserError
+from services.labels import day_status_label
 from services.reconcile.corrections import check_day_correctable
 from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
@@ -129,6 +131,8 @@ class ReconcileView(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         hh.setMinimumSectionSize(30)
         hh.setDefaultSectionSize(DAY_WIDTH)
+        hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.grid.setSortingEnabled(True)  # a day's column sorts by its status, a total by the number
         # activated = double click or Enter: the keyboard reaches the correction dialog too
         self.grid.activated.connect(self._grid_double_clicked)
 
@@ -136,7 +140,7 @@ class ReconcileView(QWidget):
             ("Tanggal", lambda r: r.date.strftime("%d-%m-%Y")),
             ("Pegawai", lambda r: r.name),
             ("Unit", lambda r: r.unit),
-            ("Status", lambda r: r.status),
+            ("Status", lambda r: day_status_label(r.status)),
             ("Masalah", lambda r: r.problem),
             ("Masuk", lambda r: _hm(r.check_in)),
             ("Pulang", lambda r: _hm(r.check_out)),
@@ -159,7 +163,8 @@ class ReconcileView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "Tabel bulanan")
         self.tabs.addTab(exc_page, "Perlu ditinjau")
-        self.card_actions = install_card_actions(self, second)  # "Kartu presensi…" (desktop/views/reconcile_card.py)
+        self.card_actions = install_card_actions(self, second)
+        self.exports = install_grid_exports(self, second)  # "Ekspor Excel…", "Cetak…" (reconcile_export.py)  # "Kartu presensi…" (desktop/views/reconcile_card.py)
 
         self.ops = OperationStrip()
         lay = QVBoxLayout(self)
