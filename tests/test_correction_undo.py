@@ -68,7 +68,7 @@ def test_history_and_undo_in_the_dialog(qtbot, db, month) -> None:  # type: igno
     ctx = make_context(db, "operator")
     dlg = CorrectionDialog(ctx, e, DAY)
     qtbot.addWidget(dlg)
-    assert dlg.history_model.rowCount() == 1 and dlg.history_model.index(0, 3).data() == "07:40"
+    assert dlg.history_model.rowCount() == 1 and dlg.history_model.index(0, 3).data() == "07.40"
     assert dlg.history.isSortingEnabled()
     dlg.history.selectRow(0)
     assert dlg._undo_selected("jam masuk salah diketik")
@@ -77,5 +77,5 @@ def test_history_and_undo_in_the_dialog(qtbot, db, month) -> None:  # type: igno
     again = CorrectionDialog(ctx, e, DAY)
     qtbot.addWidget(again)
     texts = [again.history_model.index(r, 3).data() for r in range(again.history_model.rowCount())]
-    assert texts == ["kembali ke hasil perhitungan", "07:40"]  # newest first
+    assert texts == ["kembali ke hasil perhitungan", "07.40"]  # newest first
     assert again.history_model.index(0, 5).data().startswith("Membatalkan koreksi #")

@@ -13,6 +13,7 @@ from services.central.reminders import DeadlineReminder, deadline_reminder
 from services.org.queries import dashboard_facts
 from services.reconcile.period import STATUS_LABEL
 from services.selfie.queue import count_pending
+from services.timefmt import tanggal_jam
 
 PERIOD_LABEL = STATUS_LABEL  # services/labels.py: the same names as Rekonsiliasi and Laporan
 # the cards whose count is work for one role (the others are facts for everyone who sees the dashboard):
@@ -111,7 +112,7 @@ class DashboardView(QWidget):
             f"Laporan {BULAN[m - 1]} {y}" + ("" if done else
                                              f" — {'LEWAT ' if overdue else ''}batas {f.report_deadline:%d-%m-%Y}"))
         self.cards["report"].value.setStyleSheet("color: #b3261e;" if overdue else "")
-        last = f.last_sync.strftime("%d-%m-%Y %H:%M") if f.last_sync else "belum pernah"
+        last = tanggal_jam(f.last_sync) if f.last_sync else "belum pernah"
         self.subtitle.setText(f"Sinkronisasi mesin terakhir: {last}")
         self.model.set_rows(f.recent_batches)
         self.checklist.refresh()

@@ -27,10 +27,11 @@ from services.devices.registry import describe_drift
 from services.devices.users import unmapped_with_names
 from services.errors import UserError
 from services.store.writer import write_transaction
+from services.timefmt import tanggal_jam
 
 
 def _when(v: Any) -> str:
-    return v.strftime("%d-%m-%Y %H:%M") if v else "belum pernah"
+    return tanggal_jam(v) if v else "belum pernah"
 
 
 class PinPanel(QWidget):
@@ -45,8 +46,8 @@ class PinPanel(QWidget):
             ("Saran pegawai", lambda r: "; ".join(f"{g.label} ({int(g.score * 100)}%: {g.why})"
                                                   for g in r.suggestions) or "-"),
             ("Rekaman", lambda r: r.punches),
-            ("Pertama", lambda r: r.first_ts.strftime("%d-%m-%Y %H:%M")),
-            ("Terakhir", lambda r: r.last_ts.strftime("%d-%m-%Y %H:%M")),
+            ("Pertama", lambda r: tanggal_jam(r.first_ts)),
+            ("Terakhir", lambda r: tanggal_jam(r.last_ts)),
             ("Sumber", lambda r: r.serials),
         ])
         self.table = make_table(self.model, alternate=True, fixed={2: 420})

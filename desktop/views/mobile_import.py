@@ -35,6 +35,7 @@ from services.mobile.importer import MobileImportResult, import_bundle, inspect_
 from services.selfie.checks import FLAG_LABELS
 from services.store.db import Database
 from services.store.models import ImportBatch
+from services.timefmt import tanggal_jam
 
 NOT_USED = "(tidak dipakai)"
 
@@ -146,7 +147,7 @@ class MobileImportView(QWidget):
         self.result.setPlaceholderText("Hasil impor akan tampil di sini.")
 
         self.history = RowTableModel([
-            ("Waktu", lambda b: f"{b[1]:%d-%m-%Y %H:%M}"),
+            ("Waktu", lambda b: f"{tanggal_jam(b[1])}"),
             ("Berkas", lambda b: b[2]),
             ("Baru", lambda b: b[3]),
             ("Sudah ada", lambda b: b[4]),

@@ -39,6 +39,7 @@ from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
 from services.reconcile.period import STATUS_LABEL, get_period, lock_period, month_label, unlock_period
 from services.store.models import Employee, WorkUnit
+from services.timefmt import jam
 
 LOCK_STYLE = {
     "open": "background:#e8f5e9; color:#1b5e20; border-radius:4px; padding:3px 8px;",
@@ -50,7 +51,7 @@ NAME_WIDTH = 190
 
 
 def _hm(x: dt.datetime | None) -> str:
-    return x.strftime("%H:%M") if x else "-"
+    return jam(x) if x else "-"
 
 
 def legend_html() -> str:

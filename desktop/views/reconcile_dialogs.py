@@ -127,7 +127,7 @@ class PeriodPicker(QWidget):
 def correction_value_text(field: str, value: str) -> str:
     if value == "":
         return "kembali ke hasil perhitungan"
-    return STATUS_LABELS.get(value, value) if field == "status" else value
+    return STATUS_LABELS.get(value, value) if field == "status" else value.replace(":", ".")  # 07.40
 
 
 class CorrectionDialog(QDialog):
@@ -157,7 +157,7 @@ class CorrectionDialog(QDialog):
         for code in CORRECTABLE_STATUS:
             self.status.addItem(f"{code} — {STATUS_LABELS.get(code, code)}", code)
         self.time = QTimeEdit()
-        self.time.setDisplayFormat("HH:mm")
+        self.time.setDisplayFormat("HH.mm")  # shown as everywhere else (services/timefmt.py); stored HH:MM
         self.time.setTime(QTime(7, 30))
         self.reason = QPlainTextEdit()
         self.reason.setPlaceholderText("Wajib: alasan koreksi, mis. 'Mesin presensi rusak, hadir menurut daftar hadir manual'")

@@ -49,6 +49,7 @@ from services.reports.monthly import generate_monthly_report
 from services.reports.monthly_status import REPORT_LABELS, MonthOverview, month_overview
 from services.signing.service import pending_attempt, sign_report, signature_info, trust_roots_from_settings
 from services.store.models import Opd
+from services.timefmt import tanggal_jam
 
 STATUS_COLOURS = {"draft": "#fff4d6", "signed": "#e3f0ff", "queued": "#fde7d9", "submitted": "#dff3e4",
                   "pending": "#fde7d9", "sent": "#dff3e4", "failed": "#f9d6d5"}
@@ -56,7 +57,7 @@ OUTBOX_LABELS = {"pending": "Menunggu kirim", "sent": "Terkirim", "failed": "Dit
 
 
 def _fmt(ts: dt.datetime | None) -> str:
-    return ts.strftime("%d-%m-%Y %H:%M") if ts else "-"
+    return tanggal_jam(ts) if ts else "-"
 
 
 def _without_scheme(url: str) -> str:

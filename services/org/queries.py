@@ -20,6 +20,7 @@ from services.store.models import (
     SelfieCheck,
     WorkUnit,
 )
+from services.timefmt import tanggal_jam
 
 REVIEW_FLAGS = ("no_checkin", "no_checkout", "outside_geofence", "selfie_rejected", "manipulation")
 
@@ -79,7 +80,7 @@ def dashboard_facts(session: Session, opd_id: int, today: dt.date | None = None)
         select(Period.status).where(Period.opd_id == opd_id, Period.year == today.year, Period.month == today.month)
     ).scalar()
     batches = [
-        (b.started_at.strftime("%d-%m-%Y %H:%M"), b.kind, b.source, b.new_count, b.duplicate_count, b.rejected_count)
+        (tanggal_jam(b.started_at), b.kind, b.source, b.new_count, b.duplicate_count, b.rejected_count)
         for b in session.execute(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(8)).scalars()
     ]
     first = today.replace(day=1)

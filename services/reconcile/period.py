@@ -18,6 +18,7 @@ from services.errors import BadInputError, PeriodLockedError, PermissionDeniedEr
 from services.labels import PERIOD_STATE
 from services.store.db import clock_of
 from services.store.models import Period, User
+from services.timefmt import tanggal_jam
 
 STATUS_LABEL = PERIOD_STATE  # one name per state for every screen (services/labels.py)
 
@@ -49,7 +50,7 @@ def ensure_unlocked(session: Session, opd_ids: Iterable[int], year: int, month: 
                                                 Period.status != "open")).scalars().all()
     if rows:
         p = rows[0]
-        when = p.locked_at.strftime("%d-%m-%Y %H:%M") if p.locked_at else "-"
+        when = tanggal_jam(p.locked_at) if p.locked_at else "-"
         raise PeriodLockedError(
             f"{action} ditolak: periode {month_label(year, month)} sudah {_lower_first(STATUS_LABEL.get(p.status, p.status))} "
             f"(oleh {p.locked_by or '-'} pada {when}). Buka kunci periode dulu oleh penanda tangan, dengan alasan.")
