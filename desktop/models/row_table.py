@@ -71,10 +71,14 @@ class RowTableModel(QAbstractTableModel):
         """Header click: sort the light rows by the column's value (numbers and dates by value, text
         case-insensitively); the choice is kept when the rows are reloaded. Tables with many rows sort
         in SQL instead (the month grid sorts its few hundred rows the same way)."""
+        wanted = (column, order) if 0 <= column < len(self._columns) else None
+        if wanted is None and self._sorted is None:
+            return  # nothing sorted (Qt asks for column -1 when sorting is switched on): keep the rows as they are
         self.layoutAboutToBeChanged.emit()
-        self._sorted = (column, order) if 0 <= column < len(self._columns) else None
-        if self._sorted is None:
-            self._rows = list(self._original)
+        self._sorted = wanted
+        if wanted is None:
+            position = {id(r): i for i, r in enumerate(self._original)}  # a row replaced in place sorts last
+            self._rows.sort(key=lambda r: position.get(id(r), len(position)))
         else:
             self._sort_rows(column, order)
         self.layoutChanged.emit()

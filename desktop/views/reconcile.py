@@ -165,7 +165,7 @@ class ReconcileView(QWidget):
         self.tabs.addTab(self.grid, "Tabel bulanan")
         self.tabs.addTab(exc_page, "Perlu ditinjau")
         self.card_actions = install_card_actions(self, second)
-        self.exports = install_grid_exports(self, second)  # "Ekspor Excel…", "Cetak…" (reconcile_export.py)  # "Kartu presensi…" (desktop/views/reconcile_card.py)
+        self.exports = install_grid_exports(self, second)  # "Excel…", "Cetak…" (reconcile_export.py)  # "Kartu presensi…" (desktop/views/reconcile_card.py)
 
         self.ops = OperationStrip()
         lay = QVBoxLayout(self)

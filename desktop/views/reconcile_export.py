@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 class GridExports:
     def __init__(self, view: ReconcileView, row: QHBoxLayout) -> None:
         self.view = view
-        self.excel_btn = QPushButton("Ekspor Excel…")
-        self.excel_btn.setToolTip("Tabel bulanan yang tampil (unit, pencarian, saringan) sebagai berkas Excel")
+        self.excel_btn = QPushButton("Excel…")
+        self.excel_btn.setToolTip("Ekspor tabel bulanan yang tampil (unit, pencarian, saringan) ke berkas Excel")
         self.excel_btn.clicked.connect(lambda: self.export_excel())
         self.print_btn = QPushButton("Cetak…")
         self.print_btn.setToolTip("Pratinjau cetak tabel bulanan (A4 melintang)")
