@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.ops import Operation
 from desktop.views.dashboard_checklist import SetupChecklist
 from desktop.widgets import make_table, page_header
+from services.auth.users import CurrentUser
 from services.calendar.names import BULAN
 from services.central.reminders import DeadlineReminder, deadline_reminder
-from services.org.queries import dashboard_facts
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.org.queries import DashboardFacts, dashboard_facts
 from services.reconcile.period import STATUS_LABEL
 from services.selfie.queue import count_pending
+from services.store.db import Database
 from services.timefmt import tanggal_jam
 
 PERIOD_LABEL = STATUS_LABEL  # services/labels.py: the same names as Rekonsiliasi and Laporan
@@ -20,6 +26,16 @@ PERIOD_LABEL = STATUS_LABEL  # services/labels.py: the same names as Rekonsilias
 # a Kepala OPD does not correct days, an operator does not decide selfies
 CARD_ROLES = {"devices": "operator", "selfies": "verifier", "review": "operator"}
 KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
+
+
+def load_dashboard(db: Database, opd_id: int, today: dt.date, user: CurrentUser | None = None,
+                   progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED,
+                   ) -> tuple[DashboardFacts, DeadlineReminder | None, int]:
+    """The dashboard's figures, read on a worker thread in its own session; the last is ``user``'s own
+    selfie queue (his team's pending checks, not the whole OPD's)."""
+    with db.session() as s:
+        mine = count_pending(s, user) if user is not None else 0
+        return dashboard_facts(s, opd_id, today), deadline_reminder(s, opd_id, today), mine
 
 
 class Card(QFrame):
@@ -85,14 +101,34 @@ class DashboardView(QWidget):
         recent.setStyleSheet("font-weight: 600;")
         lay.addWidget(recent)
         lay.addWidget(table, 1)
+        self._loading: Operation | None = None
+        self._again = False
         ctx.events.changed.connect(lambda _changes: self.refresh())
 
     def refresh(self) -> None:
+        """Read the figures off the UI thread (a year of punches is millions of rows); show them when ready."""
+        self.checklist.refresh()
+        if self._loading is not None and self._loading.running:
+            self._again = True  # one more read after this one: a change arrived meanwhile
+            return
         today = self.ctx.clock.today()
-        with self.ctx.db.session() as s:
-            f = dashboard_facts(s, self.ctx.opd_id, today)
-            my_selfies = count_pending(s, self.ctx.user)  # his queue (his team's), not the whole OPD's
-            self.reminder = deadline_reminder(s, self.ctx.opd_id, today)
+        op = self.ctx.runner.start("Memuat dasbor", load_dashboard, self.ctx.db, self.ctx.opd_id, today,
+                                   self.ctx.user, op_group="dashboard", quiet=True)
+        op.finished.connect(lambda result, day=today: self._show(result, day))
+        op.done.connect(self._loaded)
+        self._loading = op
+
+    @property
+    def loading(self) -> bool:
+        return self._loading is not None and self._loading.running
+
+    def _loaded(self) -> None:
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _show(self, result: tuple[DashboardFacts, DeadlineReminder | None, int], today: dt.date) -> None:
+        f, self.reminder, my_selfies = result
         self._show_reminder()
         self.cards["employees"].value.setText(str(f.employees))
         self.cards["present"].value.setText(str(f.present_today))
@@ -115,7 +151,6 @@ class DashboardView(QWidget):
         last = tanggal_jam(f.last_sync) if f.last_sync else "belum pernah"
         self.subtitle.setText(f"Sinkronisasi mesin terakhir: {last}")
         self.model.set_rows(f.recent_batches)
-        self.checklist.refresh()
 
     def _show_reminder(self) -> None:
         """From the 5th: the banner while last month's report has not reached BKPSDM (see services.central.reminders)."""

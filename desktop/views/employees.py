@@ -22,14 +22,26 @@ from desktop.context import AppContext
 from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
 from desktop.views.employee_dialogs import DeactivateDialog, EmployeeDialog, last_day_text
+from desktop.views.employee_supervisor import SupervisorDialog
 from desktop.views.simpeg_dialog import ImportDialog
 from desktop.widgets import make_table, page_header
 from services.changes import Changes
 from services.errors import UserError
+from services.letters.leave import leave_balance
 from services.org.queries import employee_rows, unit_choices
 from services.org.simpeg_import import ImportFileError, preview_file
 
 KIND_LABEL = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "Non-ASN"}
+
+
+def leave_summary(ctx: AppContext, employee_id: int, year: int | None = None) -> str:
+    """One line: the cuti tahunan balance of the year (today's year by default), or why there is none."""
+    year = year or ctx.clock.today().year
+    with ctx.db.session() as s:
+        bal = leave_balance(s, employee_id, year)
+    if bal is None:
+        return "cuti tahunan PTT/non-ASN tidak dihitung aplikasi (mengikuti kontrak kerja)"
+    return bal.text() + (f" ({bal.note})" if bal.note else "")
 
 
 class EmployeesView(QWidget):
@@ -72,6 +84,12 @@ class EmployeesView(QWidget):
         self.photo_button.clicked.connect(self.choose_reference_photo)
         self.photo_button.setEnabled(ctx.user.has("operator"))
         second.addWidget(self.photo_button)
+        self.supervisor_button = QPushButton("Atasan langsung…")
+        self.supervisor_button.setToolTip("Tetapkan atasan langsung pegawai terpilih (pemeriksa surat disiplin, "
+                                          "verifikator swafoto)")
+        self.supervisor_button.clicked.connect(self.edit_supervisor)
+        self.supervisor_button.setEnabled(ctx.user.has("operator"))
+        second.addWidget(self.supervisor_button)
         second.addStretch()
         top.addWidget(import_button)
         self.model = RowTableModel(
@@ -100,6 +118,11 @@ class EmployeesView(QWidget):
         lay.addLayout(top)
         lay.addLayout(second)
         lay.addWidget(self.table, 1)
+        self.leave = QLabel("Pilih pegawai untuk melihat sisa cuti tahunan.")
+        self.leave.setObjectName("subtitle")
+        self.leave.setWordWrap(True)
+        lay.addWidget(self.leave)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.show_leave())
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(self._debounce.start)
@@ -139,6 +162,23 @@ class EmployeesView(QWidget):
             return None
         r = self.model.row(rows[0].row())
         return int(r[0]), str(r[2])
+
+    def show_leave(self) -> None:
+        """Cuti tahunan balance of the selected employee for the current year (services/letters/leave.py)."""
+        chosen = self.selected_employee()
+        if chosen is None:
+            self.leave.setText("Pilih pegawai untuk melihat sisa cuti tahunan.")
+            return
+        self.leave.setText(f"{chosen[1]}: {leave_summary(self.ctx, chosen[0])}")
+
+    def edit_supervisor(self) -> SupervisorDialog | None:
+        chosen = self.selected_employee()
+        if chosen is None:
+            QMessageBox.information(self, "Pilih pegawai", "Pilih satu pegawai di tabel terlebih dahulu.")
+            return None
+        dlg = SupervisorDialog(self.ctx, chosen[0], self)
+        dlg.open()
+        return dlg
 
     def add_employee(self) -> EmployeeDialog:
         dlg = EmployeeDialog(self.ctx, None, self)

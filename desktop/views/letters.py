@@ -38,6 +38,7 @@ from services.calendar.names import month_bounds
 from services.changes import Changes
 from services.errors import UserError
 from services.letters.kinds import LETTER_KINDS, STATUS_LABELS
+from services.letters.leave import letter_preview as leave_line
 from services.letters.preview import OverrideDay, letter_preview
 from services.letters.register import (
     FLAG_LABELS,
@@ -134,6 +135,10 @@ class LetterDialog(QDialog):
         form.addRow("Keterangan", self.note)
         form.addRow("Lampiran (PDF/JPG/PNG)", attach_row)
         form.addRow("", self.warning)
+        self.balance = QLabel("")  # cuti tahunan: hak / terpakai / sisa of each chosen ASN
+        self.balance.setObjectName("subtitle")
+        self.balance.setWordWrap(True)
+        form.addRow("Sisa cuti tahunan", self.balance)
         buttons = save_buttons()
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
@@ -153,7 +158,7 @@ class LetterDialog(QDialog):
         self._check_overlaps()
         self.date_from.dateChanged.connect(lambda _d: self._check_overlaps())
         self.date_to.dateChanged.connect(lambda _d: self._check_overlaps())
-        self.kind.currentIndexChanged.connect(lambda _i: self._update_preview())
+        self.kind.currentIndexChanged.connect(lambda _i: self._check_overlaps())
         self.letter_date.dateChanged.connect(lambda _d: self._update_preview())
 
     def set_checked(self, ids) -> None:  # type: ignore[no-untyped-def]
@@ -197,10 +202,23 @@ class LetterDialog(QDialog):
                 f"; {kept} hari tidak berubah karena koreksi status atau surat yang lebih baru" if kept else "") + "."
         self.preview_label.setText(text)
 
+    def _show_balance(self, ids: list[int]) -> None:
+        if self.kind.currentData() != "CT" or not ids:
+            self.balance.setText("—" if self.kind.currentData() == "CT" else "hanya untuk cuti tahunan")
+            return
+        d0, d1 = pydate(self.date_from.date()), pydate(self.date_to.date())
+        if d1 < d0:
+            self.balance.setText("")
+            return
+        with self.ctx.db.session() as s:
+            lines = [leave_line(s, e, d0, d1, self.existing.id if self.existing else None) for e in ids[:5]]
+        self.balance.setText("\n".join(lines) + ("\n…" if len(ids) > 5 else ""))
+
     def _check_overlaps(self) -> None:
         self._update_preview()
         ids = self.checked_ids()
         self.chosen.setText(f"{len(ids)} pegawai dipilih" if ids else "Belum ada pegawai dipilih: centang nama di daftar.")
+        self._show_balance(ids)
         if not ids:
             self.warning.setText("")
             return
