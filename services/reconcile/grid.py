@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from services.calendar.names import month_bounds
 from services.letters.kinds import CUTI_CODES, STATUS_LABELS
 from services.store.models import DayRecord, Employee, WorkUnit
+from services.timefmt import jam_pada
 
 EXCEPTION_FLAGS = {
     "no_checkin": "Tidak absen masuk",
@@ -94,7 +95,7 @@ class ExceptionRow:
 def _hm(x: dt.datetime | None, day: dt.date) -> str:
     if x is None:
         return "-"
-    return x.strftime("%H:%M") if x.date() == day else x.strftime("%H:%M (%d/%m)")
+    return jam_pada(x, day)
 
 
 @functools.lru_cache(maxsize=4096)
