@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from services.auth.users import CurrentUser, to_current
 from services.clock import Clock
-from services.errors import UserError
-from services.paths import default_db_path
-from services.store.db import Database, open_database
+from services.errors import UnreachableError, UserError
+from services.store.db import Database, is_pg_url
+from services.store.profile import open_store, resolve_location
 from services.store.models import Opd, User
 
 
@@ -20,12 +22,21 @@ class CliError(UserError):
 
 
 def open_db(args: argparse.Namespace) -> Database:
-    path = args.db or default_db_path()
-    if not path.exists():
-        raise CliError(f"Database tidak ditemukan: {path} (jalankan `presensi-opd demo` atau buka aplikasinya dulu)")
-    db = open_database(path, clock=getattr(args, "clock", None))
+    """The OPD store of a command: --db (a SQLite file or postgresql:// URL), this PC's profile, or the default file."""
+    location = resolve_location(args.db)
+    if not is_pg_url(location) and not Path(location).exists():
+        raise CliError(f"Database tidak ditemukan: {location} (jalankan `presensi-opd demo` atau buka aplikasinya dulu)")
+    try:
+        db = open_store(location, clock=getattr(args, "clock", None))
+    except OperationalError as exc:
+        raise UnreachableError(f"Database {location} tidak dapat dihubungi: {str(exc.orig or exc).strip()[:300]}") from None
     resolve_last_month(args, db.clock)
     return db
+
+
+def db_location(value: str) -> Path | str:
+    """argparse type of --db: a postgresql:// address stays text, anything else is a SQLite file path."""
+    return value if is_pg_url(value) else Path(value)
 
 
 def resolve_last_month(args: argparse.Namespace, clock: Clock) -> None:

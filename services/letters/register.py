@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services import derived
@@ -22,7 +22,7 @@ from services.auth import audit
 from services.errors import BadInputError
 from services.letters.kinds import LETTER_KINDS
 from services.policy.model import Policy
-from services.store.models import Employee, Letter, LetterEmployee
+from services.store.models import DayRecord, Employee, Letter, LetterEmployee
 
 ATTACHMENT_TYPES = {".pdf": b"%PDF", ".jpg": b"\xff\xd8", ".jpeg": b"\xff\xd8", ".png": b"\x89PNG"}
 FLAG_LABELS = {
@@ -217,7 +217,7 @@ def delete_letter(session: Session, username: str, letter_id: int, reason: str,
     detail = {"kind": letter.kind, "number": letter.number, "from": letter.date_from, "to": letter.date_to,
               "employees": emps, "reason": reason}
     # day_record.letter_id points at the letter: clear it before the delete, the recompute rewrites the days
-    session.connection().exec_driver_sql("UPDATE day_record SET letter_id = NULL WHERE letter_id = ?", (letter_id,))
+    session.execute(update(DayRecord).where(DayRecord.letter_id == letter_id).values(letter_id=None))
     session.delete(letter)
     session.flush()
     audit.record(session, username, "letter.delete", "letter", letter_id, detail)

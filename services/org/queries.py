@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from services.store.db import clock_of
+from services.store.sqlfn import joined_text
 from services.store.models import (
     DayRecord,
     Device,
@@ -29,7 +30,7 @@ EmployeeRow = tuple[int, str, str, str, str, str, str, str, int]  # id, nip, nam
 def employee_rows(session: Session, opd_id: int, search: str = "", unit_id: int | None = None) -> list[EmployeeRow]:
     sup = aliased(Employee)
     pins = (
-        select(EmployeePin.employee_id, func.group_concat(EmployeePin.pin, ", ").label("pins"))
+        select(EmployeePin.employee_id, joined_text(EmployeePin.pin, ", ").label("pins"))
         .group_by(EmployeePin.employee_id)
         .subquery()
     )

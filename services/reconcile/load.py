@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -144,6 +144,11 @@ def load_punches(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] 
     out: dict[int, list[str]] = {}
     void: dict[int, dict[str, str]] = {}
     cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    if session.get_bind().dialect.name == "postgresql":
+        try:
+            return _pg_punches(cur, lo, hi, emp_ids)
+        finally:
+            cur.close()
     try:
         for ids in id_clauses("p.employee_id", emp_ids):
             cur.execute(f"SELECT p.employee_id, group_concat(p.ts, '|') FROM punch p WHERE {where}{ids} "
@@ -168,4 +173,30 @@ def load_punches(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] 
                 void.setdefault(emp, {}).setdefault(ts, "outside_geofence")
     finally:
         cur.close()
+    return out, void
+
+
+_PG_TS = "to_char(p.ts, 'YYYY-MM-DD HH24:MI:SS.US')"  # the storage form SQLite keeps (classify.py compares text)
+
+
+def _pg_punches(cur: Any, lo: dt.date, hi: dt.date, emp_ids: list[int] | None
+                ) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+    """load_punches on PostgreSQL: string_agg for SQLite's group_concat, timestamps rendered as text."""
+    where = "p.employee_id IS NOT NULL AND p.ts >= %s::timestamp AND p.ts < %s::timestamp"
+    params = (lo.isoformat(), hi.isoformat())
+    out: dict[int, list[str]] = {}
+    void: dict[int, dict[str, str]] = {}
+    for ids in id_clauses("p.employee_id", emp_ids):
+        cur.execute(f"SELECT p.employee_id, string_agg({_PG_TS}, '|' ORDER BY p.ts) FROM punch p "
+                    f"WHERE {where}{ids} GROUP BY p.employee_id", params)
+        for emp, joined in cur.fetchall():
+            out[emp] = joined.split("|")
+        cur.execute(f"SELECT p.employee_id, {_PG_TS}, s.verdict FROM punch p JOIN selfie_check s ON s.punch_id = p.id "
+                    f"WHERE {where}{ids} AND s.verdict IN ('rejected', 'manipulation') ORDER BY p.id", params)
+        for emp, ts, verdict in cur.fetchall():
+            void.setdefault(emp, {})[ts] = BAD_VERDICTS[verdict]
+        cur.execute(f"SELECT p.employee_id, {_PG_TS} FROM punch p WHERE {where}{ids} AND p.source = 'mobile' "
+                    "AND p.flags LIKE '%%outside_geofence%%'", params)
+        for emp, ts in cur.fetchall():
+            void.setdefault(emp, {}).setdefault(ts, "outside_geofence")
     return out, void

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,8 @@ class Database:
             self.sa_url = pg_url(location)
             args = _pg_connect_args(self.sa_url, password, connect_args or {})
             self.sa_url = self.sa_url.set(password=None)
-            root = files_root or default_files_root(self.sa_url)
+            env_root = os.environ.get("PRESENSI_OPD_FILES_DIR")  # a shared folder for every PC (or a test's tmp)
+            root = files_root or (Path(env_root) if env_root else default_files_root(self.sa_url))
             root.mkdir(parents=True, exist_ok=True)
             # stored files resolve against path.parent (services.paths.files_dir), as beside a SQLite file
             self.path = root / "presensi.pg"
