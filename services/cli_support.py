@@ -13,8 +13,8 @@ from services.auth.users import CurrentUser, to_current
 from services.clock import Clock
 from services.errors import UnreachableError, UserError
 from services.store.db import Database, is_pg_url
-from services.store.profile import open_store, resolve_location
 from services.store.models import Opd, User
+from services.store.profile import open_store, resolve_location
 
 
 class CliError(UserError):

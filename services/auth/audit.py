@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.store.db import clock_of
+from services.store.db import clock_of, xact_lock
 from services.store.models import AuditEvent
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 7263003  # (key, 0) advisory lock of the chain append on PostgreSQL
 
 
 def _canonical(ts: dt.datetime, username: str, action: str, entity: str, entity_id: str, detail: str) -> str:
@@ -38,6 +39,9 @@ def record(
 ) -> AuditEvent:
     """Add one audit event to the session (committed with the caller's transaction)."""
     session.flush()
+    # several PCs append at once: without this two events would chain onto the same predecessor (a fork
+    # verify_chain reports as tampering). Held to commit; SQLite's single write lock does the same there.
+    xact_lock(session, AUDIT_LOCK_KEY, 0)
     last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     prev = last or GENESIS
     ts = clock_of(session).now()

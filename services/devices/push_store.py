@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from services.devices.punches import insert_punches, ts_text
 from services.devices.push_protocol import CommandResult, ParsedAttlog, ParsedOperlog, info_summary, shown
 from services.store.db import Database
-from services.store.writer import WRITER_LOCK_KEY
 from services.store.models import Device, ImportBatch, Opd, PushCommand, PushDevice, PushDeviceUser
+from services.store.writer import WRITER_LOCK_KEY
 
 DRIFT_WINDOW = dt.timedelta(hours=12)
 FRESH_UPLOAD_S = 900  # an upload whose newest record is older than this says nothing about the device clock

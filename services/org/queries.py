@@ -9,7 +9,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from services.store.db import clock_of
-from services.store.sqlfn import joined_text
 from services.store.models import (
     DayRecord,
     Device,
@@ -21,6 +20,7 @@ from services.store.models import (
     SelfieCheck,
     WorkUnit,
 )
+from services.store.sqlfn import joined_text
 
 REVIEW_FLAGS = ("no_checkin", "no_checkout", "outside_geofence", "selfie_rejected", "manipulation")
 

@@ -134,7 +134,7 @@ class Database:
         """One unit of work: commit on success, roll back everything on any error."""
         s = self._factory()
         try:
-            with s.begin():
+            with stale_edits_refused(), s.begin():
                 yield s
         finally:
             s.close()
@@ -211,6 +211,37 @@ def _pg_connect_args(url: URL, password: str | None, extra: dict[str, Any]) -> d
         args["password"] = secret
     args.update(extra)
     return args
+
+
+STALE_EDIT_MESSAGE = ("Data ini baru saja diubah oleh pengguna lain (mungkin dari PC lain) sejak Anda membukanya. "
+                      "Perubahan Anda tidak disimpan agar perubahan itu tidak tertimpa: muat ulang lalu ulangi.")
+
+
+@contextlib.contextmanager
+def stale_edits_refused() -> Iterator[None]:
+    """An ORM update that found its row at another version (services.store.models version_id_col) is a
+    ConflictError with a message staff can act on, never a traceback and never a silent overwrite."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from services.errors import ConflictError
+
+    try:
+        yield
+    except StaleDataError:
+        raise ConflictError(STALE_EDIT_MESSAGE) from None
+
+
+def xact_lock(session: Session, key1: int, key2: int, *, shared: bool = False) -> None:
+    """PostgreSQL: a transaction-level advisory lock on (key1, key2), released by commit/rollback.
+
+    SQLite needs none: its single write lock already orders writers (a stale read cannot be upgraded).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    session.execute(text(f"SELECT {fn}(:a, :b)"), {"a": int(key1), "b": int(key2)})
 
 
 def clock_of(session: Session) -> Clock:

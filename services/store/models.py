@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -404,6 +405,8 @@ class SelfieCheck(Base):
     verifier: Mapped[str] = mapped_column(String(60), default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
     verified_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # optimistic lock (several PCs)
+    __mapper_args__ = {"version_id_col": version}
 
 
 # ----------------------------------------------------------------------- letters
@@ -423,6 +426,8 @@ class Letter(Base):
     created_by: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     employees: Mapped[list[LetterEmployee]] = relationship(back_populates="letter", cascade="all, delete-orphan")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # optimistic lock (several PCs)
+    __mapper_args__ = {"version_id_col": version}
 
 
 class LetterEmployee(Base):
@@ -468,6 +473,9 @@ class Correction(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     username: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # one active correction per employee, day and field, even when two PCs correct the same day at once
+    __table_args__ = (Index("uq_correction_active", "employee_id", "date", "field", unique=True,
+                            sqlite_where=text("active = 1"), postgresql_where=text("active")),)
 
 
 class Period(Base):

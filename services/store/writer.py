@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, CancelToken
-from services.store.db import Database
+from services.store.db import Database, stale_edits_refused
 
 DEFAULT_WAIT_S = 600.0  # a month's recompute or a big import in another process may hold the lock for minutes
 
@@ -120,8 +120,9 @@ def write_transaction(db: Database, *, wait_s: float = DEFAULT_WAIT_S, checkpoin
                 _begin_immediate(s, db, wait_s, cancel)  # the session's transaction is now the IMMEDIATE one
             elif db.is_postgres:
                 _advisory_writer_lock(s, db, wait_s, cancel)
-            yield s
-            s.commit()
+            with stale_edits_refused():
+                yield s
+                s.commit()
         except BaseException:
             s.rollback()
             raise

@@ -1,0 +1,40 @@
+"""several PCs on one OPD database: row versions, one active correction per day and field
+
+letter and selfie_check get a row version (optimistic locking: an edit made from a stale view is
+refused instead of overwriting another PC's edit). Of several active corrections of the same
+employee, day and field (possible before this revision when two PCs raced) the newest stays
+active, as the engine already applied it, and a partial unique index keeps it so.
+
+Revision ID: 0007_multi_pc
+Revises: 0006_pull
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0007_multi_pc'
+down_revision = '0006_pull'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('letter') as batch:
+        batch.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
+    with op.batch_alter_table('selfie_check') as batch:
+        batch.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
+    op.execute("UPDATE correction SET active = false WHERE active = true AND id < ("
+               "SELECT max(c2.id) FROM correction c2 WHERE c2.employee_id = correction.employee_id "
+               "AND c2.date = correction.date AND c2.field = correction.field AND c2.active = true)")
+    op.create_index('uq_correction_active', 'correction', ['employee_id', 'date', 'field'], unique=True,
+                    sqlite_where=sa.text('active = 1'), postgresql_where=sa.text('active'))
+
+
+def downgrade() -> None:
+    op.drop_index('uq_correction_active', table_name='correction')
+    with op.batch_alter_table('selfie_check') as batch:
+        batch.drop_column('version')
+    with op.batch_alter_table('letter') as batch:
+        batch.drop_column('version')
