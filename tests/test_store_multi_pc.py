@@ -65,7 +65,6 @@ def _run_pcs(url: str, tmp_path: Path, jobs: list[tuple[str, str, int]]) -> list
 def test_two_pcs_correcting_the_same_day_never_lose_a_write(shared: tuple[Database, str], tmp_path: Path) -> None:
     db, url = shared
     a, b = _run_pcs(url, tmp_path, [("correct", "PC-A", 25), ("correct", "PC-B", 25)])
-    print("correct", a, b)
     assert a["ok"] + a["conflict"] == 25 and b["ok"] + b["conflict"] == 25
     with db.session() as s:
         rows = list(s.execute(select(Correction.id, Correction.active, Correction.reason).order_by(Correction.id)))
@@ -88,7 +87,6 @@ def test_two_pcs_editing_one_letter_refuse_the_stale_edit(shared: tuple[Database
         ids = [e for (e,) in s.execute(select(Employee.id).order_by(Employee.id).limit(2))]
         create_letter(s, "operator", "DL", "800/1/2026", DAY, DAY, DAY, ids)
     a, b = _run_pcs(url, tmp_path, [("letter", "PC-A", 20), ("letter", "PC-B", 20)])
-    print("letter", a, b)
     with db.session() as s:
         version = s.execute(select(Letter.version)).scalar_one()
         updates = s.execute(select(func.count()).select_from(AuditEvent)
@@ -102,7 +100,6 @@ def test_a_month_locked_on_one_pc_is_refused_on_the_other_at_once(shared: tuple[
                                                                   tmp_path: Path) -> None:
     db, url = shared
     editor, _locker = _run_pcs(url, tmp_path, [("correct", "PC-A", 60), ("lock", "PC-B", 150)])
-    print("lock", editor)
     assert editor["locked"] > 0 and editor["ok"] > 0  # edits before the lock saved, the rest refused
     with db.session() as s:
         actions = [a for (a,) in s.execute(select(AuditEvent.action).where(

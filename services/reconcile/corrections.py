@@ -108,10 +108,10 @@ def add_correction(session: Session, user: CurrentUser, employee_id: int, date: 
         prev.active = False
     corr = Correction(employee_id=employee_id, date=date, field=field, value=value, reason=reason, active=True,
                       username=user.username)
-    session.add(corr)
+    session.flush()  # the deactivations, outside the savepoint below
     try:
         with session.begin_nested():  # the unique active-correction index decides a race between two PCs
-            session.flush()
+            session.add(corr)
     except IntegrityError:
         raise ConflictError(_conflict_text([], emp.name, date, field)) from None
     audit.record(session, user.username, "correction.add", "day_record", f"{employee_id}:{date.isoformat()}",
