@@ -8,6 +8,7 @@ session), think a moment, save (another transaction with the version seen). Prin
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import time
@@ -23,8 +24,6 @@ from services.reconcile.corrections import add_correction
 from services.reconcile.period import lock_period
 from services.store.db import Database
 from services.store.models import Correction, Employee, Letter, LetterEmployee
-
-import datetime as dt  # noqa: E402,I001
 
 DAY = dt.date(2026, 1, 6)
 PASSWORD = "presensi123"
