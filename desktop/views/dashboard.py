@@ -12,6 +12,7 @@ from services.calendar.names import BULAN
 from services.central.reminders import DeadlineReminder, deadline_reminder
 from services.org.queries import dashboard_facts
 from services.reconcile.period import STATUS_LABEL
+from services.store.backup import backup_reminder
 
 PERIOD_LABEL = {**STATUS_LABEL, "submitted": "Terkirim ke BKPSDM"}
 KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
@@ -41,6 +42,12 @@ class DashboardView(QWidget):
         self.banner.setObjectName("reminder")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self.backup_banner = QLabel("")  # the admin's reminder when the last backup is too old
+        self.backup_banner.setObjectName("reminder")
+        self.backup_banner.setWordWrap(True)
+        self.backup_banner.setStyleSheet("background: #fff4d6; color: #7a5200; padding: 8px 10px; "
+                                         "border-radius: 6px; font-weight: 600;")
+        self.backup_banner.hide()
         self.cards = {
             "employees": Card("Pegawai aktif"),
             "present": Card("Hadir hari ini"),
@@ -70,6 +77,7 @@ class DashboardView(QWidget):
         lay.addWidget(title)
         lay.addWidget(self.subtitle)
         lay.addWidget(self.banner)
+        lay.addWidget(self.backup_banner)
         lay.addLayout(grid)
         self.checklist = SetupChecklist(ctx)  # after first-run set-up: what to do next (dashboard_checklist.py)
         lay.addWidget(self.checklist)
@@ -84,7 +92,10 @@ class DashboardView(QWidget):
         with self.ctx.db.session() as s:
             f = dashboard_facts(s, self.ctx.opd_id, today)
             self.reminder = deadline_reminder(s, self.ctx.opd_id, today)
+            backup_text = backup_reminder(s, self.ctx.clock.now()) if "admin" in self.ctx.user.roles else None
         self._show_reminder()
+        self.backup_banner.setText(backup_text or "")
+        self.backup_banner.setVisible(bool(backup_text))
         self.cards["employees"].value.setText(str(f.employees))
         self.cards["present"].value.setText(str(f.present_today))
         self.cards["punches"].value.setText(str(f.punches_today))

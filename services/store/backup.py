@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from services.store.db import Database
 
 LAST_BACKUP_KEY = "last_backup_at"
+MAX_AGE_KEY = "backup_max_age_days"  # the OPD's own rule; without it DEFAULT_MAX_AGE_DAYS
+DEFAULT_MAX_AGE_DAYS = 7
 PG_DUMP_TIMEOUT_S = 3600
 
 
@@ -169,3 +171,15 @@ def backup_overdue(session: Session, now: dt.datetime, max_age_days: int) -> str
         return (f"Cadangan terakhir {last:%d-%m-%Y %H:%M}, sudah {age.days} hari (batas {max_age_days} hari). "
                 "Buat cadangan sekarang (Pengaturan → Cadangkan).")
     return None
+
+
+def backup_reminder(session: Session, now: dt.datetime) -> str | None:
+    """The dashboard's reminder for the admin (None when the last backup is recent enough)."""
+    from services.store.models import Setting
+
+    row = session.get(Setting, MAX_AGE_KEY)
+    try:
+        max_age = int(row.value) if row is not None else DEFAULT_MAX_AGE_DAYS
+    except ValueError:
+        max_age = DEFAULT_MAX_AGE_DAYS
+    return backup_overdue(session, now, max(1, max_age))
