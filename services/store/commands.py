@@ -16,7 +16,7 @@ from services.store.db import Database, is_pg_url
 from services.store.profile import StoreProfile, check_url, open_store, save_password, save_profile
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("db-init", help="siapkan database OPD PostgreSQL baru (beberapa PC): migrasi + admin pertama")
     p.add_argument("--url", required=True, help="postgresql://pengguna@host:5432/nama_db (tanpa kata sandi)")
     p.add_argument("--password-stdin", action="store_true", help="baca kata sandi login database dari stdin "

@@ -110,3 +110,33 @@ def open_store(location: Path | str, clock: Clock | None = None, *, migrate: boo
     if migrate:
         db.migrate()
     return db
+
+
+def connect_shared(profile: StoreProfile, password: str, clock: Clock | None = None) -> tuple[Database, bool]:
+    """Set this PC up on a shared PostgreSQL OPD database: connect with the user's own login, migrate,
+    then keep the password in keyring and the address in this PC's profile.
+
+    Returns (the migrated Database, whether the OPD there is already set up by another PC).
+    Nothing is saved when the connection or the migration fails.
+    """
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import OperationalError
+
+    from services.errors import UnreachableError
+    from services.store.models import Opd
+
+    check_url(profile.url)
+    options = connect_options(profile)
+    db = Database(profile.url, clock, password=password or None, **options)
+    try:
+        db.migrate()
+        with db.session() as s:
+            ready = bool(s.execute(select(func.count(Opd.id))).scalar())
+    except OperationalError as exc:
+        db.dispose()
+        raise UnreachableError(f"Database {db.location} tidak dapat dihubungi: "
+                               f"{str(exc.orig or exc).strip()[:300]}") from None
+    if password:
+        save_password(profile.url, password)
+    save_profile(profile)
+    return db, ready
