@@ -57,6 +57,7 @@ def store_template() -> Iterator[str | None]:
         return
     name = stores.create_template()
     yield name
+    stores.PREPARED.close()
     stores.drop_database(name)
 
 
@@ -69,7 +70,7 @@ def db(tmp_path: Path, clock: FrozenClock, store_template: str | None) -> Iterat
     yield database
     database.dispose()
     if pg_name is not None:
-        stores.drop_database(pg_name)
+        stores.PREPARED.drop_later(pg_name)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
