@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.auth.users import authenticate
 from services.clock import FrozenClock
@@ -54,6 +54,8 @@ def correct(db: Database, name: str, rounds: int) -> dict[str, object]:
             conflict += 1
         except PeriodLockedError:
             locked += 1
+            if name.endswith("until-locked") and locked >= 3:
+                break
     return {"ok": ok, "conflict": conflict, "locked": locked}
 
 
@@ -80,10 +82,14 @@ def letter(db: Database, name: str, rounds: int) -> dict[str, object]:
 
 
 def lock(db: Database, name: str, rounds: int) -> dict[str, object]:
-    time.sleep(rounds / 1000)  # let the other PC's corrections run a while first
     with db.transaction() as s:
         user = authenticate(s, "kepala", PASSWORD)
         opd_id = s.execute(select(Employee.opd_id)).scalars().first()
+    for _ in range(rounds * 100):  # lock once the other PC has saved some corrections (bounded wait)
+        with db.session() as s:
+            if (s.execute(select(func.count()).select_from(Correction)).scalar() or 0) >= 3:
+                break
+        time.sleep(0.01)
     with db.transaction() as s:
         lock_period(s, opd_id, DAY.year, DAY.month, user)
     return {"locked": True}

@@ -99,8 +99,9 @@ def test_two_pcs_editing_one_letter_refuse_the_stale_edit(shared: tuple[Database
 def test_a_month_locked_on_one_pc_is_refused_on_the_other_at_once(shared: tuple[Database, str],
                                                                   tmp_path: Path) -> None:
     db, url = shared
-    editor, _locker = _run_pcs(url, tmp_path, [("correct", "PC-A", 60), ("lock", "PC-B", 150)])
-    assert editor["locked"] > 0 and editor["ok"] > 0  # edits before the lock saved, the rest refused
+    # PC-A corrects until it has been refused three times; PC-B locks the month once PC-A saved some
+    editor, _locker = _run_pcs(url, tmp_path, [("correct", "PC-A-until-locked", 2000), ("lock", "PC-B", 100)])
+    assert editor["locked"] == 3 and editor["ok"] >= 3  # edits before the lock saved, those after refused
     with db.session() as s:
         actions = [a for (a,) in s.execute(select(AuditEvent.action).where(
             AuditEvent.action.in_(["correction.add", "period.lock"])).order_by(AuditEvent.id))]
