@@ -42,11 +42,36 @@ def _login_hint(db: Database) -> str:
         return hint.value if hint else ""
 
 
+def warn_admin_about_audit(ctx: AppContext, window: MainWindow) -> str | None:
+    """At start-up an admin is told (a notification, never a crash) when the audit log does not verify."""
+    if not ctx.user.has("admin"):
+        return None
+    from desktop.notifications import ERROR
+    from services.auth.audit import startup_warning
+
+    try:
+        with ctx.db.session() as s:
+            text = startup_warning(s)
+    except Exception:  # noqa: BLE001 - a check must never stop the app; the log has the details
+        log.exception("Pemeriksaan log audit gagal")
+        text = "Log audit tidak dapat diperiksa saat aplikasi dibuka; lihat log aplikasi."
+    if text:
+        window.notifications.post(text, ERROR, "Log audit")
+    return text
+
+
 def run_app(db_path: Path | str, clock: Clock | None = None) -> int:
     """Open the app on a SQLite file or a shared PostgreSQL OPD database (``postgresql://`` address)."""
     app = _application()
     log_path = setup_logging(data_dir() if is_pg_url(db_path) else Path(db_path).parent)
     install_excepthook()
+    from services.store.location import NetworkDatabaseError, check_database_location
+
+    try:
+        check_database_location(db_path)
+    except NetworkDatabaseError as exc:  # refused before SQLite touches the share
+        QMessageBox.critical(None, "Database di folder jaringan", str(exc))
+        return 1
     try:
         db = open_store(db_path, clock=clock)
     except Exception as exc:  # noqa: BLE001 - shown to the user, details in the log
@@ -82,6 +107,7 @@ def run_app(db_path: Path | str, clock: Clock | None = None) -> int:
     ctx = AppContext(db=db, user=login.user, opd_id=opd.id, data_dir=Path(db.path).parent, runner=OperationRunner())
     window = MainWindow(ctx, log_path)
     window.show()
+    warn_admin_about_audit(ctx, window)
     code = app.exec()
     ctx.runner.wait_all(15000)
     db.dispose()

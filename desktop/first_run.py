@@ -167,7 +167,11 @@ class FirstRunDialog(QDialog):
     def office_problem(self) -> str:
         """Why the entered office position cannot be right ("" when it can)."""
         try:
-            validate_office(self.lat.value(), self.lon.value(), self.radius.value())
+            policy = load_policy(self.policy.currentData())
+        except (PolicyError, TypeError):
+            policy = None
+        try:
+            validate_office(self.lat.value(), self.lon.value(), self.radius.value(), policy)
         except SetupError as exc:
             return str(exc)
         return ""

@@ -50,7 +50,7 @@ CONTEXTS = {"QPlatformTheme", "QDialogButtonBox", "QMessageBox", "QWidgetTextCon
 
 
 class IndonesianQtTranslator(QTranslator):
-    def translate(self, context: str, source: str, disambiguation: str | None = None,  # type: ignore[override]
+    def translate(self, context: str, source: str, disambiguation: str | None = None,
                   n: int = -1) -> str | None:
         # None (a null QString) means "not translated here": Qt then keeps its own text. An empty string would
         # be taken as the translation itself and blank every other Qt text (QPageSize("A4") became invalid).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from services.auth.users import AuthError, CurrentUser, authenticate
+from services.auth.users import AuthError, CurrentUser, login
 from services.store.db import Database
 
 
@@ -47,11 +47,10 @@ class LoginDialog(QDialog):
 
     def try_login(self) -> None:
         error: AuthError | None = None
-        with self.db.transaction() as s:  # committed either way: failed attempts are audited too
-            try:
-                self.user = authenticate(s, self.username.text().strip(), self.password.text())
-            except AuthError as exc:
-                error = exc
+        try:  # the same throttled, audited login as the CLI; failures are committed too
+            self.user = login(self.db, self.username.text().strip(), self.password.text())
+        except AuthError as exc:
+            error = exc
         if error is not None:
             self.error.setText(str(error))
             self.password.selectAll()

@@ -11,12 +11,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -231,3 +233,19 @@ class ResultDialog(QDialog):
 def result_box(parent: QWidget, title: str, summary: str, details: str = "", ok: bool = True) -> ResultDialog:
     """Show-ready result window (call .show()); see ResultDialog."""
     return ResultDialog(parent, title, summary, details, ok)
+
+
+def qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def date_edit(d: dt.date) -> QDateEdit:
+    """Date field in the dd-mm-yyyy form staff write on letters, with a calendar pop-up."""
+    w = QDateEdit(qdate(d))
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("dd-MM-yyyy")
+    return w

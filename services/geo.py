@@ -33,14 +33,25 @@ class GeofenceResult:
     inside: bool
 
 
-def check_geofence(lat: float, lon: float, sites: list[Site], default_radius_m: float) -> GeofenceResult:
-    """Nearest office wins; inside when within that office's radius (its own radius_m, else the policy's)."""
+def check_geofence(lat: float, lon: float, sites: list[Site], default_radius_m: float, *,
+                   edge_inclusive: bool = True, office_may_exceed: bool = True) -> GeofenceResult:
+    """Nearest office wins; inside when within that office's radius (its own radius_m, else the policy's).
+
+    The region's policy gives the boundary rule and the maximum (services.policy.model.MobileRules):
+    ``edge_inclusive`` False = a check-in at exactly the radius already fails (Lampung Utara: "sejauh
+    100 meter saja ... tidak akan berfungsi"); ``office_may_exceed`` False = an office's own radius is
+    cut down to ``default_radius_m``, the regional maximum. The comparison uses the distance rounded to
+    0,1 m, the figure stored and shown, so "exactly 100 m" means the same to the rule and to the user.
+    """
     if not sites:
         return GeofenceResult(None, None, default_radius_m, False)
     best = min(sites, key=lambda s: haversine_m(lat, lon, s.lat, s.lon))
-    distance = haversine_m(lat, lon, best.lat, best.lon)
+    distance = round(haversine_m(lat, lon, best.lat, best.lon), 1)
     radius = best.radius_m if best.radius_m and best.radius_m > 0 else default_radius_m
-    return GeofenceResult(best.id, round(distance, 1), radius, distance <= radius)
+    if not office_may_exceed:
+        radius = min(radius, default_radius_m)
+    inside = distance <= radius if edge_inclusive else distance < radius
+    return GeofenceResult(best.id, distance, radius, inside)
 
 
 def offset_m(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:

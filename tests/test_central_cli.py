@@ -9,6 +9,7 @@ import pytest
 
 from services.central import admin
 from services.cli import main
+from tests.cli_login import login_args
 from tests.report_fixtures import lock_period, tamper
 
 pytestmark = pytest.mark.postgres
@@ -17,13 +18,14 @@ pytestmark = pytest.mark.postgres
 def test_cli_report_sign_submit_verify(db, org, pg_admin_url, tmp_path, capsys, monkeypatch):
     lock_period(db, org.opd_id, 2026, 10)
     dbarg = ["--db", db.location]
+    op, adm, kepala = (login_args(u, tmp_path) for u in ("operator", "admin", "kepala"))
     # `report` asks services.policy.tpp.month_recap for the rows (no day records yet: zero counts)
-    assert main([*dbarg, "report", "--year", "2026", "--month", "10"]) == 0
+    assert main([*dbarg, "report", "--year", "2026", "--month", "10", *op]) == 0
     assert "revisi 1" in capsys.readouterr().out
     certdir = tmp_path / "sert"
-    assert main([*dbarg, "make-test-cert", "--out", str(certdir), "--install", "kepala"]) == 0
+    assert main([*dbarg, "make-test-cert", "--out", str(certdir), "--install", "kepala", *kepala]) == 0
     capsys.readouterr()
-    assert main([*dbarg, "sign", "--year", "2026", "--month", "10", "--user", "kepala"]) == 0
+    assert main([*dbarg, "sign", "--year", "2026", "--month", "10", *kepala]) == 0
     out = capsys.readouterr().out
     assert "berhasil ditandatangani" in out
     signed = next(line.strip() for line in out.splitlines() if line.strip().endswith("_ttd.pdf"))
@@ -49,11 +51,11 @@ def test_cli_report_sign_submit_verify(db, org, pg_admin_url, tmp_path, capsys, 
         # offline first: the URL points at a closed port
         monkeypatch.setattr("sys.stdin", io.StringIO("sandi-opd\n"))
         assert main([*dbarg, "submit", "--url", admin.with_user(central, role, port=9), "--save-password",
-                     "--password-stdin", "--queue", "--year", "2026", "--month", "10"]) == 0
+                     "--password-stdin", "--queue", "--year", "2026", "--month", "10", *adm]) == 0
         out = capsys.readouterr().out
         assert "0 terkirim" in out and "1 masih dalam antrean" in out and "pending" in out
         # the server is reachable: point at it and send now
-        assert main([*dbarg, "submit", "--url", opd_url, "--force"]) == 0
+        assert main([*dbarg, "submit", "--url", opd_url, "--force", *adm]) == 0
         out = capsys.readouterr().out
         assert "1 terkirim" in out and ": sent" in out
         monkeypatch.setattr("sys.stdin", io.StringIO("sandi-bk\n"))
@@ -78,7 +80,7 @@ def test_cli_report_sign_submit_verify(db, org, pg_admin_url, tmp_path, capsys, 
         assert main(["central-review", "--url", bk_url, "--password-stdin", "--opd", "DISKOMINFO", "--year", "2026",
                      "--month", "10", "--accept"]) == 1
         assert "tidak dapat diubah" in capsys.readouterr().err
-        assert main([*dbarg, "submit"]) == 0
+        assert main([*dbarg, "submit", *op]) == 0
         assert "DIKEMBALIKAN oleh BKPSDM: Lampiran SPTJM tidak lengkap" in capsys.readouterr().out
         # an OPD login is not a BKPSDM login
         monkeypatch.setattr("sys.stdin", io.StringIO("sandi-opd\n"))

@@ -22,6 +22,7 @@ from services.devices.sync import sync_all
 from services.store.db import Database
 from services.store.models import ImportBatch, Punch
 from tests.childenv import child_env
+from tests.cli_login import sync_account_args
 from tests.gui_helpers import make_context
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,17 +66,18 @@ def devices(db: Database, org: SampleOrg) -> Iterator[list[DeviceState]]:
         emu.stop()
 
 
-def _cli_sync(db: Database) -> subprocess.Popen:
+def _cli_sync(db: Database, login: list[str]) -> subprocess.Popen:
     env = child_env(PRESENSI_QUIET="1")
     return subprocess.Popen([sys.executable, "-c", "import sys; from services.cli import main; sys.exit(main())",
-                             "--db", db.location, "sync", "--scheduled", "--timeout", "60"],
+                             "--db", db.location, "sync", "--scheduled", "--timeout", "60", *login],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def test_gui_autosync_and_scheduled_cli_sync_overlap(qtbot, db: Database, devices: list[DeviceState]) -> None:  # type: ignore[no-untyped-def]
+def test_gui_autosync_and_scheduled_cli_sync_overlap(qtbot, db: Database, devices: list[DeviceState], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    login = sync_account_args(db, tmp_path)  # the scheduled run logs in as the pull-only account
     stop = threading.Event()
     watcher = _hold_until(devices, readers=2, stop=stop)
-    proc = _cli_sync(db)
+    proc = _cli_sync(db, login)
     ctx = make_context(db, "operator")
     sched = AutoSyncScheduler(ctx)
     got: list = []

@@ -14,13 +14,14 @@ from services.demo.sample_org import SampleOrg, create_sample_org
 from services.devices.sync import sync_device
 from services.store.db import Database
 from services.store.models import Device, Punch
+from tests.cli_login import login_args
 
 
 @pytest.fixture
 def org(db: Database) -> SampleOrg:
-    """Sample org without login users: argon2 hashing is the slowest part of the shared fixture, unused here."""
+    """Sample org with its login users (every CLI command logs in)."""
     with db.transaction() as s:
-        return create_sample_org(s, n_employees=12, with_users=False)
+        return create_sample_org(s, n_employees=12)  # the CLI logs in as these users
 
 
 def test_demo_device_roundtrip(db: Database, org: SampleOrg) -> None:
@@ -46,18 +47,18 @@ def test_cli_sync_and_usb_import(db: Database, org: SampleOrg, tmp_path: Path, c
                             clock=db.clock)
     try:
         assert main(["--db", db.location, "device-add", "--name", "Lobi", "--ip", "127.0.0.1",
-                     "--port", str(emu.port)]) == 0
-        assert main(["--db", db.location, "sync"]) == 0
-        assert main(["--db", db.location, "sync"]) == 0  # re-run adds nothing
+                     "--port", str(emu.port), *login_args("admin", tmp_path)]) == 0
+        assert main(["--db", db.location, "sync", *login_args("operator", tmp_path)]) == 0
+        assert main(["--db", db.location, "sync", *login_args("operator", tmp_path)]) == 0  # re-run adds nothing
     finally:
         emu.stop()
     out = capsys.readouterr().out
     assert "1 baru" in out and "0 baru, 1 sudah ada" in out
     f = tmp_path / "7_attlog.dat"
     f.write_bytes(b"        1\t2026-03-02 07:24:00\t7\t0\t1\t0\r\n")
-    assert main(["--db", db.location, "import-usb", str(f), "--device", "1"]) == 0
+    assert main(["--db", db.location, "import-usb", str(f), "--device", "1", *login_args("operator", tmp_path)]) == 0
     assert "0 rekaman baru, 1 sudah ada" in capsys.readouterr().out  # same serial -> deduped
     with db.session() as s:
         assert s.execute(select(Device.serial)).scalar_one() == "CLI-SN"
         assert s.execute(select(func.count()).select_from(Punch)).scalar_one() == 1
-    assert main(["--db", db.location, "sync", "--device", "99"]) == 1
+    assert main(["--db", db.location, "sync", "--device", "99", *login_args("operator", tmp_path)]) == 1

@@ -20,12 +20,13 @@ from services.devices.registry import DeviceInput, add_device
 from services.devices.sync import sync_device
 from services.store.db import Database
 from services.store.models import Device, ImportBatch
+from tests.cli_login import login_args
 
 
 @pytest.fixture
 def org(db: Database) -> SampleOrg:
     with db.transaction() as s:
-        return create_sample_org(s, n_employees=12, with_users=False)
+        return create_sample_org(s, n_employees=12)  # the CLI logs in as these users
 
 
 def test_schtasks_command_lines() -> None:
@@ -71,7 +72,7 @@ def test_systemd_user_timer_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert not (unit_dir / "presensi-opd-sync.timer").exists() and len(removed.files) == 2
 
 
-def test_last_scheduled_run_comes_from_batches(db: Database, org: SampleOrg) -> None:
+def test_last_scheduled_run_comes_from_batches(db: Database, org: SampleOrg, tmp_path: Path) -> None:
     state = DeviceState(serial="SCHED-1")
     state.generate(12, 30, seed=1)
     with Emulator(state) as emu:
@@ -80,7 +81,7 @@ def test_last_scheduled_run_comes_from_batches(db: Database, org: SampleOrg) -> 
         sync_device(db, device_id)  # manual: not a scheduled run
         with db.session() as s:
             assert schedule.last_scheduled_run(s) is None
-        assert main(["--db", db.location, "sync", "--scheduled"]) == 0
+        assert main(["--db", db.location, "sync", "--scheduled", *login_args("operator", tmp_path)]) == 0
     with db.session() as s:
         run = schedule.last_scheduled_run(s)
         assert s.execute(select(ImportBatch.trigger).order_by(ImportBatch.id)).scalars().all() == ["manual", "scheduled"]
@@ -104,19 +105,19 @@ def test_comm_key_without_keyring_on_the_cli(db: Database, org: SampleOrg, tmp_p
     key_file.chmod(0o644)
     with Emulator(state) as emu:
         assert main(["--db", db.location, "device-add", "--name", "Mesin Lobi", "--ip", "127.0.0.1", "--port",
-                     str(emu.port), "--comm-key-file", str(key_file)]) == 1  # readable by others: refused
+                     str(emu.port), "--comm-key-file", str(key_file), *login_args("admin", tmp_path)]) == 1  # readable by others: refused
         assert "chmod 600" in capsys.readouterr().err
         key_file.chmod(0o600)
         assert main(["--db", db.location, "device-add", "--name", "Mesin Lobi", "--ip", "127.0.0.1", "--port",
-                     str(emu.port), "--comm-key-file", str(key_file)]) == 0
+                     str(emu.port), "--comm-key-file", str(key_file), *login_args("admin", tmp_path)]) == 0
         out = capsys.readouterr().out
         assert "TIDAK disimpan" in out and "--comm-key-file" in out and "disimpan di keyring" not in out
         # no terminal (pytest's stdin), no file: the sync says why instead of claiming anything
-        assert main(["--db", db.location, "sync"]) == 1
+        assert main(["--db", db.location, "sync", *login_args("operator", tmp_path)]) == 1
         assert "tidak tersimpan (tidak ada keyring)" in capsys.readouterr().out
-        assert main(["--db", db.location, "sync", "--comm-key-file", str(key_file)]) == 0
+        assert main(["--db", db.location, "sync", "--comm-key-file", str(key_file), *login_args("operator", tmp_path)]) == 0
         assert "25 baru" in capsys.readouterr().out
-        assert main(["--db", db.location, "device-status", "--comm-key-file", str(key_file)]) == 0
+        assert main(["--db", db.location, "device-status", "--comm-key-file", str(key_file), *login_args("operator", tmp_path)]) == 0
         status = capsys.readouterr().out
     assert "terhubung" in status and "seri KEY-1" in status and "25 rekaman di mesin (0 baru sejak tarik terakhir)" in status
 
@@ -142,13 +143,13 @@ def test_diagnostics_report_new_records_drift_and_failures(db: Database, org: Sa
 def test_quarantine_command(db: Database, org: SampleOrg, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "1_attlog.dat"
     f.write_text("1\t2099-01-01 07:00:00\t1\t0\t1\t0\n2\t2026-03-02 07:00:00\t1\t0\t1\t0\n")
-    assert main(["--db", db.location, "import-usb", str(f)]) == 0
+    assert main(["--db", db.location, "import-usb", str(f), *login_args("operator", tmp_path)]) == 0
     capsys.readouterr()
-    assert main(["--db", db.location, "quarantine"]) == 0
+    assert main(["--db", db.location, "quarantine", *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "jauh di masa depan" in out and "1 rekaman menunggu pemeriksaan" in out
     qid = int(out.split("#", 1)[1].split(" ", 1)[0])
-    assert main(["--db", db.location, "quarantine", "--dismiss", str(qid), "--note", "jam mesin rusak"]) == 0
-    assert main(["--db", db.location, "quarantine"]) == 0
+    assert main(["--db", db.location, "quarantine", "--dismiss", str(qid), "--note", "jam mesin rusak", *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", db.location, "quarantine", *login_args("operator", tmp_path)]) == 0
     assert "0 rekaman menunggu" in capsys.readouterr().out
 

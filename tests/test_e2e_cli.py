@@ -29,6 +29,7 @@ from services.reconcile.period import PeriodLockedError
 from services.selfie.queue import set_verdict
 from services.store.db import Database, open_database
 from services.store.models import DayRecord, Device, Employee, EmployeePin, Punch, SelfieCheck, User
+from tests.cli_login import login_args
 from tests.report_fixtures import pdf_text, tamper
 
 pytestmark = pytest.mark.postgres
@@ -84,6 +85,8 @@ def test_cli_demo_to_verified_submission(tmp_path: Path, pg_admin_url: str, caps
 
 def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     month = f"{YEAR}-{MONTH:02d}"
+    # every command logs in (the demo users' password, from owner-only files)
+    op, adm, at_login, kepala = (login_args(u, tmp_path) for u in ("operator", "admin", "atasan", "kepala"))
 
     # 2. the machine now holds the next day's two NEW punches of one employee plus everything old
     emp_id, pin, day = next_day_worker(db)
@@ -94,15 +97,15 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
     check_in, check_out = dt.datetime.combine(day, dt.time(7, 21, 5)), dt.datetime.combine(day, dt.time(16, 7, 40))
     emu = start_demo_device(users, [*old, (pin, check_in, 0), (pin, check_out, 1)], clock=LATER)
     try:
-        code, out = run(capsys, *dbarg, "device-edit", str(device.id), "--port", str(emu.port))
+        code, out = run(capsys, *dbarg, "device-edit", str(device.id), "--port", str(emu.port), *adm)
         assert code == 0 and f"127.0.0.1:{emu.port}" in out, out
 
-        code, out = run(capsys, *dbarg, "sync", "--user", "operator")
+        code, out = run(capsys, *dbarg, "sync", *op)
         assert code == 0, out
         m = re.search(r"(\d+) rekaman dibaca, (\d+) baru, (\d+) sudah ada, (\d+) dikarantina", out)
         assert m is not None, out
         assert (int(m[1]), int(m[2]), int(m[3]), int(m[4])) == (len(old) + 2, 2, len(old), 0)
-        code, out = run(capsys, *dbarg, "sync", "--user", "operator")
+        code, out = run(capsys, *dbarg, "sync", *op)
         assert code == 0 and ", 0 baru, " in out, out
     finally:
         emu.stop()
@@ -112,16 +115,16 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
         assert sorted(got) == [check_in, check_out]
 
     # 3. reconcile the month: that day is a normal working day with exactly those times
-    code, out = run(capsys, *dbarg, "reconcile", month)
+    code, out = run(capsys, *dbarg, "reconcile", month, *op)
     assert code == 0, out
     assert f"{N_EMPLOYEES} pegawai" in out and "Antrean pengecualian" in out
     rec = day_record(db, emp_id, day)
     assert (rec.status, rec.check_in, rec.check_out) == ("H", check_in, check_out)
 
     # 4. selfies: run the checks, list the atasan's queue, reject one check-in selfie
-    code, out = run(capsys, *dbarg, "selfie-check")
+    code, out = run(capsys, *dbarg, "selfie-check", *op)
     assert code == 0 and "foto diperiksa" in out, out
-    code, out = run(capsys, *dbarg, "selfie-queue", "--user", "atasan")
+    code, out = run(capsys, *dbarg, "selfie-queue", *at_login)
     assert code == 0, out
     listed = [int(x) for x in re.findall(r"^\s*(\d+)\s+\d{4}-\d\d-\d\d \d\d:\d\d", out, flags=re.M)]
     assert listed, out
@@ -139,20 +142,19 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
     # the selfie that is that day's effective check-in (its rejection must change the day)
     target = next(c for c in candidates if day_record(db, c.employee_id, c.ts.date()).check_in == c.ts)
     other = next(c for c in candidates if c.id != target.id and c.ts.date() != target.ts.date())
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": "presensi123")  # the atasan types the password
-    code, out = run(capsys, *dbarg, "selfie-verdict", str(target.id), "tolak", "--user", "atasan", stderr=True)
+    code, out = run(capsys, *dbarg, "selfie-verdict", str(target.id), "tolak", *at_login, stderr=True)
     assert code == 1 and "alasan" in out.lower(), out  # a rejection needs a reason
     code, out = run(capsys, *dbarg, "selfie-verdict", str(target.id), "tolak", "--alasan", "Wajah tidak terlihat jelas",
-                    "--user", "atasan")
+                    *at_login)
     assert code == 0 and "Ditolak" in out, out
-    code, out = run(capsys, *dbarg, "selfie-verdict", str(other.id), "setujui", "--user", "atasan")
+    code, out = run(capsys, *dbarg, "selfie-verdict", str(other.id), "setujui", *at_login)
     assert code == 0 and "Disetujui" in out, out
-    code, out = run(capsys, *dbarg, "selfie-queue", "--user", "atasan", "--status", "decided")
+    code, out = run(capsys, *dbarg, "selfie-queue", *at_login, "--status", "decided")
     assert code == 0 and "Ditolak" in out and "Disetujui" in out and "2 swafoto" in out, out
     before = day_record(db, target.employee_id, target.ts.date())
     assert before.check_in == target.ts and "selfie_rejected" not in before.flags
 
-    code, out = run(capsys, *dbarg, "reconcile", month)
+    code, out = run(capsys, *dbarg, "reconcile", month, *op)
     assert code == 0, out
     after = day_record(db, target.employee_id, target.ts.date())
     assert after.check_in != target.ts  # the rejected punch no longer counts
@@ -160,24 +162,23 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
     approved = day_record(db, other.employee_id, other.ts.date())
     assert "selfie_rejected" not in approved.flags
 
-    # 5. lock (signer's password asked on the terminal), then nothing may change the month
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": "presensi123")
-    code, out = run(capsys, *dbarg, "reconcile", month, "--kunci", "--pengguna", "kepala")
+    # 5. lock (the signer's own login), then nothing may change the month
+    code, out = run(capsys, *dbarg, "reconcile", month, "--kunci", *kepala)
     assert code == 0 and "dikunci" in out, out
-    code, out = run(capsys, *dbarg, "reconcile", month, stderr=True)
+    code, out = run(capsys, *dbarg, "reconcile", month, *op, stderr=True)
     assert code == 1 and "sudah dikunci" in out, out
 
     # 6. report → test certificate → sign
-    code, out = run(capsys, *dbarg, "report", "--year", str(YEAR), "--month", str(MONTH))
+    code, out = run(capsys, *dbarg, "report", "--year", str(YEAR), "--month", str(MONTH), *op)
     assert code == 0 and "revisi 1" in out, out
     pdf = Path(re.search(r"revisi 1: (.+\.pdf)", out)[1])  # type: ignore[index]
     text = pdf_text(pdf)
     with db.session() as s:
         name = s.get(Employee, emp_id).name  # type: ignore[union-attr]
     assert name in text and "November 2026" in text.replace("NOVEMBER", "November")
-    code, out = run(capsys, *dbarg, "make-test-cert", "--out", str(tmp_path / "sertifikat"), "--install", "kepala")
+    code, out = run(capsys, *dbarg, "make-test-cert", "--out", str(tmp_path / "sertifikat"), "--install", "kepala", *kepala)
     assert code == 0 and ".p12" in out, out
-    code, out = run(capsys, *dbarg, "sign", "--year", str(YEAR), "--month", str(MONTH), "--user", "kepala")
+    code, out = run(capsys, *dbarg, "sign", "--year", str(YEAR), "--month", str(MONTH), *kepala)
     assert code == 0 and "berhasil ditandatangani" in out, out
     signed = Path(next(line.strip() for line in out.splitlines() if line.strip().endswith("_ttd.pdf")))
 
@@ -192,7 +193,7 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
         central = admin.with_database(pg_admin_url, name_db)
         monkeypatch.setattr("sys.stdin", io.StringIO("sandi-opd\n"))
         code, out = run(capsys, *dbarg, "submit", "--url", admin.with_user(central, role), "--save-password",
-                        "--password-stdin", "--queue", "--year", str(YEAR), "--month", str(MONTH), "--force")
+                        "--password-stdin", "--queue", "--year", str(YEAR), "--month", str(MONTH), "--force", *adm)
         assert code == 0, out
         # the demo's October report was waiting in the outbox (no central server then): both go now
         assert "2 terkirim" in out and out.count(": sent") == 2 and "pending" not in out, out

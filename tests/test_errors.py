@@ -20,6 +20,7 @@ from services.reconcile.corrections import CorrectionError
 from services.reconcile.period import PeriodLockedError as PeriodLockedFromPeriod
 from services.reconcile.period import lock_period
 from services.store.db import Database
+from tests.cli_login import login_args
 from tests.report_fixtures import user
 
 
@@ -87,6 +88,6 @@ def test_presenter_uses_the_refusal_title(qtbot, monkeypatch) -> None:  # type: 
 
 
 def test_cli_prints_refusals_without_traceback(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    code = main(["--db", str(tmp_path / "tidak-ada.sqlite"), "device-list"])
+    code = main(["--db", str(tmp_path / "tidak-ada.sqlite"), "device-list", *login_args("operator", tmp_path)])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("Gagal: Database tidak ditemukan") and "Traceback" not in err

@@ -18,6 +18,7 @@ from services.mobile.bundle import detect_mapping, open_bundle, validate_mapping
 from services.mobile.importer import MobileImportError, import_bundle, upload_deadline
 from services.paths import files_dir
 from services.store.models import AuditEvent, Employee, ImportBatch, Punch
+from tests.cli_login import login_args
 from tests.mobile_fixtures import OFFICE, csv_text, row, synthetic_face, write_zip
 
 NOW = dt.datetime(2026, 4, 20, 10, 0)
@@ -247,7 +248,7 @@ def test_haversine_and_cli(db, org, tmp_path, face_a, capsys):
                                             "a.jpg": face_a})
     assert cli_main(["--db", db.location, "import-mobile", str(path), "--inspect"]) == 0
     assert "nip" in capsys.readouterr().out
-    assert cli_main(["--db", db.location, "import-mobile", str(path), "--user", "operator"]) == 0
+    assert cli_main(["--db", db.location, "import-mobile", str(path), *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "1 baru" in out and "Pemeriksaan swafoto: 1 foto diperiksa" in out
     assert zipfile.is_zipfile(path)

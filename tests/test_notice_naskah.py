@@ -27,6 +27,7 @@ from services.reports.notice_track import (
 )
 from services.reports.notices import NoticeRequest, create_notice_in, list_notices
 from services.store.models import AuditEvent, DayRecord, Employee, NoticeNumber
+from tests.cli_login import login_args
 
 D = dt.date
 OPERATOR = CurrentUser(id=2, username="operator", full_name="Operator Umpeg", roles=frozenset({"operator"}))
@@ -203,20 +204,20 @@ def test_notice_tracking_through_the_cli(db, org, tmp_path, capsys):
         nip = s.get(Employee, emp_id).nip
     dbarg = ["--db", db.location]
     assert main([*dbarg, "notices", "create", "--kind", "SP1", "--nip", nip, "--date", "2026-03-09",
-                 "--exam-date", "2026-03-12", "--place", "Ruang Rapat"]) == 0
+                 "--exam-date", "2026-03-12", "--place", "Ruang Rapat", *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "DOCX" in out and "(id 1)" in out
     draft = tmp_path / "konsep.docx"
-    assert main([*dbarg, "notices", "draft", "--id", "1", "--out", str(draft)]) == 0
+    assert main([*dbarg, "notices", "draft", "--id", "1", "--out", str(draft), *login_args("operator", tmp_path)]) == 0
     assert "${nomor_naskah}" in _all_text(Document(str(draft)))
     assert main([*dbarg, "notices", "number", "--id", "1", "--nomor", "800.1.6.4/5/DISKOMINFO/2026",
-                 "--tanggal", "2026-03-09"]) == 0
+                 "--tanggal", "2026-03-09", *login_args("operator", tmp_path)]) == 0
     assert "tercatat" in capsys.readouterr().out
-    assert main([*dbarg, "notices", "deliver", "--id", "1", "--tanggal", "2026-03-10", "--keterangan", "Langsung"]) == 1
+    assert main([*dbarg, "notices", "deliver", "--id", "1", "--tanggal", "2026-03-10", "--keterangan", "Langsung", *login_args("operator", tmp_path)]) == 1
     assert "hanya dapat dilakukan dari status 'Ditandatangani'" in capsys.readouterr().err
-    assert main([*dbarg, "notices", "list"]) == 0
+    assert main([*dbarg, "notices", "list", *login_args("operator", tmp_path)]) == 0
     assert "[numbered: 800.1.6.4/5/DISKOMINFO/2026]" in capsys.readouterr().out
-    assert main([*dbarg, "notices", "history", "--id", "1"]) == 0
+    assert main([*dbarg, "notices", "history", "--id", "1", *login_args("operator", tmp_path)]) == 0
     assert "Bernomor (Srikandi)" in capsys.readouterr().out
 
 

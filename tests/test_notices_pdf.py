@@ -152,13 +152,17 @@ def test_failed_notice_uses_no_number(db, org) -> None:
     viewer = CurrentUser(id=9, username="tamu", full_name="Tamu", roles=frozenset({"signer"}))
     with pytest.raises(AuthError):
         create_notice_in(db, viewer, _sp1(emp_id))
-    head = org.employee_ids[0]  # head of the OPD: no supervisor in the data, must pick an examiner
-    with pytest.raises(NoticeError, match="tidak memiliki atasan langsung"):
+    head = org.employee_ids[0]  # head of the OPD: no atasan in the data, and nobody else may stand in
+    with pytest.raises(NoticeError, match="tidak memiliki atasan langsung.*layar Pegawai → Atasan langsung"):
         create_notice_in(db, OPERATOR, _sp1(head))
+    with pytest.raises(NoticeError, match="tidak memiliki atasan langsung"):  # not even with a chosen examiner
+        create_notice_in(db, OPERATOR, _sp1(head, examiner_id=emp_id))
+    kabid = org.employee_ids[1]  # a staff member never examines a Kepala Bidang
+    with pytest.raises(NoticeError, match="bukan atasan langsung"):
+        create_notice_in(db, OPERATOR, _sp1(kabid, examiner_id=emp_id))
     with db.session() as s:
         assert s.execute(select(func.count(NoticeNumber.id))).scalar() == 0
     assert create_notice_in(db, OPERATOR, _sp1(emp_id)).seq == 1
-    assert create_notice_in(db, OPERATOR, _sp1(head, examiner_id=emp_id)).seq == 2
 
 
 def test_second_summons_refers_to_missed_date(db, org) -> None:

@@ -14,11 +14,13 @@ from services.demo.sample_org import SampleOrg
 from services.devices.push_server import PushConfig, PushServer
 from services.store.db import Database
 from services.store.models import PushCommand
+from tests.childenv import child_env
+from tests.cli_login import login_args, sync_account_args
 from tests.push_helpers import punch_count
 from tests.test_push_kill import _command
 
 
-def test_emulator_push_mode_from_the_command_line(db: Database, org: SampleOrg, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_emulator_push_mode_from_the_command_line(db: Database, org: SampleOrg, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with PushServer(db, PushConfig(port=0, delay_s=1, error_delay_s=1, pending_delay_s=1)) as srv:
         proc = subprocess.Popen(_command() + ["emulator", "--push", f"http://127.0.0.1:{srv.port}", "--serial",
                                               "CLIEMU0000001", "--users", "5", "--records", "60", "--push-batch", "25",
@@ -26,26 +28,25 @@ def test_emulator_push_mode_from_the_command_line(db: Database, org: SampleOrg, 
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and cli_main(["--db", db.location, "push-list"]) == 0 \
+            while time.monotonic() < deadline and cli_main(["--db", db.location, "push-list", *login_args("operator", tmp_path)]) == 0 \
                     and "CLIEMU0000001 [menunggu persetujuan]" not in capsys.readouterr().out:
                 time.sleep(0.1)
             assert punch_count(db) == 0
-            assert cli_main(["--db", db.location, "push-accept", "CLIEMU0000001", "--name", "Mesin CLI",
-                             "--user", "operator"]) == 1  # not an admin
+            assert cli_main(["--db", db.location, "push-accept", "CLIEMU0000001", "--name", "Mesin CLI", *login_args("operator", tmp_path)]) == 1  # not an admin
             assert "administrator" in capsys.readouterr().err.lower()
             assert cli_main(["--db", db.location, "push-accept", "CLIEMU0000001", "--name", "Mesin CLI",
-                             "--timezone", "Asia/Makassar", "--user", "admin"]) == 0
+                             "--timezone", "Asia/Makassar", *login_args("admin", tmp_path)]) == 0
             while time.monotonic() < deadline and punch_count(db, "CLIEMU0000001") < 60:
                 time.sleep(0.1)
             assert punch_count(db, "CLIEMU0000001") == 60
-            assert cli_main(["--db", db.location, "push-command", "CLIEMU0000001", "INFO", "--user", "operator"]) == 0
+            assert cli_main(["--db", db.location, "push-command", "CLIEMU0000001", "INFO", *login_args("operator", tmp_path)]) == 0
             while time.monotonic() < deadline:
                 with db.session() as s:
                     if s.execute(select(PushCommand.status)).scalar_one() == "done":
                         break
                 time.sleep(0.1)
             capsys.readouterr()
-            assert cli_main(["--db", db.location, "push-list"]) == 0
+            assert cli_main(["--db", db.location, "push-list", *login_args("operator", tmp_path)]) == 0
             listing = capsys.readouterr().out
             assert "CLIEMU0000001 [diterima] Mesin CLI Asia/Makassar" in listing and "60 rekaman" in listing
         finally:
@@ -56,6 +57,7 @@ def test_emulator_push_mode_from_the_command_line(db: Database, org: SampleOrg, 
 
 
 def test_push_server_refuses_a_public_bind_address(db: Database, org: SampleOrg, tmp_path: Path) -> None:
-    proc = subprocess.run(_command() + ["--db", db.location, "push-server", "--bind", "36.86.63.182", "--port", "0"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(_command() + ["--db", db.location, "push-server", "--bind", "36.86.63.182", "--port", "0",
+                                        *sync_account_args(db, tmp_path)],
+                          capture_output=True, text=True, timeout=60, env=child_env())
     assert proc.returncode == 1 and "alamat publik" in proc.stderr

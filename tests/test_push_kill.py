@@ -8,7 +8,6 @@ get every record stored exactly once.
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
 import socket
@@ -27,6 +26,8 @@ from services.devices.emulator import DeviceState
 from services.devices.push_admin import accept_serial
 from services.devices.push_emulator import PushEmulator
 from services.store.db import Database, open_database
+from tests.childenv import child_env
+from tests.cli_login import sync_account_args
 from tests.push_helpers import ADMIN, distinct_keys, punch_count, register
 
 SN = "KILL0000000001"
@@ -47,10 +48,11 @@ class Receiver:
     """One `presensi-opd push-server` process; its stdout lines arrive on a queue."""
 
     def __init__(self, db_path: Path, port: int, pause_at: str | None = None) -> None:
-        args = _command() + ["--db", str(db_path), "push-server", "--port", str(port), "--bind", "127.0.0.1"]
+        args = _command() + ["--db", str(db_path), "push-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--user", "sinkron", "--password-file", str(db_path.parent / "sinkron.password")]
         if pause_at:
             args += ["--pause-at", pause_at]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = child_env(PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
@@ -90,9 +92,10 @@ def db_path(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "presensi.sqlite"
     db = open_database(path)
     with db.transaction() as s:
-        create_sample_org(s, n_employees=12, with_users=False)
+        create_sample_org(s, n_employees=12)  # the CLI logs in as these users
     register(db, SN)
     accept_serial(db, SN, ADMIN, name="Mesin Lobi")
+    sync_account_args(db, tmp_path)  # the headless receiver logs in as the pull-only account
     db.dispose()
     yield path
 

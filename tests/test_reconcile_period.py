@@ -15,6 +15,7 @@ from services.reconcile.corrections import add_correction
 from services.reconcile.engine import recompute
 from services.reconcile.period import PeriodLockedError, is_locked, lock_period, period_status, unlock_period
 from services.store.models import AuditEvent, DayRecord
+from tests.cli_login import login_args
 from tests.reconcile_helpers import d, punches
 
 POLICY = load_policy("kotawaringin_timur")
@@ -57,18 +58,18 @@ def test_lock_blocks_changes_until_unlocked_with_reason(db, org):
         assert verify_chain(s) is None
 
 
-def test_cli_reconcile_and_kalender(db, org, capsys):
+def test_cli_reconcile_and_kalender(db, org, capsys, tmp_path):
     from services.cli import main
 
     with db.transaction() as s:
         punches(s, org.employee_ids[0], "2026-01-05 07:20:00", "2026-01-05 16:10:00")
-    assert main(["--db", db.location, "kalender", "--tahun", "2026"]) == 0
-    assert main(["--db", db.location, "reconcile", "2026-01"]) == 0
+    assert main(["--db", db.location, "kalender", "--tahun", "2026", *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", db.location, "reconcile", "2026-01", *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "12 pegawai" in out and "H=" in out and "Antrean pengecualian" in out
     for bad in ("2026-13", "Januari"):
         with pytest.raises(SystemExit, match="YYYY-MM"):
-            main(["--db", db.location, "reconcile", bad])
+            main(["--db", db.location, "reconcile", bad, *login_args("operator", tmp_path)])
     with db.session() as s:
         n = s.execute(select(DayRecord).where(DayRecord.date <= dt.date(2026, 1, 31))).scalars().all()
         assert len(n) == 12 * 31

@@ -16,6 +16,7 @@ from services.selfie.checks import analyse, hamming
 from services.selfie.queue import count_unchecked, list_queue, set_verdict
 from services.selfie.service import ReferencePhotoError, add_reference_photo, run_checks
 from services.store.models import AuditEvent, Employee, Punch, SelfieCheck, User
+from tests.cli_login import login_args
 from tests.faces_fixtures import face_set, photo_bytes
 from tests.mobile_fixtures import astronaut, csv_text, jpeg, row, synthetic_face, write_zip
 
@@ -141,7 +142,8 @@ def test_exif_time_gps_and_mock_location_are_flagged_with_evidence(db, org, tmp_
 def test_region_policy_overrides_the_match_threshold(db, org, tmp_path):
     face_set()
     region = tmp_path / "kabupaten_ketat.toml"
-    region.write_text('base = "default"\n[selfie]\nmatch_max_distance = 0.30\n[sources]\n'
+    region.write_text('base = "default"\n[tpp]\ndeduction_base = "tpp"\n[selfie]\nmatch_max_distance = 0.30\n[sources]\n'
+                      'tpp.deduction_base = "uji: seluruh TPP"\n'
                       'selfie_match = "uji: ambang ketat"\n', encoding="utf-8")
     from services.store.models import Opd
 
@@ -224,16 +226,16 @@ def test_cli_reference_check_and_queue(db, org, tmp_path, capsys):
     ref.write_bytes(synthetic_face(100, 0))
     blank = tmp_path / "kosong.jpg"
     blank.write_bytes(jpeg(np.full((300, 300, 3), 120, np.uint8)))
-    assert cli_main(["--db", db.location, "selfie-reference", staff[3][1], str(ref)]) == 0
-    assert cli_main(["--db", db.location, "selfie-reference", staff[3][1], str(blank)]) == 1
+    assert cli_main(["--db", db.location, "selfie-reference", staff[3][1], str(ref), *login_args("operator", tmp_path)]) == 0
+    assert cli_main(["--db", db.location, "selfie-reference", staff[3][1], str(blank), *login_args("operator", tmp_path)]) == 1
     assert "tidak ada wajah" in capsys.readouterr().err
     _import(db, tmp_path, [row(staff[3][1], "2026-03-02 07:00:00", "a.jpg", phone=staff[3][2])], {"a.jpg": synthetic_face(100, 4)})
-    assert cli_main(["--db", db.location, "selfie-check"]) == 0
+    assert cli_main(["--db", db.location, "selfie-check", *login_args("operator", tmp_path)]) == 0
     assert "1 foto diperiksa" in capsys.readouterr().out
-    assert cli_main(["--db", db.location, "selfie-queue", "--user", "atasan"]) == 0
+    assert cli_main(["--db", db.location, "selfie-queue", *login_args("atasan", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "1 swafoto" in out and "Menunggu" in out
-    assert cli_main(["--db", db.location, "selfie-queue", "--user", "operator"]) == 1
+    assert cli_main(["--db", db.location, "selfie-queue", *login_args("operator", tmp_path)]) == 1
 
 
 def test_resized_recompressed_copy_is_reused_but_other_selfies_are_not(db, org, tmp_path):

@@ -17,6 +17,7 @@ from services.demo.sample_org import create_sample_org
 from services.demo.signing_commands import DEMO_NIK, DEMO_PASSPHRASE
 from services.reports.monthly import generate_monthly_report
 from services.store.db import open_database
+from tests.cli_login import login_args
 from tests.report_fixtures import lock_period, recap_rows, user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,19 +66,21 @@ def test_cli_signs_through_the_emulator_process_and_verify_prints_the_level(emul
     db.dispose()
     dbarg = ["--db", str(dbfile)]
     period = ["--year", "2026", "--month", "10"]
+    kepala = login_args("kepala", tmp_path)  # the signer's own login, then the certificate's passphrase
 
-    code, out = run(capsys, monkeypatch, *dbarg, "signing-settings", "--user", "operator", "--esign-url", url)
+    code, out = run(capsys, monkeypatch, *dbarg, "signing-settings", "--esign-url", url,
+                    *login_args("operator", tmp_path))
     assert code == 1 and "Administrator" in out  # admin only
     code, out = run(capsys, monkeypatch, *dbarg, "signing-settings", "--esign-url", url, "--esign-user", "esign",
                     "--esign-api", "v1", "--tsa-url", tsa, "--trust", str(ca), "--level", "B-LT",
-                    "--esign-password-stdin", stdin="esign-demo\n")
+                    "--esign-password-stdin", *login_args("admin", tmp_path), stdin="esign-demo\n")
     assert code == 0 and "API v1" in out, out
 
     code, out = run(capsys, monkeypatch, *dbarg, "sign", *period, "--backend", "esign", "--nik", DEMO_NIK,
-                    "--passphrase-stdin", stdin="salah\n")
+                    "--passphrase-stdin", *kepala, stdin="salah\n")
     assert code == 1 and "Passphrase sertifikat elektronik untuk NIK" in out and "salah" in out
     code, out = run(capsys, monkeypatch, *dbarg, "sign", *period, "--backend", "esign", "--nik", DEMO_NIK,
-                    "--passphrase-stdin", stdin=f"{DEMO_PASSPHRASE}\n")
+                    "--passphrase-stdin", *kepala, stdin=f"{DEMO_PASSPHRASE}\n")
     assert code == 0 and "tingkat PAdES: B-LT" in out, out
     assert DEMO_PASSPHRASE not in out
     signed = re.search(r"^\s+(\S+_ttd\.pdf)$", out, flags=re.M)
@@ -103,8 +106,8 @@ def test_cli_sign_elsewhere_round_trip(tmp_path, capsys, monkeypatch):
     ca = tmp_path / "ca.pem"
     ca.write_bytes(pki.root_pem)
     dbarg, period = ["--db", str(dbfile)], ["--year", "2026", "--month", "10"]
-    assert run(capsys, monkeypatch, *dbarg, "signing-settings", "--trust", str(ca))[0] == 0
-    code, out = run(capsys, monkeypatch, *dbarg, "sign-export", *period, "--out", str(tmp_path))
+    assert run(capsys, monkeypatch, *dbarg, "signing-settings", "--trust", str(ca), *login_args("admin", tmp_path))[0] == 0
+    code, out = run(capsys, monkeypatch, *dbarg, "sign-export", *period, "--out", str(tmp_path), *login_args("kepala", tmp_path))
     assert code == 0, out
     exported = Path(re.search(r"PDF untuk ditandatangani: (\S+)", out).group(1))  # type: ignore[union-attr]
     cert = pki.issue("Kepala Dinas (Srikandi)")
@@ -113,7 +116,7 @@ def test_cli_sign_elsewhere_round_trip(tmp_path, capsys, monkeypatch):
                                       (400, 60, 560, 130), clock=system_clock()).data)
     bad = tmp_path / "lain.pdf"
     bad.write_bytes(signed.read_bytes().replace(b"%PDF-1.", b"%PDF-1.", 1)[:-10] + b"rusak\n%%EOF\n")
-    code, out = run(capsys, monkeypatch, *dbarg, "sign-import", *period, str(bad))
+    code, out = run(capsys, monkeypatch, *dbarg, "sign-import", *period, str(bad), *login_args("kepala", tmp_path))
     assert code == 1 and "Gagal:" in out
-    code, out = run(capsys, monkeypatch, *dbarg, "sign-import", *period, str(signed))
+    code, out = run(capsys, monkeypatch, *dbarg, "sign-import", *period, str(signed), *login_args("kepala", tmp_path))
     assert code == 0 and "diterima" in out and "B-B" in out, out

@@ -1,4 +1,4 @@
-"""TPP deductions, hand-computed (Kotawaringin Timur preset: TL/PSW 0.5/1/1.5/2 %, TK 4 %, apel 0.5 %, 40 % kehadiran)."""
+"""TPP deductions, hand-computed (Kotawaringin Timur preset: TL/PSW 0.5/1/1.5/2 %, TK 4 %, apel 0.5 %, of the whole TPP)."""
 
 from __future__ import annotations
 
@@ -51,11 +51,11 @@ def _row(db, org, emp_id, policy):  # type: ignore[no-untyped-def]
 def test_month_recap_hand_computed(db, org) -> None:
     emp_id = _setup(db, org)
     r = _row(db, org, emp_id, load_policy("kotawaringin_timur"))
-    # 0.5 + 0.5 (apel) + 1.5 + 1.0 + 4.0 + 2.0 = 9.5 % of the kehadiran part 40 % x 4.000.000 = 1.600.000
+    # 0.5 + 0.5 (apel) + 1.5 + 1.0 + 4.0 + 2.0 = 9.5 % of the whole TPP 4.000.000 (SE 800.1/1090: "0,5 persen" of TPP)
     assert r.deduction_pct == pytest.approx(9.5)
-    assert r.deduction_base_rp == 1_600_000
-    assert r.deduction_rp == 152_000
-    assert r.tpp_net == 3_848_000
+    assert r.deduction_base_rp == 4_000_000
+    assert r.deduction_rp == 380_000
+    assert r.tpp_net == 3_620_000
     assert r.working_days == 8
     assert (r.count("H"), r.count("TL1"), r.count("TL3"), r.count("PSW2"), r.count("PSW4")) == (5, 1, 1, 1, 1)
     assert (r.count("TK"), r.count("CUTI"), r.count("DL"), r.count("APEL_MISS")) == (1, 1, 1, 1)
@@ -67,7 +67,7 @@ def test_default_policy_has_no_apel_deduction(db, org) -> None:
     r = _row(db, org, emp_id, load_policy("default"))
     assert r.deduction_pct == pytest.approx(9.0)
     assert r.count("APEL_MISS") == 1  # still counted for the report, just free of charge
-    assert r.deduction_rp == 144_000
+    assert r.deduction_rp == 360_000  # 9 % of the whole TPP (Permentan 68/2012 template)
 
 
 def _custom(**over) -> object:
@@ -128,14 +128,14 @@ def _manipulated_punch(db, emp_id: int, when: dt.datetime) -> None:  # type: ign
 def test_manipulation_kehadiran_nol(db, org) -> None:
     emp_id = _setup(db, org)
     _manipulated_punch(db, emp_id, dt.datetime(2026, 3, 9, 7, 20))
-    r = _row(db, org, emp_id, load_policy("kotawaringin_timur"))
+    r = _row(db, org, emp_id, load_policy("sumatera_utara"))
     assert r.manipulation
     assert r.deduction_rp == 1_600_000  # kehadiran part 0 for the month
     assert r.tpp_net == 2_400_000
     assert r.deduction_pct == pytest.approx(100.0)
     # a manipulation in another month does not touch April
     with db.session() as s:
-        april = next(x for x in month_recap(s, org.opd_id, 2026, 4, load_policy("kotawaringin_timur")) if x.employee_id == emp_id)
+        april = next(x for x in month_recap(s, org.opd_id, 2026, 4, load_policy("sumatera_utara")) if x.employee_id == emp_id)
     assert not april.manipulation and april.deduction_rp == 0
 
 
@@ -153,8 +153,8 @@ def test_rounding_half_up_to_whole_rupiah(db, org) -> None:
     with db.transaction() as s:
         s.get(Employee, emp_id).tpp_base = 3_333_333
         s.add(_day(emp_id, D(2026, 3, 2), tl_tier=1, late_minutes=5))
-    r = _row(db, org, emp_id, load_policy("default"))
-    assert r.deduction_base_rp == 1_333_333  # 1.333.333,2
+    r = _row(db, org, emp_id, load_policy("sumatera_utara"))
+    assert r.deduction_base_rp == 1_333_333  # 40 % = 1.333.333,2
     assert r.deduction_rp == 6_667  # 0.5 % = 6.666,665 -> 6.667
     assert r.tpp_net + r.deduction_rp == r.tpp_base
     assert rupiah(2.5) == 3 and rupiah(3.5) == 4  # half-up, not banker's rounding

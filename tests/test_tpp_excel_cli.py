@@ -13,6 +13,7 @@ from services.policy.model import load_policy
 from services.policy.tpp import month_recap
 from services.reports.excel import export_discipline_job, export_tpp_excel, export_tpp_job
 from services.store.models import DayRecord, Employee
+from tests.cli_login import login_args
 
 D = dt.date
 
@@ -46,18 +47,30 @@ def test_excel_reopened_values(db, org, tmp_path) -> None:
     data = {ws.cell(row=r, column=2).value: r for r in range(header_row + 1, header_row + 13)}
     r = data[nip]
     col = {h: i + 1 for i, h in enumerate(headers)}
-    # TL2 1 % + apel 0.5 % + 3 x TK 4 % = 13.5 % of 1.600.000 = 216.000
+    # TL2 1 % + apel 0.5 % + 3 x TK 4 % = 13.5 % of the whole TPP 4.000.000 (SE 800.1/1090) = 540.000
     assert ws.cell(row=r, column=col["TK"]).value == 3
     assert ws.cell(row=r, column=col["TL2"]).value == 1
     assert ws.cell(row=r, column=col["Tidak Apel"]).value == 1
     assert ws.cell(row=r, column=col["Potongan (%)"]).value == pytest.approx(13.5)
     assert ws.cell(row=r, column=col["TPP Dasar (Rp)"]).value == 4_000_000
-    assert ws.cell(row=r, column=col["Potongan (Rp)"]).value == 216_000
-    assert ws.cell(row=r, column=col["TPP Diterima (Rp)"]).value == 3_784_000
+    assert ws.cell(row=r, column=col["Dasar Potongan (Rp)"]).value == 4_000_000
+    assert ws.cell(row=r, column=col["Potongan (Rp)"]).value == 540_000
+    assert ws.cell(row=r, column=col["TPP Diterima (Rp)"]).value == 3_460_000
     assert isinstance(ws.cell(row=r, column=col["NIP"]).value, str) and len(nip) == 18
     total_row = header_row + 13
     assert ws.cell(row=total_row, column=3).value == "JUMLAH"
     assert ws.cell(row=total_row, column=col["Potongan (Rp)"]).value == sum(x.deduction_rp for x in rows)
+    # the arithmetic sheet: one row per rule line, then the employee's total
+    detail = load_workbook(path)["Rincian potongan"]
+    head = next(r for r in range(1, 10) if detail.cell(row=r, column=1).value == "No")
+    dcol = {c.value: i + 1 for i, c in enumerate(detail[head])}
+    body = [[detail.cell(row=r, column=c).value for c in range(1, 13)] for r in range(head + 1, detail.max_row + 1)]
+    mine = [b for b in body if b[dcol["NIP"] - 1] == nip]
+    assert [(b[5], b[7], b[8], b[10]) for b in mine] == [("TL2", 1, 1.0, 40_000), ("TK", 3, 4.0, 480_000),
+                                                         ("APEL_MISS", 1, 0.5, 20_000)]
+    assert all(b[3] == 4_000_000 and b[4] == 4_000_000 for b in mine)
+    total = body[body.index(mine[-1]) + 1]
+    assert (total[2], total[10], total[11]) == ("Jumlah potongan", 540_000, 3_460_000)
 
 
 def test_background_jobs_and_cancel(db, org, tmp_path) -> None:
@@ -79,17 +92,17 @@ def test_cli_tpp_disiplin_notices(db, org, tmp_path, capsys) -> None:
     with db.session() as s:
         nip = s.get(Employee, emp_id).nip
     dbp = str(db.path)
-    assert cli_main(["--db", dbp, "tpp", "--year", "2026", "--month", "3", "--excel", str(tmp_path / "c.xlsx")]) == 0
+    assert cli_main(["--db", dbp, "tpp", "--year", "2026", "--month", "3", "--excel", str(tmp_path / "c.xlsx"), *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert nip in out and "Rp 216.000" in out and (tmp_path / "c.xlsx").exists()
-    assert cli_main(["--db", dbp, "disiplin", "--year", "2026"]) == 0
+    assert nip in out and "Rp 540.000" in out and (tmp_path / "c.xlsx").exists()
+    assert cli_main(["--db", dbp, "disiplin", "--year", "2026", *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert nip in out and "teguran lisan" in out and "Surat Panggilan I" in out
     assert cli_main(["--db", dbp, "notices", "create", "--kind", "SP1", "--nip", nip, "--date", "2026-03-09",
-                     "--exam-date", "2026-03-12", "--place", "Ruang Rapat", "--paper", "F4"]) == 0
+                     "--exam-date", "2026-03-12", "--place", "Ruang Rapat", "--paper", "F4", *login_args("operator", tmp_path)]) == 0
     assert "800.1.6.4/001/SP-I/DISKOMINFO/2026" in capsys.readouterr().out
     assert cli_main(["--db", dbp, "notices", "create", "--kind", "SP1", "--nip", nip, "--date", "2026-03-09",
-                     "--exam-date", "2026-03-30", "--place", "Ruang Rapat"]) == 1
+                     "--exam-date", "2026-03-30", "--place", "Ruang Rapat", *login_args("operator", tmp_path)]) == 1
     assert "paling lambat" in capsys.readouterr().err
-    assert cli_main(["--db", dbp, "notices", "list", "--year", "2026"]) == 0
+    assert cli_main(["--db", dbp, "notices", "list", "--year", "2026", *login_args("operator", tmp_path)]) == 0
     assert "SP-I" in capsys.readouterr().out

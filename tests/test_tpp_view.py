@@ -6,7 +6,8 @@ import datetime as dt
 import os
 
 from openpyxl import load_workbook
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from desktop.views.tpp import TppView
@@ -51,7 +52,15 @@ def test_tpp_and_discipline_tabs(qtbot, db, org, tmp_path) -> None:
     assert view.tpp_model.rowCount() == 12
     r = next(i for i, x in enumerate(view.tpp_model.rows()) if x.employee_id == emp_id)
     cells = [view.tpp_model.index(r, c).data() for c in range(view.tpp_model.columnCount())]
-    assert "20,00" in cells and "240.000" in cells and "2.760.000" in cells  # 5 x 4 % of 40 % x 3.000.000
+    # 5 x 4 % of the whole TPP 3.000.000 (Kotawaringin Timur: percent of TPP) = 600.000
+    assert "20,00" in cells and "600.000" in cells and "2.400.000" in cells
+    assert "seluruh TPP" in view.policy_label.text() and "asumsi" in view.policy_label.text()
+    view.tpp_table.selectRow(r)  # the arithmetic under the table, line by line
+    detail = view.tpp_detail.toPlainText()
+    assert "TK" in detail and "5 × 4 % = 20 % × Rp 3.000.000" in detail and "Rp 600.000" in detail
+    assert "Diterima = Rp 3.000.000 − Rp 600.000" in detail and "Rp 2.400.000" in detail
+    tip = view.tpp_model.index(r, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert "TK 5 × 4 % = Rp 600.000" in tip
     view.show()
     view.grab().save(str(tmp_path / "tpp.png"))
     if os.environ.get("TPP_PNG_DIR"):
@@ -65,22 +74,29 @@ def test_tpp_and_discipline_tabs(qtbot, db, org, tmp_path) -> None:
         view.grab().save(os.path.join(os.environ["TPP_PNG_DIR"], "tpp_discipline.png"))
 
 
-def test_notice_dialog_creates_numbered_pdf(qtbot, db, org) -> None:
+def test_notice_dialog_creates_numbered_pdf(qtbot, db, org, monkeypatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _title, text: shown.append(text))
     emp_id = _seed(db, org)
     view, ctx = _view(qtbot, db)
     view.tabs.setCurrentIndex(1)
     view.select_employee(emp_id)
     dlg = view.create_notice()
     assert dlg is not None and dlg.kind.currentData() == "SP1"
+    with db.session() as s:  # the examiner is the atasan langsung (Kepala Seksi), then the chain above
+        kasi = s.get(Employee, s.get(Employee, emp_id).supervisor_id)
+        assert dlg.examiner.count() == 3 and dlg.examiner.currentData() == kasi.id
+        assert f"Pemeriksa: {kasi.name}" in dlg.examiner_note.text()
     dlg.letter_date.setDate(QDate(2026, 3, 9))
     dlg.exam_date.setDate(QDate(2026, 3, 30))  # too late: more than 7 working days
-    dlg.create()
+    dlg.create_notice()
     assert "paling lambat" in dlg.error.text() and dlg.isVisible()
+    assert len(shown) == 1 and "paling lambat" in shown[0]  # through present_refusal
     if os.environ.get("TPP_PNG_DIR"):
         dlg.grab().save(os.path.join(os.environ["TPP_PNG_DIR"], "tpp_dialog.png"))
     dlg.exam_date.setDate(QDate(2026, 3, 12))
     dlg.paper.setCurrentText("F4")
-    dlg.create()
+    dlg.create_notice()
     assert dlg.result_notice is not None
     assert dlg.result_notice.number == "800.1.6.4/001/SP-I/DISKOMINFO/2026"
     assert dlg.result_notice.pdf_path.exists()
@@ -110,3 +126,24 @@ def test_excel_export_runs_in_background(qtbot, db, org, tmp_path) -> None:
     ctx.runner.wait_all()
     assert target.exists()
     assert load_workbook(target).active["A1"].value == "Rekapitulasi Potongan TPP Maret 2026"
+
+
+def test_notice_dialog_refuses_without_atasan_and_names_where_to_set_it(qtbot, db, org, monkeypatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _title, text: shown.append(text))
+    emp_id = _seed(db, org)
+    with db.transaction() as s:
+        s.get(Employee, emp_id).supervisor_id = None
+    view, ctx = _view(qtbot, db)
+    view.tabs.setCurrentIndex(1)
+    view.select_employee(emp_id)
+    dlg = view.create_notice()
+    assert dlg is not None and dlg.examiner.count() == 0 and not dlg.examiner.isEnabled()
+    assert "layar Pegawai → Atasan langsung" in dlg.examiner_note.text()
+    dlg.letter_date.setDate(QDate(2026, 3, 9))
+    dlg.exam_date.setDate(QDate(2026, 3, 12))
+    dlg.create_notice()
+    assert dlg.result_notice is None and len(shown) == 1 and "tidak memiliki atasan langsung" in shown[0]
+    with db.session() as s:
+        assert s.execute(select(NoticeNumber)).first() is None
+    dlg.close()

@@ -54,8 +54,8 @@ class SelfieQueueModel(RowTableModel):
         super().__init__(self.COLUMNS, background=_background, parent=parent, tooltip=_tooltip)
 
     def item(self, r: int) -> QueueItem:
-        return self.row(r)  # type: ignore[return-value]
+        return self.row(r)
 
     def replace_item(self, r: int, item: QueueItem) -> None:
-        self._rows[r] = item  # type: ignore[call-overload]
+        self._rows[r] = item
         self.dataChanged.emit(self.index(r, 0), self.index(r, self.columnCount() - 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desktop.models.row_table import RowTableModel
+from desktop.models.tpp_detail import deduction_tooltip
 from services.policy.discipline import DisciplineRow
 from services.policy.recap import MonthRecapRow
 from services.policy.tpp import format_rupiah
@@ -38,6 +39,7 @@ def tpp_model() -> RowTableModel:
             ("Nama", lambda r: r.name),
             ("Potongan (%)", lambda r: f"{r.deduction_pct:.2f}".replace(".", ",") + (" ⚠" if r.manipulation else "")),
             ("TPP dasar (Rp)", lambda r: _rp(r.tpp_base)),
+            ("Dasar potongan (Rp)", lambda r: _rp(r.deduction_base_rp)),
             ("Potongan (Rp)", lambda r: _rp(r.deduction_rp)),
             ("Diterima (Rp)", lambda r: _rp(r.tpp_net)),
             ("Hari kerja", lambda r: r.working_days),
@@ -50,8 +52,8 @@ def tpp_model() -> RowTableModel:
             ("NIP", lambda r: r.nip),
             ("Unit", lambda r: r.unit),
         ],
-        background=colour,  # type: ignore[arg-type]
-        tooltip=lambda r, c: f"{r.name} — NIP {r.nip}" if c == 0 else None,  # type: ignore[attr-defined]
+        background=colour,
+        tooltip=lambda r, c: (f"{r.name} — NIP {r.nip}" if c == 0 else deduction_tooltip(r) if c in (1, 3, 4) else None),
     )
 
 
@@ -70,7 +72,7 @@ def discipline_model() -> RowTableModel:
             ("Hukuman", lambda r: r.sanction),
             ("Langkah berikutnya", lambda r: r.next_document),
         ],
-        background=lambda r, _c: LEVEL_COLOUR.get(r.level),  # type: ignore[attr-defined]
+        background=lambda r, _c: LEVEL_COLOUR.get(r.level),
     )
 
 

@@ -239,11 +239,11 @@ class BkpsdmView(QWidget):
         if self.table is None:
             return None
         idx = self.table.selectionModel().selectedRows()
-        return self.model.row(idx[0].row()) if idx else None  # type: ignore[return-value]
+        return self.model.row(idx[0].row()) if idx else None
 
     def select_opd(self, code: str) -> bool:
         for i, r in enumerate(self.model.rows()):
-            if r.opd.code == code:  # type: ignore[attr-defined]
+            if r.opd.code == code:
                 self.table.selectRow(i)  # type: ignore[union-attr]
                 return True
         return False

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -31,12 +33,10 @@ from desktop.views.reconcile_dialogs import (
     PeriodPicker,
     ask_item,
     confirm,
-    date_edit,
     filter_row,
-    pydate,
     save_buttons,
 )
-from desktop.widgets import OperationStrip, make_table, page_header
+from desktop.widgets import OperationStrip, date_edit, make_table, page_header, pydate
 from services.calendar.holidays import KINDS, add_holiday, list_holidays, remove_holiday, seed_holidays_and_recompute
 from services.calendar.refresh import run_in_transaction
 from services.calendar.schedules import (
@@ -66,6 +66,11 @@ SHIFT_LEGEND = (f'<span style="background-color:{SHIFT_COLOURS["P"]};">&nbsp;<b>
                 f'<span style="background-color:{SHIFT_COLOURS["L"]};">&nbsp;<b>L</b>&nbsp;</span> libur &nbsp;·&nbsp; '
                 "klik dua kali sel untuk mengganti shift")
 ROSTER_DAY_WIDTH = 28  # one letter per cell: the whole month fits beside the names on a 1366 px laptop
+
+
+def _hours_on(weekday: int) -> Callable[[Any], Any]:
+    """Column getter for one weekday's hours of a schedule row."""
+    return lambda r: r.hours[weekday]
 
 
 class _AssignDialog(QDialog):
@@ -258,7 +263,7 @@ class CalendarView(QWidget):
         top.addWidget(seed_btn)
         self.sch_model = RowTableModel(
             [("Kode", lambda r: r.code), ("Nama", lambda r: r.name), ("Ramadan", lambda r: "Ya" if r.ramadan else "")]
-            + [(WEEKDAYS_ID[i], (lambda r, i=i: r.hours[i])) for i in range(7)])
+            + [(WEEKDAYS_ID[i], _hours_on(i)) for i in range(7)])
         self.sch_table = make_table(self.sch_model, stretch=1)
         self.asg_model = RowTableModel([
             ("Jadwal", lambda r: r.schedule),
@@ -388,8 +393,9 @@ class CalendarView(QWidget):
         self.roster_unit.clear()
         with self.ctx.db.session() as s:
             # units on a roster schedule come first: those are the ones whose roster gets edited
-            roster_units = set(s.execute(select(ScheduleAssignment.unit_id).join(
-                Schedule, Schedule.id == ScheduleAssignment.schedule_id).where(Schedule.kind == "roster")).scalars())
+            roster_units = {uid for uid in s.execute(select(ScheduleAssignment.unit_id).join(
+                Schedule, Schedule.id == ScheduleAssignment.schedule_id).where(Schedule.kind == "roster")).scalars()
+                if uid is not None}  # an employee-level assignment has no unit
             units = list(s.execute(select(WorkUnit.id, WorkUnit.name).where(WorkUnit.opd_id == self.ctx.opd_id)
                                    .order_by(WorkUnit.name)))
         self._roster_units = roster_units

@@ -5,9 +5,9 @@ A mixin of DevicesView (it uses the view's table, model, result box and operatio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from services.devices import schedule as os_schedule
 from services.devices.diagnostics import DeviceDiagnostics, diagnose_all
@@ -24,6 +24,9 @@ class DeviceActions:
     tabs: Any
     diagnostics: Any
     os_interval: Any
+
+    def _dialog_parent(self) -> QWidget:
+        return cast(QWidget, self)  # the mixin is only ever used by a QWidget view
 
     if TYPE_CHECKING:  # provided by the view
         def _say(self, text: str) -> None: ...
@@ -45,7 +48,7 @@ class DeviceActions:
         if not ok:
             return False, None
         if not text.strip().isdigit() or int(text.strip()) > 999999:
-            QMessageBox.warning(self, "Comm key", "Comm key harus berupa angka 0–999999.")  # type: ignore[arg-type]
+            QMessageBox.warning(self._dialog_parent(), "Comm key", "Comm key harus berupa angka 0–999999.")
             return False, None
         self.ctx.comm_keys[row.id] = int(text.strip())
         return True, self.ctx.comm_keys[row.id]
@@ -53,7 +56,7 @@ class DeviceActions:
     def _keys_for_all(self) -> dict[int, int] | None:
         """Session keys for every device that needs one (asking for the missing ones); None when cancelled."""
         for row in self.model.rows():
-            r: DeviceRow = row  # type: ignore[assignment]
+            r: DeviceRow = row
             if r.enabled and not self._ask_key(r)[0]:
                 return None
         return dict(self.ctx.comm_keys)
@@ -82,7 +85,7 @@ class DeviceActions:
         if not ids:
             self._say("Belum ada pegawai yang punya PIN mesin.")
             return
-        if QMessageBox.question(self, "Kirim pegawai ke mesin",
+        if QMessageBox.question(self._dialog_parent(), "Kirim pegawai ke mesin",
                                 f"Tulis PIN dan nama {len(ids)} pegawai ke mesin '{row.name}'?\n"
                                 "Pengguna yang PIN-nya sudah ada di mesin diperbarui namanya; sidik jari tidak "
                                 "berubah.") != QMessageBox.StandardButton.Yes:
@@ -99,19 +102,19 @@ class DeviceActions:
         row = self.selected_device()
         if row is None:
             return
-        others = [r for r in self.model.rows() if r.id != row.id]  # type: ignore[attr-defined]
-        names = [r.name for r in others]  # type: ignore[attr-defined]
-        choice, ok = QInputDialog.getItem(self, "Salin pengguna", f"Salin pengguna dan sidik jari dari '{row.name}' ke:",
+        others = [r for r in self.model.rows() if r.id != row.id]
+        names = [r.name for r in others]
+        choice, ok = QInputDialog.getItem(self._dialog_parent(), "Salin pengguna", f"Salin pengguna dan sidik jari dari '{row.name}' ke:",
                                           names, 0, False)
         if not ok or choice not in names:
             return
         target = others[names.index(choice)]
         go1, key1 = self._ask_key(row)
-        go2, key2 = self._ask_key(target)  # type: ignore[arg-type]
+        go2, key2 = self._ask_key(target)
         if not (go1 and go2):
             return
-        keys = {k: v for k, v in ((row.id, key1), (target.id, key2)) if v is not None}  # type: ignore[attr-defined]
-        self._start(f"Salin pengguna ke {choice}", copy_users, self.ctx.db, row.id, target.id,  # type: ignore[attr-defined]
+        keys = {k: v for k, v in ((row.id, key1), (target.id, key2)) if v is not None}
+        self._start(f"Salin pengguna ke {choice}", copy_users, self.ctx.db, row.id, target.id,
                     self.ctx.user.username, comm_keys=keys, on_done=self._show_copy)
 
     def _show_copy(self, r: CopyResult) -> None:
@@ -123,7 +126,7 @@ class DeviceActions:
         try:
             result = os_schedule.install(self.ctx.db.path.resolve(), minutes)
         except Exception as exc:  # noqa: BLE001 - the scheduler's own message is shown
-            QMessageBox.warning(self, "Jadwal sistem", str(exc))
+            QMessageBox.warning(self._dialog_parent(), "Jadwal sistem", str(exc))
             return
         self._say(result.message)
 
@@ -131,4 +134,4 @@ class DeviceActions:
         try:
             self._say(os_schedule.remove().message)
         except Exception as exc:  # noqa: BLE001
-            QMessageBox.warning(self, "Jadwal sistem", str(exc))
+            QMessageBox.warning(self._dialog_parent(), "Jadwal sistem", str(exc))

@@ -73,7 +73,7 @@ class PinPanel(QWidget):
         with self.ctx.db.session() as s:
             rows = unmapped_with_names(s, self.ctx.opd_id)
             employees = employee_choices(s, self.ctx.opd_id)
-        self.model.set_rows(rows)  # type: ignore[arg-type]
+        self.model.set_rows(rows)
         self.hint.setText(
             f"{len(rows)} PIN dari mesin belum dikenali. Pilih PIN — pegawai yang paling cocok (menurut NIP atau nama "
             "di mesin) langsung terpilih — periksa, lalu klik 'Petakan ke pegawai'; semua rekaman PIN itu tercatat "
@@ -146,7 +146,7 @@ class QuarantinePanel(QWidget):
     def refresh(self, may_edit: bool) -> int:
         with self.ctx.db.session() as s:
             rows = list_quarantine(s)
-        self.model.set_rows(rows)  # type: ignore[arg-type]
+        self.model.set_rows(rows)
         self.hint.setText(
             f"{len(rows)} rekaman tidak dihitung karena waktunya tidak masuk akal atau PIN-nya tidak valid. Periksa "
             "jam mesin; terima rekaman yang ternyata benar, tolak yang salah. Keputusan tercatat di log audit."
@@ -166,7 +166,7 @@ class QuarantinePanel(QWidget):
             return
         try:
             with write_transaction(self.ctx.db) as s:
-                ids = [r.id for r in rows]  # type: ignore[attr-defined]
+                ids = [r.id for r in rows]
                 if take:
                     n = accept(s, ids, self.ctx.user.username, self.ctx.db.clock.now(), note)
                     self.say(f"{len(ids)} rekaman diterima; {n} rekaman kehadiran ditambahkan.")
@@ -194,7 +194,7 @@ class DiagnosticsPanel(QWidget):
             ("Jam mesin", lambda d: describe_drift(d.drift_seconds)),
             ("Berhasil terakhir", lambda d: _when(d.last_success_at)),
             ("Galat", lambda d: d.error or d.last_error or "-"),
-        ], background=lambda d, c: "#fde2e1" if c == 1 and not d.reachable else None)  # type: ignore[attr-defined]
+        ], background=lambda d, c: "#fde2e1" if c == 1 and not d.reachable else None)
         self.table = make_table(self.model, alternate=True)
         self.hint = QLabel("Klik 'Diagnosa semua mesin' untuk menanyai setiap mesin sekarang.")
         self.hint.setObjectName("subtitle")
@@ -203,6 +203,6 @@ class DiagnosticsPanel(QWidget):
         lay.addWidget(self.table, 1)
 
     def show_results(self, results: list[DeviceDiagnostics], when: str) -> None:
-        self.model.set_rows(results)  # type: ignore[arg-type]
+        self.model.set_rows(results)
         bad = sum(1 for r in results if not r.reachable)
         self.hint.setText(f"Diagnosa {when}: {len(results) - bad} dari {len(results)} mesin terhubung.")

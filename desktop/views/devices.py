@@ -282,7 +282,7 @@ class DevicesView(DeviceActions, QWidget):
         with self.ctx.db.session() as s:
             rows = device_rows(s, self.ctx.opd_id)
             last_run = os_schedule.last_scheduled_run(s)
-        self.model.set_rows(rows)  # type: ignore[arg-type]
+        self.model.set_rows(rows)
         for i, r in enumerate(rows):
             if selected and r.id == selected.id:
                 self.table.selectRow(i)
@@ -324,7 +324,7 @@ class DevicesView(DeviceActions, QWidget):
 
     def selected_device(self) -> DeviceRow | None:
         idx = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.model.row(idx[0].row()) if idx else None  # type: ignore[return-value]
+        return self.model.row(idx[0].row()) if idx else None
 
     def _update_buttons(self) -> None:
         busy = self.op is not None or self._auto_running()
@@ -489,7 +489,7 @@ class DevicesView(DeviceActions, QWidget):
             self._do_correct_time(row.id)
 
     def _do_correct_time(self, device_id: int) -> None:
-        row = next((r for r in self.model.rows() if r.id == device_id), None)  # type: ignore[attr-defined]
+        row = next((r for r in self.model.rows() if r.id == device_id), None)
         go, key = self._ask_key(row) if row is not None else (True, None)
         if go:
             self._start("Koreksi jam mesin", correct_device_time, self.ctx.db, device_id, self.ctx.user.username,

@@ -28,13 +28,13 @@ from services.changes import Changes
 from services.errors import UserError
 from services.jobs import CancelToken, ProgressFn
 from services.org.queries import employee_rows, unit_choices
-from services.org.simpeg_import import ImportFileError, ImportPreview, apply_import, preview_file
+from services.org.simpeg_import import ImportFileError, ImportPreview, apply_import, export_rejected_rows, preview_file
 from services.store.db import Database
 
 KIND_LABEL = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "Non-ASN"}
 
 
-def _apply_job(db: Database, opd_id: int, preview: ImportPreview, username: str, *, progress: ProgressFn, cancel: CancelToken):
+def _apply_job(db: Database, opd_id: int, preview: ImportPreview, username: str, *, progress: ProgressFn, cancel: CancelToken) -> tuple[int, int]:
     with db.transaction() as s:
         batch = apply_import(s, opd_id, preview, username, progress=progress, cancel=cancel)
         return batch.new_count, batch.duplicate_count
@@ -72,7 +72,7 @@ class ImportDialog(QDialog):
             ],
             background=lambda r, c: "#fde2e1" if r.errors else None,
         )
-        model.set_rows(preview.rows)  # type: ignore[arg-type]
+        model.set_rows(preview.rows)
         table = make_table(model, stretch=7)
         self.errors = QPlainTextEdit("\n".join(preview.errors), readOnly=True)
         self.errors.setVisible(bool(n_err))
@@ -83,7 +83,11 @@ class ImportDialog(QDialog):
         self.import_button.clicked.connect(self.do_import)
         cancel = QPushButton("Tutup")
         cancel.clicked.connect(self.reject)
+        self.save_errors_button = QPushButton("Simpan baris bermasalah…")
+        self.save_errors_button.setVisible(bool(n_err))
+        self.save_errors_button.clicked.connect(self.save_rejected)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.save_errors_button)
         buttons.addStretch()
         buttons.addWidget(cancel)
         buttons.addWidget(self.import_button)
@@ -94,11 +98,29 @@ class ImportDialog(QDialog):
         lay.addWidget(self.errors)
         lay.addLayout(buttons)
 
+    def save_rejected(self, path: Path | None = None) -> None:
+        if path is None:
+            suggested = str(self.ctx.data_dir / f"{self.preview.path.stem}-bermasalah.csv")
+            chosen, _ = QFileDialog.getSaveFileName(self, "Simpan baris bermasalah", suggested, "CSV (*.csv)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        try:
+            n = export_rejected_rows(self.preview, path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Tidak tersimpan", f"{path.name} tidak dapat ditulis: {exc.strerror or exc}")
+            return
+        self.ctx.status(f"{n} baris bermasalah disimpan ke {path.name}")
+
     def do_import(self) -> None:
         self.import_button.setEnabled(False)
         op = self.ctx.runner.start("Impor pegawai", _apply_job, self.ctx.db, self.ctx.opd_id, self.preview, self.ctx.user.username)
         op.finished.connect(self._done)
-        op.failed.connect(lambda exc, _d: (present_refusal(self, exc, "Impor gagal"), self.import_button.setEnabled(True)))
+        op.failed.connect(self._import_failed)
+
+    def _import_failed(self, exc: BaseException, _detail: str) -> None:
+        present_refusal(self, exc, "Impor gagal")
+        self.import_button.setEnabled(True)
 
     def _done(self, result: tuple[int, int]) -> None:
         self.ctx.notify(Changes(employees=True))

@@ -29,13 +29,10 @@ from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_dialogs import (
     PeriodPicker,
     ask_text,
-    date_edit,
     filter_row,
-    pydate,
-    qdate,
     save_buttons,
 )
-from desktop.widgets import make_table, page_header
+from desktop.widgets import date_edit, make_table, page_header, pydate, qdate
 from services.calendar.names import month_bounds
 from services.changes import Changes
 from services.errors import UserError

@@ -168,10 +168,10 @@ class MobileImportView(QWidget):
         # result and history side by side: both stay readable without pushing the screen past 768 px
         bottom = QHBoxLayout()
         for caption, widget in (("Hasil impor:", self.result), ("Riwayat impor mobile:", history_view)):
-            col = QVBoxLayout()
-            col.addWidget(QLabel(caption))
-            col.addWidget(widget, 1)
-            bottom.addLayout(col, 1)
+            column = QVBoxLayout()
+            column.addWidget(QLabel(caption))
+            column.addWidget(widget, 1)
+            bottom.addLayout(column, 1)
         layout.addLayout(bottom, 1)
 
         if not ctx.user.has("operator"):
@@ -262,11 +262,15 @@ class MobileImportView(QWidget):
         op.cancelled.connect(lambda: self._show_error("Impor dibatalkan; tidak ada data yang disimpan."))
         op.done.connect(self._done)
 
-    def _finished(self, outcome: object) -> None:
-        result, checks = outcome  # type: ignore[misc]
+    def _finished(self, outcome: tuple[MobileImportResult, str]) -> None:
+        result, checks = outcome
         lines = [
             f"Selesai: {result.new} rekaman baru, {result.duplicate} sudah ada sebelumnya, {result.rejected} ditolak.",
         ]
+        if result.quarantined:
+            lines.append(f"Dikarantina: {result.quarantined} rekaman dengan waktu tidak wajar (tidak dihitung); "
+                         "periksa di menu Karantina:")
+            lines.extend(f"  • {m}" for m in result.quarantine_messages[:50])
         if result.flags:
             lines.append("Ditandai: " + ", ".join(f"{FLAG_LABELS.get(k, k)} {v}" for k, v in sorted(result.flags.items())))
         if checks:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -24,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
-from desktop.widgets import button, make_table
+from desktop.widgets import button, date_edit, make_table, pydate
 from services.errors import UserError
 from services.reports.notice_track import (
     STATUS_LABELS,
@@ -35,21 +33,6 @@ from services.reports.notice_track import (
     record_number,
 )
 from services.store.models import Employee, NoticeNumber
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
-
-
-def _date_edit(d: dt.date) -> QDateEdit:
-    edit = QDateEdit(_qdate(d))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd-MM-yyyy")
-    return edit
 
 
 class NoticeTrackDialog(QDialog):
@@ -74,7 +57,7 @@ class NoticeTrackDialog(QDialog):
 
         self.number = QLineEdit()
         self.number.setPlaceholderText("nomor dari Srikandi, mis. 800.1.6.4/123/DISKOMINFO/2026")
-        self.number_date = _date_edit(today)
+        self.number_date = date_edit(today)
         self.number_button = button("Catat nomor", self.save_number)
         g1 = QGroupBox("1. Nomor dan tanggal dari Srikandi")
         f1 = QFormLayout(g1)
@@ -94,7 +77,7 @@ class NoticeTrackDialog(QDialog):
         f2.addRow("Berkas", row)
         f2.addRow("", self.pdf_button)
 
-        self.delivered_on = _date_edit(today)
+        self.delivered_on = date_edit(today)
         self.delivered_note = QLineEdit()
         self.delivered_note.setPlaceholderText("mis. Diserahkan langsung, diterima yang bersangkutan")
         self.deliver_button = button("Catat penyerahan", self.save_delivery)
@@ -158,7 +141,7 @@ class NoticeTrackDialog(QDialog):
         return True
 
     def save_number(self) -> bool:
-        return self._do(record_number, self.number.text(), _pydate(self.number_date.date()))
+        return self._do(record_number, self.number.text(), pydate(self.number_date.date()))
 
     def _pick_pdf(self) -> None:
         path, _f = QFileDialog.getOpenFileName(self, "PDF bertanda tangan", str(self.ctx.data_dir), "PDF (*.pdf)")
@@ -172,7 +155,7 @@ class NoticeTrackDialog(QDialog):
         return self._do(attach_signed_pdf, Path(self.pdf.text().strip()))
 
     def save_delivery(self) -> bool:
-        return self._do(mark_delivered, _pydate(self.delivered_on.date()), self.delivered_note.text())
+        return self._do(mark_delivered, pydate(self.delivered_on.date()), self.delivered_note.text())
 
     def docx_path(self) -> Path | None:
         try:

@@ -150,13 +150,13 @@ class PushPanel(QWidget):
 
     def selected(self) -> PushDeviceRow | None:
         idx = self.table.selectionModel().selectedRows()
-        return self.model.row(idx[0].row()) if idx else None  # type: ignore[return-value]
+        return self.model.row(idx[0].row()) if idx else None
 
     def refresh(self) -> None:
         chosen = self.selected()
         with self.ctx.db.session() as s:
             rows = push_device_rows(s)
-        self.model.set_rows(rows)  # type: ignore[arg-type]
+        self.model.set_rows(rows)
         for i, r in enumerate(rows):
             if chosen is not None and r.serial == chosen.serial:
                 self.table.selectRow(i)

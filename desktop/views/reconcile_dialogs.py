@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QTime, Signal
+from PySide6.QtCore import QTime, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -32,22 +31,6 @@ from services.letters.kinds import STATUS_LABELS
 from services.reconcile.corrections import CORRECTABLE_STATUS, FIELDS, add_correction, corrections_for_day
 from services.reconcile.grid import FLAG_LABELS
 from services.store.models import DayRecord, Employee
-
-
-def qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
-
-
-def date_edit(d: dt.date) -> QDateEdit:
-    """Date field in the dd-mm-yyyy form staff write on letters, with a calendar pop-up."""
-    w = QDateEdit(qdate(d))
-    w.setCalendarPopup(True)
-    w.setDisplayFormat("dd-MM-yyyy")
-    return w
 
 
 def save_buttons(save_text: str = "Simpan") -> QDialogButtonBox:

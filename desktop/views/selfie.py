@@ -140,9 +140,9 @@ class SelfieQueueView(QWidget):
         self.selfie = PhotoLabel("Swafoto")
         self.reference = PhotoLabel("Foto referensi")
         photos = QGridLayout()
-        for col, (caption, label) in enumerate((("Swafoto", self.selfie), ("Foto referensi terdekat", self.reference))):
+        for col, (caption, photo) in enumerate((("Swafoto", self.selfie), ("Foto referensi terdekat", self.reference))):
             photos.addWidget(QLabel(f"<b>{caption}</b>"), 0, col)
-            photos.addWidget(label, 1, col)
+            photos.addWidget(photo, 1, col)
         photos.setRowStretch(1, 1)
         self.info: dict[str, QLabel] = {}
         who = QLabel("—")  # the employee heads the facts, across the whole card

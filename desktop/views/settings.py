@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 from desktop.context import AppContext
 from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
+from desktop.views.policy_sources import PolicySourcesDialog, unverified_summary
 from desktop.widgets import button, dialog_buttons, make_table, page_header
 from services.auth import audit
-from services.auth.users import ROLES, create_user
+from services.auth.users import ROLES, create_user, unlock_user
 from services.changes import Changes
 from services.errors import UserError
 from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
@@ -78,6 +79,9 @@ class SettingsView(QWidget):
         form.addRow("Zona waktu", self.f_tz)
         form.addRow("Kebijakan TPP/presensi", self.f_policy)
         form.addRow("", self.policy_note)
+        self.sources_button = button("Sumber nilai kebijakan…", self.show_sources,
+                                     tooltip="Naskah asal tiap nilai; yang belum bersumber ditandai")
+        form.addRow("", self.sources_button)
         form.addRow("", save)
 
         self.users = RowTableModel(
@@ -86,14 +90,21 @@ class SettingsView(QWidget):
                 ("Nama", lambda r: r[2]),
                 ("Peran", lambda r: ", ".join(ROLES.get(x, x) for x in r[3].split(","))),
                 ("Aktif", lambda r: "ya" if r[4] else "tidak"),
+                ("Terkunci", lambda r: f"sampai {r[5]:%d-%m-%Y %H:%M}" if r[5] else "-"),
             ]
         )
         users_table = make_table(self.users, stretch=2)
+        self.users_table = users_table
         add_user = button("Tambah pengguna…", self.add_user, enabled=is_admin)
+        self.unlock_button = button("Buka kunci akun", self.unlock_selected, enabled=is_admin)
         users_box = QGroupBox("Pengguna dan peran")
         ul = QVBoxLayout(users_box)
         ul.addWidget(users_table)
-        ul.addWidget(add_user)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add_user)
+        buttons.addWidget(self.unlock_button)
+        buttons.addStretch(1)
+        ul.addLayout(buttons)
 
         ok, message = keyring_status()
         self.keyring_label = QLabel(message)
@@ -146,13 +157,33 @@ class SettingsView(QWidget):
         name = self.f_policy.currentData()
         if not name:
             return
-        p = load_policy(name)
+        try:
+            p = load_policy(name)
+        except PolicyError as exc:
+            self.policy_note.setText(f"Kebijakan tidak valid: {exc}")
+            return
         a = p.attendance
         tiers = ", ".join(f"{t.code} {t.pct:g}%" for t in a.tl_tiers)
         self.policy_note.setText(
             f"{tiers}; TK {a.absent_pct:g}%/hari; apel {a.apel_miss_pct:g}%; batas {a.cap_pct:g}%; "
-            f"geofence {p.mobile.geofence_radius_m:g} m; 1 hari = {p.discipline.hours_per_day:g} jam"
+            f"dari {p.tpp.base_label()}; geofence {p.mobile.geofence_radius_m:g} m; "
+            f"1 hari = {p.discipline.hours_per_day:g} jam\n{unverified_summary(p)}"
         )
+        self.policy_note.setStyleSheet("" if not p.unverified() else "color: #8a4b00;")
+
+    def show_sources(self) -> PolicySourcesDialog | None:
+        name = self.f_policy.currentData()
+        if not name:
+            return None
+        try:
+            policy = load_policy(name)
+        except PolicyError as exc:
+            present_refusal(self, exc, "Kebijakan tidak dapat dibaca.")
+            return None
+        dialog = PolicySourcesDialog(policy, self)
+        dialog.open()
+        self.sources_dialog = dialog
+        return dialog
 
     def refresh(self) -> None:
         with self.ctx.db.session() as s:
@@ -207,6 +238,23 @@ class SettingsView(QWidget):
                             by=self.ctx.user.username)
         except UserError as exc:
             present_refusal(self, exc, "Pengguna tidak dibuat.")
+            return
+        self.refresh()
+
+    def unlock_selected(self) -> None:
+        """Admin: lift the login lock of the selected account (audited in services.auth.users.unlock_user)."""
+        rows = self.users_table.selectionModel().selectedRows()
+        if not rows:
+            QMessageBox.information(self, "Buka kunci akun", "Pilih dulu akun yang akan dibuka kuncinya.")
+            return
+        username = self.users.row(rows[0].row())[1]
+        try:
+            from services.store.writer import write_transaction
+
+            with write_transaction(self.ctx.db) as s:
+                unlock_user(s, username, self.ctx.user)
+        except UserError as exc:
+            present_refusal(self, exc, "Kunci akun tidak dibuka.")
             return
         self.refresh()
 

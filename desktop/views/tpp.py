@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.errors import present_refusal, refusal_text
+from desktop.models.tpp_detail import deduction_detail_html
 from desktop.models.tpp_models import discipline_model, notices_model, tpp_model
+from desktop.ops import Operation
 from desktop.views.tpp_notice_dialog import NoticeDialog, open_pdf, print_pdf, show_created
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.calendar.names import BULAN
@@ -65,11 +67,11 @@ class TppView(QWidget):
         lay.addWidget(self.policy_label)
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.ops)
-        self.tpp_rows: list = []  # type: ignore[type-arg]
+        self.tpp_rows: list = []
         self.discipline_rows: list[DisciplineRow] = []
         self.created_box: QMessageBox | None = None
         self._d_generation = 0  # a year's summary runs in the background; only the newest result is shown
-        self.d_op = None
+        self.d_op: Operation | None = None
         ctx.events.changed.connect(self._on_changes)
 
     # ------------------------------------------------------------------ build
@@ -94,6 +96,10 @@ class TppView(QWidget):
         top.addWidget(self.export_tpp_button)
         self.tpp_model = tpp_model()
         self.tpp_table = _table(self.tpp_model)
+        self.tpp_table.selectionModel().selectionChanged.connect(self._show_tpp_detail)
+        self.tpp_detail = QTextBrowser()  # the selected employee's arithmetic: base, rule lines, total
+        self.tpp_detail.setMaximumHeight(140)
+        self.tpp_detail.setHtml("<i>Pilih pegawai untuk melihat rincian hitungan potongannya.</i>")
         legend = QLabel("TL = terlambat, PSW = pulang sebelum waktunya (jumlah per tingkat 1/2/3/4) · "
                         "Kuning: ada potongan · Jingga: potongan ≥ 25% · Merah ⚠: swafoto manipulasi "
                         "(komponen kehadiran hangus sesuai kebijakan)")
@@ -102,6 +108,7 @@ class TppView(QWidget):
         lay = QVBoxLayout(w)
         lay.addLayout(top)
         lay.addWidget(self.tpp_table, 1)
+        lay.addWidget(self.tpp_detail)
         lay.addWidget(legend)
         self.month.currentIndexChanged.connect(self.refresh_tpp)
         self.year.valueChanged.connect(self.refresh_tpp)
@@ -182,12 +189,15 @@ class TppView(QWidget):
             opd = s.get(Opd, self.ctx.opd_id)
             preset = opd.policy_preset if opd else "default"
         policy = load_policy(preset)
-        t = policy.tpp
-        comps = ", ".join(f"{k} {v:g}%" for k, v in t.components.items())
-        self.policy_label.setText(f"Kebijakan: {policy.name} · komponen TPP: {comps} · potongan dihitung dari "
-                                  f"{'seluruh TPP' if t.deduction_base == 'total' else 'komponen ' + t.deduction_base}"
-                                  f", paling banyak {policy.attendance.cap_pct:g}% · 1 hari = "
-                                  f"{policy.discipline.hours_per_day:g}".replace(".", ",") + " jam terlambat/pulang awal")
+        base = policy.source_of("tpp.deduction_base")
+        unverified = len(policy.unverified())
+        self.policy_label.setText(
+            f"Kebijakan: {policy.name} · potongan dihitung dari {policy.tpp.base_label()}"
+            + ("" if base.verified else " (dasar potongan: asumsi, periksa Perkada)")
+            + f", paling banyak {policy.attendance.cap_pct:g}% · 1 hari = {policy.discipline.hours_per_day:g}".replace(".", ",")
+            + " jam terlambat/pulang awal"
+            + (f" · {unverified} nilai kebijakan belum bersumber (lihat Pengaturan)" if unverified else ""))
+        self.policy_label.setToolTip(f"Sumber dasar potongan: {base.text}")
         return policy
 
     def refresh(self) -> None:
@@ -209,10 +219,20 @@ class TppView(QWidget):
         with self.ctx.db.session() as s:
             self.tpp_rows = month_recap(s, self.ctx.opd_id, self.year.value(), self.month.currentData(), policy)
         self.tpp_model.set_rows(self.tpp_rows)
+        self.tpp_detail.setHtml("<i>Pilih pegawai untuk melihat rincian hitungan potongannya.</i>")
         t = recap_totals(self.tpp_rows)
         kena = sum(1 for r in self.tpp_rows if r.deduction_rp)
         self.tpp_summary.setText(f"{len(self.tpp_rows)} pegawai · {kena} kena potongan · total potongan "
                                  f"<b>{format_rupiah(t['deduction_rp'])}</b> · diterima {format_rupiah(t['tpp_net'])}")
+
+    def selected_tpp_row(self):  # type: ignore[no-untyped-def]
+        idx = self.tpp_table.selectionModel().selectedRows()
+        return self.tpp_model.row(idx[0].row()) if idx else None
+
+    def _show_tpp_detail(self) -> None:
+        r = self.selected_tpp_row()
+        if r is not None:
+            self.tpp_detail.setHtml(deduction_detail_html(r))
 
     def refresh_discipline(self) -> None:
         try:
@@ -224,7 +244,7 @@ class TppView(QWidget):
         self.d_info.setText("Menghitung rekap disiplin…")
         op = self.ctx.runner.start(f"Rekap disiplin {self.d_year.value()}", _discipline_job, self.ctx.db,
                                    self.ctx.opd_id, self.d_year.value(), policy)
-        op.finished.connect(lambda rows: generation == self._d_generation and self._show_discipline(rows))
+        op.finished.connect(lambda rows: self._show_discipline(rows) if generation == self._d_generation else None)
         op.failed.connect(lambda exc, _d: self.d_info.setText(f"Rekap disiplin gagal: {refusal_text(exc)}"))
         self.d_op = op
 
@@ -246,11 +266,11 @@ class TppView(QWidget):
     # ------------------------------------------------------------------ discipline
     def selected_discipline_row(self) -> DisciplineRow | None:
         idx = self.d_table.selectionModel().selectedRows()
-        return self.d_model.row(idx[0].row()) if idx else None  # type: ignore[return-value]
+        return self.d_model.row(idx[0].row()) if idx else None
 
     def select_employee(self, employee_id: int) -> bool:
         for i, r in enumerate(self.d_model.rows()):
-            if r.employee_id == employee_id:  # type: ignore[attr-defined]
+            if r.employee_id == employee_id:
                 self.d_table.selectRow(i)
                 return True
         return False
@@ -291,7 +311,7 @@ class TppView(QWidget):
         if not idx:
             QMessageBox.information(self, "Surat disiplin", "Pilih surat pada tabel terlebih dahulu.")
             return None
-        path = self.n_model.row(idx[0].row()).pdf_path  # type: ignore[attr-defined]
+        path = self.n_model.row(idx[0].row()).pdf_path
         if not Path(path).exists():
             QMessageBox.warning(self, "Berkas tidak ada", f"Berkas PDF tidak ditemukan:\n{path}")
             return None
@@ -304,7 +324,7 @@ class TppView(QWidget):
         if not idx:
             QMessageBox.information(self, "Surat disiplin", "Pilih surat pada tabel terlebih dahulu.")
             return None
-        dialog = NoticeTrackDialog(self.ctx, self.n_model.row(idx[0].row()).notice_id, self)  # type: ignore[attr-defined]
+        dialog = NoticeTrackDialog(self.ctx, self.n_model.row(idx[0].row()).notice_id, self)
         dialog.finished.connect(lambda _c: self.refresh_notices())
         dialog.open()
         self.track_dialog = dialog

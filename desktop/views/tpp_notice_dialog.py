@@ -6,11 +6,10 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -20,13 +19,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from desktop.context import AppContext
-from desktop.widgets import dialog_buttons
+from desktop.errors import present_refusal
+from desktop.widgets import date_edit, dialog_buttons, pydate, qdate
 from services.changes import Changes
 from services.errors import UserError
 from services.policy.discipline import NOTICE_KINDS, DisciplineRow
+from services.reports.notice_people import NoticeError, resolve_examiner, supervisor_chain
 from services.reports.notices import (
     EXAM_DEADLINE_WORKING_DAYS,
     NoticeRequest,
@@ -38,14 +38,6 @@ from services.reports.notices import (
 from services.store.models import Employee
 
 NEEDS_EXAM = ("SP1", "SP2", "BAP")
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
 
 
 def open_pdf(path: Path | str) -> bool:
@@ -83,25 +75,28 @@ class NoticeDialog(QDialog):
             self.kind.addItem(title, code)
         if row.next_kind:
             self.kind.setCurrentIndex(max(0, self.kind.findData(row.next_kind)))
-        self.letter_date = QDateEdit(_qdate(today), calendarPopup=True, displayFormat="dd-MM-yyyy")
+        self.letter_date = date_edit(today)
         with ctx.db.session() as s:
             exam = default_examination_date(s, today)
-            employees = list(s.execute(select(Employee.id, Employee.name, Employee.jabatan, Employee.supervisor_id)
-                                       .where(Employee.opd_id == ctx.opd_id).order_by(Employee.name)))
-            supervisor = s.get(Employee, row.employee_id).supervisor_id  # type: ignore[union-attr]
-        self.exam_date = QDateEdit(_qdate(exam), calendarPopup=True, displayFormat="dd-MM-yyyy")
+            emp = s.get(Employee, row.employee_id)
+            chain = [(e.id, f"{e.name} — {e.jabatan or '-'} (gol. {e.golongan or '-'})")
+                     for e in (supervisor_chain(s, emp) if emp is not None else [])]
+        self.exam_date = date_edit(exam)
         self.deadline = QLabel("")
         self.deadline.setObjectName("subtitle")
         self.deadline.setWordWrap(True)
         self.exam_time = QLineEdit("09.00 WIB")
         self.place = QLineEdit("Ruang Rapat Sekretariat")
+        # only the supervisor chain: the atasan langsung first, then each higher atasan (PP 94/2021)
         self.examiner = QComboBox()
-        self.examiner.setToolTip("Pejabat yang harus ditemui / yang memeriksa (bawaan: atasan langsung)")
-        for eid, name, jabatan, _sup in employees:
-            if eid != row.employee_id:
-                self.examiner.addItem(f"{name} — {jabatan}", eid)
-        if supervisor:
-            self.examiner.setCurrentIndex(max(0, self.examiner.findData(supervisor)))
+        self.examiner.setToolTip("Yang memeriksa: atasan langsung (bawaan) atau atasan berjenjang di atasnya; "
+                                 "diubah di layar Pegawai → Atasan langsung")
+        for i, (eid, label) in enumerate(chain):
+            self.examiner.addItem(("Atasan langsung: " if i == 0 else "Atasan berjenjang: ") + label, eid)
+        self.examiner.setEnabled(bool(chain))
+        self.examiner_note = QLabel("")
+        self.examiner_note.setObjectName("subtitle")
+        self.examiner_note.setWordWrap(True)
         self.paper = QComboBox()
         self.paper.addItems(["A4", "F4"])
         self.error = QLabel("")
@@ -115,8 +110,9 @@ class NoticeDialog(QDialog):
         form.addRow("Jam", self.exam_time)
         form.addRow("Tempat", self.place)
         form.addRow("Pemeriksa", self.examiner)
+        form.addRow("", self.examiner_note)
         form.addRow("Ukuran kertas", self.paper)
-        buttons = dialog_buttons(self, "Buat && simpan PDF", on_ok=self.create)
+        buttons = dialog_buttons(self, "Buat && simpan PDF", on_ok=self.create_notice)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setEnabled(ctx.user.has("operator") or ctx.user.has("verifier"))
         lay = QVBoxLayout(self)
@@ -126,11 +122,33 @@ class NoticeDialog(QDialog):
         lay.addWidget(buttons)
         self.kind.currentIndexChanged.connect(self._update)
         self.letter_date.dateChanged.connect(self._letter_date_changed)
+        self.examiner.currentIndexChanged.connect(self._check_examiner)
         self._update()
+        self._check_examiner()
+
+    def _check_examiner(self) -> None:
+        """Show who examines, or why nobody may (the same check create_notice_in makes)."""
+        with self.ctx.db.session() as s:
+            emp = s.get(Employee, self.row.employee_id)
+            try:
+                if emp is None:
+                    raise NoticeError(f"Pegawai id {self.row.employee_id} tidak ditemukan")
+                examiner = resolve_examiner(s, emp, self.examiner.currentData())
+            except NoticeError as exc:
+                self.examiner_problem = str(exc)
+                self.examiner_note.setText(f"Surat belum dapat dibuat: {exc}")
+                self.examiner_note.setObjectName("error")
+            else:
+                self.examiner_problem = ""
+                self.examiner_note.setText(f"Pemeriksa: {examiner.name}, {examiner.jabatan or '-'} "
+                                           f"(gol. {examiner.golongan or '-'})")
+                self.examiner_note.setObjectName("subtitle")
+        self.examiner_note.style().unpolish(self.examiner_note)
+        self.examiner_note.style().polish(self.examiner_note)
 
     def _letter_date_changed(self) -> None:
         with self.ctx.db.session() as s:
-            self.exam_date.setDate(_qdate(default_examination_date(s, _pydate(self.letter_date.date()))))
+            self.exam_date.setDate(qdate(default_examination_date(s, pydate(self.letter_date.date()))))
         self._update()
 
     def _update(self) -> None:
@@ -139,7 +157,7 @@ class NoticeDialog(QDialog):
             w.setEnabled(needs_exam)
         if self.kind.currentData() in ("SP1", "SP2"):
             with self.ctx.db.session() as s:
-                latest = latest_examination_date(s, _pydate(self.letter_date.date()))
+                latest = latest_examination_date(s, pydate(self.letter_date.date()))
             self.deadline.setText(f"Paling lambat {latest:%d-%m-%Y} ({EXAM_DEADLINE_WORKING_DAYS} hari kerja setelah "
                                   f"tanggal surat; hari libur dan cuti bersama tidak dihitung)")
         else:
@@ -148,19 +166,20 @@ class NoticeDialog(QDialog):
     def request(self) -> NoticeRequest:
         kind = self.kind.currentData()
         return NoticeRequest(
-            kind=kind, employee_id=self.row.employee_id, letter_date=_pydate(self.letter_date.date()),
-            exam_date=_pydate(self.exam_date.date()) if kind in NEEDS_EXAM else None,
+            kind=kind, employee_id=self.row.employee_id, letter_date=pydate(self.letter_date.date()),
+            exam_date=pydate(self.exam_date.date()) if kind in NEEDS_EXAM else None,
             exam_time=self.exam_time.text().strip(), place=self.place.text().strip(),
             examiner_id=self.examiner.currentData(), paper=self.paper.currentText(),
         )
 
-    def create(self) -> None:
+    def create_notice(self) -> None:
         try:
             # one small PDF: fast enough for the UI thread, and the user waits for its number anyway
             self.result_notice = create_notice_in(self.ctx.db, self.ctx.user, self.request())
         except UserError as exc:
             self.error.setText(str(exc))
             self.adjustSize()
+            present_refusal(self, exc, "Surat disiplin belum dibuat.")
             return
         self.ctx.notify(Changes(notices=True))
         self.ctx.status(f"Surat {self.result_notice.number} dibuat")

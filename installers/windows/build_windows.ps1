@@ -5,7 +5,8 @@ $root = Resolve-Path "$PSScriptRoot\..\.."
 Set-Location $root
 if (-not (Test-Path .venv)) { py -3.11 -m venv .venv }
 .\.venv\Scripts\python -m pip install --upgrade pip
-.\.venv\Scripts\python -m pip install -e ".[dev]"
+.\.venv\Scripts\python -m pip install -r requirements.lock
+.\.venv\Scripts\python -m pip install --no-deps -e .
 .\.venv\Scripts\python -m PyInstaller --noconfirm --clean --distpath dist --workpath build\pyinstaller installers\presensi-opd.spec
 & iscc installers\windows\presensi-opd.iss
 # smoke: the console CLI must start and report its version-independent help

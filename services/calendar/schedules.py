@@ -341,9 +341,10 @@ class ScheduleBook:
         if employee_id in self._emp_assign:
             sids = self._schedule_ids(unit_id, employee_id)
         else:
-            sids = self._unit_cache.get(unit_id)
-            if sids is None:
-                sids = self._unit_cache[unit_id] = self._schedule_ids(unit_id, None)
+            cached = self._unit_cache.get(unit_id)
+            if cached is None:
+                cached = self._unit_cache[unit_id] = self._schedule_ids(unit_id, None)
+            sids = cached
         first = sids[0]
         if all(s == first for s in sids) and self.schedules[first].kind == "fixed":
             return self._fixed_plans(first)  # the common case: shared list, no per-employee work

@@ -105,15 +105,25 @@ def with_user(url: str, user: str, port: int | None = None) -> str:
     return _to_url(info)
 
 
+def with_params(url: str, **params: str) -> str:
+    """The same URL with connection parameters set (e.g. sslmode, sslrootcert)."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info.update(params)
+    return _to_url(info)
+
+
 def _to_url(info: dict) -> str:
-    from urllib.parse import quote
+    from urllib.parse import quote, urlencode
 
     user = quote(str(info.get("user", "")), safe="")
     pw = info.get("password")
     auth = f"{user}:{quote(str(pw), safe='')}@" if pw else (f"{user}@" if user else "")
     host = info.get("host", "127.0.0.1")
     port = info.get("port", "5432")
-    return f"postgresql://{auth}{host}:{port}/{info.get('dbname', 'postgres')}"
+    # TLS settings (sslmode, sslrootcert, require_auth ...) travel with the URL
+    extra = {k: str(v) for k, v in info.items() if k not in ("user", "password", "host", "port", "dbname")}
+    query = ("?" + urlencode(extra, safe="/")) if extra else ""
+    return f"postgresql://{auth}{host}:{port}/{info.get('dbname', 'postgres')}{query}"
 
 
 def url_user(url: str) -> str:

@@ -27,6 +27,7 @@ from services.central.status import OpdMonthStatus, SubmissionMeta
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.policy.recap import MonthRecapRow
 from services.reports.excel import _BORDER, PCT_FORMAT, RP_FORMAT, _atomic_save, _header, _title
+from services.tabular import put_cell
 
 EMPLOYEE_COLUMNS = ["No", "Kode OPD", "Perangkat Daerah", "NIP", "Nama", "Jabatan", "Unit", "Hari Kerja", "TK",
                     "Potongan (%)", "TPP Dasar (Rp)", "Potongan (Rp)", "TPP Diterima (Rp)", "Revisi"]
@@ -105,16 +106,16 @@ def export_region_tpp_excel(items: list[OpdTpp], path: Path, *, year: int, month
                       line.working_days, line.count("TK"), line.deduction_pct, line.tpp_base, line.deduction_rp,
                       line.tpp_net, item.used.revision if item.used else None]
             for col, v in enumerate(values, 1):
-                ws.cell(row=r, column=col, value=v).border = _BORDER
+                put_cell(ws, r, col, v).border = _BORDER
             ws.cell(row=r, column=4).number_format = "@"
             ws.cell(row=r, column=10).number_format = PCT_FORMAT
             for col in (11, 12, 13):
                 ws.cell(row=r, column=col).number_format = RP_FORMAT
         progress(i, len(items), item.status.opd.name)
     if n:
-        ws.cell(row=r + 1, column=5, value="JUMLAH").font = Font(bold=True)
+        put_cell(ws, r + 1, 5, "JUMLAH").font = Font(bold=True)
         for col, attr in ((11, "tpp_base"), (12, "deduction_rp"), (13, "tpp_net")):
-            cell = ws.cell(row=r + 1, column=col, value=sum(getattr(x, attr) for it in items for x in it.lines))
+            cell = put_cell(ws, r + 1, col, sum(getattr(x, attr) for it in items for x in it.lines))
             cell.number_format, cell.font = RP_FORMAT, Font(bold=True)
     for col, width in enumerate([6, 14, 32, 21, 28, 28, 24, 8, 6, 10, 15, 15, 15, 7], 1):
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -136,7 +137,7 @@ def _opd_sheet(wb: Workbook, items: list[OpdTpp], year: int, month: int) -> None
                   len(it.lines), sum(x.tpp_base for x in it.lines), sum(x.deduction_rp for x in it.lines),
                   sum(x.tpp_net for x in it.lines), it.note]
         for col, v in enumerate(values, 1):
-            ws.cell(row=first + i, column=col, value=v).border = _BORDER
+            put_cell(ws, first + i, col, v).border = _BORDER
         for col in (9, 10, 11):
             ws.cell(row=first + i, column=col).number_format = RP_FORMAT
     for col, width in enumerate([5, 14, 34, 26, 12, 7, 17, 8, 16, 16, 16, 40], 1):

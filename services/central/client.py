@@ -40,6 +40,14 @@ class CentralUnreachable(CentralError, UnreachableError):
     pass
 
 
+class CentralAuthFailed(CentralUnreachable):
+    """The server refused the login (wrong password, unknown user, weaker method than scram-sha-256)."""
+
+
+class CentralTlsError(CentralUnreachable):
+    """The server's certificate does not verify against the configured CA (or names another host)."""
+
+
 class SubmissionRefused(CentralError):
     pass
 
@@ -108,16 +116,77 @@ class CentralSubmission:
     audit_head_hash: str = ""
 
 
+SCRAM = "scram-sha-256"
+REQUIRE_AUTH_LIBPQ = 160000  # libpq 16 added require_auth
+
+
+def connection_options(url: str) -> dict[str, str]:
+    """TLS and authentication options added to ``url``.
+
+    A configured CA (``sslrootcert`` in the URL, see outbox.configure_central) means production: the
+    server must prove its name with a certificate from that CA (``sslmode=verify-full``, whatever weaker
+    mode the URL says) and the password is only ever sent as SCRAM-SHA-256 (``require_auth``), so a
+    server that asks for a cleartext or MD5 password is refused before the password leaves the PC.
+    """
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    if not info.get("sslrootcert"):
+        return {}
+    opts = {"sslmode": "verify-full"}
+    if not info.get("require_auth") and psycopg.pq.version() >= REQUIRE_AUTH_LIBPQ:
+        opts["require_auth"] = SCRAM
+    return opts
+
+
 def connect(url: str, password: str | None = None, timeout: int = CONNECT_TIMEOUT_S) -> psycopg.Connection:
     kwargs: dict[str, Any] = {"connect_timeout": timeout, "application_name": "presensi-opd"}
+    try:
+        kwargs.update(connection_options(url))
+    except psycopg.ProgrammingError as exc:
+        raise CentralUnreachable(f"Alamat server pusat tidak valid: {_first_line(exc)}") from None
     if password:
         kwargs["password"] = password
     try:
         return psycopg.connect(url, **kwargs)
     except psycopg.OperationalError as exc:
-        raise CentralUnreachable(f"Server pusat tidak dapat dihubungi: {_first_line(exc)}") from None
+        raise connection_error(url, exc) from None
     except psycopg.ProgrammingError as exc:  # malformed URL
         raise CentralUnreachable(f"Alamat server pusat tidak valid: {_first_line(exc)}") from None
+
+
+def connection_error(url: str, exc: BaseException) -> CentralUnreachable:
+    """The Indonesian reason a connection failed: password, certificate, or the network."""
+    text = str(exc)
+    low = text.lower()
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        info = {}
+    user, host, ca = info.get("user", "?"), info.get("host", "?"), info.get("sslrootcert", "")
+    if "password authentication failed" in low or "authentication failed for user" in low:
+        return CentralAuthFailed(f"Server pusat {host} menolak kata sandi pengguna {user}. Periksa kata sandi di "
+                                 "Pengaturan → Server pusat; tidak ada data yang dikirim.")
+    if "no password supplied" in low:
+        return CentralAuthFailed(f"Kata sandi server pusat untuk pengguna {user} belum disimpan; isi di "
+                                 "Pengaturan → Server pusat.")
+    if "authentication method requirement" in low:
+        return CentralAuthFailed(f"Server pusat {host} meminta cara masuk selain {SCRAM}; koneksi dibatalkan agar "
+                                 "kata sandi tidak terkirim dengan cara yang lemah. Hubungi admin BKPSDM.")
+    if "does not match host name" in low:
+        return CentralTlsError(f"Sertifikat server pusat bukan untuk alamat {host}; koneksi dibatalkan "
+                               f"(kemungkinan server palsu atau alamat salah). {_tls_detail(text)}")
+    if "certificate verify failed" in low or ("certificate" in low and "ssl" in low):
+        return CentralTlsError(f"Sertifikat server pusat {host} tidak dapat diverifikasi dengan CA {ca or '-'}; "
+                               f"koneksi dibatalkan, tidak ada data yang dikirim. {_tls_detail(text)}")
+    if "server does not support ssl" in low:
+        return CentralTlsError(f"Server pusat {host} tidak mendukung TLS padahal CA sudah diatur; koneksi dibatalkan.")
+    return CentralUnreachable(f"Server pusat tidak dapat dihubungi: {_first_line(exc)}")
+
+
+def _tls_detail(text: str) -> str:
+    for line in text.splitlines():
+        if "certificate" in line.lower():
+            return f"(Rincian: {line.strip()[:200]})"
+    return ""
 
 
 def _first_line(exc: BaseException) -> str:

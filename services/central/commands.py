@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from services.cli_support import CliError, cli_opd, cli_user, open_db, resolve_last_month
+from services.cli_support import ADMIN, OPERATOR, CliError, cli_opd, current, needs, open_db, resolve_last_month
 from services.clock import system_clock
 from services.reports.commands import add_period_args, find_report, run_cli
 
@@ -29,12 +29,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--revision", type=int, default=None)
     s.add_argument("--force", action="store_true", help="coba sekarang juga, abaikan jadwal coba ulang")
     s.add_argument("--url", default=None, help="simpan alamat server pusat, mis. postgresql://opd_x@host:5432/bkpsdm")
+    s.add_argument("--ca", type=Path, default=None,
+                   help="CA (PEM) penerbit sertifikat server pusat: koneksi TLS verify-full + scram-sha-256")
     s.add_argument("--save-password", action="store_true", help="minta kata sandi server pusat dan simpan di keyring")
     s.add_argument("--password-stdin", action="store_true")
     s.add_argument("--list", action="store_true", help="tampilkan isi antrean saja")
     s.add_argument("--pengantar-nomor", default="", help="nomor surat pengantar bundel (bawaan: dikosongkan)")
-    s.add_argument("--user", default="operator")
     s.set_defaults(func=run_cli(_cmd_submit))
+    # changing where the outbox sends (or its password) is an admin action; sending is the operator's
+    needs(s, lambda a: ADMIN if (a.url or a.save_password) else OPERATOR)
 
     v = sub.add_parser("verify", help="periksa hash dan tanda tangan laporan (berkas lokal atau kiriman di pusat)")
     v.add_argument("--file", type=Path, default=None, help="berkas PDF bertanda tangan")
@@ -48,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--password-stdin", action="store_true")
     v.add_argument("--no-pdfsig", action="store_true", help="lewati validator pdfsig (poppler)")
     v.set_defaults(func=run_cli(_cmd_verify))
+    needs(v, None)  # checks a PDF, or a submission with the central server's own login; changes nothing
 
     c = sub.add_parser("central-init", help="(admin BKPSDM) siapkan/migrasikan basis data pusat dan akun OPD")
     c.add_argument("--admin-url", required=True, help="URL superuser/pemilik, mis. postgresql://postgres@host/postgres")
@@ -59,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--bkpsdm-role", default=None, help="nama login PostgreSQL untuk BKPSDM (baca semua)")
     c.add_argument("--password-stdin", action="store_true")
     c.set_defaults(func=run_cli(_cmd_central_init))
+    needs(c, None)  # no local database: the PostgreSQL superuser login is the authority
 
     st = sub.add_parser("central-status", help="(BKPSDM) siapa sudah mengirim laporan periode ini, tepat waktu?")
     st.add_argument("--url", required=True)
@@ -68,6 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="tanggal acuan YYYY-MM-DD untuk 'lewat batas' (bawaan: hari ini menurut jam komputer ini)")
     st.add_argument("--password-stdin", action="store_true")
     st.set_defaults(func=run_cli(_cmd_central_status))
+    needs(st, None)  # BKPSDM's own PostgreSQL login
 
     rv = sub.add_parser("central-review", help="(BKPSDM) terima atau kembalikan kiriman terbaru satu OPD")
     rv.add_argument("--url", required=True, help="login BKPSDM di server pusat")
@@ -79,6 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     choice.add_argument("--return-reason", default=None, help="kembalikan dengan alasan ini")
     rv.add_argument("--password-stdin", action="store_true")
     rv.set_defaults(func=run_cli(_cmd_central_review))
+    needs(rv, None)  # BKPSDM's own PostgreSQL login (require_bkpsdm checks it at the server)
 
     bx = sub.add_parser("bpkad-export", help="(BKPSDM) tabel TPP seluruh OPD (Excel) untuk BPKAD dari kiriman")
     bx.add_argument("--url", required=True, help="login BKPSDM di server pusat")
@@ -91,6 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bx.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
     bx.add_argument("--password-stdin", action="store_true")
     bx.set_defaults(func=run_cli(_cmd_bpkad_export))
+    needs(bx, None)  # BKPSDM's own PostgreSQL login
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
@@ -106,13 +114,12 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     )
 
     db = open_db(args)
-    user = cli_user(db, args.user)
+    user = current(args)  # the one who logged in; never swapped for another identity
     if args.url:
-        from services.auth.users import SYSTEM_USER
-
-        # The CLI runs on the OPD's own machine; the URL setting is audited as "system".
-        print(configure_central(db, args.url, user if user.has("admin") else SYSTEM_USER))
+        # admin only (configure_central checks), audited with the old and new address
+        print(configure_central(db, args.url, user, ca_file=args.ca))
     if args.save_password:
+        user.require("admin")
         url = central_url(db)
         if not url:
             raise CliError("Atur dulu alamat server pusat dengan --url.")

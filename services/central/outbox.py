@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services import secrets
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.central.admin import url_user
+from services.central.admin import url_user, with_params
 from services.central.bundle import BundleError, build_bundle, load_bundle
 from services.central.client import (
     CentralUnreachable,
@@ -61,27 +62,55 @@ def central_url(db: Database) -> str | None:
         return row.value if row and row.value else None
 
 
-def configure_central(db: Database, url: str, user: CurrentUser, password: str | None = None) -> str:
-    """Save the URL (never with a password) and, optionally, the password in keyring."""
+def configure_central(db: Database, url: str, user: CurrentUser, password: str | None = None,
+                      ca_file: str | Path | None = None) -> str:
+    """Save the URL (never with a password) and, optionally, the password in keyring.
+
+    ca_file: the CA that signed the central server's certificate (production). It is stored in the URL
+    as ``sslrootcert`` with ``sslmode=verify-full``; client.connect then also requires SCRAM-SHA-256.
+    """
     user.require("admin")
     import psycopg
 
-    info = psycopg.conninfo.conninfo_to_dict(url)
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise OutboxError(f"Alamat server pusat tidak valid: {str(exc).strip()[:200]}") from None
     if info.pop("password", None) is not None:
         raise OutboxError("Jangan menulis kata sandi di alamat; kata sandi disimpan terpisah di keyring.")
     if not info.get("user"):
         raise OutboxError("Alamat server pusat harus memuat nama pengguna OPD, mis. postgresql://opd_x@host/bkpsdm")
+    if ca_file:
+        info["sslrootcert"], info["sslmode"] = str(Path(ca_file).resolve()), "verify-full"
+        url = with_params(url, sslrootcert=str(info["sslrootcert"]), sslmode="verify-full")
+    if info.get("sslrootcert"):
+        _check_ca_file(Path(str(info["sslrootcert"])))
     with db.transaction() as s:
         row = s.get(Setting, SETTING_URL)
+        old = row.value if row is not None else ""
         if row is None:
             s.add(Setting(key=SETTING_URL, value=url))
         else:
             row.value = url
-        audit.record(s, user.username, "central.configure", "setting", SETTING_URL, {"url": url})
+        waiting = s.execute(select(func.count(OutboxItem.id)).where(OutboxItem.status != "sent")).scalar() or 0
+        audit.record(s, user.username, "central.configure", "setting", SETTING_URL,
+                     {"url": url, "previous_url": old, "queued_items": waiting})
+    # say it plainly: whatever waits in the outbox now goes to the new address
+    moved = (f" Alamat sebelumnya: {old}; {waiting} kiriman di antrean kini dikirim ke alamat baru."
+             if old and old != url and waiting else (f" Alamat sebelumnya: {old}." if old and old != url else ""))
     if password:
         secrets.set_secret(SECRET_KIND, str(info["user"]), password)
-        return "Alamat disimpan; kata sandi disimpan di keyring."
-    return "Alamat disimpan."
+        return f"Alamat disimpan; kata sandi disimpan di keyring.{moved}"
+    return f"Alamat disimpan.{moved}"
+
+
+def _check_ca_file(path: Path) -> None:
+    try:
+        text = path.read_bytes()[:1_000_000]
+    except OSError as exc:
+        raise OutboxError(f"Berkas CA server pusat {path} tidak dapat dibaca: {exc.strerror or exc}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        raise OutboxError(f"Berkas CA server pusat {path.name} bukan sertifikat PEM (-----BEGIN CERTIFICATE-----).")
 
 
 def central_password(url: str) -> str | None:

@@ -136,7 +136,7 @@ def verify_central_submission(
     return verdict
 
 
-def _certs(pem: str) -> list:  # type: ignore[type-arg]
+def _certs(pem: str) -> list:
     """The certificate(s) in a PEM text; a malformed text counts as none (a failed check, never a crash)."""
     if not pem:
         return []

@@ -251,12 +251,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--today", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                    help="tanggal 'hari ini' data demo (bawaan: hari ini; untuk uji dan tangkapan layar yang berulang)")
     p.set_defaults(func=_cmd_demo)
+    from services.cli_support import needs
+
+    needs(p, None)  # builds its own demo installation (its own users), refusing to replace a real one
+
+
+def _refuse_real_database(path: Path) -> None:
+    """`demo` needs no login, so it must never replace an office's real database (only an earlier demo)."""
+    import sqlite3
+
+    from services.cli_support import CliError
+
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT value FROM setting WHERE key='login_hint'").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        row = None
+    if not (row and str(row[0]).startswith("Data demo")):
+        raise CliError(f"{path} bukan database demo; `demo` tidak akan menimpanya. Pilih berkas lain dengan --db.")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from services.cli import open_gui
 
     db_path = Path(args.db or demo_db_path())
+    _refuse_real_database(db_path)
 
     def show(done: int, total: int, message: str = "") -> None:
         print(f"[{done}/{total}] {message}", flush=True)

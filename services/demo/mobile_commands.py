@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from services.cli_support import open_db
+from services.cli_support import OPERATOR, needs, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--start", type=dt.date.fromisoformat, default=None, help="tanggal awal (YYYY-MM-DD)")
     demo.add_argument("--days", type=int, default=5)
     demo.set_defaults(func=_demo_bundle)
+    needs(demo, OPERATOR)  # reads the employees of --db (NIP, names) to fill the sample
 
 
 def _demo_bundle(args: argparse.Namespace) -> int:

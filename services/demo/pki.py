@@ -63,6 +63,11 @@ class IssuedCert:
     def cert_pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
+    @property
+    def key_pem(self) -> bytes:
+        return self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption())
+
     def p12(self, passphrase: str) -> bytes:
         cn = self.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
         return pkcs12.serialize_key_and_certificates(
@@ -157,6 +162,27 @@ class DemoPki:
         cert = builder.sign(self.root.key, hashes.SHA256())
         with self._lock:
             self.issued[cert.serial_number] = cert
+        return IssuedCert(key, cert, [self.root.cert])
+
+    def issue_tls_server(self, host: str = "localhost", ips: tuple[str, ...] = ("127.0.0.1",)) -> IssuedCert:
+        """A TLS server certificate (e.g. for a test PostgreSQL) naming ``host`` and ``ips``."""
+        import ipaddress
+
+        now = self.clock.utcnow()
+        key = rsa.generate_private_key(public_exponent=65537, key_size=self.key_size)
+        names: list[x509.GeneralName] = [x509.DNSName(host)]
+        names += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]
+        cert = (
+            x509.CertificateBuilder().subject_name(_name(host, self.organisation))
+            .issuer_name(self.root.cert.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(_key_usage(digital_signature=True, key_encipherment=True), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(self.root.key, hashes.SHA256())
+        )
         return IssuedCert(key, cert, [self.root.cert])
 
     def revoke(self, cert: x509.Certificate) -> None:

@@ -33,6 +33,34 @@ class SampleOrg:
     employee_ids: list[int]
 
 
+def _supervisor_chain(employees: list[Employee], units: list[WorkUnit]) -> None:
+    """Kepala OPD -> Sekretaris / Kepala Bidang -> Kasubbag / Kepala Seksi -> staff (each unit's
+    first members in creation order), so every notice has an atasan langsung of a higher rank."""
+    head = employees[0]
+    for unit in units:
+        members = [e for e in employees if e.unit_id == unit.id]
+        if not members:
+            continue
+        if members[0] is head:  # the Sekretariat: the Sekretaris leads it under the Kepala
+            lead = members[1] if len(members) > 1 else None
+            if lead is not None:
+                lead.jabatan, lead.golongan, lead.kelas_jabatan = "Sekretaris", "IV/b", 12
+            middle_title = "Kepala Subbagian Umum dan Kepegawaian"
+        else:
+            lead = members[0]  # Kepala Bidang (set in the loop above)
+            middle_title = "Kepala Seksi " + unit.name.removeprefix("Bidang ")
+        if lead is not None:
+            lead.supervisor_id = head.id
+        middle = members[2] if len(members) > 2 else None
+        if middle is not None:
+            middle.jabatan, middle.golongan, middle.kelas_jabatan = middle_title, "III/d", 9
+            middle.supervisor_id = (lead or head).id
+        boss = middle or lead or head
+        for e in members:
+            if e is not head and e is not lead and e is not middle:
+                e.supervisor_id = boss.id
+
+
 def create_sample_org(session: Session, n_employees: int = 10, seed: int = 1, with_users: bool = True) -> SampleOrg:
     rnd = random.Random(seed)
     opd = Opd(
@@ -75,7 +103,7 @@ def create_sample_org(session: Session, n_employees: int = 10, seed: int = 1, wi
             if kind == "PNS":
                 nip = make_nip(birth, (birth.year + rnd.randint(22, 30), rnd.randint(1, 12)), gender, serial)
             else:
-                nip = make_ni_pppk(birth, 2022 + rnd.randint(0, 3), rnd.randint(1, 3), gender, serial)
+                nip = make_ni_pppk(birth, 2022 + rnd.randint(0, 3), 20 + rnd.randint(1, 3), gender, serial)
             if nip not in used:
                 used.add(nip)
                 break
@@ -109,6 +137,8 @@ def create_sample_org(session: Session, n_employees: int = 10, seed: int = 1, wi
         employees[0].jabatan = f"Kepala {opd.name}"
         employees[0].kelas_jabatan = 14
         employees[0].golongan = "IV/c"
+        _supervisor_chain(employees, units)
+    session.flush()
 
     if with_users:
         create_user(session, "admin", "Administrator Sistem", DEFAULT_PASSWORD, ["admin"])

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from services.cli_support import open_db
+from services.auth.users import SYNC_ROLE
+from services.cli_support import ADMIN, OPERATOR, STAFF, current, needs, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,24 +37,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     add_push_arguments(emu)  # --push URL: the emulator pushes (ADMS) instead of serving pulls
     emu.set_defaults(func=_emulator)
+    needs(emu, None)
 
     sync = sub.add_parser("sync", help="tarik data kehadiran dari mesin presensi (untuk jadwal otomatis)")
     sync.add_argument("--device", type=int, action="append", help="id perangkat (boleh berulang); bawaan: semua aktif")
     sync.add_argument("--clear-log", action="store_true", help="kosongkan log mesin SETELAH data tersimpan (bawaan: tidak)")
     sync.add_argument("--drift-threshold", type=float, default=60.0, help="batas selisih jam (detik) yang dilaporkan")
     sync.add_argument("--timeout", type=float, default=10.0)
-    sync.add_argument("--user", default="system", help="nama pengguna untuk jejak audit")
     sync.add_argument("--comm-key-file", type=Path, default=None,
                       help="berkas comm key (hanya dapat dibaca pemiliknya) bila keyring sistem tidak ada")
     sync.add_argument("--scheduled", action="store_true", help="dijalankan oleh jadwal sistem (dicatat sebagai terjadwal)")
     sync.add_argument("--parallel", type=int, default=4, help="jumlah mesin yang dibaca bersamaan")
     sync.set_defaults(func=_sync)
+    # the scheduled account may only pull; clearing a device's log is an operator's decision
+    needs(sync, lambda a: OPERATOR if a.clear_log else (*OPERATOR, SYNC_ROLE))
 
     usb = sub.add_parser("import-usb", help="impor berkas <id>_attlog.dat dari flashdisk")
     usb.add_argument("files", nargs="+", type=Path)
     usb.add_argument("--device", type=int, default=None, help="id perangkat asal berkas (agar tidak dobel)")
-    usb.add_argument("--user", default="system")
     usb.set_defaults(func=_import_usb)
+    needs(usb, OPERATOR)
 
     add = sub.add_parser("device-add", help="daftarkan mesin presensi")
     add.add_argument("--name", required=True)
@@ -65,8 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="tanyakan comm key di terminal; disimpan di keyring sistem bila ada")
     add.add_argument("--comm-key-file", type=Path, default=None,
                      help="baca comm key dari berkas (hanya dapat dibaca pemiliknya), bukan dari terminal")
-    add.add_argument("--user", default="admin")
     add.set_defaults(func=_device_add)
+    needs(add, ADMIN)
 
     edit = sub.add_parser("device-edit", help="ubah alamat/port/zona waktu mesin presensi")
     edit.add_argument("device_id", type=int)
@@ -75,11 +78,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     edit.add_argument("--port", type=int)
     edit.add_argument("--protocol", choices=("tcp", "udp"))
     edit.add_argument("--timezone", choices=("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"))
-    edit.add_argument("--user", default="admin")
     edit.set_defaults(func=_device_edit)
+    needs(edit, ADMIN)
 
     ls = sub.add_parser("device-list", help="daftar mesin presensi")
     ls.set_defaults(func=_device_list)
+    needs(ls, STAFF)
 
     from services.devices import more_commands
 
@@ -100,7 +104,7 @@ def _device_edit(args: argparse.Namespace) -> int:
             data = DeviceInput(name=args.name or d.name, ip=args.ip or d.ip, port=args.port or d.port,
                                protocol=args.protocol or d.protocol, timezone=args.timezone or d.timezone,
                                location_id=d.location_id, comm_key=None)
-            d = update_device(s, args.device_id, data, args.user)
+            d = update_device(s, args.device_id, data, current(args).username)
             print(f"Perangkat {d.id} ({d.name}) sekarang {d.ip}:{d.port} {d.protocol.upper()} {d.timezone}.")
         return 0
     except ValueError as exc:
@@ -145,7 +149,7 @@ def _sync(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     keys, missing = typed_keys(db, args.device, args.comm_key_file)
-    results = sync_all(db, username=args.user, clear_log=args.clear_log, drift_threshold_s=args.drift_threshold,
+    results = sync_all(db, username=current(args).username, clear_log=args.clear_log, drift_threshold_s=args.drift_threshold,
                        timeout=args.timeout, device_ids=args.device, comm_keys=keys,
                        trigger="scheduled" if args.scheduled else "manual", parallel=args.parallel,
                        progress=_progress)
@@ -169,7 +173,7 @@ def _import_usb(args: argparse.Namespace) -> int:
     failed = False
     for f in args.files:
         try:
-            r = import_usb_attlog(db, f, device_id=args.device, username=args.user)
+            r = import_usb_attlog(db, f, device_id=args.device, username=current(args).username)
         except ValueError as exc:
             print(f"GAGAL: {exc}", file=sys.stderr)
             failed = True
@@ -208,7 +212,7 @@ def _device_add(args: argparse.Namespace) -> int:
                 print("Data OPD belum ada.", file=sys.stderr)
                 return 1
             d = add_device(s, opd_id, DeviceInput(args.name, args.ip, args.port, args.protocol, args.timezone,
-                                                  comm_key=key), args.user)
+                                                  comm_key=key), current(args).username)
             print(f"Perangkat #{d.id} '{d.name}' terdaftar ({d.ip}:{d.port}).")
             if key and key != "0":
                 stored, why = keyring_status()

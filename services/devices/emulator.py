@@ -350,6 +350,9 @@ class Emulator:
     def _send_tcp(self, conn: socket.socket, session: _Session, data: bytes) -> None:
         if session.drop_limit is not None and session.sent + len(data) > session.drop_limit:
             conn.sendall(data[: max(0, session.drop_limit - session.sent)])
+            # the device re-enables itself as the link goes, before the client can see the hang-up (so a
+            # client that gives up at once never finds it still disabled)
+            self.state.set_enabled(True)
             conn.shutdown(socket.SHUT_RDWR)
             raise _Dropped()
         st = self.state

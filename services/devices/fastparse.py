@@ -14,7 +14,6 @@ plausible range, PINs that are not plain ASCII letters/digits) come back as
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -22,6 +21,8 @@ import numpy as np
 
 from services.devices import protocol as p
 from services.devices.plausible import RawBounds
+from services.tabular import PIN_RE as PIN_RE  # re-exported: the one PIN rule lives in services.tabular
+from services.tabular import valid_pin as valid_pin
 
 REC_DTYPES: dict[int, np.dtype] = {
     8: np.dtype({"names": ["uid", "verify", "ts", "state"], "formats": ["<u2", "u1", "<u4", "u1"],
@@ -31,12 +32,6 @@ REC_DTYPES: dict[int, np.dtype] = {
     40: np.dtype({"names": ["uid", "pin", "verify", "ts", "state"], "formats": ["<u2", "V24", "u1", "<u4", "u1"],
                   "offsets": [0, 2, 26, 27, 31], "itemsize": 40}),
 }
-
-PIN_RE = re.compile(r"[0-9A-Za-z]{1,24}")  # ASCII only: '١٢٣' or '１２３' pass str.isdigit() but are not PINs
-
-
-def valid_pin(pin: str) -> bool:
-    return PIN_RE.fullmatch(pin) is not None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from services.cli_support import CliError, open_db
+from services.cli_support import ADMIN, OPERATOR, STAFF, CliError, current, needs, open_db
 from services.store.db import Database
 
 
@@ -20,36 +20,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--timeout", type=float, default=5.0)
     st.add_argument("--comm-key-file", type=Path, default=None)
     st.set_defaults(func=_status)
+    needs(st, STAFF)
 
     us = sub.add_parser("device-users", help="daftar pengguna (PIN, nama, hak akses) yang tersimpan di mesin")
     us.add_argument("device", type=int)
     us.add_argument("--comm-key-file", type=Path, default=None)
     us.set_defaults(func=_users)
+    needs(us, STAFF)
 
     up = sub.add_parser("device-upload", help="kirim pegawai (PIN, nama) ke mesin")
     up.add_argument("device", type=int)
     up.add_argument("--nip", action="append", help="NIP pegawai (boleh berulang)")
     up.add_argument("--all", action="store_true", help="semua pegawai OPD yang punya PIN")
     up.add_argument("--layout", type=int, choices=(28, 72), default=None, help="format pengguna untuk mesin kosong")
-    up.add_argument("--user", default="admin")
     up.add_argument("--comm-key-file", type=Path, default=None)
     up.set_defaults(func=_upload)
+    needs(up, ADMIN)
 
     cp = sub.add_parser("device-copy", help="salin pengguna dan sidik jari dari satu mesin ke mesin lain")
     cp.add_argument("--from", dest="source", type=int, required=True)
     cp.add_argument("--to", dest="target", type=int, required=True)
     cp.add_argument("--pin", action="append", help="hanya PIN ini (boleh berulang); bawaan: semua")
-    cp.add_argument("--user", default="admin")
     cp.add_argument("--comm-key-file", type=Path, default=None)
     cp.set_defaults(func=_copy)
+    needs(cp, ADMIN)
 
     q = sub.add_parser("quarantine", help="rekaman yang dikarantina (waktu mustahil/di masa depan, PIN tidak valid)")
     q.add_argument("--all", action="store_true", help="termasuk yang sudah diputuskan")
     q.add_argument("--accept", type=int, nargs="+", metavar="ID", help="terima sebagai rekaman kehadiran")
     q.add_argument("--dismiss", type=int, nargs="+", metavar="ID", help="tolak")
     q.add_argument("--note", default="", help="alasan keputusan (dicatat di log audit)")
-    q.add_argument("--user", default="admin")
     q.set_defaults(func=_quarantine)
+    needs(q, lambda a: OPERATOR if (a.accept or a.dismiss) else STAFF)
 
     sc = sub.add_parser("schedule-sync", help="pasang/hapus sinkron terjadwal (Task Scheduler / systemd timer)")
     group = sc.add_mutually_exclusive_group(required=True)
@@ -57,7 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     group.add_argument("--remove", action="store_true")
     group.add_argument("--status", action="store_true", help="tampilkan sinkron terjadwal terakhir")
     sc.add_argument("--comm-key-file", type=Path, default=None)
+    sc.add_argument("--sync-password-file", type=Path, default=None,
+                    help="berkas kata sandi akun sinkron (bawaan: sinkron.password di samping database)")
     sc.set_defaults(func=_schedule)
+    needs(sc, lambda a: STAFF if a.status else ADMIN)
 
 
 def typed_keys(db: Database, device_ids: list[int] | None, key_file: Path | None
@@ -138,7 +143,7 @@ def _upload(args: argparse.Namespace) -> int:
         ids = [i for (i,) in s.execute(q)]
     if not ids:
         raise CliError("Tidak ada pegawai yang cocok.")
-    r = upload_employees(db, args.device, ids, args.user, user_size=args.layout,
+    r = upload_employees(db, args.device, ids, current(args).username, user_size=args.layout,
                          comm_key=_one_key(db, args.device, args.comm_key_file))
     print(r.summary())
     for line in r.skipped + r.errors:
@@ -153,7 +158,7 @@ def _copy(args: argparse.Namespace) -> int:
     keys, missing = typed_keys(db, [args.source, args.target], args.comm_key_file)
     if missing:
         raise CliError(" ".join(missing.values()))
-    r = copy_users(db, args.source, args.target, args.user, pins=args.pin, comm_keys=keys)
+    r = copy_users(db, args.source, args.target, current(args).username, pins=args.pin, comm_keys=keys)
     print(r.summary())
     for line in r.errors:
         print("   -", line)
@@ -168,10 +173,10 @@ def _quarantine(args: argparse.Namespace) -> int:
     if args.accept or args.dismiss:
         with write_transaction(db) as s:
             if args.accept:
-                n = accept(s, args.accept, args.user, db.clock.now(), args.note)
+                n = accept(s, args.accept, current(args).username, db.clock.now(), args.note)
                 print(f"{len(args.accept)} rekaman diterima; {n} rekaman kehadiran ditambahkan.")
             if args.dismiss:
-                dismiss(s, args.dismiss, args.user, db.clock.now(), args.note)
+                dismiss(s, args.dismiss, current(args).username, db.clock.now(), args.note)
                 print(f"{len(args.dismiss)} rekaman ditolak.")
         return 0
     with db.session() as s:
@@ -198,11 +203,25 @@ def _schedule(args: argparse.Namespace) -> int:
     if args.remove:
         print(schedule.remove().message)
         return 0
+    from services.auth.users import SYNC_ACCOUNT, provision_sync_account
+    from services.secrets import write_owner_only_file
+    from services.store.writer import write_transaction
+
     db_path = (args.db or default_db_path()).resolve()
     if not db_path.exists():
         raise CliError(f"Database tidak ditemukan: {db_path}")
+    db = open_db(args)
+    try:
+        with write_transaction(db) as s:  # the scheduled run logs in as its own pull-only account
+            password = provision_sync_account(s, current(args))
+    finally:
+        db.dispose()
+    password_file = write_owner_only_file((args.sync_password_file or db_path.with_name("sinkron.password")).resolve(),
+                                          password)
     result = schedule.install(db_path, args.every, comm_key_file=args.comm_key_file.resolve()
-                              if args.comm_key_file else None)
+                              if args.comm_key_file else None, login=(SYNC_ACCOUNT, password_file))
+    print(f"Akun '{SYNC_ACCOUNT}' (hanya menarik data mesin) masuk dengan kata sandi di {password_file} "
+          "(hanya dapat dibaca akun ini).")
     print(result.message)
     for f in result.files:
         print("   ", f)

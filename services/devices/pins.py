@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from services.auth import audit
 from services.errors import BadInputError, ConflictError, NotFoundError
 from services.store.models import Employee, EmployeePin, Punch
+from services.tabular import valid_pin
 
 
 def pin_map(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(EmployeePin.pin, EmployeePin.employee_id)).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(EmployeePin.pin, EmployeePin.employee_id)).all())
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ def map_pin(session: Session, pin: str, employee_id: int, username: str) -> int:
     pin = pin.strip()
     if not pin:
         raise BadInputError("PIN tidak boleh kosong.")
+    if not valid_pin(pin):
+        raise BadInputError(f"PIN {pin[:24]!r} tidak valid: 1-24 huruf/angka ASCII (angka Arab '٣' atau angka "
+                            "lebar penuh '３' tidak dikenal mesin).")
     employee = session.get(Employee, employee_id)
     if employee is None:
         raise NotFoundError(f"Pegawai dengan id {employee_id} tidak ditemukan.")

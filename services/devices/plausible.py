@@ -43,12 +43,19 @@ def _now(clock: Clock, zone: str | None) -> dt.datetime:
     return clock.in_zone(zone).now() if zone and zone != clock.zone_name else clock.now()
 
 
+office_now = _now
+
+
 def classify_timestamp(ts: dt.datetime, clock: Clock, tolerance: dt.timedelta = DEFAULT_TOLERANCE,
                        zone: str | None = None) -> str | None:
     """None when ts (naive wall-clock time of `zone`, default the clock's zone) can be counted, else a reason code."""
+    return classify_at(ts, _now(clock, zone), tolerance)
+
+
+def classify_at(ts: dt.datetime, now: dt.datetime, tolerance: dt.timedelta = DEFAULT_TOLERANCE) -> str | None:
+    """classify_timestamp against a given office-local ``now`` (an import that fixed its time at the start)."""
     if ts < EARLIEST_PLAUSIBLE:
         return "before_epoch"
-    now = _now(clock, zone)
     if ts > now + FAR_FUTURE:
         return "far_future"
     if ts > now + tolerance:

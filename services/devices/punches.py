@@ -168,7 +168,7 @@ def _insert(session: Session, *, source: str, serial: str, tz: str, batch_id: in
         params: list[Any] = rows if order == _PUNCH_COLS else (
             [tuple(dict(zip(_PUNCH_COLS, r, strict=True))[c] for c in order) for r in rows] if order
             else [dict(zip(_PUNCH_COLS, r, strict=True)) for r in rows])
-        inserted = int(conn.exec_driver_sql(sql, params).rowcount)  # type: ignore[arg-type]
+        inserted = int(conn.exec_driver_sql(sql, params).rowcount)
     out.new += inserted
     out.duplicate += len(rows) - inserted  # stored meanwhile by another source under the same serial
     if log is not None and len(rows) == n:  # every row was new: the numpy columns answer

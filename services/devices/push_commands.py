@@ -6,7 +6,8 @@ import argparse
 import sys
 import time
 
-from services.cli_support import cli_user, open_db
+from services.auth.users import SYNC_ROLE
+from services.cli_support import ADMIN, OPERATOR, STAFF, current, needs, open_db
 from services.errors import UserError
 
 
@@ -18,29 +19,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     srv.add_argument("--max-lines", type=int, default=20_000, help="baris terbanyak per kiriman")
     srv.add_argument("--pause-at", default=None, help=argparse.SUPPRESS)  # tests: "after-commit:2" stops there
     srv.set_defaults(func=_push_server)
+    needs(srv, (*OPERATOR, SYNC_ROLE))  # a headless receiver stores punches: the sync account may run it
 
     ls = sub.add_parser("push-list", help="daftar mesin push (menunggu persetujuan / diterima / ditolak)")
     ls.set_defaults(func=_push_list)
+    needs(ls, STAFF)
 
     acc = sub.add_parser("push-accept", help="terima nomor seri mesin push (peran administrator)")
     acc.add_argument("serial")
     acc.add_argument("--name", default="")
     acc.add_argument("--timezone", choices=("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"), default=None)
     acc.add_argument("--device", type=int, default=None, help="id perangkat tarik (pull) yang sama mesinnya")
-    acc.add_argument("--user", default="admin")
     acc.set_defaults(func=_push_accept)
+    needs(acc, ADMIN)
 
     rej = sub.add_parser("push-reject", help="tolak nomor seri mesin push (peran administrator)")
     rej.add_argument("serial")
     rej.add_argument("--reason", default="")
-    rej.add_argument("--user", default="admin")
     rej.set_defaults(func=_push_reject)
+    needs(rej, ADMIN)
 
     cmd = sub.add_parser("push-command", help="antrekan perintah untuk mesin push, mis. INFO atau CHECK")
     cmd.add_argument("serial")
     cmd.add_argument("command")
-    cmd.add_argument("--user", default="admin")
     cmd.set_defaults(func=_push_command)
+    needs(cmd, OPERATOR)
 
 
 def _pause_hook(spec: str | None):  # type: ignore[no-untyped-def]
@@ -103,7 +106,7 @@ def _push_list(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, action) -> int:  # type: ignore[no-untyped-def]
     db = open_db(args)
     try:
-        action(db, cli_user(db, args.user))
+        action(db, current(args))
     except UserError as exc:
         print(f"GAGAL: {exc}", file=sys.stderr)
         return 1

@@ -392,7 +392,7 @@ class PushServer:
         return f"http://{self.config.bind}:{self.port}/iclock/"
 
     def start(self) -> PushServer:
-        from waitress.server import create_server  # type: ignore[import-untyped]
+        from waitress.server import create_server
 
         check_bind(self.config.bind)
         self.app.writer.start()
@@ -415,7 +415,7 @@ class PushServer:
         server, thread = self._server, self._thread
         if server is None:
             return
-        from waitress import wasyncore  # type: ignore[import-untyped]
+        from waitress import wasyncore
 
         # close every socket on the loop's own thread; the loop ends when its map is empty
         try:

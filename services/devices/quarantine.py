@@ -17,7 +17,7 @@ from services.auth import audit
 from services.devices.pins import pin_map
 from services.devices.plausible import REASONS, REVIEWABLE
 from services.errors import BadInputError, NotFoundError
-from services.store.models import Punch, PunchQuarantine
+from services.store.models import Employee, Punch, PunchQuarantine
 
 
 @dataclass(frozen=True)
@@ -70,14 +70,17 @@ def accept(session: Session, ids: list[int], username: str, now: dt.datetime, no
         raise BadInputError(f"Rekaman {', '.join(map(str, refused))} tidak dapat diterima (tanggal mustahil atau PIN "
                             "tidak valid); hanya dapat ditolak.")
     employees = pin_map(session)
+    by_nip = dict(session.execute(select(Employee.nip, Employee.id)).all())  # a mobile record's "PIN" is the NIP
     added = 0
     for r in rows:
         assert r.ts is not None
         existing = session.execute(select(Punch.id).where(Punch.source_serial == r.source_serial, Punch.pin == r.pin,
                                                           Punch.ts == r.ts)).scalar()
         if existing is None:
-            punch = Punch(source=r.source if r.source in ("device", "usb", "push") else "device",
-                          source_serial=r.source_serial, pin=r.pin, ts=r.ts, tz=r.tz, employee_id=employees.get(r.pin),
+            mobile = r.source == "mobile"
+            punch = Punch(source=r.source if r.source in ("device", "usb", "push", "mobile") else "device",
+                          source_serial=r.source_serial, pin=r.pin, ts=r.ts, tz=r.tz,
+                          employee_id=by_nip.get(r.pin) if mobile else employees.get(r.pin),
                           state=r.state, verify=r.verify, batch_id=r.batch_id, flags="quarantine_accepted")
             session.add(punch)
             session.flush()

@@ -38,10 +38,16 @@ def _run(cmd: Sequence[str]) -> subprocess.CompletedProcess:
     return subprocess.run(list(cmd), capture_output=True, text=True, timeout=60)
 
 
-def sync_command(db_path: Path, comm_key_file: Path | None = None, executable: list[str] | None = None) -> list[str]:
-    """The command the scheduler starts: this installation's presensi-opd with the same database."""
+def sync_command(db_path: Path, comm_key_file: Path | None = None, executable: list[str] | None = None,
+                 login: tuple[str, Path] | None = None) -> list[str]:
+    """The command the scheduler starts: this installation's presensi-opd with the same database.
+
+    ``login`` = (account, password file): the dedicated sync account the run logs in as.
+    """
     cmd = list(executable) if executable else _executable()
     cmd += ["--db", str(db_path), "sync", "--scheduled"]
+    if login is not None:
+        cmd += ["--user", login[0], "--password-file", str(login[1])]
     if comm_key_file is not None:
         cmd += ["--comm-key-file", str(comm_key_file)]
     return cmd
@@ -125,9 +131,10 @@ class ScheduleResult:
 
 
 def install(db_path: Path, minutes: int, *, comm_key_file: Path | None = None, platform: str | None = None,
-            runner: Runner = _run, executable: list[str] | None = None) -> ScheduleResult:
+            runner: Runner = _run, executable: list[str] | None = None,
+            login: tuple[str, Path] | None = None) -> ScheduleResult:
     plat = platform or sys.platform
-    command = sync_command(db_path, comm_key_file, executable)
+    command = sync_command(db_path, comm_key_file, executable, login)
     if plat == "win32":
         cmd = schtasks_create(command, minutes)
         _checked(runner, cmd)

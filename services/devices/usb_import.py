@@ -31,6 +31,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services import limits as L
 from services.auth import audit
 from services.changes import Changes
 from services.devices.fastparse import valid_pin
@@ -41,11 +42,12 @@ from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
 from services.store.models import Device, ImportBatch, Opd
 from services.store.writer import write_transaction
+from services.tabular import TableError, ascii_digits, refuse_binary
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_LINE_CHARS = 1000
+MAX_FILE_BYTES = L.MAX_USB_FILE_BYTES
+MAX_LINE_CHARS = L.MAX_USB_LINE_CHARS
 MAX_MESSAGES = 200
-SAMPLE_CHARS = 40
+SAMPLE_CHARS = L.SAMPLE_CHARS
 
 _NAME_RE = re.compile(r"^(?P<id>[^_]+)_attlog\.dat$", re.IGNORECASE)
 
@@ -75,10 +77,7 @@ class UsbImportResult:
         return text + (f"\nTata letak terbaca: {self.layout}" if self.layout else "")
 
 
-def sample(text: str) -> str:
-    """A bounded, printable quote of input for a message."""
-    cut = text[:SAMPLE_CHARS]
-    return repr(cut) + ("…" if len(text) > SAMPLE_CHARS else "")
+sample = L.sample
 
 
 def file_device_id(path: Path) -> str:
@@ -91,12 +90,16 @@ def serial_for_file(path: Path, device_serial: str | None) -> str:
     return device_serial or f"USB-{file_device_id(path)}"
 
 
-def decode_text(raw: bytes) -> str:
+def decode_text(raw: bytes, name: str = "berkas") -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16", errors="replace").replace("\x00", "")
     text = raw.replace(b"\x00", b"")  # NUL padding
+    try:
+        refuse_binary(f"Berkas {name}", text)  # an .xlsx, a photo or a program chosen by mistake
+    except TableError as exc:
+        raise BadInputError(str(exc)) from None
     try:
         return text.decode("utf-8")
     except UnicodeDecodeError:
@@ -163,7 +166,7 @@ def _parse_row(cols: list[str], layout: Layout) -> PunchIn:
     state_cell = cols[layout.state] if layout.state is not None and layout.state < len(cols) else ""
     verify_cell = cols[layout.verify] if layout.verify is not None and layout.verify < len(cols) else ""
     state = parse_state(state_cell, strict=layout.standard)
-    if verify_cell and not verify_cell.isdigit():
+    if verify_cell and not ascii_digits(verify_cell):
         raise ValueError(f"verifikasi {sample(verify_cell)} bukan angka")
     return pin, ts, state, int(verify_cell) if verify_cell and len(verify_cell) <= 3 else 1
 
@@ -180,7 +183,7 @@ def import_usb_attlog(db: Database, path: Path | str, *, device_id: int | None =
     except OSError as exc:
         raise BadInputError(f"Berkas {path.name} tidak dapat dibaca: {exc.strerror or exc}") from None
     progress(0, 3, f"Membaca {path.name}…")
-    lines = decode_text(raw).splitlines()
+    lines = decode_text(raw, path.name).splitlines()
     layout = detect_layout(lines)
     if layout is None:
         first = next((ln for ln in lines if ln.strip()), "")

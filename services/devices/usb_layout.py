@@ -20,6 +20,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from services.tabular import ascii_digits
+
 SAMPLE_ROWS = 60
 
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -196,7 +198,7 @@ def parse_state(cell: str, strict: bool) -> int:
     text = cell.strip().lower()
     if not text:
         return 255
-    if text.isdigit():
+    if ascii_digits(text) and len(text) <= 3:  # '٣' is a digit to str.isdigit(), not to a device
         value = int(text)
         if value in STATES:
             return value

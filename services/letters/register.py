@@ -21,6 +21,7 @@ from services import derived
 from services.auth import audit
 from services.errors import BadInputError, ConflictError, NotFoundError
 from services.letters.kinds import LETTER_KINDS
+from services.letters.leave import leave_problem
 from services.policy.model import Policy
 from services.store.models import DayRecord, Employee, Letter, LetterEmployee
 
@@ -93,7 +94,7 @@ def store_attachment(source: Path, files_dir: Path) -> tuple[str, str]:
 
 
 def _validate(session: Session, kind: str, number: str, letter_date: dt.date, date_from: dt.date, date_to: dt.date,
-              employee_ids: list[int]) -> list[Employee]:
+              employee_ids: list[int], letter_id: int | None = None) -> list[Employee]:
     k = LETTER_KINDS.get(kind)
     if k is None:
         raise LetterError(f"Jenis surat '{kind}' tidak dikenal (pilih: {', '.join(LETTER_KINDS)}).")
@@ -114,6 +115,11 @@ def _validate(session: Session, kind: str, number: str, letter_date: dt.date, da
             raise LetterError(f"{k.label} tidak berlaku untuk pegawai {e.kind} ({e.name}, {e.nip}).")
         if k.female_only and e.gender == "L":
             raise LetterError(f"{k.label} hanya untuk pegawai perempuan ({e.name}).")
+    if kind == "CT":  # cuti tahunan: within the balance of each ASN (services/letters/leave.py)
+        for e in emps:
+            problem = leave_problem(session, e, date_from, date_to, exclude_letter_id=letter_id)
+            if problem:
+                raise LetterError(problem)
     return emps
 
 
@@ -195,7 +201,7 @@ def update_letter(session: Session, username: str, letter_id: int, *, kind: str,
     """
     letter = _letter_at(session, letter_id, expected_version)
     employee_ids = sorted(set(employee_ids))
-    _validate(session, kind, number, letter_date, date_from, date_to, employee_ids)
+    _validate(session, kind, number, letter_date, date_from, date_to, employee_ids, letter_id)
     old_emps = [le.employee_id for le in letter.employees]
     spans = _spans(old_emps, letter.date_from, letter.date_to)
     before = {"kind": letter.kind, "number": letter.number, "from": letter.date_from, "to": letter.date_to,
@@ -291,13 +297,13 @@ def overlapping_letter_ids(session: Session, date_from: dt.date, date_to: dt.dat
         by_emp.setdefault(emp, []).append((lid, d0, d1))
     for spans in by_emp.values():
         latest_end: dt.date | None = None
-        latest_id = None
+        latest_id: int | None = None
         for lid, d0, d1 in spans:  # sorted by start: overlap iff it starts before the furthest end so far
-            if latest_end is not None and d0 <= latest_end:
+            if latest_end is not None and latest_id is not None and d0 <= latest_end:
                 out.update((lid, latest_id))
             if latest_end is None or d1 > latest_end:
                 latest_end, latest_id = d1, lid
-    out.discard(None)  # type: ignore[arg-type]
+    out.discard(None)
     return out
 
 

@@ -9,27 +9,33 @@ with lying headers cannot fill memory either. See docs/MOBILE_BUNDLE.md.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import posixpath
 import re
-import stat
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services import limits as L
 from services.errors import BadInputError
+from services.tabular import (
+    Table,
+    TableError,
+    check_text_cell,
+    check_zip,
+    load_json,
+    read_capped,
+    read_csv,
+    read_file,
+    read_xlsx,
+)
 
-MAX_ENTRIES = 20_000
-MAX_TOTAL_UNCOMPRESSED = 800 * 1024 * 1024
-MAX_RATIO = 100  # uncompressed / compressed, for entries bigger than RATIO_MIN_SIZE
-RATIO_MIN_SIZE = 1024 * 1024
-MAX_DATA_FILE = 30 * 1024 * 1024
-MAX_ROWS = 200_000
+MAX_ENTRIES = L.MAX_ZIP_ENTRIES
+MAX_TOTAL_UNCOMPRESSED = L.MAX_ZIP_TOTAL_UNCOMPRESSED
+MAX_DATA_FILE = L.MAX_TABLE_FILE_BYTES
+MAX_ROWS = L.MAX_MOBILE_ROWS
 
 DATA_EXTS = (".csv", ".xlsx", ".json")
 PHOTO_EXTS = (".jpg", ".jpeg", ".png")
@@ -67,20 +73,30 @@ class Bundle:
     photos: dict[str, zipfile.ZipInfo] = field(repr=False)  # normalised entry name -> info
     raw: bytes = field(default=b"", repr=False)  # the ZIP as checked (later changes on disk are not seen)
     _zip: zipfile.ZipFile | None = field(default=None, repr=False)
+    _by_base: dict[str, str | None] | None = field(default=None, repr=False)  # base name -> entry, None if ambiguous
 
     def find_photo(self, value: str) -> str | None:
-        """Entry name for a photo column value (full path inside the ZIP, or a unique base name)."""
+        """Entry name for a photo column value (full path inside the ZIP, or a unique base name).
+
+        One dict lookup per row: a bundle of 19,000 photos must not scan every photo for every row.
+        """
         name = _normalise(value)
         if name in self.photos:
             return name
-        base = posixpath.basename(name).lower()
-        hits = [n for n in self.photos if posixpath.basename(n).lower() == base]
-        return hits[0] if len(hits) == 1 else None
+        if self._by_base is None:
+            self._by_base = {}
+            for entry in self.photos:
+                base = posixpath.basename(entry).lower()
+                self._by_base[base] = None if base in self._by_base else entry
+        return self._by_base.get(posixpath.basename(name).lower())
 
     def read_photo(self, entry: str) -> bytes:
         if self._zip is None:
             self._zip = zipfile.ZipFile(io.BytesIO(self.raw))
-        return _read_capped(self._zip, self.photos[entry])
+        try:
+            return read_capped(self._zip, self.photos[entry])
+        except TableError as exc:
+            raise BundleError(str(exc)) from None
 
 
 def _normalise(name: str) -> str:
@@ -90,73 +106,25 @@ def _normalise(name: str) -> str:
     return n
 
 
-def _unsafe_name(name: str) -> str | None:
-    n = name.replace("\\", "/")
-    if n.startswith("/") or re.match(r"^[A-Za-z]:", n):
-        return "jalur absolut"
-    if any(part == ".." for part in n.split("/")):
-        return "mengandung '..' (zip-slip)"
-    if "\x00" in n:
-        return "karakter NUL"
-    return None
-
-
-def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """Read one entry but never more than its declared size (+1 byte to notice a lie)."""
-    try:
-        with zf.open(info) as f:
-            data = f.read(info.file_size + 1)
-    except RuntimeError:  # zipfile's word for an encrypted entry
-        raise BundleError(f"{info.filename}: berkas di dalam ZIP terenkripsi; kirim bundel tanpa kata sandi") from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
-        raise BundleError(f"{info.filename}: isi ZIP rusak ({exc})") from None
-    if len(data) > info.file_size:
-        raise BundleError(f"{info.filename}: ukuran isi melebihi yang tercatat di ZIP (kemungkinan bom ZIP)")
-    return data
-
-
-def _size_text(n: int) -> str:
-    return f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB"
-
-
-def _check_entries(zf: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
-    infos = zf.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise BundleError(f"{label}: terlalu banyak berkas dalam ZIP ({len(infos)}; maksimum {MAX_ENTRIES})")
-    total = 0
-    for info in infos:
-        why = _unsafe_name(info.filename)
-        if why:
-            raise BundleError(f"{label}: nama berkas tidak aman '{info.filename}': {why}")
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            raise BundleError(f"{label}: '{info.filename}' adalah tautan simbolik; tidak diizinkan")
-        total += info.file_size
-        if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(1, info.compress_size):
-            raise BundleError(
-                f"{label}: '{info.filename}' terkompresi tidak wajar "
-                f"({info.file_size // max(1, info.compress_size)}:1; kemungkinan bom ZIP)"
-            )
-    if total > MAX_TOTAL_UNCOMPRESSED:
-        raise BundleError(f"{label}: total isi ZIP {_size_text(total)} melebihi batas {_size_text(MAX_TOTAL_UNCOMPRESSED)}")
-    return infos
-
-
 def open_bundle(path: Path | str) -> Bundle:
     """Check the ZIP and parse its data file; photos are read later, one at a time."""
     path = Path(path)
-    label = path.name
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BundleError(f"{label}: tidak dapat dibaca ({exc.strerror or exc})") from None
+        return _open_bundle(path)
+    except TableError as exc:
+        raise BundleError(str(exc)) from None
+
+
+def _open_bundle(path: Path) -> Bundle:
+    label = path.name
+    raw = read_file(path, L.MAX_BUNDLE_BYTES)
     digest = hashlib.sha256(raw).hexdigest()
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:
         raise BundleError(f"{label}: bukan berkas ZIP yang valid") from None
     with zf:
-        infos = _check_entries(zf, label)
+        infos = check_zip(zf, label, max_entries=MAX_ENTRIES, max_total=MAX_TOTAL_UNCOMPRESSED)
         files = [i for i in infos if not i.is_dir() and not posixpath.basename(i.filename).startswith((".", "__MACOSX"))]
         files = [i for i in files if not i.filename.startswith("__MACOSX/")]
         data_files = [i for i in files if i.filename.lower().endswith(DATA_EXTS) and posixpath.basename(i.filename).lower() != "manifest.json"]
@@ -168,11 +136,9 @@ def open_bundle(path: Path | str) -> Bundle:
         data_info = data_files[0]
         if data_info.file_size > MAX_DATA_FILE:
             raise BundleError(f"{data_info.filename}: berkas data terlalu besar ({data_info.file_size / 1e6:.0f} MB)")
-        data = _read_capped(zf, data_info)
+        data = read_capped(zf, data_info)
         photos = {_normalise(i.filename): i for i in files if i.filename.lower().endswith(PHOTO_EXTS)}
     columns, rows = parse_data(data_info.filename, data)
-    if len(rows) > MAX_ROWS:
-        raise BundleError(f"{data_info.filename}: terlalu banyak baris ({len(rows)}; maksimum {MAX_ROWS})")
     return Bundle(path=path, sha256=digest, data_name=data_info.filename, columns=columns, rows=rows, photos=photos, raw=raw)
 
 
@@ -200,82 +166,61 @@ def parse_data(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[
     return _parse_json(name, data)
 
 
-def _parse_csv(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    first = text.split("\n", 1)[0]
-    delimiter = max([",", ";", "\t"], key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise BundleError(f"{name}: berkas CSV kosong") from None
-    columns = [h.strip() for h in header]
-    _check_header(name, columns)
+def _rows_of(table: Table, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
     rows = []
-    for line_no, rec in enumerate(reader, start=2):
-        if not any(c.strip() for c in rec):
-            continue
-        if len(rec) > len(columns):
-            raise BundleError(f"{name} baris {line_no}: {len(rec)} kolom, padahal header hanya {len(columns)}")
-        rows.append((line_no, {c: (rec[i].strip() if i < len(rec) else "") for i, c in enumerate(columns)}))
-    return columns, rows
+    for row_no, rec in table.rows:
+        cells = [_cell_text(v) for v in rec]
+        extra = [i for i in range(len(columns), len(cells)) if cells[i]]
+        if extra:
+            raise BundleError(f"{table.name} baris {row_no}: {len(cells)} kolom, padahal header hanya {len(columns)}")
+        rows.append((row_no, {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)}))
+    return rows
+
+
+def _parse_csv(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    table = read_csv(name, data, max_rows=MAX_ROWS)
+    columns = list(table.header)
+    _check_header(name, columns)
+    return columns, _rows_of(table, columns)
 
 
 def _parse_xlsx(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    import openpyxl
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as inner:  # an .xlsx is a ZIP too: same bomb limits
-            _check_entries(inner, name)
-    except zipfile.BadZipFile:
-        raise BundleError(f"{name}: berkas Excel rusak (bukan XLSX)") from None
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise BundleError(f"{name}: berkas Excel rusak ({exc.__class__.__name__})") from None
-    try:
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
-        if not header:
-            raise BundleError(f"{name}: lembar kerja pertama kosong")
-        columns = [_cell_text(h) for h in header]
-        while columns and not columns[-1]:
-            columns.pop()
-        _check_header(name, columns)
-        rows = []
-        for row_no, values in enumerate(it, start=2):
-            cells = [_cell_text(v) for v in values]
-            if not any(cells):
-                continue
-            rows.append((row_no, {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)}))
-            if len(rows) > MAX_ROWS:
-                break
-    finally:
-        wb.close()
-    return columns, rows
+    table = read_xlsx(name, data, max_rows=MAX_ROWS)
+    columns = list(table.header)
+    while columns and not columns[-1]:
+        columns.pop()
+    _check_header(name, columns)
+    return columns, _rows_of(table, columns)
 
 
 def _parse_json(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleError(f"{name}: JSON tidak valid ({exc})") from None
+    doc = load_json(name, data)
     records = doc.get("records") if isinstance(doc, dict) else doc
     if not isinstance(records, list):
         raise BundleError(f"{name}: JSON harus berupa daftar objek atau {{\"records\": [...]}}")
+    if len(records) > MAX_ROWS:
+        raise BundleError(f"{name}: terlalu banyak catatan ({len(records)}; maksimum {MAX_ROWS})")
     columns: list[str] = []
+    known: set[str] = set()
     rows = []
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
             raise BundleError(f"{name} catatan ke-{i}: harus berupa objek JSON")
-        for k in rec:
-            if k not in columns:
-                columns.append(str(k))
-        rows.append((i, {str(k): _cell_text(v) for k, v in rec.items()}))
+        values: dict[str, str] = {}
+        for k, v in rec.items():
+            key = str(k)
+            if isinstance(v, (dict, list)):
+                raise BundleError(f"{name} catatan ke-{i}, kolom '{key[:L.SAMPLE_CHARS]}': harus nilai tunggal "
+                                  "(teks, angka atau ya/tidak), bukan objek atau daftar")
+            text = _cell_text(v)
+            check_text_cell(f"{name} catatan ke-{i}, kolom '{key[:L.SAMPLE_CHARS]}'", text)
+            if key not in known:
+                if len(known) >= L.MAX_COLUMNS:
+                    raise BundleError(f"{name} catatan ke-{i}: lebih dari {L.MAX_COLUMNS} kolom")
+                known.add(key)
+                columns.append(key)
+            values[key] = text
+        rows.append((i, values))
     for _, r in rows:
         for c in columns:
             r.setdefault(c, "")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from services.cli_support import open_db
+from services.cli_support import OPERATOR, current, needs, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--inspect", action="store_true", help="hanya tampilkan kolom dan pemetaan otomatis")
     imp.add_argument("--skip-invalid", action="store_true", help="impor baris yang valid saja; sisanya dicatat ditolak")
     imp.add_argument("--no-check", action="store_true", help="jangan langsung jalankan pemeriksaan swafoto")
-    imp.add_argument("--user", default="system", help="nama pengguna untuk jejak audit")
     imp.set_defaults(func=_import_mobile)
+    needs(imp, lambda a: None if a.inspect else OPERATOR)  # --inspect only reads the ZIP
 
 
 def _print_progress(done: int, total: int, message: str = "") -> None:
@@ -30,7 +30,7 @@ def _import_mobile(args: argparse.Namespace) -> int:
     from services.mobile.bundle import FIELDS, BundleError
     from services.mobile.importer import MobileImportError, import_bundle, inspect_bundle
 
-    db = open_db(args)
+    mapping: dict[str, str] | None
     if args.inspect:
         try:
             bundle, mapping = inspect_bundle(args.bundle)
@@ -57,8 +57,9 @@ def _import_mobile(args: argparse.Namespace) -> int:
                 print(f"--map '{item}': pakai bentuk ISIAN=KOLOM", file=sys.stderr)
                 return 2
             mapping[key.strip()] = col.strip()
+    db = open_db(args)
     try:
-        result = import_bundle(db, args.bundle, mapping, username=args.user, skip_invalid=args.skip_invalid,
+        result = import_bundle(db, args.bundle, mapping, username=current(args).username, skip_invalid=args.skip_invalid,
                                progress=_print_progress)
     except MobileImportError as exc:
         print(exc, file=sys.stderr)

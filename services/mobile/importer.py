@@ -27,6 +27,9 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.changes import Changes
+from services.devices import plausible
+from services.devices.fastparse import Quarantined
+from services.devices.punches import StoreOutcome, quarantine
 from services.errors import BadInputError
 from services.geo import GeofenceResult, Site, check_geofence
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
@@ -35,6 +38,7 @@ from services.policy.model import MobileRules, PolicyError, load_policy
 from services.selfie.photos import PhotoError, check_photo, store_photo
 from services.store.db import Database
 from services.store.models import Employee, EmployeePhone, EmployeePin, ImportBatch, OfficeLocation, Opd, Punch
+from services.tabular import valid_pin
 
 SOURCE = "mobile"
 SOURCE_SERIAL = "MOBILE"
@@ -66,6 +70,7 @@ class ParsedRow:
     offline: bool
     uploaded_at: dt.datetime | None
     mock_location: bool = False
+    implausible: str | None = None  # services.devices.plausible reason: quarantined for review, not counted
 
 
 @dataclass
@@ -77,13 +82,17 @@ class MobileImportResult:
     flags: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     punch_ids: list[int] = field(default_factory=list)
+    quarantined: int = 0  # records with an implausible time, kept aside for review (Karantina)
+    quarantine_messages: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> Changes:
-        return Changes(punches=self.new > 0, selfies=self.new > 0)
+        return Changes(punches=self.new > 0 or self.quarantined > 0, selfies=self.new > 0)
 
     def summary(self) -> str:
         parts = [f"{self.new} baru", f"{self.duplicate} sudah ada", f"{self.rejected} ditolak"]
+        if self.quarantined:
+            parts.append(f"{self.quarantined} dikarantina (waktu tidak wajar; periksa di menu Karantina)")
         if self.flags:
             from services.selfie.checks import FLAG_LABELS
 
@@ -96,6 +105,15 @@ class MobileImportResult:
 _TS_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M")
 
 
+def _parse_local_formats(t: str) -> dt.datetime:
+    for fmt in _TS_FORMATS:
+        try:
+            return dt.datetime.strptime(t, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"'{t}' bukan tanggal-jam (contoh: 2026-03-02 07:25:13)") from None
+
+
 def parse_ts(text: str, tz: ZoneInfo) -> dt.datetime:
     """Local wall-clock time of the office zone; an explicit offset (ISO 8601) is converted to it."""
     t = text.strip()
@@ -104,15 +122,7 @@ def parse_ts(text: str, tz: ZoneInfo) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
     except ValueError:
-        value = None
-        for fmt in _TS_FORMATS:
-            try:
-                value = dt.datetime.strptime(t, fmt)
-                break
-            except ValueError:
-                continue
-        if value is None:
-            raise ValueError(f"'{t}' bukan tanggal-jam (contoh: 2026-03-02 07:25:13)") from None
+        value = _parse_local_formats(t)
     if value.tzinfo is not None:
         value = value.astimezone(tz).replace(tzinfo=None)
     return value.replace(microsecond=0)
@@ -211,8 +221,10 @@ def _parse_row(
         if who is None:
             err("nip", f"NIP '{nip_text}' tidak terdaftar di OPD ini")
     elif pin_text:
-        who = lk.by_pin.get(pin_text)
-        if who is None:
+        who = lk.by_pin.get(pin_text) if valid_pin(pin_text) else None
+        if not valid_pin(pin_text):
+            err("pin", f"PIN {pin_text[:24]!r} tidak valid: bukan huruf/angka ASCII (1-24 karakter)")
+        elif who is None:
             err("pin", f"PIN '{pin_text}' tidak terdaftar")
     else:
         err("nip" if mapping.get("nip") else "pin", "kosong; setiap baris perlu NIP atau PIN")
@@ -249,10 +261,11 @@ def _parse_row(
         except ValueError as exc:
             err("uploaded_at", str(exc))
     ts = parsed.get("ts")
+    implausible = None
     if isinstance(ts, dt.datetime):
-        if ts > now + dt.timedelta(days=1):
-            err("ts", f"{ts:%Y-%m-%d %H:%M} ada di masa depan (jam HP salah?)")
-        if uploaded is not None and uploaded < ts - dt.timedelta(hours=1):
+        # the same rule as device and USB records: a phone clock set ahead, reset to 2000/1970, or garbage
+        implausible = plausible.classify_at(ts, now)
+        if implausible is None and uploaded is not None and uploaded < ts - dt.timedelta(hours=1):
             err("uploaded_at", f"waktu unggah {uploaded:%Y-%m-%d %H:%M} sebelum waktu presensi {ts:%Y-%m-%d %H:%M}")
     photo_entry = None
     if val("photo"):
@@ -275,6 +288,7 @@ def _parse_row(
             offline=offline,
             uploaded_at=uploaded,
             mock_location=mock,
+            implausible=implausible,
         ),
         [],
     )
@@ -299,7 +313,6 @@ def import_bundle(
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> MobileImportResult:
     """Validate the whole bundle, then write it in one transaction (MobileImportError: nothing written)."""
-    now = (now or db.clock.now()).replace(microsecond=0)
     try:
         bundle = open_bundle(path)
     except BundleError as exc:
@@ -314,6 +327,8 @@ def import_bundle(
             lk = _lookups(s, opd_id)
     except BundleError as exc:
         raise MobileImportError([str(exc)]) from None
+    # office-local time of the injected clock, fixed for the whole bundle
+    now = (now or plausible.office_now(db.clock, lk.tz_name)).replace(microsecond=0)
     total = len(bundle.rows)
     errors: list[str] = []
     rows: list[ParsedRow] = []
@@ -343,14 +358,17 @@ def import_bundle(
             rows.append(row)
     if errors and not skip_invalid:
         raise MobileImportError(errors)
-    rejected = total - len(rows)
+    rejected = total - len(rows)  # quarantined rows are in `rows`: kept, but not as punches
     progress(total, total, "Menyimpan ...")
     return _write(db, bundle, rows, photo_info, lk, mapping, username, rejected, errors, now, cancel)
 
 
 def _flags_for(row: ParsedRow, lk: _Lookups, uploaded: dt.datetime) -> tuple[list[str], GeofenceResult]:
     flags = []
-    geo = check_geofence(row.lat, row.lon, lk.sites, lk.rules.geofence_radius_m)
+    rules = lk.rules
+    geo = check_geofence(row.lat, row.lon, lk.sites, rules.geofence_radius_m,
+                         edge_inclusive=rules.geofence_edge == "inclusive",
+                         office_may_exceed=rules.office_radius_may_exceed)
     if not geo.inside:
         flags.append("outside_geofence")
     if not row.phone_id or lk.phones.get(row.phone_id) != row.employee_id:
@@ -362,6 +380,14 @@ def _flags_for(row: ParsedRow, lk: _Lookups, uploaded: dt.datetime) -> tuple[lis
     if row.mock_location:  # the phone itself reported a mock-location provider for this fix
         flags.append("mock_location")
     return flags, geo
+
+
+def _quarantine(s: Session, bundle: Bundle, rows: list[ParsedRow], lk: _Lookups, batch_id: int) -> StoreOutcome:
+    """Rows with implausible times go to punch_quarantine (source "mobile", PIN = NIP) with their reason."""
+    items = [Quarantined(r.row_no, r.nip, r.ts.strftime("%d-%m-%Y %H:%M:%S"), r.ts, 255, 1, r.implausible or "")
+             for r in rows]
+    return quarantine(s, source=SOURCE, serial=SOURCE_SERIAL, tz=lk.tz_name, batch_id=batch_id, items=items,
+                      label=f"{bundle.data_name} ", unit="baris ")
 
 
 def _write(
@@ -396,7 +422,8 @@ def _write(
             flag_count: Counter[str] = Counter()
             new_punches: list[Punch] = []
             duplicate = 0
-            for row in rows:
+            held = _quarantine(s, bundle, [r for r in rows if r.implausible], lk, batch.id)
+            for row in (r for r in rows if not r.implausible):
                 key = (row.nip, row.ts)
                 if key in existing:
                     duplicate += 1
@@ -405,7 +432,9 @@ def _write(
                 photo_path = photo_sha = None
                 if row.photo_entry:
                     if row.photo_entry not in stored:
-                        data, fmt = photo_info[row.photo_entry]  # type: ignore[misc]
+                        info = photo_info[row.photo_entry]
+                        assert not isinstance(info, str)  # rows whose photo failed never reach here
+                        data, fmt = info
                         rel, digest, created = store_photo(db.path, data, fmt)
                         if created:
                             created_files.append(Path(db.path).parent / "files" / rel)
@@ -441,18 +470,19 @@ def _write(
                 cancel.raise_if_cancelled()  # after the row: a cancel also undoes photos already written
             batch.new_count = len(new_punches)
             batch.duplicate_count = duplicate
-            batch.rejected_count = rejected
+            batch.rejected_count = rejected + held.quarantined
             batch.errors = "\n".join(errors)
             batch.finished_at = db.clock.now()
             s.flush()
             audit.record(
                 s, username, "mobile.import", "import_batch", batch.id,
                 {"file": bundle.path.name, "sha256": bundle.sha256, "new": batch.new_count, "duplicate": duplicate,
-                 "rejected": rejected, "mapping": mapping},
+                 "rejected": rejected, "quarantined": held.quarantined, "mapping": mapping},
             )
             result = MobileImportResult(
                 batch_id=batch.id, new=batch.new_count, duplicate=duplicate, rejected=rejected,
                 flags=flag_count, errors=errors, punch_ids=[p.id for p in new_punches],
+                quarantined=held.quarantined, quarantine_messages=held.messages,
             )
     except BaseException:
         for f in created_files:  # content-addressed files this import created: not referenced by any row now

@@ -30,19 +30,19 @@ class EmployeeHit:
     jabatan: str
 
 
-def _base(opd_id: int) -> Select:  # type: ignore[type-arg]
+def _base(opd_id: int) -> Select:
     return (select(Employee.id, Employee.nip, Employee.name, WorkUnit.name, Employee.jabatan)
             .outerjoin(WorkUnit, WorkUnit.id == Employee.unit_id)
             .where(Employee.opd_id == opd_id))
 
 
-def nip_prefix_query(opd_id: int, digits: str, limit: int = MAX_HITS) -> Select:  # type: ignore[type-arg]
+def nip_prefix_query(opd_id: int, digits: str, limit: int = MAX_HITS) -> Select:
     """Employees whose NIP starts with ``digits``, as an index range (see the module docstring)."""
     upper = digits[:-1] + chr(ord(digits[-1]) + 1)  # '1985' -> '1986'; '1989' -> '198:' (sorts after '1989…')
     return _base(opd_id).where(Employee.nip >= digits, Employee.nip < upper).order_by(Employee.nip).limit(limit)
 
 
-def _hits(session: Session, stmt: Select) -> list[EmployeeHit]:  # type: ignore[type-arg]
+def _hits(session: Session, stmt: Select) -> list[EmployeeHit]:
     return [EmployeeHit(i, nip, name, unit or "-", jabatan or "") for i, nip, name, unit, jabatan in session.execute(stmt)]
 
 

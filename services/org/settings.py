@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from services.auth import audit
 from services.auth.users import CurrentUser
 from services.errors import BadInputError
 from services.policy.model import PolicyError, list_presets, load_policy
+from services.store.db import clock_of
 from services.store.models import Opd, User
 
 TIMEZONES = {"Asia/Jakarta": "WIB (UTC+7)", "Asia/Makassar": "WITA (UTC+8)", "Asia/Jayapura": "WIT (UTC+9)"}
@@ -52,5 +54,9 @@ def save_profile(session: Session, opd_id: int, profile: OpdProfile, user: Curre
         audit.record(session, user.username, "opd.update", "opd", opd_id, {k: list(v) for k, v in changes.items()})
 
 
-def user_rows(session: Session) -> list[tuple[int, str, str, str, bool]]:
-    return [(u.id, u.username, u.full_name, u.roles, u.active) for u in session.execute(select(User).order_by(User.username)).scalars()]
+def user_rows(session: Session) -> list[tuple[int, str, str, str, bool, dt.datetime | None]]:
+    """(id, username, full name, roles, active, locked until — None when not locked now)."""
+    now = clock_of(session).now()
+    return [(u.id, u.username, u.full_name, u.roles, u.active,
+             u.locked_until if u.locked_until is not None and u.locked_until > now else None)
+            for u in session.execute(select(User).order_by(User.username)).scalars()]

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
-from services.auth.users import create_user
+from services.auth.users import CurrentUser, create_user
 from services.errors import BadInputError
 from services.org.settings import TIMEZONES, OpdProfile
-from services.policy.model import list_presets, load_policy
+from services.policy.model import Policy, list_presets, load_policy
 from services.store.db import clock_of
 from services.store.models import OfficeLocation, Opd
 
@@ -30,10 +30,11 @@ def _in_indonesia(lat: float, lon: float) -> bool:
     return INDONESIA_LAT[0] <= lat <= INDONESIA_LAT[1] and INDONESIA_LON[0] <= lon <= INDONESIA_LON[1]
 
 
-def validate_office(lat: float, lon: float, radius_m: float = 0.0) -> None:
+def validate_office(lat: float, lon: float, radius_m: float = 0.0, policy: Policy | None = None) -> None:
     """Refuse coordinates that cannot be an office in Indonesia, saying what is probably wrong.
 
-    ``radius_m`` 0 means "the region's policy default"; otherwise it must be 10–2000 m.
+    ``radius_m`` 0 means "the region's policy default"; otherwise it must be 10–2000 m and, with the
+    region's ``policy``, not above its geofence radius unless the policy allows larger office radii.
     """
     if lat == 0 and lon == 0:
         raise SetupError("Koordinat kantor belum diisi (lintang 0, bujur 0 ada di Samudra Atlantik). Salin lintang "
@@ -53,6 +54,19 @@ def validate_office(lat: float, lon: float, radius_m: float = 0.0) -> None:
     if radius_m and not RADIUS_RANGE_M[0] <= radius_m <= RADIUS_RANGE_M[1]:
         raise SetupError(f"Radius kantor {radius_m:g} m tidak wajar: isi {RADIUS_RANGE_M[0]:g} sampai "
                          f"{RADIUS_RANGE_M[1]:g} meter (atau 0 untuk radius bawaan kebijakan daerah).")
+    if policy is not None and radius_m:
+        check_office_radius(radius_m, policy)
+
+
+def check_office_radius(radius_m: float, policy: Policy) -> None:
+    """The region's geofence radius is a maximum for every office location (unless the policy allows more)."""
+    rules = policy.mobile
+    if rules.office_radius_may_exceed or radius_m <= rules.geofence_radius_m:
+        return
+    source = policy.source_of("mobile.geofence_radius_m").text
+    raise SetupError(f"Radius kantor {radius_m:g} m melebihi radius presensi daerah {rules.geofence_radius_m:g} m "
+                     f"(kebijakan {policy.name}; sumber: {source}). Isi paling banyak "
+                     f"{rules.geofence_radius_m:g} m, atau 0 untuk memakai radius daerah.")
 
 
 def needs_setup(session: Session) -> bool:
@@ -84,7 +98,7 @@ def initial_setup(
         raise SetupError(f"Kebijakan '{profile.policy_preset}' tidak ada.")
     policy = load_policy(profile.policy_preset)
     if office is not None:
-        validate_office(office[1], office[2], office[3])  # before anything is written
+        validate_office(office[1], office[2], office[3], policy)  # before anything is written
     opd = Opd(code=code, name=profile.name.strip(), region_name=profile.region_name.strip(), address=profile.address.strip(),
               city=profile.city.strip(), timezone=profile.timezone, policy_preset=profile.policy_preset)
     session.add(opd)
@@ -99,3 +113,24 @@ def initial_setup(
     audit.record(session, admin_username, "opd.setup", "opd", opd.id, {"code": code, "name": opd.name,
                                                                       "policy": profile.policy_preset})
     return opd.id
+
+
+def save_office_location(session: Session, opd_id: int, user: CurrentUser, name: str, lat: float, lon: float,
+                         radius_m: float = 0.0, location_id: int | None = None) -> int:
+    """Add (or change) an office location of the OPD, refusing a radius above the region's maximum."""
+    from services.policy.model import policy_for_opd
+
+    user.require("admin")
+    validate_office(lat, lon, radius_m, policy_for_opd(session, opd_id))
+    loc = session.get(OfficeLocation, location_id) if location_id is not None else None
+    if location_id is not None and (loc is None or loc.opd_id != opd_id):
+        raise SetupError(f"Lokasi kantor id {location_id} tidak ditemukan pada OPD ini.")
+    if loc is None:
+        loc = OfficeLocation(opd_id=opd_id, name="", lat=lat, lon=lon)
+        session.add(loc)
+    loc.name, loc.lat, loc.lon = name.strip() or "Kantor", lat, lon
+    loc.radius_m = radius_m or policy_for_opd(session, opd_id).mobile.geofence_radius_m
+    session.flush()
+    audit.record(session, user.username, "office.save", "office_location", loc.id,
+                 {"name": loc.name, "lat": lat, "lon": lon, "radius_m": radius_m})
+    return loc.id

@@ -7,21 +7,21 @@ error, so a file is never half-imported.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services import limits as L
 from services.auth import audit
 from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.nip import NipError, parse_nip, validate_employee_id
 from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, EmployeePin, ImportBatch, OfficeLocation, WorkUnit
+from services.tabular import TableError, ascii_digits, read_csv, read_file, read_xlsx, valid_pin, write_csv
 
 # our field -> accepted header spellings (lower-case, spaces/underscores ignored)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -40,7 +40,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("nip", "name", "kind")
 KINDS = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "NON_ASN", "NON ASN": "NON_ASN", "NON-ASN": "NON_ASN", "HONORER": "NON_ASN"}
-MAX_ROWS = 20000
+MAX_ROWS = L.MAX_SIMPEG_ROWS
+MAX_NUMBER_DIGITS = 15  # Rp 999 triliun; a longer 'number' is a typo or an attack (int() of 5,000 digits fails)
 
 
 class ImportFileError(BadInputError):
@@ -76,43 +77,28 @@ def _norm_header(h: str) -> str:
     return "".join(ch for ch in str(h).lower() if ch not in " _.-")
 
 
-def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
+def _cell_text(c: object) -> str:
+    if c is None:
+        return ""
+    if isinstance(c, float) and c.is_integer():
+        return str(int(c))
+    return str(c)
 
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise ImportFileError(f"{path.name}: berkas Excel tidak dapat dibaca ({exc.__class__.__name__})") from None
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = [str(c or "") for c in next(it, [])]
-        rows = []
-        for i, r in enumerate(it, start=2):
-            cells = ["" if c is None else (str(int(c)) if isinstance(c, float) and c.is_integer() else str(c)) for c in r]
-            if any(c.strip() for c in cells):
-                rows.append((i, cells))
-        wb.close()
-        return header, rows
-    if suffix in (".csv", ".txt"):
-        raw = path.read_bytes()
-        for enc in ("utf-8-sig", "cp1252"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        sample = text[:4096]
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text), dialect)
-        header = next(reader, [])
-        rows = [(i, r) for i, r in enumerate(reader, start=2) if any(c.strip() for c in r)]
-        return header, rows
-    raise ImportFileError(f"{path.name}: format tidak didukung (gunakan .csv atau .xlsx)")
+
+def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], bytes]:
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        raise ImportFileError(f"{path.name}: format tidak didukung (gunakan .csv atau .xlsx)")
+    try:
+        raw = read_file(path, L.MAX_TABLE_FILE_BYTES)
+        if suffix in (".xlsx", ".xlsm"):
+            table = read_xlsx(path.name, raw, max_rows=MAX_ROWS)
+        else:
+            table = read_csv(path.name, raw, max_rows=MAX_ROWS)
+    except TableError as exc:
+        raise ImportFileError(str(exc)) from None
+    rows = [(i, [_cell_text(c) for c in r]) for i, r in table.rows]
+    return table.header, [(i, r) for i, r in rows if any(c.strip() for c in r)], raw
 
 
 def _map_columns(header: list[str], path: Path) -> dict[str, int]:
@@ -131,9 +117,7 @@ def _map_columns(header: list[str], path: Path) -> dict[str, int]:
 
 def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPreview:
     path = Path(path)
-    header, table = _read_table(path)
-    if len(table) > MAX_ROWS:
-        raise ImportFileError(f"{path.name}: terlalu banyak baris ({len(table)}; batas {MAX_ROWS})")
+    header, table, raw = _read_table(path)
     colmap = _map_columns(header, path)
     existing = {nip: eid for nip, eid in session.execute(select(Employee.nip, Employee.id))}
     units = {u.code.lower(): u for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
@@ -142,6 +126,7 @@ def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPrevi
     pins_taken = {p: e for p, e in session.execute(select(EmployeePin.pin, Employee.nip).join(Employee))}
     phones_taken = {p: e for p, e in session.execute(select(EmployeePhone.phone_id, Employee.nip).join(Employee))}
 
+    today = clock_of(session).today()
     rows: list[PreviewRow] = []
     seen_nip: dict[str, int] = {}
     seen_pin: dict[str, int] = {}
@@ -155,7 +140,7 @@ def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPrevi
         else:
             values["kind"] = kind
             try:
-                values["nip"] = validate_employee_id(values["nip"], kind)
+                values["nip"] = validate_employee_id(values["nip"], kind, today)
             except NipError as exc:
                 pr.errors.append(f"kolom NIP: {exc}")
         if not values["name"]:
@@ -166,11 +151,16 @@ def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPrevi
         seen_nip.setdefault(nip, row_no)
         pr.action = "ubah" if nip in existing else "baru"
         for num_field, label in (("kelas_jabatan", "KELAS JABATAN"), ("tpp", "TPP")):
-            raw = values.get(num_field, "").replace(".", "").replace(",", "")
-            if raw and not raw.isdigit():
-                pr.errors.append(f"kolom {label} '{values[num_field]}' harus angka")
+            digits = values.get(num_field, "").replace(".", "").replace(",", "")
+            if digits and not ascii_digits(digits):
+                pr.errors.append(f"kolom {label} {L.sample(values[num_field])} harus angka (0-9)")
+            elif len(digits) > MAX_NUMBER_DIGITS:
+                pr.errors.append(f"kolom {label}: angka terlalu panjang ({len(digits)} digit; batas {MAX_NUMBER_DIGITS})")
         pin = values.get("pin", "").lstrip("0") or values.get("pin", "")
-        if pin:
+        if pin and not valid_pin(pin):
+            pr.errors.append(f"kolom PIN {L.sample(pin)} tidak valid (1-24 huruf/angka ASCII; angka Arab atau "
+                             "angka lebar penuh tidak dikenal mesin)")
+        elif pin:
             if pin in seen_pin:
                 pr.errors.append(f"PIN mesin {pin} ganda (juga di baris {seen_pin[pin]})")
             elif pins_taken.get(pin, nip) != nip:
@@ -193,20 +183,93 @@ def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPrevi
         sup = pr.values.get("supervisor_nip", "")
         if sup and sup not in all_nips:
             pr.errors.append(f"kolom NIP ATASAN {sup} tidak ditemukan")
+    _check_supervisor_cycles(session, rows)
     if not rows:
         raise ImportFileError(f"{path.name}: tidak ada baris data")
     return ImportPreview(
         path=path,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=hashlib.sha256(raw).hexdigest(),
         columns={f: header[i] for f, i in colmap.items()},
         rows=rows,
         new_units=new_units,
     )
 
 
+def _supervisor_map(session: Session, rows: list[PreviewRow]) -> dict[str, str]:
+    """NIP -> supervisor NIP after the import: the database's links, overridden by the file's rows."""
+    sup_alias = Employee.__table__.alias("atasan")
+    stored = {nip: sup for nip, sup in session.execute(
+        select(Employee.nip, sup_alias.c.nip).join(sup_alias, Employee.supervisor_id == sup_alias.c.id)).all()}
+    for pr in rows:
+        if "supervisor_nip" in pr.values:
+            if pr.values["supervisor_nip"]:
+                stored[pr.values["nip"]] = pr.values["supervisor_nip"]
+            else:
+                stored.pop(pr.values["nip"], None)
+    return stored
+
+
+def _check_supervisor_cycles(session: Session, rows: list[PreviewRow]) -> None:
+    """Self-supervision and loops (A -> B -> A, longer) are errors on every row of the loop."""
+    sup_of = _supervisor_map(session, rows)
+    row_of = {pr.values["nip"]: pr for pr in rows}
+    done: set[str] = set()
+    for start in sup_of:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node not in done and node not in on_path:
+            on_path[node] = len(path)
+            path.append(node)
+            node = sup_of.get(node)
+        if node is not None and node in on_path:
+            loop = path[on_path[node]:]
+            _report_loop(loop, row_of)
+        done.update(path)
+
+
+def _report_loop(loop: list[str], row_of: dict[str, PreviewRow]) -> None:
+    if len(loop) == 1:
+        pr = row_of.get(loop[0])
+        if pr is not None:
+            pr.errors.append(f"kolom NIP ATASAN: pegawai {loop[0]} tidak boleh menjadi atasan dirinya sendiri")
+        return
+    where = ", ".join(f"{nip} (baris {row_of[nip].row_no})" if nip in row_of else f"{nip} (data tersimpan)"
+                      for nip in loop)
+    chain = " → ".join([*loop, loop[0]])
+    for nip in loop:
+        pr = row_of.get(nip)
+        if pr is not None:
+            pr.errors.append(f"kolom NIP ATASAN membentuk lingkaran atasan {chain}: {where}")
+
+
+REJECTED_COLUMNS = ("Baris", "NIP", "Nama", "Jenis", "Unit", "PIN", "Kesalahan")
+
+
+def export_rejected_rows(preview: ImportPreview, path: Path | str) -> int:
+    """The rows with errors as CSV (';', UTF-8 with BOM for Excel) for whoever fixes the SIMPEG file.
+
+    The cells are the file's own text: a name like '=HYPERLINK(...)' is written as text (tabular.csv_safe).
+    Returns the number of rows written.
+    """
+    path = Path(path)
+    bad = [r for r in preview.rows if r.errors]
+    rows: list[list[object]] = [list(REJECTED_COLUMNS)]
+    rows += [[r.row_no, r.values.get("nip", ""), r.values.get("name", ""), r.values.get("kind", ""),
+              r.values.get("unit", ""), r.values.get("pin", ""), "; ".join(r.errors)] for r in bad]
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            write_csv(f, rows)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(bad)
+
+
 def _int(value: str) -> int:
     raw = value.replace(".", "").replace(",", "")
-    return int(raw) if raw.isdigit() else 0
+    return int(raw) if ascii_digits(raw) and len(raw) <= MAX_NUMBER_DIGITS else 0
 
 
 def apply_import(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from services.cli_support import open_db
+from services.cli_support import ADMIN, OPERATOR, STAFF, current, needs, open_db
 from services.policy.discipline import NOTICE_KINDS, discipline_summary
 from services.policy.model import PolicyError, load_policy
 from services.policy.tpp import format_rupiah, month_recap, recap_totals
@@ -117,18 +117,14 @@ def _cmd_notices_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_notices_create(args: argparse.Namespace) -> int:
-    from services.auth.users import AuthError, to_current
+    from services.auth.users import AuthError
     from services.reports.notices import NoticeError, NoticeRequest, create_notice_in
-    from services.store.models import Employee, User
+    from services.store.models import Employee
 
     db = open_db(args)
+    user = current(args)
     try:
         with db.session() as s:
-            user_row = s.execute(select(User).where(User.username == args.user)).scalar()
-            if user_row is None:
-                print(f"Pengguna '{args.user}' tidak ditemukan", file=sys.stderr)
-                return 2
-            user = to_current(user_row)
             emp_id = s.execute(select(Employee.id).where(Employee.nip == args.nip)).scalar()
             if emp_id is None:
                 print(f"Pegawai dengan NIP {args.nip} tidak ditemukan", file=sys.stderr)
@@ -148,7 +144,6 @@ def _cmd_notices_create(args: argparse.Namespace) -> int:
 
 
 def _cmd_notices_format(args: argparse.Namespace) -> int:
-    from services.auth.users import SYSTEM_USER
     from services.reports.notices import NoticeError, get_number_format, set_number_format
 
     db = open_db(args)
@@ -156,7 +151,7 @@ def _cmd_notices_format(args: argparse.Namespace) -> int:
         if args.set:
             try:
                 with db.transaction() as s:
-                    set_number_format(s, SYSTEM_USER, args.set)
+                    set_number_format(s, current(args), args.set)
             except NoticeError as exc:
                 print(f"Gagal: {exc}", file=sys.stderr)
                 return 1
@@ -167,7 +162,7 @@ def _cmd_notices_format(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tpp", help="tabel potongan TPP per bulan (dan ekspor Excel)")
     p.add_argument("--year", type=int, default=None, help="tahun (bawaan: tahun ini)")
     p.add_argument("--month", type=int, default=None, help="bulan 1-12 (bawaan: bulan ini)")
@@ -175,6 +170,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--policy", help="nama preset atau berkas TOML kebijakan (bawaan: kebijakan OPD)")
     p.add_argument("--excel", type=Path, help="simpan juga sebagai berkas .xlsx")
     p.set_defaults(func=_cmd_tpp)
+    needs(p, STAFF)
 
     d = sub.add_parser("disiplin", help="rekap disiplin PP 94/2021 per tahun")
     d.add_argument("--year", type=int, default=None, help="tahun (bawaan: tahun ini)")
@@ -183,12 +179,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d.add_argument("--all", action="store_true", help="tampilkan juga pegawai tanpa pelanggaran")
     d.add_argument("--excel", type=Path)
     d.set_defaults(func=_cmd_disiplin)
+    needs(d, STAFF)
 
     n = sub.add_parser("notices", help="surat panggilan, teguran dan BAP")
     nsub = n.add_subparsers(dest="notices_command", metavar="AKSI", required=True)
     ls = nsub.add_parser("list", help="daftar surat yang sudah bernomor")
     ls.add_argument("--year", type=int, default=None)
     ls.set_defaults(func=_cmd_notices_list)
+    needs(ls, STAFF)
     c = nsub.add_parser("create", help="buat surat bernomor (PDF)")
     c.add_argument("--kind", choices=list(NOTICE_KINDS), required=True)
     c.add_argument("--nip", required=True)
@@ -197,11 +195,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c.add_argument("--time", default="09.00 WIB")
     c.add_argument("--place", default="")
     c.add_argument("--paper", choices=["A4", "F4"], default="A4")
-    c.add_argument("--user", default="operator", help="pengguna yang membuat (untuk jejak audit)")
     c.set_defaults(func=_cmd_notices_create)
+    needs(c, OPERATOR)
     from services.reports.notice_commands import add_tracking_commands
 
     add_tracking_commands(nsub)
     f = nsub.add_parser("format", help="lihat/ubah format nomor surat")
     f.add_argument("--set", help="mis. '800.1.6.4/{seq:03d}/{code}/{opd}/{year}'")
     f.set_defaults(func=_cmd_notices_format)
+    needs(f, lambda a: ADMIN if a.set else STAFF)

@@ -6,7 +6,10 @@ late arrival and early leave minutes add up and every full ``hours_per_day`` (7.
 by default, configurable per region) counts as one day not at work.
 A run of ``consecutive_days_berat`` (10) TK working days in a row is berat on its own
 (Pasal 15 ayat 2); days off (weekends, holidays, cuti bersama) neither count nor
-break a run, any other working day does.
+break a run, any other working day does. The run has no yearly window: 22 December -
+7 January is one run (only the cumulative count of ayat 1 restarts each January).
+Sedang substitutes (penundaan KGB / pangkat, penurunan pangkat) are policy data
+(discipline.sedang_substitutes, ``sedang_substitute``).
 
 The tier table, who examines/decides and the documents that follow are data
 (DISCIPLINE_TIERS, LEVEL_ACTORS, NOTICE_KINDS) so a region can check them by reading.
@@ -22,8 +25,10 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from services.errors import BadInputError
-from services.policy.model import Policy
-from services.policy.tpp import active_employees, apply_manipulation_alpa, load_day_lines, manipulation_dates
+from services.policy.model import Policy, SedangSubstitute
+from services.policy.sanctions import article_of
+from services.policy.sanctions import sedang_substitute as substitute_article
+from services.policy.tpp import DayLine, active_employees, apply_manipulation_alpa, load_day_lines, manipulation_dates
 from services.store.models import DayRecord, NoticeNumber, WorkUnit
 
 LEGAL_DUTY = "Pasal 4 huruf f PP 94/2021 (kewajiban masuk kerja dan menaati ketentuan jam kerja)"
@@ -37,7 +42,6 @@ class DisciplineTier:
     max_days: int | None  # inclusive; None = open-ended
     level: str  # ringan / sedang / berat
     sanction: str
-    sanction_penundaan: str = ""  # sedang tiers while the PP on salaries does not exist (Pasal 42)
     sanction_notice: str = ""  # notice kind that records a ringan sanction
     legal_basis: str = ""
 
@@ -54,13 +58,10 @@ DISCIPLINE_TIERS: tuple[DisciplineTier, ...] = (
     DisciplineTier(7, 10, "ringan", "pernyataan tidak puas secara tertulis", sanction_notice="TIDAK_PUAS",
                    legal_basis="Pasal 15 ayat (1) PP 94/2021"),
     DisciplineTier(11, 13, "sedang", "pemotongan tunjangan kinerja 25% selama 6 bulan",
-                   sanction_penundaan="penundaan kenaikan gaji berkala selama 1 tahun",
                    legal_basis="Pasal 15 ayat (1) PP 94/2021"),
     DisciplineTier(14, 16, "sedang", "pemotongan tunjangan kinerja 25% selama 9 bulan",
-                   sanction_penundaan="penundaan kenaikan pangkat selama 1 tahun",
                    legal_basis="Pasal 15 ayat (1) PP 94/2021"),
     DisciplineTier(17, 20, "sedang", "pemotongan tunjangan kinerja 25% selama 12 bulan",
-                   sanction_penundaan="penurunan pangkat setingkat lebih rendah selama 1 tahun",
                    legal_basis="Pasal 15 ayat (1) PP 94/2021"),
     DisciplineTier(21, 24, "berat", "penurunan jabatan setingkat lebih rendah selama 12 bulan",
                    legal_basis="Pasal 11 ayat (2) huruf d, Pasal 15 ayat (1) PP 94/2021"),
@@ -116,6 +117,23 @@ def converted_days(minutes: int, hours_per_day: float) -> int:
     return math.floor(minutes / per_day + 1e-9)
 
 
+def sedang_substitute(policy: Policy, tier: DisciplineTier | None, days: int) -> SedangSubstitute | None:
+    """The substitute proposed for a sedang tier (policy data, discipline.sedang_substitutes), or None.
+
+    None when the tier is not sedang, the policy's ``sedang_mode`` is "potongan_tpp", or no band covers
+    ``days``. The notices word it as a proposal to the PPK and cite ``legal_basis``; ``confirmed`` says
+    whether the pairing of the day band with this substitute has a public source.
+    """
+    if tier is None or tier.level != "sedang":
+        return None
+    return policy.discipline.substitute_for(days)
+
+
+def sedang_substitutes(policy: Policy) -> tuple[SedangSubstitute, ...]:
+    """The whole mapping (empty when the policy uses the 25 % tunjangan cut itself)."""
+    return policy.discipline.sedang_substitutes if policy.discipline.sedang_mode == "penundaan" else ()
+
+
 def tier_for_days(days: int) -> DisciplineTier | None:
     for t in DISCIPLINE_TIERS:
         if days >= t.min_days and (t.max_days is None or days <= t.max_days):
@@ -123,10 +141,10 @@ def tier_for_days(days: int) -> DisciplineTier | None:
     return None
 
 
-def longest_tk_run(lines) -> tuple[int, dt.date | None, dt.date | None]:  # type: ignore[no-untyped-def]
-    """Longest run of TK working days; days off are skipped, any other working day breaks the run."""
-    best, best_start, best_end = 0, None, None
-    run, run_start = 0, None
+def tk_runs(lines) -> list[tuple[int, dt.date, dt.date]]:  # type: ignore[no-untyped-def]
+    """Runs of TK working days as (length, first, last); days off are skipped, any other working day breaks a run."""
+    runs: list[tuple[int, dt.date, dt.date]] = []
+    run, run_start, last = 0, None, None
     for ln in sorted(lines, key=lambda x: x.date):
         if not ln.working_day or ln.status == "LIBUR":
             continue
@@ -134,11 +152,30 @@ def longest_tk_run(lines) -> tuple[int, dt.date | None, dt.date | None]:  # type
             if run == 0:
                 run_start = ln.date
             run += 1
-            if run > best:
-                best, best_start, best_end = run, run_start, ln.date
+            last = ln.date
         else:
+            if run and run_start and last:
+                runs.append((run, run_start, last))
             run = 0
-    return best, best_start, best_end
+    if run and run_start and last:
+        runs.append((run, run_start, last))
+    return runs
+
+
+def longest_tk_run(lines, within: tuple[dt.date, dt.date] | None = None  # type: ignore[no-untyped-def]
+                   ) -> tuple[int, dt.date | None, dt.date | None]:
+    """Longest run of TK working days (PP 94 Pasal 15 ayat 2), counted in full even across 1 January.
+
+    ``within`` = (first, last) keeps only runs with a TK day in that window (the calendar year of a
+    summary): a run 22 December - 7 January belongs to both years and is one run of its full length.
+    """
+    best: tuple[int, dt.date | None, dt.date | None] = (0, None, None)
+    for n, first, last in tk_runs(lines):
+        if within is not None and (first > within[1] or last < within[0]):
+            continue
+        if n > best[0]:
+            best = (n, first, last)
+    return best
 
 
 @dataclass(frozen=True)
@@ -167,6 +204,8 @@ class DisciplineRow:
     next_document: str  # human text
     next_kind: str | None  # notice kind to create next (None = nothing we generate)
     notices: tuple[str, ...] = field(default_factory=tuple)  # numbers already issued this year
+    sanction_article: str = ""  # article of the sanction (PP 94/2021 Pasal 8 / Pasal 42, PP 49/2018)
+    substitute: SedangSubstitute | None = None  # sedang: the substitute sanction proposed (policy data)
 
     @property
     def minutes_total(self) -> int:
@@ -216,18 +255,25 @@ def assess(
     level = tier.level if tier else ""
     sanction = ""
     basis = ""
+    article = ""
+    substitute = None
     if tier:
-        sanction = tier.sanction_penundaan if (tier.level == "sedang" and rules.sedang_mode == "penundaan") else tier.sanction
+        sanction, article = tier.sanction, article_of(tier.sanction)
         basis = tier.legal_basis
-        if tier.level == "sedang" and rules.sedang_mode == "penundaan":
-            basis += "; Pasal 42 PP 94/2021 jo. Pasal 62 PerBKN 6/2022"
+        substitute = sedang_substitute(policy, tier, total)
+        if substitute is not None:
+            sanction = substitute.sanction
+            article = substitute_article(policy, tier.min_days).article
+            basis += f"; {substitute.legal_basis}"
     if consecutive:
         level = "berat"
         sanction = CONSECUTIVE_SANCTION
+        article = f"Pasal 8 ayat (4) huruf c jo. {LEGAL_CONSECUTIVE}"
         basis = f"Pasal 11 ayat (2) huruf d, {LEGAL_CONSECUTIVE}"
         tier = tier if tier and tier.level == "berat" else None
     if level == "berat" and employee_kind == "PPPK" and rules.pppk_berat_ends_contract:
         sanction = PPPK_BERAT_SANCTION
+        article = "Pasal 53 ayat (2) huruf b PP 49/2018"
     actors = LEVEL_ACTORS.get(level)
     next_doc, next_kind = _next_step(level, tier, notices or [])
     return {
@@ -238,11 +284,13 @@ def assess(
         "consecutive_berat": consecutive,
         "level": level,
         "sanction": sanction,
+        "sanction_article": article,
         "legal_basis": basis,
         "examiner": actors.examiner if actors else "",
         "decider": actors.decider if actors else "",
         "next_document": next_doc,
         "next_kind": next_kind,
+        "substitute": substitute if level == "sedang" else None,
     }
 
 
@@ -254,8 +302,9 @@ def notices_by_employee(session: Session, year: int) -> dict[int, list[tuple[str
     return out
 
 
-def _year_totals(session: Session, ids: list[int], start: dt.date, end: dt.date) -> dict[int, tuple[int, int, int, dt.date | None]]:
-    """employee -> (TK working days, late minutes on H days, early minutes on H days, first TK date)."""
+def _year_totals(session: Session, ids: list[int], start: dt.date, end: dt.date
+                 ) -> dict[int, tuple[int, int, int, dt.date | None, dt.date | None]]:
+    """employee -> (TK working days, late minutes on H days, early minutes on H days, first TK date, last TK date)."""
     if not ids:
         return {}
     is_tk = and_(DayRecord.status == "TK", DayRecord.working_day.is_(True))
@@ -265,37 +314,81 @@ def _year_totals(session: Session, ids: list[int], start: dt.date, end: dt.date)
                func.sum(case((is_tk, 1), else_=0)),
                func.sum(case((is_h, DayRecord.late_minutes), else_=0)),
                func.sum(case((is_h, DayRecord.early_minutes), else_=0)),
-               func.min(case((is_tk, DayRecord.date), else_=None)))
+               func.min(case((is_tk, DayRecord.date), else_=None)),
+               func.max(case((is_tk, DayRecord.date), else_=None)))
         .where(DayRecord.employee_id.in_(ids), DayRecord.date >= start, DayRecord.date <= end)
         .group_by(DayRecord.employee_id)
     )
     out = {}
-    for emp, tk, late, early, first in session.execute(stmt):
-        if isinstance(first, str):  # SQLite returns MIN() of a date column as text
-            first = dt.date.fromisoformat(first)
-        out[emp] = (int(tk or 0), int(late or 0), int(early or 0), first)
+    for emp, tk, late, early, first, last in session.execute(stmt):
+        out[emp] = (int(tk or 0), int(late or 0), int(early or 0), _as_date(first), _as_date(last))
     return out
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, str):  # SQLite returns MIN()/MAX() of a date column as text
+        return dt.date.fromisoformat(value)
+    return value if isinstance(value, dt.date) else None
+
+
+RUN_EDGE_DAYS = 21  # a single TK day this close to 1 January / 31 December may belong to a run across the year end
+RUN_LOOKBACK_DAYS = 366  # how far back a run crossing 1 January is followed
+
+
+def _run_window_start(session: Session, ids: set[int], start: dt.date) -> dt.date:
+    """The earliest day a TK run reaching ``start`` can begin: right after the last working day that broke it."""
+    if not ids:
+        return start
+    floor = start - dt.timedelta(days=RUN_LOOKBACK_DAYS)
+    breaks = (DayRecord.working_day.is_(True)) & (DayRecord.status != "TK") & (DayRecord.status != "LIBUR")
+    stmt = (select(DayRecord.employee_id, func.max(DayRecord.date))
+            .where(DayRecord.employee_id.in_(ids), DayRecord.date >= floor, DayRecord.date < start, breaks)
+            .group_by(DayRecord.employee_id))
+    last_break = {emp: _as_date(d) for emp, d in session.execute(stmt)}
+    firsts = []
+    for i in ids:
+        broke = last_break.get(i)
+        firsts.append(broke + dt.timedelta(days=1) if broke else floor)
+    return min(firsts)
+
+
+def _employee_year(emp_lines: list[DayLine], start: dt.date, end: dt.date
+                   ) -> tuple[int, int, int, tuple[int, dt.date | None, dt.date | None]]:
+    """TK days and minutes of the calendar year (Pasal 15 ayat 1) and the longest run touching it (ayat 2)."""
+    year_lines = [ln for ln in emp_lines if start <= ln.date <= end]
+    tk = sum(1 for ln in year_lines if ln.status == "TK" and ln.working_day)
+    late = sum(ln.late_minutes for ln in year_lines if ln.status == "H")
+    early = sum(ln.early_minutes for ln in year_lines if ln.status == "H")
+    return tk, late, early, longest_tk_run(emp_lines, within=(start, end))
 
 
 def discipline_summary(
     session: Session, opd_id: int, year: int, policy: Policy, as_of: dt.date | None = None,
     employee_ids: set[int] | None = None,
 ) -> list[DisciplineRow]:
-    """PP 94/2021 status of every employee (or only ``employee_ids``) for the calendar year, up to ``as_of``."""
+    """PP 94/2021 status of every employee (or only ``employee_ids``) for the calendar year, up to ``as_of``.
+
+    The cumulative count (Pasal 15 ayat 1) is January-December; a run of consecutive TK working days
+    (ayat 2) is followed across 1 January in both directions (up to ``as_of`` when given).
+    """
     start = dt.date(year, 1, 1)
     end = dt.date(year, 12, 31)
     if as_of is not None:
         end = min(end, as_of)
+    run_end = as_of if as_of is not None else end + dt.timedelta(days=RUN_LOOKBACK_DAYS)
+    run_end = max(run_end, end)
     employees = active_employees(session, opd_id, start, end)
     if employee_ids is not None:
         employees = [e for e in employees if e.id in employee_ids]
     ids = [e.id for e in employees]
     manip = manipulation_dates(session, ids, start, end) if policy.tpp.manipulation == "alpa" else {}
     totals = _year_totals(session, ids, start, end)
-    # Only employees with 2+ TK days (or a manipulated day) need their day-by-day lines for the
-    # consecutive-run rule; aggregates in SQL cover everyone else (a year is ~250 rows per employee).
-    need_lines = {i for i, t in totals.items() if t[0] >= 2} | set(manip)
-    lines = load_day_lines(session, need_lines, start, end)
+    # Only employees with 2+ TK days, a TK day near the year's edges (a run may continue in the next/previous
+    # year) or a manipulated day need their day-by-day lines; SQL aggregates cover everyone else.
+    near_start, near_end = start + dt.timedelta(days=RUN_EDGE_DAYS), dt.date(year, 12, 31) - dt.timedelta(days=RUN_EDGE_DAYS)
+    need_lines = {i for i, t in totals.items()
+                  if t[0] >= 2 or (t[0] and ((t[3] and t[3] <= near_start) or (t[4] and t[4] >= near_end)))} | set(manip)
+    lines = load_day_lines(session, need_lines, _run_window_start(session, need_lines, start), run_end)
     notices = notices_by_employee(session, year)
     units = {u.id: u.name for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
     rows = []
@@ -304,13 +397,10 @@ def discipline_summary(
             emp_lines = lines.get(e.id, [])
             if e.id in manip:
                 emp_lines = apply_manipulation_alpa(emp_lines, manip[e.id])
-            tk = sum(1 for ln in emp_lines if ln.status == "TK" and ln.working_day)
-            late = sum(ln.late_minutes for ln in emp_lines if ln.status == "H")
-            early = sum(ln.early_minutes for ln in emp_lines if ln.status == "H")
-            run, run_start, run_end = longest_tk_run(emp_lines)
+            tk, late, early, (run, run_start, run_last) = _employee_year(emp_lines, start, end)
         else:
-            tk, late, early, first_tk = totals.get(e.id, (0, 0, 0, None))
-            run, run_start, run_end = (1, first_tk, first_tk) if tk else (0, None, None)
+            tk, late, early, first_tk, _last = totals.get(e.id, (0, 0, 0, None, None))
+            run, run_start, run_last = (1, first_tk, first_tk) if tk else (0, None, None)
         emp_notices = notices.get(e.id, [])
         a = assess(tk_days=tk, late_minutes=late, early_minutes=early, longest_run=run, employee_kind=e.kind,
                    policy=policy, notices=[(k, d) for k, d, _ in emp_notices])
@@ -321,13 +411,15 @@ def discipline_summary(
                 tk_days=tk, late_minutes=late, early_minutes=early,
                 converted_days=int(a["converted_days"]),  # type: ignore[call-overload]
                 total_days=int(a["total_days"]),  # type: ignore[call-overload]
-                longest_run=run, run_start=run_start, run_end=run_end,
+                longest_run=run, run_start=run_start, run_end=run_last,
                 level=str(a["level"]), sanction=str(a["sanction"]), tier_label=str(a["tier_label"]),
                 consecutive_berat=bool(a["consecutive_berat"]),
                 examiner=str(a["examiner"]), decider=str(a["decider"]), legal_basis=str(a["legal_basis"]),
                 next_document=str(a["next_document"]),
                 next_kind=a["next_kind"],  # type: ignore[arg-type]
                 notices=tuple(n for _, _, n in emp_notices),
+                sanction_article=str(a["sanction_article"]),
+                substitute=a["substitute"],  # type: ignore[arg-type]
             )
         )
     return rows

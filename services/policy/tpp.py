@@ -10,14 +10,14 @@ Rules (each one a policy value, see services/policy/presets/*.toml):
 - TK (tanpa keterangan) costs ``absent_pct`` per day;
 - a missed apel on a day the employee was present (status H) costs ``apel_miss_pct``
   (absent days are already charged as TK, so the apel is not charged twice);
-- the sum is capped at ``cap_pct`` and applies to the ``deduction_base`` component
-  (e.g. the 40 % kehadiran part) or to the whole TPP ("total");
+- the percentages apply to the preset's stated ``deduction_base``: the whole TPP ("tpp") or
+  one component (e.g. the 40 % kehadiran part); the month is capped at ``cap_pct``;
 - a selfie verdict "manipulation" on any punch of the month: ``kehadiran_nol`` makes
   the kehadiran component 0 for the month, ``alpa`` turns those days into TK.
 
-Rupiah rounding: component amounts and the deduction are rounded half-up to whole
-rupiah (Decimal, never float), and net = base - deduction, so the per-employee
-figures always add up exactly in the table, the Excel file and the report.
+Rupiah rounding: the base and every deduction line are rounded half-up to whole rupiah
+(Decimal, never float); the deduction is the sum of its lines and net = TPP - deduction, so
+the per-employee figures add up exactly in the table, the Excel file and the report appendix.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from services.calendar.names import month_bounds
 from services.policy.model import Policy
-from services.policy.recap import RECAP_KEYS, MonthRecapRow
+from services.policy.recap import RECAP_KEYS, DeductionLine, MonthRecapRow
 from services.store.models import DayRecord, Employee, Punch, SelfieCheck, WorkUnit
 
 CUTI_CODES = frozenset({"CT", "CBS", "CS", "CM", "CAP", "CLTN"})
@@ -117,7 +117,8 @@ def manipulation_dates(session: Session, employee_ids: Iterable[int], start: dt.
         )
     )
     for emp_id, ts in session.execute(stmt):
-        out[emp_id].add(ts.date())
+        if emp_id is not None:  # the filter is on employee_id, but the column is nullable
+            out[emp_id].add(ts.date())
     return out
 
 
@@ -157,16 +158,15 @@ class DeductionResult:
     deduction_rp: int
     tpp_net: int
     manipulation: bool
+    lines: tuple[DeductionLine, ...] = ()  # sum(line.rupiah) == deduction_rp
 
 
-def compute_deduction(lines: list[DayLine], tpp_base: int, policy: Policy, manipulated_on: set[dt.date] | None = None) -> DeductionResult:
-    """Pure computation for one employee-month (easy to check by hand)."""
+CHARGED_RULES = ("TL1", "TL2", "TL3", "TL4", "PSW1", "PSW2", "PSW3", "PSW4", "TK", "APEL_MISS")
+
+
+def _count_days(lines: list[DayLine], policy: Policy) -> tuple[dict[str, int], int]:
     rules = policy.attendance
-    manipulated = bool(manipulated_on)
-    if manipulated and policy.tpp.manipulation == "alpa":
-        lines = apply_manipulation_alpa(lines, manipulated_on or set())
     counts = dict.fromkeys(RECAP_KEYS, 0)
-    pct = Decimal(0)
     no_in = _tier_number(rules.no_checkin_tier, "TL")
     no_out = _tier_number(rules.no_checkout_tier, "PSW")
     working_days = 0
@@ -180,46 +180,84 @@ def compute_deduction(lines: list[DayLine], tpp_base: int, policy: Policy, manip
             psw = no_out if "no_checkout" in ln.flags else ln.psw_tier
             if 1 <= tl <= 4:
                 counts[f"TL{tl}"] += 1
-                pct += Decimal(str(_tier_pct(policy, "TL", tl)))
             if 1 <= psw <= 4:
                 counts[f"PSW{psw}"] += 1
-                pct += Decimal(str(_tier_pct(policy, "PSW", psw)))
             if ln.apel is False:
                 counts["APEL_MISS"] += 1
-                pct += Decimal(str(rules.apel_miss_pct))
         elif st == "TK" and ln.working_day:
             counts["TK"] += 1
-            pct += Decimal(str(rules.absent_pct))
         elif st in CUTI_CODES:
             counts["CUTI"] += 1
         elif st in ("DL", "S", "I"):
             counts[st] += 1
-    pct_raw = float(pct)
-    capped = min(pct, Decimal(str(rules.cap_pct)))
-    comps = policy.tpp.components
-    base = Decimal(tpp_base)
-    if policy.tpp.deduction_base == "total":
-        base_rp = tpp_base
-    else:
-        base_rp = rupiah(base * Decimal(str(comps[policy.tpp.deduction_base])) / 100)
-    deduction = rupiah(Decimal(base_rp) * capped / 100)
+    return counts, working_days
+
+
+def rule_pct(policy: Policy, code: str) -> float:
+    """Percent per occurrence of a charged rule (TL1..PSW4, TK, APEL_MISS)."""
+    if code == "TK":
+        return policy.attendance.absent_pct
+    if code == "APEL_MISS":
+        return policy.attendance.apel_miss_pct
+    prefix = "PSW" if code.startswith("PSW") else "TL"
+    return _tier_pct(policy, prefix, int(code[len(prefix):]))
+
+
+def _pct_of(base_rp: int, pct: Decimal) -> int:
+    return rupiah(Decimal(base_rp) * pct / 100)
+
+
+def compute_deduction(lines: list[DayLine], tpp_base: int, policy: Policy, manipulated_on: set[dt.date] | None = None) -> DeductionResult:
+    """Pure computation for one employee-month, as lines Umpeg staff can check by hand.
+
+    base = TPP × share of the deduction base (100 % for "tpp"), rounded to whole rupiah;
+    each rule: rupiah(base × count × pct / 100); deduction = sum of the lines, where a month above
+    the cap gets a (negative) CAP line bringing it to rupiah(base × cap / 100), a manipulation under
+    "kehadiran_nol" a line up to the whole kehadiran component, and nothing exceeds the TPP itself.
+    """
+    manipulated = bool(manipulated_on)
+    if manipulated and policy.tpp.manipulation == "alpa":
+        lines = apply_manipulation_alpa(lines, manipulated_on or set())
+    counts, working_days = _count_days(lines, policy)
+    base_rp = rupiah(Decimal(tpp_base) * Decimal(str(policy.tpp.base_share_pct())) / 100)
+    out: list[DeductionLine] = []
+    pct = Decimal(0)
+    for code in CHARGED_RULES:
+        n = counts[code]
+        if n:
+            per = Decimal(str(rule_pct(policy, code)))
+            pct += per * n
+            out.append(DeductionLine(code, n, float(per), _pct_of(base_rp, per * n)))
+    total = sum(ln.rupiah for ln in out)
+    cap = Decimal(str(policy.attendance.cap_pct))
+    capped = min(pct, cap)
+    if pct > cap:
+        cap_rp = _pct_of(base_rp, cap)
+        out.append(DeductionLine("CAP", 1, float(cap - pct), cap_rp - total))
+        total = cap_rp
     if manipulated and policy.tpp.manipulation == "kehadiran_nol":
-        kehadiran_rp = rupiah(base * Decimal(str(comps["kehadiran"])) / 100) if "kehadiran" in comps else base_rp
+        kehadiran_rp = rupiah(Decimal(tpp_base) * Decimal(str(policy.tpp.components["kehadiran"])) / 100)
         # the kehadiran part is lost whatever else happened; other deductions may still be larger
-        deduction = max(deduction, kehadiran_rp)
-        if base_rp:
-            capped = max(capped, Decimal(kehadiran_rp) * 100 / Decimal(base_rp))
-    deduction = min(deduction, tpp_base)
+        if kehadiran_rp > total:
+            extra = Decimal(kehadiran_rp - total) * 100 / Decimal(base_rp) if base_rp else Decimal(0)
+            out.append(DeductionLine("MANIPULASI", 1, round(float(extra), 4), kehadiran_rp - total))
+            total = kehadiran_rp
+            if base_rp:
+                capped = max(capped, Decimal(kehadiran_rp) * 100 / Decimal(base_rp))
+    if total > tpp_base:
+        out.append(DeductionLine("TPP_MAX", 1, 0.0, tpp_base - total))
+        total = tpp_base
     return DeductionResult(
         counts=counts,
         working_days=working_days,
-        pct_raw=round(pct_raw, 4),
+        pct_raw=round(float(pct), 4),
         pct=round(float(capped), 4),
         tpp_base=tpp_base,
         base_rp=base_rp,
-        deduction_rp=deduction,
-        tpp_net=tpp_base - deduction,
+        deduction_rp=total,
+        tpp_net=tpp_base - total,
         manipulation=manipulated,
+        lines=tuple(out),
     )
 
 
@@ -232,6 +270,7 @@ def month_recap(session: Session, opd_id: int, year: int, month: int, policy: Po
     manip = manipulation_dates(session, ids, start, end)
     units = {u.id: u.name for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
     rows = []
+    base_label = policy.tpp.base_label()
     for e in employees:
         res = compute_deduction(lines.get(e.id, []), e.tpp_base or 0, policy, manip.get(e.id))
         rows.append(
@@ -250,6 +289,8 @@ def month_recap(session: Session, opd_id: int, year: int, month: int, policy: Po
                 manipulation=res.manipulation,
                 deduction_pct_raw=res.pct_raw,
                 deduction_base_rp=res.base_rp,
+                lines=res.lines,
+                deduction_base_label=base_label,
             )
         )
     return rows

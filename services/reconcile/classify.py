@@ -234,7 +234,7 @@ def classify_day(day: dt.date, today: dt.date, plan: DayPlan | str, shift: DaySh
             psw = rules.no_checkout
         if kind == "fixed" and day.weekday() in rules.apel_weekdays:
             apel = 1 if cin_s is not None and cin_s[11:19] <= apel_at else 0
-    return _new_outcome(DayOutcome, (status, working, start_s, end_s, cin_s, cout_s, late, early, tl, psw, apel,  # type: ignore[return-value]
+    return _new_outcome(DayOutcome, (status, working, start_s, end_s, cin_s, cout_s, late, early, tl, psw, apel,
                                      letter_id, ",".join(flags) if flags else "", 1 if correction else 0))
 
 

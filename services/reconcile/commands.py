@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 from sqlalchemy import select
 
-from services.cli_support import open_db
+from services.cli_support import OPERATOR, SIGNER, current, needs, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,11 +16,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--opd", help="kode OPD (bawaan: OPD pertama di database)")
     p.add_argument("--kunci", action="store_true", help="kunci periode setelah dihitung (peran penanda tangan)")
     p.add_argument("--buka-kunci", metavar="ALASAN", help="buka kunci periode dengan alasan (peran penanda tangan)")
-    p.add_argument("--pengguna", help="nama pengguna untuk kunci / buka kunci")
     p.set_defaults(func=_reconcile)
+    needs(p, lambda a: SIGNER if (a.kunci or a.buka_kunci) else OPERATOR)
     k = sub.add_parser("kalender", help="isi jadwal standar dan hari libur nasional + cuti bersama")
     k.add_argument("--tahun", type=int, nargs="+", default=None, help="tahun (bawaan: tahun ini)")
     k.set_defaults(func=_kalender)
+    needs(k, OPERATOR)
 
 
 def _period(text: str) -> tuple[int, int]:
@@ -36,7 +36,7 @@ def _period(text: str) -> tuple[int, int]:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    from services.auth.users import AuthError, authenticate
+    from services.auth.users import AuthError
     from services.reconcile.engine import ReconcileError, policy_for_opd, recompute
     from services.reconcile.grid import exception_queue
     from services.reconcile.period import PeriodLockedError, lock_period, month_label, unlock_period
@@ -53,20 +53,13 @@ def _reconcile(args: argparse.Namespace) -> int:
             if opd is None:
                 print(f"OPD '{args.opd or '-'}' tidak ditemukan di database.", file=sys.stderr)
                 return 2
-            user = None
-            if args.kunci or args.buka_kunci:
-                if not args.pengguna:
-                    print("--pengguna wajib untuk kunci / buka kunci.", file=sys.stderr)
-                    return 2
-                user = authenticate(s, args.pengguna, getpass.getpass(f"Kata sandi {args.pengguna}: "))
+            user = current(args)  # logged in by the CLI core (a signer for kunci / buka kunci)
             if args.buka_kunci:
-                assert user is not None
                 unlock_period(s, opd.id, year, month, user, args.buka_kunci)
                 print(f"Kunci periode {month_label(year, month)} dibuka.")
             res = recompute(s, year, month, policy_for_opd(s, opd.id), opd_id=opd.id)
             exc = exception_queue(s, opd.id, year, month)
             if args.kunci:
-                assert user is not None
                 lock_period(s, opd.id, year, month, user)
         print(f"{opd.name} — {month_label(year, month)}: {res.employees} pegawai, {res.days} hari dihitung, "
               f"{res.written} baris ditulis.")

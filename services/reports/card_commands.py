@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from services.cli_support import cli_opd, cli_user, open_db
+from services.cli_support import STAFF, cli_opd, current, needs, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, help="berkas PDF tujuan (bawaan: folder files/kartu)")
     p.add_argument("--paper", choices=["A4", "F4"], default="A4")
     p.add_argument("--opd", default=None, help="kode OPD (bila database memuat lebih dari satu)")
-    p.add_argument("--user", default="operator", help="pengguna yang membuat kartu")
     p.set_defaults(func=_cmd_card)
+    needs(p, STAFF)
 
 
 def _cmd_card(args: argparse.Namespace) -> int:
@@ -26,7 +26,7 @@ def _cmd_card(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
         opd_id, _code = cli_opd(db, args.opd)
-        user = cli_user(db, args.user)
+        user = current(args)
         with db.session() as s:
             employee_id = find_employee(s, opd_id, args.nip).id
         res = write_attendance_card(db, opd_id, employee_id, args.year, args.month, user, args.out, args.paper)

@@ -51,7 +51,7 @@ def _identity(data: CardData, width: float) -> Table:
     return t
 
 
-def _day_row(d: CardDay) -> list:  # type: ignore[type-arg]
+def _day_row(d: CardDay) -> list:
     mark = "*" if d.corrections else ""
     notes = list(d.notes) + [f"koreksi K{n}" for n in d.corrections]
     return [

@@ -12,7 +12,7 @@ import sys
 from sqlalchemy import select
 
 from services.auth.users import AuthError
-from services.cli_support import CliError, cli_opd, cli_user, open_db
+from services.cli_support import OPERATOR, CliError, cli_opd, current, needs, open_db
 from services.store.db import Database
 from services.store.models import Period, Report
 
@@ -61,8 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_period_args(p)
     p.add_argument("--paper", choices=["A4", "F4"], default="A4")
     p.add_argument("--reason", default="", help="alasan revisi (wajib bila revisi sebelumnya sudah ditandatangani)")
-    p.add_argument("--user", default="operator", help="pengguna pembuat (jejak audit)")
     p.set_defaults(func=run_cli(_cmd_report))
+    needs(p, OPERATOR)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -74,7 +74,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, message: str = "") -> None:
         print(f"\r{message} ({done}/{total})   ", end="", file=sys.stderr, flush=True)
 
-    info = generate_monthly_report(db, opd_id, args.year, args.month, cli_user(db, args.user),
+    info = generate_monthly_report(db, opd_id, args.year, args.month, current(args),
                                    paper_name=args.paper, reason=args.reason, progress=progress)
     print(file=sys.stderr)
     print(f"Laporan {args.year}-{args.month:02d} revisi {info.revision}: {info.pdf_path}")

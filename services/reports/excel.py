@@ -20,6 +20,7 @@ from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.policy.discipline import DisciplineRow
 from services.policy.model import policy_for_opd
 from services.policy.recap import MonthRecapRow
+from services.tabular import put_cell, put_formula
 
 RP_FORMAT = '#,##0'
 PCT_FORMAT = '0.00'
@@ -30,6 +31,8 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 TPP_COLUMNS = ["No", "NIP", "Nama", "Jabatan", "Unit", "Hari Kerja", "H", "DL", "TL1", "TL2", "TL3", "TL4",
                "PSW1", "PSW2", "PSW3", "PSW4", "TK", "Cuti", "S", "I", "Tidak Apel", "Manipulasi",
                "Potongan (%)", "TPP Dasar (Rp)", "Dasar Potongan (Rp)", "Potongan (Rp)", "TPP Diterima (Rp)"]
+DETAIL_COLUMNS = ["No", "NIP", "Nama", "TPP Dasar (Rp)", "Dasar Potongan (Rp)", "Aturan", "Keterangan", "Jumlah",
+                  "Persen per Kejadian", "Persen", "Potongan (Rp)", "TPP Diterima (Rp)"]
 DISCIPLINE_COLUMNS = ["No", "NIP", "Nama", "Jenis", "Jabatan", "Unit", "TK (hari)", "Terlambat (menit)",
                       "Pulang Cepat (menit)", "Konversi (hari)", "Jumlah (hari)", "TK Berturut-turut",
                       "Tingkat", "Hukuman", "Pemeriksa", "Dokumen Berikutnya"]
@@ -49,14 +52,14 @@ def _atomic_save(wb: Workbook, path: Path) -> Path:
 
 def _title(ws, lines: list[str], ncols: int) -> int:  # type: ignore[no-untyped-def]
     for i, text in enumerate(lines, 1):
-        ws.cell(row=i, column=1, value=text).font = Font(bold=i == 1, size=13 if i == 1 else 11)
+        put_cell(ws, i, 1, text).font = Font(bold=i == 1, size=13 if i == 1 else 11)
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=ncols)
     return len(lines) + 2
 
 
 def _header(ws, row: int, columns: list[str]) -> None:  # type: ignore[no-untyped-def]
     for c, name in enumerate(columns, 1):
-        cell = ws.cell(row=row, column=c, value=name)
+        cell = put_cell(ws, row, c, name)
         cell.font = Font(bold=True)
         cell.fill = _HEAD_FILL
         cell.border = _BORDER
@@ -94,7 +97,7 @@ def export_tpp_excel(
                   c("S"), c("I"), c("APEL_MISS"), "Ya" if row.manipulation else "", row.deduction_pct, row.tpp_base,
                   row.deduction_base_rp, row.deduction_rp, row.tpp_net]
         for col, v in enumerate(values, 1):
-            cell = ws.cell(row=r, column=col, value=v)
+            cell = put_cell(ws, r, col, v)
             cell.border = _BORDER
         ws.cell(row=r, column=2).number_format = "@"  # NIP is an identifier: keep all 18 digits as text
         ws.cell(row=r, column=23).number_format = PCT_FORMAT
@@ -103,23 +106,54 @@ def export_tpp_excel(
         progress(i, total, row.name)
     if rows:
         tr = r + 1
-        ws.cell(row=tr, column=3, value="JUMLAH").font = Font(bold=True)
+        put_cell(ws, tr, 3, "JUMLAH").font = Font(bold=True)
         for col in (24, 25, 26, 27):
             letter = get_column_letter(col)
             # plain totals too (not only a formula) so readers without recalculation still see the figure
-            cell = ws.cell(row=tr, column=col, value=sum(
+            cell = put_cell(ws, tr, col, sum(
                 (rw.tpp_base, rw.deduction_base_rp, rw.deduction_rp, rw.tpp_net)[col - 24] for rw in rows))
             cell.number_format = RP_FORMAT
             cell.font = Font(bold=True)
-            ws.cell(row=tr + 1, column=col, value=f"=SUM({letter}{first + 1}:{letter}{r})").number_format = RP_FORMAT
-        ws.cell(row=tr + 1, column=3, value="Kontrol (rumus)")
+            put_formula(ws, tr + 1, col, f"=SUM({letter}{first + 1}:{letter}{r})").number_format = RP_FORMAT
+        put_cell(ws, tr + 1, 3, "Kontrol (rumus)")
     widths = {1: 5, 2: 21, 3: 28, 4: 28, 5: 26}
     for col in range(1, len(TPP_COLUMNS) + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 15 if col >= 23 else 7)
-    ws.cell(row=(r + 4 if rows else first + 2), column=1,
-            value=f"Dibuat {generated_at:%d-%m-%Y %H.%M}. Rupiah dibulatkan ke rupiah terdekat; "
-                  "TPP diterima = TPP dasar - potongan.")
+    put_cell(ws, r + 4 if rows else first + 2, 1,
+             f"Dibuat {generated_at:%d-%m-%Y %H.%M}. Rupiah dibulatkan ke rupiah terdekat; "
+             "TPP diterima = TPP dasar - potongan. Rincian per aturan: lembar 'Rincian potongan'.")
+    _detail_sheet(wb, rows, year, month, cancel)
     return _atomic_save(wb, path)
+
+
+def _detail_sheet(wb: Workbook, rows: list[MonthRecapRow], year: int, month: int, cancel: CancelToken) -> None:
+    """One row per deduction line: jumlah × persen × dasar = rupiah, then the employee's total (hand-checkable)."""
+    ws = wb.create_sheet("Rincian potongan")
+    base_label = next((r.deduction_base_label for r in rows if r.deduction_base_label), "dasar potongan")
+    first = _title(ws, [f"Rincian Potongan TPP {BULAN[month - 1]} {year}",
+                        f"Persentase dihitung dari {base_label}; rupiah tiap baris = jumlah × persen × dasar "
+                        f"potongan / 100, dibulatkan; potongan = jumlah baris."], len(DETAIL_COLUMNS))
+    _header(ws, first, DETAIL_COLUMNS)
+    r = first
+    for i, row in enumerate((x for x in rows if x.lines), 1):
+        cancel.raise_if_cancelled()
+        for ln in row.lines:
+            r += 1
+            values = [i, row.nip, row.name, row.tpp_base, row.deduction_base_rp, ln.code, ln.label, ln.count, ln.pct,
+                      ln.pct_total, ln.rupiah]
+            for col, v in enumerate(values, 1):
+                put_cell(ws, r, col, v).border = _BORDER
+            ws.cell(row=r, column=2).number_format = "@"
+        r += 1
+        for col, v in ((3, "Jumlah potongan"), (10, row.deduction_pct), (11, row.deduction_rp), (12, row.tpp_net)):
+            cell = put_cell(ws, r, col, v)
+            cell.font = Font(bold=True)
+            cell.border = _BORDER
+    for rr in range(first + 1, r + 1):
+        for col in (4, 5, 11, 12):
+            ws.cell(row=rr, column=col).number_format = RP_FORMAT
+    for col, w in enumerate([5, 21, 28, 15, 15, 9, 34, 8, 11, 11, 15, 15], 1):
+        ws.column_dimensions[get_column_letter(col)].width = w
 
 
 def export_discipline_excel(
@@ -142,7 +176,7 @@ def export_discipline_excel(
                   row.early_minutes, row.converted_days, row.total_days, row.longest_run,
                   row.level, row.sanction, row.examiner, row.next_document]
         for col, v in enumerate(values, 1):
-            ws.cell(row=first + i, column=col, value=v).border = _BORDER
+            put_cell(ws, first + i, col, v).border = _BORDER
         ws.cell(row=first + i, column=2).number_format = "@"
         progress(i, len(rows), row.name)
     for col, w in enumerate([5, 21, 28, 8, 28, 26, 9, 11, 11, 10, 10, 12, 10, 40, 40, 40], 1):

@@ -48,6 +48,7 @@ from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, n
 from services.paths import files_dir
 from services.policy.recap import MonthRecapRow
 from services.reports.layout import Letterhead, draw_letterhead, draw_signature_block, paper, tanggal_indonesia
+from services.reports.tpp_appendix import appendix_flowables
 from services.store.db import Database
 from services.store.models import Employee, Opd, Period, Report
 
@@ -160,7 +161,8 @@ class _SignatureBlock(Flowable):
         super().drawOn(canvas, x, y, _sW)
 
 
-def _numbered_canvas_class(footer_text: str, progress: ProgressFn, cancel: CancelToken, expected_pages: int):
+def _numbered_canvas_class(footer_text: str, progress: ProgressFn, cancel: CancelToken,
+                           expected_pages: int) -> type[Canvas]:
     """Canvas that defers pages so the footer can say "Halaman x dari y"."""
 
     class NumberedCanvas(Canvas):
@@ -205,8 +207,13 @@ def build_monthly_pdf(
     generated_at: dt.datetime,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
+    audit_head: tuple[int, str] | None = None,
 ) -> tuple[bytes, int]:
-    """Render the recap table; returns (pdf bytes, page count)."""
+    """Render the recap table; returns (pdf bytes, page count).
+
+    ``audit_head`` (event id, hash) is printed under the table: once signed, the PDF anchors the audit
+    log outside the database (`presensi-opd audit-verify --anchor ID:HASH`).
+    """
     page_size = paper(paper_name, landscape=True)
     width, height = page_size
     period_text = f"{BULAN[month - 1]} {year}"
@@ -292,6 +299,7 @@ def build_monthly_pdf(
         ("ROWBACKGROUNDS", (0, 2), (-1, last - 1), [colors.white, colors.HexColor("#f7f9fc")]),
     ]))
     story.append(table)
+    story.extend(appendix_flowables(rows, frame_w, cancel))  # before the signature: it stays on the last page
     notes = [
         Paragraph(
             "<b>Keterangan:</b> H = hadir; TL1&ndash;TL4 = terlambat masuk tingkat 1&ndash;4; PSW1&ndash;PSW4 = pulang "
@@ -301,6 +309,8 @@ def build_monthly_pdf(
         Paragraph(f"Jumlah pegawai: {len(rows)}. Dicetak {tanggal_indonesia(generated_at.date())} pukul "
                   f"{generated_at:%H.%M} oleh aplikasi Presensi OPD.", note),
     ]
+    if audit_head is not None:
+        notes.append(Paragraph(f"Jejak audit: kejadian #{audit_head[0]}, hash {audit_head[1]}", note))
     story.append(Spacer(1, 2 * mm))
     story.append(_SignatureBlock(signatory, page_size, notes))
 
@@ -355,6 +365,7 @@ def summary_lines(rows: Sequence[MonthRecapRow]) -> list[dict]:
     for r in rows:
         d = asdict(r)
         d.pop("employee_id", None)
+        d["lines"] = [ln.as_list() for ln in r.lines]  # compact [code, count, pct, rupiah]: 6.000 employees
         out.append(d)
     return out
 
@@ -400,11 +411,12 @@ def generate_monthly_report(
         now = db.clock.now()
         sig = _signatory(s, opd, now.date())
         opd_code, period_id = opd.code, period.id
+        head_now = audit.chain_head(s)
     if not recap:
         raise ReportError(f"Tidak ada pegawai aktif pada periode {label}.")
     cancel.raise_if_cancelled()
     pdf, pages = build_monthly_pdf(recap, head, year, month, sig, generated_at=now, paper_name=paper_name,
-                                   revision=revision,
+                                   revision=revision, audit_head=head_now,
                                    progress=progress, cancel=cancel)
     sha = hashlib.sha256(pdf).hexdigest()
     target = files_dir(db.path, "reports") / f"{opd_code}_{year}-{month:02d}_r{revision}.pdf"
@@ -429,6 +441,7 @@ def generate_monthly_report(
         report.created_by = user.username
         report.created_at = now
         report.summary_json = json.dumps(summary_lines(recap), ensure_ascii=False)
+        report.audit_head_id, report.audit_head_hash = head_now
         s.flush()
         audit.record(s, user.username, "report.generate", "report", report.id,
                      {"period": f"{year}-{month:02d}", "revision": revision, "sha256": sha, "employees": len(recap)})

@@ -130,6 +130,8 @@ def _summons(doc: DocxDocument, d: NoticeDocument) -> None:
     _kv_table(doc, [("Hari, tanggal", hari_tanggal(d.exam_date)), ("Jam", d.exam_time), ("Tempat", d.place)])
     _para(doc, f"untuk diperiksa/dimintai keterangan sehubungan dengan dugaan pelanggaran disiplin, yaitu "
                f"{d.violation}, sebagaimana dimaksud dalam {d.legal_basis}.")
+    if d.proposal:
+        _para(doc, d.proposal)
     if d.kind == "SP2" and d.missed_date:
         _para(doc, f"Panggilan ini merupakan panggilan kedua karena Saudara tidak memenuhi panggilan pertama pada "
                    f"{hari_tanggal(d.missed_date)}. Apabila Saudara tidak memenuhi panggilan kedua ini, hukuman "
@@ -176,6 +178,8 @@ def _bap(doc: DocxDocument, d: NoticeDocument) -> None:
         cells = t.add_row().cells
         cells[0].text, cells[1].text, cells[2].text = str(i), q, a
     _para(doc, "")
+    if d.proposal:
+        _para(doc, d.proposal)
     _para(doc, "Demikian Berita Acara Pemeriksaan ini dibuat dengan sebenarnya untuk dapat dipergunakan sebagaimana "
                "mestinya, dan setelah dibacakan kembali kepada yang diperiksa, ditandatangani oleh yang diperiksa dan "
                "yang memeriksa.", space_after=14)

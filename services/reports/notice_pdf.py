@@ -54,6 +54,7 @@ class NoticeDocument:
     place: str = ""
     missed_date: dt.date | None = None  # SP2: the examination date the employee missed
     sanction: str = ""
+    proposal: str = ""  # sanction proposal to the PPK with its article (summons and BAP)
     qa: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     copies_to: tuple[str, ...] = ()
 
@@ -113,11 +114,11 @@ def _two_signatures(left_title: list[str], left: Person, right_title: list[str],
     return t
 
 
-def _header(doc: NoticeDocument) -> list:  # type: ignore[type-arg]
+def _header(doc: NoticeDocument) -> list:
     return [_p(f"<u>{_e(doc.title.upper())}</u>", _TITLE), _p(f"NOMOR {_e(doc.number)}", _CENTER), Spacer(1, 6 * mm)]
 
 
-def _summons(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-arg]
+def _summons(doc: NoticeDocument, width: float) -> list:
     assert doc.exam_date is not None
     story = _header(doc)
     story += [_p("1. Bersama ini diminta dengan hormat kehadiran Saudara:"), Spacer(1, 1 * mm),
@@ -129,6 +130,8 @@ def _summons(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-ar
               Spacer(1, 3 * mm),
               _p(f"untuk diperiksa/dimintai keterangan sehubungan dengan dugaan pelanggaran disiplin, yaitu "
                  f"{_e(doc.violation)}, sebagaimana dimaksud dalam {_e(doc.legal_basis)}.")]
+    if doc.proposal:
+        story += [Spacer(1, 2 * mm), _p(_e(doc.proposal))]
     if doc.kind == "SP2" and doc.missed_date:
         story += [Spacer(1, 2 * mm),
                   _p(f"Panggilan ini merupakan panggilan kedua karena Saudara tidak memenuhi panggilan pertama "
@@ -140,7 +143,7 @@ def _summons(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-ar
     return story
 
 
-def _reprimand(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-arg]
+def _reprimand(doc: NoticeDocument, width: float) -> list:
     story = _header(doc)
     if doc.kind == "TEGURAN_LISAN":
         intro = (f"Pada hari ini {hari_tanggal(doc.letter_date)}, saya yang bertanda tangan di bawah ini "
@@ -169,7 +172,7 @@ DEFAULT_BAP_QUESTIONS = (
 )
 
 
-def _bap(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-arg]
+def _bap(doc: NoticeDocument, width: float) -> list:
     d = doc.exam_date or doc.letter_date
     story = _header(doc)
     story += [_p(f"Pada hari ini {hari_tanggal(d)}{', pukul ' + _e(doc.exam_time) if doc.exam_time else ''}, "
@@ -188,8 +191,10 @@ def _bap(doc: NoticeDocument, width: float) -> list:  # type: ignore[type-arg]
     if not doc.qa:  # blank form: leave room to write answers by hand
         style += [("BOTTOMPADDING", (0, 1), (-1, -1), 12 * mm)]
     t.setStyle(TableStyle(style))
-    story += [t, Spacer(1, 3 * mm),
-              _p("Demikian Berita Acara Pemeriksaan ini dibuat dengan sebenarnya untuk dapat dipergunakan "
+    story += [t, Spacer(1, 3 * mm)]
+    if doc.proposal:
+        story += [_p(_e(doc.proposal)), Spacer(1, 3 * mm)]
+    story += [_p("Demikian Berita Acara Pemeriksaan ini dibuat dengan sebenarnya untuk dapat dipergunakan "
                  "sebagaimana mestinya, dan setelah dibacakan kembali kepada yang diperiksa, ditandatangani oleh "
                  "yang diperiksa dan yang memeriksa."),
               Spacer(1, 8 * mm),

@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.errors import BadInputError
 from services.policy.discipline import LEGAL_CONSECUTIVE, LEGAL_DUTY, NOTICE_KINDS, discipline_for_employee
 from services.policy.model import Policy, load_policy
+from services.policy.sanctions import article_of
 from services.reports.layout import Letterhead
 from services.reports.notice_docx import render_notice_docx
 from services.reports.notice_pdf import NoticeDocument, Person, render_notice_pdf
+from services.reports.notice_people import NoticeError, resolve_examiner
 from services.store.models import Employee, Holiday, NoticeNumber, Opd, Setting, WorkUnit
 
 NUMBER_FORMAT_KEY = "notice.number_format"
@@ -40,8 +41,7 @@ KIND_SANCTION = {"TEGURAN_LISAN": "teguran lisan", "TEGURAN_TERTULIS": "teguran 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
-class NoticeError(BadInputError):
-    pass
+__all__ = ["NoticeError", "NoticeRequest", "NoticeResult", "create_notice", "create_notice_in", "resolve_examiner"]
 
 
 # ------------------------------------------------------------------ working days
@@ -127,7 +127,7 @@ class NoticeRequest:
     exam_date: dt.date | None = None  # SP1/SP2/BAP
     exam_time: str = "09.00 WIB"
     place: str = ""
-    examiner_id: int | None = None  # whom to meet / who examines; default supervisor, else head of OPD
+    examiner_id: int | None = None  # who examines: the atasan langsung (default) or a higher atasan of the chain
     signer_id: int | None = None  # default: the examiner
     paper: str = "A4"
     missed_date: dt.date | None = None  # SP2: date of the missed first examination (default: SP-I's date)
@@ -156,8 +156,29 @@ def _person(session: Session, e: Employee) -> Person:
     return Person(name=e.name, nip=e.nip, pangkat=e.golongan, jabatan=e.jabatan, unit=unit.name if unit else "")
 
 
-def _violation_text(session: Session, opd: Opd, emp: Employee, year: int, policy: Policy, as_of: dt.date) -> tuple[str, str, str]:
-    """(violation sentence, legal basis, sanction) from the discipline tracker at the letter date."""
+@dataclass(frozen=True)
+class ViolationText:
+    violation: str  # sentence with the counts
+    basis: str  # legal basis of the duty breached
+    sanction: str  # sanction of the tier reached ('' below 3 days)
+    proposal: str  # the proposal to the PPK, with the sanction's article ('' when no tier is reached)
+
+
+def proposal_sentence(level: str, sanction: str, article: str, after_examination: bool) -> str:
+    """A sanction worded as a proposal to the PPK (the decision is the PPK's, never this letter's)."""
+    if not level or not sanction:
+        return ""
+    lead = ("Berdasarkan hasil pemeriksaan ini, yang diperiksa" if after_examination
+            else "Apabila dugaan pelanggaran tersebut terbukti dalam pemeriksaan, Saudara")
+    where = f" sebagaimana dimaksud dalam {article}" if article else ""
+    return (f"{lead} diusulkan kepada PPK (pejabat pembina kepegawaian) untuk dijatuhi hukuman disiplin tingkat "
+            f"{level} berupa {sanction}{where}. Keputusan hukuman disiplin ditetapkan oleh PPK atau pejabat yang "
+            f"berwenang menghukum, bukan oleh surat ini.")
+
+
+def _violation_text(session: Session, opd: Opd, emp: Employee, year: int, policy: Policy, as_of: dt.date,
+                    kind: str) -> ViolationText:
+    """Violation sentence, legal basis, sanction and proposal from the discipline tracker at the letter date."""
     row = discipline_for_employee(session, opd.id, emp.id, year, policy, as_of=as_of)
     if row is None:
         raise NoticeError(f"Pegawai {emp.name} tidak aktif pada tahun {year}")
@@ -171,7 +192,10 @@ def _violation_text(session: Session, opd: Opd, emp: Employee, year: int, policy
     if row.consecutive_berat:
         text += f", termasuk {row.longest_run} hari kerja berturut-turut"
         basis += f" dan {LEGAL_CONSECUTIVE}"
-    return text, basis, row.sanction
+    proposal = ""
+    if kind in ("SP1", "SP2", "BAP"):
+        proposal = proposal_sentence(row.level, row.sanction, row.sanction_article, after_examination=kind == "BAP")
+    return ViolationText(text, basis, row.sanction, proposal)
 
 
 def _sp1_exam_date(session: Session, employee_id: int, year: int) -> dt.date | None:
@@ -214,12 +238,9 @@ def _check_dates(session: Session, req: NoticeRequest, year: int) -> None:
                           f"{latest.strftime('%d-%m-%Y')}")
 
 
-def _people(session: Session, req: NoticeRequest, emp: Employee, opd: Opd) -> tuple[Employee, Employee]:
-    examiner_id = req.examiner_id or emp.supervisor_id or opd.head_employee_id
-    examiner = session.get(Employee, examiner_id) if examiner_id else None
-    if examiner is None or examiner.id == emp.id:
-        raise NoticeError(f"{emp.name} tidak memiliki atasan langsung di data pegawai; pilih pemeriksa/pejabat "
-                          f"yang harus ditemui")
+def _people(session: Session, req: NoticeRequest, emp: Employee) -> tuple[Employee, Employee]:
+    """(examiner, signer): the examiner comes from the supervisor chain only (no fallback to anyone else)."""
+    examiner = resolve_examiner(session, emp, req.examiner_id)
     signer = session.get(Employee, req.signer_id) if req.signer_id else examiner
     if signer is None:
         raise NoticeError(f"Penanda tangan (pegawai id {req.signer_id}) tidak ditemukan")
@@ -229,16 +250,17 @@ def _people(session: Session, req: NoticeRequest, emp: Employee, opd: Opd) -> tu
 def _compose(session: Session, req: NoticeRequest, emp: Employee, opd: Opd, examiner: Employee, signer: Employee,
              number: str, policy: Policy) -> NoticeDocument:
     """The notice's content (shared by the PDF and the DOCX draft)."""
-    violation, basis, sanction = _violation_text(session, opd, emp, req.letter_date.year, policy, req.letter_date)
-    if req.kind in KIND_SANCTION:  # a reprimand letter states the sanction it imposes
-        sanction = KIND_SANCTION[req.kind]
+    found = _violation_text(session, opd, emp, req.letter_date.year, policy, req.letter_date, req.kind)
+    violation, basis, sanction = found.violation, found.basis, found.sanction
+    if req.kind in KIND_SANCTION:  # a ringan reprimand is the atasan's own decision: it names its article
+        sanction = f"{KIND_SANCTION[req.kind]} ({article_of(KIND_SANCTION[req.kind])})"
     return NoticeDocument(
         kind=req.kind, title=NOTICE_KINDS[req.kind][0], number=number, letter_date=req.letter_date,
         city=opd.city or "", letterhead=Letterhead.from_opd(opd), employee=_person(session, emp),
         examiner=_person(session, examiner), signer=_person(session, signer),
         signer_title=signer.jabatan or "Atasan Langsung", violation=violation, legal_basis=basis,
         exam_date=req.exam_date, exam_time=req.exam_time, place=req.place, missed_date=req.missed_date,
-        sanction=sanction, qa=tuple(req.qa), copies_to=req.copies_to,
+        sanction=sanction, proposal=found.proposal, qa=tuple(req.qa), copies_to=req.copies_to,
     )
 
 
@@ -259,7 +281,7 @@ def create_notice(session: Session, user: CurrentUser, req: NoticeRequest, out_d
     policy = policy or load_policy(opd.policy_preset)
     year = req.letter_date.year
     _check_dates(session, req, year)
-    examiner, signer = _people(session, req, emp, opd)
+    examiner, signer = _people(session, req, emp)
     seq = next_sequence(session, req.kind, year)
     number = format_number(get_number_format(session), seq=seq, kind=req.kind, opd_code=opd.code, year=year,
                            month=req.letter_date.month)
@@ -314,7 +336,13 @@ def notice_document(session: Session, row: NoticeNumber, policy: Policy | None =
         raise NoticeError(f"Pegawai id {row.employee_id} tidak ditemukan")
     opd = session.get(Opd, emp.opd_id)
     assert opd is not None
-    examiner, signer = _people(session, req, emp, opd)
+    # a stored notice keeps the examiner it was issued with, even if the supervisor chain changed since
+    stored = session.get(Employee, req.examiner_id) if req.examiner_id else None
+    if stored is None:
+        examiner, signer = _people(session, req, emp)
+    else:
+        examiner = stored
+        signer = (session.get(Employee, req.signer_id) if req.signer_id else None) or stored
     return _compose(session, req, emp, opd, examiner, signer, row.number,
                     policy or load_policy(opd.policy_preset)), req.paper
 

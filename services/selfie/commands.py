@@ -6,31 +6,32 @@ import argparse
 import sys
 from pathlib import Path
 
-from services.cli_support import open_db
+from services.cli_support import OPERATOR, STAFF, VERIFIER, current, needs, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     chk = sub.add_parser("selfie-check", help="jalankan pemeriksaan swafoto (wajah, buram, gelap, foto dipakai ulang)")
     chk.add_argument("--recheck", action="store_true", help="periksa ulang semua foto (keputusan atasan tetap)")
     chk.set_defaults(func=_selfie_check)
+    needs(chk, OPERATOR)
 
     q = sub.add_parser("selfie-queue", help="daftar antrean verifikasi swafoto")
-    q.add_argument("--user", default="admin", help="tampilkan antrean milik pengguna ini (atasan melihat bawahannya)")
     q.add_argument("--status", choices=("pending", "decided", "all"), default="pending")
     q.set_defaults(func=_selfie_queue)
+    needs(q, STAFF)  # the queue is the logged-in user's own (an atasan sees their subordinates)
 
     v = sub.add_parser("selfie-verdict", help="putuskan satu swafoto: setujui / tolak / manipulasi (peran atasan)")
     v.add_argument("check_id", type=int, help="ID dari `selfie-queue`")
     v.add_argument("keputusan", choices=("setujui", "tolak", "manipulasi"))
     v.add_argument("--alasan", default="", help="wajib untuk tolak dan manipulasi")
-    v.add_argument("--user", required=True, help="pengguna atasan; kata sandinya ditanyakan")
     v.set_defaults(func=_selfie_verdict)
+    needs(v, VERIFIER)
 
     ref = sub.add_parser("selfie-reference", help="tambahkan foto referensi (tampak depan) seorang pegawai")
     ref.add_argument("nip", help="NIP / NI PPPK pegawai")
     ref.add_argument("photo", type=Path, help="berkas JPEG/PNG")
-    ref.add_argument("--user", default="admin", help="nama pengguna untuk jejak audit")
     ref.set_defaults(func=_selfie_reference)
+    needs(ref, OPERATOR)
 
     cmp_ = sub.add_parser("selfie-compare", help="bandingkan wajah dua foto (referensi dan swafoto) dengan model yang sama "
                                                   "seperti pemeriksaan impor")
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmp_.add_argument("--policy", default="default", help="kebijakan daerah (nama preset atau berkas TOML) sumber ambang")
     cmp_.add_argument("--threshold", type=float, default=None, help="ambang jarak wajah (mengganti ambang kebijakan)")
     cmp_.set_defaults(func=_selfie_compare)
+    needs(cmp_, None)  # two files in, a distance out: no database
 
 
 def _progress(done: int, total: int, message: str = "") -> None:
@@ -57,21 +59,14 @@ def _selfie_check(args: argparse.Namespace) -> int:
 
 
 def _selfie_queue(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from services.auth.users import AuthError, to_current
+    from services.auth.users import AuthError
     from services.selfie.checks import label_flags
     from services.selfie.queue import VERDICTS, list_queue
-    from services.store.models import User
 
     db = open_db(args)
     with db.session() as s:
-        user = s.execute(select(User).where(User.username == args.user)).scalar_one_or_none()
-        if user is None:
-            print(f"Pengguna '{args.user}' tidak ada.", file=sys.stderr)
-            return 1
         try:
-            items = list_queue(s, db.path, to_current(user), status=args.status)
+            items = list_queue(s, db.path, current(args), status=args.status)
         except AuthError as exc:
             print(exc, file=sys.stderr)
             return 1
@@ -86,9 +81,7 @@ def _selfie_queue(args: argparse.Namespace) -> int:
 
 
 def _selfie_verdict(args: argparse.Namespace) -> int:
-    import getpass
-
-    from services.auth.users import AuthError, authenticate
+    from services.auth.users import AuthError
     from services.reconcile.period import PeriodLockedError
     from services.selfie.queue import VERDICTS, set_verdict
 
@@ -98,8 +91,7 @@ def _selfie_verdict(args: argparse.Namespace) -> int:
         with db.transaction() as s:
             error: Exception | None = None
             try:
-                user = authenticate(s, args.user, getpass.getpass(f"Kata sandi {args.user}: "))
-                check = set_verdict(s, user, args.check_id, verdict, args.alasan)
+                check = set_verdict(s, current(args), args.check_id, verdict, args.alasan)
             except (AuthError, PeriodLockedError, PermissionError, ValueError) as exc:
                 error = exc  # leave the transaction normally: a failed login stays audited
         if error is not None:
@@ -130,7 +122,7 @@ def _selfie_reference(args: argparse.Namespace) -> int:
             if emp is None:
                 print(f"NIP {args.nip} tidak terdaftar.", file=sys.stderr)
                 return 1
-            add_reference_photo(s, db.path, emp.id, data, args.user, now=db.clock.now())
+            add_reference_photo(s, db.path, emp.id, data, current(args).username, now=db.clock.now())
             name = emp.name
     except ReferencePhotoError as exc:
         print(exc, file=sys.stderr)

@@ -75,7 +75,7 @@ _lock = threading.Lock()  # dlib keeps scratch state in its networks; calls hold
 def _load() -> _Models:
     global _models
     if _models is None:
-        import dlib  # type: ignore[import-untyped]  # no stubs ship with dlib
+        import dlib  # no stubs ship with dlib
 
         folder = model_dir()
         missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
@@ -167,7 +167,7 @@ def detect_faces(img: np.ndarray, upsample: int | None = None) -> list[Face]:
 
 def aligned_chip(img: np.ndarray, face: Face) -> np.ndarray:
     """The face rotated upright, scaled and cropped to dlib's canonical 150 x 150 RGB chip."""
-    import dlib  # type: ignore[import-untyped]  # no stubs ship with dlib
+    import dlib  # no stubs ship with dlib
 
     x, y, w, h = face.box
     rect = dlib.rectangle(x, y, x + w - 1, y + h - 1)

@@ -8,7 +8,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from services.cli_support import CliError, cli_opd, cli_user, open_db
+from services.cli_support import ADMIN, SIGNER, STAFF, CliError, cli_opd, current, needs, open_db
 from services.reports.commands import add_period_args, find_report, run_cli
 
 
@@ -21,35 +21,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--cert", type=Path, default=None, help="berkas .p12/.pfx (bawaan: yang terakhir dipakai pengguna)")
     s.add_argument("--nik", default=None, help="NIK penanda tangan di BSrE (backend esign)")
     s.add_argument("--email", default=None, help="atau email penanda tangan di BSrE (API v2)")
-    s.add_argument("--user", default="kepala", help="pengguna penanda tangan (peran signer)")
     s.add_argument("--remember", action="store_true", help="simpan kata sandi .p12 di keyring (tidak untuk esign)")
     s.add_argument("--passphrase-stdin", action="store_true", help="baca passphrase dari baris pertama stdin")
     s.add_argument("--totp-stdin", action="store_true", help="baca kode TOTP (BeSign) dari stdin, bukan passphrase")
     s.set_defaults(func=run_cli(_cmd_sign))
+    needs(s, SIGNER)  # the signer's own login, and then the certificate's passphrase
 
     e = sub.add_parser("sign-export", help="ekspor PDF laporan yang dibekukan untuk ditandatangani di aplikasi lain")
     add_period_args(e)
     e.add_argument("--revision", type=int, default=None)
     e.add_argument("--out", type=Path, required=True, help="berkas atau folder tujuan")
-    e.add_argument("--user", default="kepala")
     e.set_defaults(func=run_cli(_cmd_export))
+    needs(e, SIGNER)
 
     i = sub.add_parser("sign-import", help="impor PDF yang ditandatangani di BeSign/Panter/Srikandi")
     add_period_args(i)
     i.add_argument("--revision", type=int, default=None)
     i.add_argument("file", type=Path)
-    i.add_argument("--user", default="kepala")
     i.set_defaults(func=run_cli(_cmd_import))
+    needs(i, SIGNER)
 
     r = sub.add_parser("sign-resolve", help="nyatakan hasil pemeriksaan tanda tangan berstatus tidak diketahui")
     add_period_args(r)
     r.add_argument("--revision", type=int, default=None)
     r.add_argument("--note", required=True, help="hasil pemeriksaan (mis. 'dicek di server esign: belum ditandatangani')")
-    r.add_argument("--user", default="kepala")
     r.set_defaults(func=run_cli(_cmd_resolve))
+    needs(r, SIGNER)
 
     c = sub.add_parser("signing-settings", help="(admin) server esign, TSA, akar tepercaya, tingkat PAdES")
-    c.add_argument("--user", default="admin")
     c.add_argument("--esign-url")
     c.add_argument("--esign-user")
     c.add_argument("--esign-api", choices=["v1", "v2"])
@@ -58,6 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--trust", action="append", type=Path, help="berkas PEM akar tepercaya (boleh diulang)")
     c.add_argument("--level", choices=["B-B", "B-T", "B-LT", "B-LTA"])
     c.set_defaults(func=run_cli(_cmd_settings))
+    needs(c, lambda a: ADMIN if any(getattr(a, k) for k in ("esign_url", "esign_user", "esign_api", "tsa_url", "trust",
+                                                             "level", "esign_password_stdin")) else STAFF)
 
 
 def _secret(prompt: str, from_stdin: bool) -> str:
@@ -75,7 +76,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     from services.signing.settings import SETTING_ESIGN_ID, SETTING_P12, esign_password, get_setting, load_settings
 
     db = open_db(args)
-    user = cli_user(db, args.user)
+    user = current(args)
     opd_id, _code = cli_opd(db, args.opd)
     rep = find_report(db, opd_id, args.year, args.month, args.revision)
     if args.backend == "p12":
@@ -117,7 +118,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     db = open_db(args)
     opd_id, _code = cli_opd(db, args.opd)
     rep = find_report(db, opd_id, args.year, args.month, args.revision)
-    out = export_for_signing(db, rep.id, cli_user(db, args.user), args.out)
+    out = export_for_signing(db, rep.id, current(args), args.out)
     print(f"PDF untuk ditandatangani: {out}\nTandatangani berkas ini TANPA mengubahnya (BeSign / Panter / Srikandi), "
           "lalu impor hasilnya dengan `sign-import`.")
     return 0
@@ -129,7 +130,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     db = open_db(args)
     opd_id, _code = cli_opd(db, args.opd)
     rep = find_report(db, opd_id, args.year, args.month, args.revision)
-    res = import_signed(db, rep.id, cli_user(db, args.user), args.file)
+    res = import_signed(db, rep.id, current(args), args.file)
     print(res.message)
     print(f"  {res.signed_path}\n  sha256 {res.signed_sha256}")
     return 0
@@ -141,7 +142,7 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     db = open_db(args)
     opd_id, _code = cli_opd(db, args.opd)
     rep = find_report(db, opd_id, args.year, args.month, args.revision)
-    resolve_unknown_attempt(db, rep.id, cli_user(db, args.user), args.note)
+    resolve_unknown_attempt(db, rep.id, current(args), args.note)
     print("Dicatat. Laporan dapat ditandatangani lagi.")
     return 0
 
@@ -152,7 +153,7 @@ def _cmd_settings(args: argparse.Namespace) -> int:
     from services.signing.settings import load_settings, save_settings
 
     db = open_db(args)
-    user = cli_user(db, args.user)
+    user = current(args)
     cur = load_settings(db)
     changes = {k: v for k, v in {"esign_url": args.esign_url, "esign_user": args.esign_user,
                                  "esign_api": args.esign_api, "tsa_url": args.tsa_url,
@@ -161,7 +162,7 @@ def _cmd_settings(args: argparse.Namespace) -> int:
         changes["trust_roots"] = tuple(str(p.resolve()) for p in args.trust)
     password = sys.stdin.readline().rstrip("\n") if args.esign_password_stdin else None
     if changes or password:
-        save_settings(db, user, replace(cur, **changes), password)  # type: ignore[arg-type]
+        save_settings(db, user, replace(cur, **changes), password)
         cur = load_settings(db)
     print(f"Server esign : {cur.esign_url or '-'} (API {cur.esign_api}, pengguna {cur.esign_user or '-'})")
     print(f"TSA          : {cur.tsa_url or '-'}")

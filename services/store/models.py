@@ -41,7 +41,7 @@ def _now(context: object) -> dt.datetime:
     clock = context.execution_options.get("office_clock")  # type: ignore[attr-defined]
     if clock is None:
         raise RuntimeError("Engine tanpa jam kantor: buka database lewat services.store.db.Database")
-    return clock().now()  # type: ignore[no-any-return]
+    return clock().now()
 
 
 # --------------------------------------------------------------------------- org
@@ -506,6 +506,9 @@ class Report(Base):
     signer_subject: Mapped[str] = mapped_column(String(300), default="")
     signer_cert_pem: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="draft")  # draft/signed/queued/submitted
+    # the audit chain head printed in this report's PDF (an anchor outside the database, see services.auth.audit)
+    audit_head_id: Mapped[Optional[int]] = mapped_column(Integer)
+    audit_head_hash: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     paper: Mapped[str] = mapped_column(String(4), default="A4")
     created_by: Mapped[str] = mapped_column(String(60), default="")
@@ -645,10 +648,50 @@ class User(Base):
     roles: Mapped[str] = mapped_column(String(100))  # comma-separated: operator,verifier,signer,admin
     employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # login throttling (services.auth.users.authenticate): failures since the last success or lock,
+    # how many locks in a row (each lasts twice the previous), and until when (office-local time)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lock_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+
+class AuditKeyWrap(Base):
+    """The installation's audit-chain key, wrapped (AES-GCM) under one user's password (argon2id).
+
+    Used only when the system has no keyring: a login unwraps the key for that process
+    (services.auth.audit_key). Without the password a wrap is useless.
+    """
+
+    __tablename__ = "audit_key_wrap"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(32))
+    wrapped: Mapped[str] = mapped_column(Text)
+
+
+class AuditPending(Base):
+    """A login failure seen while this process could not open the audit key (no keyring, nobody logged in).
+
+    Moved into the keyed chain by the next successful login (services.auth.audit.flush_pending), so
+    the failure count and lock still apply and the attempt is still audited.
+    """
+
+    __tablename__ = "audit_pending"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[dt.datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str] = mapped_column(String(60), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained: hash = sha256(prev_hash + canonical event)."""
+    """Append-only (triggers refuse UPDATE/DELETE), chained: hash = HMAC(installation key, prev_hash + event).
+
+    Rows written before the key existed (older databases) use plain sha256; the key record says where
+    the keyed part begins (services.auth.audit_key).
+    """
 
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -666,3 +709,8 @@ class Setting(Base):
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+from services.store.audit_guard import attach as _attach_audit_guard  # noqa: E402 - needs the table above
+
+_attach_audit_guard(AuditEvent.__table__)  # type: ignore[arg-type]  # a declarative class's __table__ is a Table

@@ -1,0 +1,71 @@
+"""The [schedule] table of a policy preset: the region's working hours as data.
+
+These are the values the schedule engine (services.calendar.schedules, flexible-start model) and
+the first-run screen read; a preset states only what its source gives, anything else stays
+``None`` ("not stated by the region", the schedule screen keeps its own value).
+
+Keys (all optional, times "HH:MM" local time of ``timezone``):
+- ``start`` / ``end``: Monday-Thursday working hours, e.g. "07:30" / "16:00";
+- ``friday_end``: Friday end when it differs (Perpres 21/2023 typical: 16:30);
+- ``timezone``: IANA zone of the devices and the OPD (Asia/Jakarta WIB, Asia/Makassar WITA,
+  Asia/Jayapura WIT);
+- ``flexible_start_minutes``: a flexible start window after ``start`` (PMK 221/2021: 90), within
+  which a check-in is not late; lateness minutes (and so the TL tiers of [attendance]) count from the
+  end of the window;
+- ``flexible_start_until``: the same window as a clock time for the preset's ``start`` ("09:00" for
+  07:30 + 90 min); when both are given they must agree;
+- ``makeup_at_end``: a check-in inside the window moves the expected check-out by the same amount
+  (the missed time is made up at the end of the day, PMK 221/2021).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+
+
+@dataclass(frozen=True)
+class ScheduleRules:
+    start: dt.time | None = None
+    end: dt.time | None = None
+    friday_end: dt.time | None = None
+    timezone: str | None = None
+    flexible_start_minutes: int = 0
+    flexible_start_until: dt.time | None = None
+    makeup_at_end: bool = False
+
+    def late_counts_from(self, start: dt.time) -> dt.time:
+        """The clock time after which a check-in for a shift starting at ``start`` is late."""
+        moment = dt.datetime.combine(dt.date(2000, 1, 3), start) + dt.timedelta(minutes=self.flexible_start_minutes)
+        return moment.time()
+
+
+def _time(value: Any, where: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(str(value).replace(".", ":"))
+    except ValueError:
+        raise ValueError(f"{where}: jam '{value}' tidak valid (format HH:MM)") from None
+
+
+def schedule_from_dict(raw: dict[str, Any]) -> ScheduleRules:
+    """Parse and cross-check the [schedule] table (ValueError with the field named on bad input)."""
+    times = {k: _time(raw[k], f"schedule.{k}") if raw.get(k) is not None else None
+             for k in ("start", "end", "friday_end", "flexible_start_until")}
+    tz = raw.get("timezone")
+    if tz is not None and tz not in TIMEZONES:
+        raise ValueError(f"schedule.timezone '{tz}' bukan zona waktu Indonesia ({', '.join(TIMEZONES)})")
+    minutes = int(raw.get("flexible_start_minutes", 0))
+    if not 0 <= minutes <= 240:
+        raise ValueError(f"schedule.flexible_start_minutes {minutes} di luar 0..240")
+    rules = ScheduleRules(start=times["start"], end=times["end"], friday_end=times["friday_end"],
+                          timezone=str(tz) if tz is not None else None, flexible_start_minutes=minutes,
+                          flexible_start_until=times["flexible_start_until"],
+                          makeup_at_end=bool(raw.get("makeup_at_end", False)))
+    until = rules.flexible_start_until
+    if until is not None and rules.start is not None and rules.late_counts_from(rules.start) != until:
+        raise ValueError(f"schedule.flexible_start_until {until:%H:%M} tidak sama dengan start {rules.start:%H:%M} + "
+                         f"flexible_start_minutes {minutes}")
+    return rules
