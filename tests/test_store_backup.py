@@ -14,6 +14,7 @@ from services.clock import FrozenClock
 from services.store import backup as backups
 from services.store.db import Database
 from services.store.models import Employee, Setting
+from tests.cli_login import login_args
 
 
 def _employees(db: Database) -> int:
@@ -24,26 +25,26 @@ def _employees(db: Database) -> int:
 def test_backup_then_restore_brings_the_data_back(db: Database, org, tmp_path: Path, clock: FrozenClock,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / ("cadangan.dump" if db.is_postgres else "cadangan.sqlite")
-    assert main(["--db", db.location, "backup", "--out", str(out)], clock=clock) == 0
+    assert main(["--db", db.location, "backup", "--out", str(out), *login_args("admin", tmp_path)], clock=clock) == 0
     assert out.is_file() and out.stat().st_size > 1000 and "Cadangan" in capsys.readouterr().out
     with db.session() as s:
         assert backups.last_backup(s) == clock.now()
     before = _employees(db)
     with db.transaction() as s:  # a mistake after the backup
         s.execute(Employee.__table__.update().values(name="SALAH"))
-    assert main(["--db", db.location, "restore", str(out), "--yes"], clock=clock) == 0
+    assert main(["--db", db.location, "restore", str(out), "--yes", *login_args("admin", tmp_path)], clock=clock) == 0
     with db.session() as s:
         names = {n for (n,) in s.execute(select(Employee.name))}
     assert "SALAH" not in names and _employees(db) == before
 
 
-def test_restore_refuses_a_file_of_the_other_kind(db: Database, tmp_path: Path, clock: FrozenClock,
+def test_restore_refuses_a_file_of_the_other_kind(db: Database, org, tmp_path: Path, clock: FrozenClock,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     wrong = tmp_path / "bukan.bin"
     wrong.write_bytes(b"SQLite format 3\x00" if db.is_postgres else b"PGDMP\x01\x0e")
-    assert main(["--db", db.location, "restore", str(wrong), "--yes"], clock=clock) == 1
+    assert main(["--db", db.location, "restore", str(wrong), "--yes", *login_args("admin", tmp_path)], clock=clock) == 1
     assert "bukan cadangan" in capsys.readouterr().err
-    assert main(["--db", db.location, "restore", str(tmp_path / "tidak-ada"), "--yes"], clock=clock) == 1
+    assert main(["--db", db.location, "restore", str(tmp_path / "tidak-ada"), "--yes", *login_args("admin", tmp_path)], clock=clock) == 1
 
 
 def test_reminder_after_seven_days_by_the_office_clock(db: Database, clock: FrozenClock) -> None:

@@ -24,6 +24,7 @@ from services.store.db import Database, open_database
 from services.store.models import AuditEvent, DayRecord, Opd
 from services.store.transfer import count_rows
 from tests import stores
+from tests.cli_login import login_args
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 NOW = FrozenClock("2026-11-20 10:00")
@@ -58,7 +59,7 @@ def _days(db: Database) -> list[tuple[object, ...]]:
 
 def test_demo_opd_moves_to_postgresql_whole(demo_sqlite: Path, empty_pg: str, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--db", str(demo_sqlite), "db-migrate", "--to", empty_pg], clock=NOW) == 0
+    assert main(["--db", str(demo_sqlite), "db-migrate", "--to", empty_pg, *login_args("admin", tmp_path)], clock=NOW) == 0
     out = capsys.readouterr().out
     assert "rantai audit utuh" in out and "BERBEDA" not in out
     src = open_database(demo_sqlite, clock=NOW)
@@ -90,5 +91,5 @@ def test_demo_opd_moves_to_postgresql_whole(demo_sqlite: Path, empty_pg: str, tm
         src.dispose()
         dst.dispose()
     # a second migration into the now filled database is refused, nothing changes
-    assert main(["--db", str(demo_sqlite), "db-migrate", "--to", empty_pg], clock=NOW) == 1
+    assert main(["--db", str(demo_sqlite), "db-migrate", "--to", empty_pg, *login_args("admin", tmp_path)], clock=NOW) == 1
     assert "tidak kosong" in capsys.readouterr().err

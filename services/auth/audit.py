@@ -59,6 +59,10 @@ def record(
     from services.store.models import AuditPending
 
     session.flush()
+    # several PCs append at once: without this two events would chain onto the same predecessor (a fork
+    # verify_chain reports as tampering). Held to commit; SQLite's single write lock does the same there.
+    # Taken before the key too: two PCs writing the first keyed event must not create two keys.
+    xact_lock(session, AUDIT_LOCK_KEY, 0)
     try:
         key = audit_key.ensure_key(session)
     except audit_key.AuditKeyUnavailable:
@@ -69,9 +73,6 @@ def record(
                                  detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)))
         session.flush()
         return None
-    # several PCs append at once: without this two events would chain onto the same predecessor (a fork
-    # verify_chain reports as tampering). Held to commit; SQLite's single write lock does the same there.
-    xact_lock(session, AUDIT_LOCK_KEY, 0)
     last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     prev = last or GENESIS
     ts = clock_of(session).now()

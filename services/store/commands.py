@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from services.cli_support import CliError, open_db
+from services.cli_support import ADMIN, CliError, needs, open_db
 from services.errors import UnreachableError
 from services.store import backup as backups
 from services.store.db import Database, is_pg_url
@@ -36,17 +36,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="baca sandi admin pertama dari stdin (baris setelah sandi database bila keduanya)")
     p.add_argument("--no-profile", action="store_true", help="jangan jadikan database ini bawaan PC ini")
     p.set_defaults(func=_cmd_db_init)
+    needs(p, None)  # an empty database: the PostgreSQL login is the authority; it creates the first admin
     p = sub.add_parser("db-migrate", help="pindahkan database OPD SQLite ini ke PostgreSQL (beberapa PC)")
     p.add_argument("--to", required=True, dest="target", help="postgresql://pengguna@host/db (database kosong)")
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(func=_cmd_db_migrate)
+    needs(p, ADMIN)  # logs in on the SQLite source
     p = sub.add_parser("backup", help="cadangkan database OPD (SQLite: salinan daring; PostgreSQL: pg_dump -Fc)")
     p.add_argument("--out", type=Path, default=None, help="berkas cadangan (bawaan: bertanggal di samping database)")
     p.set_defaults(func=_cmd_backup)
+    needs(p, ADMIN)
     p = sub.add_parser("restore", help="pulihkan database OPD dari berkas cadangan")
     p.add_argument("file", type=Path)
     p.add_argument("--yes", action="store_true", help="tanpa konfirmasi (isi database sekarang diganti)")
     p.set_defaults(func=_cmd_restore)
+    needs(p, ADMIN)
 
 
 def _read_lines(count: int) -> list[str]:
