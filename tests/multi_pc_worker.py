@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from services.auth.users import authenticate
+from services.auth.users import login
 from services.clock import FrozenClock
 from services.errors import ConflictError, PeriodLockedError
 from services.letters.register import update_letter
@@ -36,8 +36,8 @@ def _wait(start: Path) -> None:
 
 def correct(db: Database, name: str, rounds: int) -> dict[str, object]:
     ok = conflict = locked = 0
-    with db.transaction() as s:  # logging in is audited
-        user = authenticate(s, "operator", PASSWORD)
+    user = login(db, "operator", PASSWORD, via="uji multi-PC")  # opens the audit key from the user's wrap
+    with db.session() as s:
         emp = s.execute(select(Employee.id).order_by(Employee.id)).scalars().first()
     for i in range(rounds):
         with db.session() as s:  # the form shows the active correction (or none)
@@ -61,8 +61,7 @@ def correct(db: Database, name: str, rounds: int) -> dict[str, object]:
 
 def letter(db: Database, name: str, rounds: int) -> dict[str, object]:
     ok = conflict = 0
-    with db.transaction() as s:  # logging in is audited
-        user = authenticate(s, "operator", PASSWORD)
+    user = login(db, "operator", PASSWORD, via="uji multi-PC")  # opens the audit key from the user's wrap
     for i in range(rounds):
         with db.session() as s:
             lt = s.execute(select(Letter).order_by(Letter.id)).scalars().first()
@@ -82,8 +81,8 @@ def letter(db: Database, name: str, rounds: int) -> dict[str, object]:
 
 
 def lock(db: Database, name: str, rounds: int) -> dict[str, object]:
-    with db.transaction() as s:
-        user = authenticate(s, "kepala", PASSWORD)
+    user = login(db, "kepala", PASSWORD, via="uji multi-PC")
+    with db.session() as s:
         opd_id = s.execute(select(Employee.opd_id)).scalars().first()
     for _ in range(rounds * 100):  # lock once the other PC has saved some corrections (bounded wait)
         with db.session() as s:

@@ -37,9 +37,19 @@ def shared(pg_admin_url: str, tmp_path: Path) -> Iterator[tuple[Database, str]]:
     stores.drop_database(template)
     url = stores.db_url(name)
     db = open_database(url, clock=FrozenClock("2026-02-10 09:00"), files_root=tmp_path)
-    with db.transaction() as s:
-        create_sample_org(s, n_employees=6)
-        seed_standard_schedules(s)
+    # Several PCs share no keyring: the audit key is set up wrapped under each user's password (no keyring
+    # here either), so a log-in on any PC opens it (services.auth.audit_key).
+    import keyring
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        with db.transaction() as s:
+            create_sample_org(s, n_employees=6)
+            seed_standard_schedules(s)
+    finally:
+        keyring.set_keyring(previous)
     try:
         yield db, url
     finally:
@@ -50,7 +60,8 @@ def shared(pg_admin_url: str, tmp_path: Path) -> Iterator[tuple[Database, str]]:
 def _run_pcs(url: str, tmp_path: Path, jobs: list[tuple[str, str, int]]) -> list[dict[str, object]]:
     start = tmp_path / "start"
     procs = [subprocess.Popen([sys.executable, "-m", "tests.multi_pc_worker", url, mode, name, str(rounds), str(start)],
-                              cwd=ROOT, env=child_env(PRESENSI_OPD_FILES_DIR=str(tmp_path)),
+                              cwd=ROOT, env=child_env(PRESENSI_OPD_FILES_DIR=str(tmp_path),
+                                                      PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for mode, name, rounds in jobs]
     start.touch()  # both "PCs" begin together
