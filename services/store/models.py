@@ -56,7 +56,8 @@ class Opd(Base):
     city: Mapped[str] = mapped_column(String(100), default="")
     region_name: Mapped[str] = mapped_column(String(200), default="")  # "PEMERINTAH KABUPATEN ..."
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
-    policy_preset: Mapped[str] = mapped_column(String(60), default="default")
+    # a preset name or the path of the region's own TOML file; PostgreSQL enforces the length
+    policy_preset: Mapped[str] = mapped_column(String(500), default="default")
     head_employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id", use_alter=True))
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, or_, select
 
 from services.errors import BadInputError, ConflictError
 from services.store.db import Database
@@ -29,13 +29,15 @@ class TransferResult:
         return [t for t, (a, b) in self.counts.items() if a != b]
 
 
-def _self_refs(table: Table) -> list[str]:
-    return [c.name for c in table.columns for fk in c.foreign_keys if fk.column.table is table]
+def _forward_refs(table: Table, copied: set[str]) -> list[str]:
+    """Columns pointing at rows not copied yet: its own table (a supervisor) or a later one (opd.head_employee_id)."""
+    return [c.name for c in table.columns for fk in c.foreign_keys if fk.column.table.name not in copied]
 
 
-def _copy_table(src: Database, cur: Any, table: Table, progress: Callable[[str], None]) -> None:
+def _copy_table(src: Database, cur: Any, table: Table, copied: set[str]) -> list[str]:
+    """COPY one table; returns the forward-reference columns left NULL (``_fill_forward`` sets them)."""
     cols = [c.name for c in table.columns]
-    later = _self_refs(table)  # a row may point at a later row of its own table: filled in a second pass
+    later = _forward_refs(table, copied)
     copy_cols = ", ".join(f'"{c}"' for c in cols)
     pk = list(table.primary_key.columns)
     with src.engine.connect() as conn, cur.copy(f'COPY "{table.name}" ({copy_cols}) FROM STDIN') as cp:
@@ -46,11 +48,16 @@ def _copy_table(src: Database, cur: Any, table: Table, progress: Callable[[str],
             for name in later:
                 values[cols.index(name)] = None
             cp.write_row(values)
+    return later
+
+
+def _fill_forward(src: Database, cur: Any, table: Table, later: list[str]) -> None:
+    pk = list(table.primary_key.columns)
     if later:
         with src.engine.connect() as conn:
             keys = [c.name for c in pk]
             rows = list(conn.execute(select(*pk, *[table.c[n] for n in later])
-                                     .where(*[table.c[n].is_not(None) for n in later[:1]])))
+                                     .where(or_(*[table.c[n].is_not(None) for n in later]))))
         if rows:
             cur.execute(f'CREATE TEMP TABLE "_later_{table.name}" AS SELECT {", ".join(keys + later)} '
                         f'FROM "{table.name}" WITH NO DATA')
@@ -60,7 +67,6 @@ def _copy_table(src: Database, cur: Any, table: Table, progress: Callable[[str],
             sets = ", ".join(f"{n} = l.{n}" for n in later)
             match = " AND ".join(f't."{k}" = l."{k}"' for k in keys)
             cur.execute(f'UPDATE "{table.name}" t SET {sets} FROM "_later_{table.name}" l WHERE {match}')
-    progress(table.name)
 
 
 def _reset_sequences(cur: Any, table: Table) -> None:
@@ -91,8 +97,14 @@ def transfer(src: Database, dst: Database, progress: Callable[[str], None] = lam
     raw = dst.engine.raw_connection()
     try:
         cur = raw.driver_connection.cursor()  # type: ignore[union-attr]
+        copied: set[str] = set()
+        pending: list[tuple[Table, list[str]]] = []
         for table in Base.metadata.sorted_tables:
-            _copy_table(src, cur, table, progress)
+            pending.append((table, _copy_table(src, cur, table, copied)))  # own table not yet in copied
+            copied.add(table.name)
+            progress(table.name)
+        for table, later in pending:  # every row is there now: point the forward references
+            _fill_forward(src, cur, table, later)
         for table in Base.metadata.sorted_tables:
             _reset_sequences(cur, table)
         raw.commit()

@@ -71,8 +71,8 @@ def _advisory_writer_lock(session: Session, db: Database, wait_s: float, cancel:
         if time.monotonic() >= deadline:
             session.rollback()
             raise DatabaseBusyError(
-                f"Basis data {db.location} sedang dipakai menulis oleh PC/proses lain lebih dari {wait_s:g} detik "
-                "(mis. sinkron mesin di PC lain). Tidak ada yang disimpan; coba lagi sebentar lagi.")
+                f"Basis data {db.location} sedang dipakai menulis oleh proses lain lebih dari {wait_s:g} detik "
+                "(mis. sinkron mesin di PC lain atau di komputer ini). Tidak ada yang disimpan; coba lagi sebentar lagi.")
         cancel.raise_if_cancelled()
         time.sleep(0.05)
 

@@ -1,4 +1,4 @@
-"""several PCs on one OPD database: row versions, one active correction per day and field
+"""several PCs on one OPD database: row versions, one active correction per day and field, longer policy path
 
 letter and selfie_check get a row version (optimistic locking: an edit made from a stale view is
 refused instead of overwriting another PC's edit). Of several active corrections of the same
@@ -21,6 +21,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        # 0001 declared opd.head_employee_id -> employee.id with use_alter, which create_table skips: SQLite
+        # never enforced it anyway, PostgreSQL gets the constraint the models describe
+        op.create_foreign_key('fk_opd_head_employee_id', 'opd', 'employee', ['head_employee_id'], ['id'])
+    # a region's own policy file is stored by its path, longer than 60 (PostgreSQL enforces the length)
+    with op.batch_alter_table('opd') as batch:
+        batch.alter_column('policy_preset', existing_type=sa.String(length=60), type_=sa.String(length=500),
+                           existing_nullable=False)
     with op.batch_alter_table('letter') as batch:
         batch.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
     with op.batch_alter_table('selfie_check') as batch:
@@ -33,6 +41,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint('fk_opd_head_employee_id', 'opd', type_='foreignkey')
+    with op.batch_alter_table('opd') as batch:
+        batch.alter_column('policy_preset', existing_type=sa.String(length=500), type_=sa.String(length=60),
+                           existing_nullable=False)
     op.drop_index('uq_correction_active', table_name='correction')
     with op.batch_alter_table('selfie_check') as batch:
         batch.drop_column('version')
