@@ -20,6 +20,7 @@ from services.store.db import Database, open_database
 STORE = os.environ.get("PRESENSI_TEST_STORE", "sqlite").lower()
 ON_POSTGRES = STORE in ("postgresql", "postgres", "pg")
 _counter = itertools.count()
+KEEP_USED = 12  # used test databases kept before dropping (see _Prepared.drop_later)
 
 
 def admin_url() -> str:
@@ -72,6 +73,7 @@ class _Prepared:
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="pg-test-db")
         self.next: dict[str, concurrent.futures.Future[str]] = {}
         self.drops: list[concurrent.futures.Future[None]] = []
+        self.used: list[str] = []
 
     def take(self, template: str) -> str:
         ready = self.next.pop(template, None)
@@ -80,13 +82,21 @@ class _Prepared:
         return name
 
     def drop_later(self, name: str) -> None:
-        self.drops.append(self.pool.submit(drop_database, name))
+        # Kept for a few more tests: a screen test's widgets and timers may still touch their database
+        # while Qt tears them down during the next tests (a SQLite file simply stays in its tmp folder).
+        self.used.append(name)
+        while len(self.used) > KEEP_USED:
+            self.drops.append(self.pool.submit(drop_database, self.used.pop(0)))
 
     def close(self) -> None:
         for fut in self.next.values():
             with contextlib.suppress(Exception):
                 drop_database(fut.result())
         self.next.clear()
+        for name in self.used:
+            with contextlib.suppress(Exception):
+                drop_database(name)
+        self.used.clear()
         for fut in self.drops:
             with contextlib.suppress(Exception):
                 fut.result()
