@@ -55,6 +55,7 @@ class LetterRow:
     note: str
     attachment_path: str | None
     flags: tuple[str, ...]
+    version: int = 1  # the row version shown: an edit saved from this row is refused once another PC changed it
 
     @property
     def days(self) -> int:
@@ -281,7 +282,7 @@ def list_letters(session: Session, date_from: dt.date | None = None, date_to: dt
                 flags.append("melebihi_batas")
         names = ", ".join(emp.get(i, (f"#{i}", ""))[0] for i in ids)
         out.append(LetterRow(lt.id, lt.kind, k.label if k else lt.kind, lt.number, lt.letter_date, lt.date_from,
-                             lt.date_to, ids, names, lt.note, lt.attachment_path, tuple(flags)))
+                             lt.date_to, ids, names, lt.note, lt.attachment_path, tuple(flags), lt.version))
     return out
 
 

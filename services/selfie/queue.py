@@ -64,6 +64,7 @@ class QueueItem:
     reference_text: str = ""  # "referensi 2 dari 3, 2026-03-01" of the best-matching reference
     evidence: dict[str, str] = field(default_factory=dict)
     risk: int = 0
+    version: int = 1  # the check's row version shown: set_verdict refuses it once another verifier/PC decided
 
     @property
     def all_flags(self) -> list[str]:
@@ -185,6 +186,7 @@ def _item(db_path: Path, refs: dict[int, list[_Ref]], check: SelfieCheck, punch:
         pass
     flags = [f for f in ((punch.flags or "") + "," + (check.flags or "")).split(",") if f]
     return QueueItem(
+        version=check.version,
         check_id=check.id,
         punch_id=punch.id,
         employee_id=emp.id,
