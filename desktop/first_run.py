@@ -158,10 +158,15 @@ class FirstRunDialog(QDialog):
                                "Isi profil OPD dan admin pertama di bawah.")
 
     def _policy_radius(self) -> None:
+        """The chosen region's radius, and its time zone when the preset states one (Kaltara: WITA)."""
         try:
-            self.radius.setValue(load_policy(self.policy.currentData()).mobile.geofence_radius_m)
+            policy = load_policy(self.policy.currentData())
         except (PolicyError, TypeError):
-            pass
+            policy = None
+        if policy is not None:
+            self.radius.setValue(policy.mobile.geofence_radius_m)
+            if policy.schedule.timezone and self.tz.findData(policy.schedule.timezone) >= 0:
+                self.tz.setCurrentIndex(self.tz.findData(policy.schedule.timezone))
         self.update_office()
 
     def office_problem(self) -> str:

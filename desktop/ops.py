@@ -102,13 +102,17 @@ class OperationRunner(QObject):
         self.pool = pool or QThreadPool.globalInstance()
         self._live: set[Operation] = set()
 
-    def start(self, title: str, fn: Callable[..., Any], *args: Any, op_group: str = "", **kwargs: Any) -> Operation:
+    def start(self, title: str, fn: Callable[..., Any], *args: Any, op_group: str = "", quiet: bool = False,
+              **kwargs: Any) -> Operation:
+        """Run ``fn`` on the pool. ``quiet``: a screen's own background read (e.g. the dashboard figures),
+        kept out of the progress strip and the notifications; failures still reach the user."""
         op = Operation(title, op_group)
         self._live.add(op)
         op.done.connect(lambda: self._live.discard(op))
         op.failed.connect(self._route_failure)
         op.finished.connect(lambda result: self._broadcast(changes_of(result)))
-        self.started.emit(op)
+        if not quiet:
+            self.started.emit(op)
         self.pool.start(_Runnable(op, fn, args, kwargs))
         return op
 

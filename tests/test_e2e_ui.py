@@ -304,9 +304,25 @@ def _kepala_locks_signs_sends_verifies(qtbot, db: Database, monkeypatch) -> None
         asked.append(title)
         return QMessageBox.StandardButton.Yes
 
+    reasons: list[str] = []
+
+    def reason(_parent, title, _label, **_k):  # type: ignore[no-untyped-def]
+        reasons.append(title)
+        return "Hari perlu ditinjau sudah dibahas dengan atasan"
+
     monkeypatch.setattr(QMessageBox, "question", staticmethod(yes))
+    monkeypatch.setattr("desktop.views.reconcile.ask_text", reason)
+    db.clock.set("2026-12-01 08:00")  # type: ignore[attr-defined]  # November has ended: it may be locked now
+    rec.period.set_value(2026, 11)
+    refused: list[str] = []
+    monkeypatch.setattr("desktop.views.reconcile.present_refusal", lambda _w, exc: refused.append(str(exc)))
+    qtbot.mouseClick(rec.lock_btn, Qt.MouseButton.LeftButton)  # computed up to the 20th only: recompute first
+    assert refused and "Hitung ulang" in refused[0] and asked == [] and reasons == []  # refused before asking
+    qtbot.mouseClick(rec.recompute_btn, Qt.MouseButton.LeftButton)
+    wait_ops(qtbot, win)
     qtbot.mouseClick(rec.lock_btn, Qt.MouseButton.LeftButton)
     assert asked == ["Kunci periode"]
+    assert reasons == ["Kunci walau masih perlu ditinjau"]  # the demo month still has days to review
     qtbot.waitUntil(lambda: "Dikunci" in rec.lock_label.text(), timeout=5000)
     assert not rec.recompute_btn.isEnabled()
     with db.session() as s:

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.context import AppContext
 from desktop.models.row_table import RowTableModel
+from desktop.ops import Operation
 from desktop.views.dashboard_checklist import SetupChecklist
 from desktop.widgets import make_table, page_header
 from services.calendar.names import BULAN
 from services.central.reminders import DeadlineReminder, deadline_reminder
-from services.org.queries import dashboard_facts
+from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from services.org.queries import DashboardFacts, dashboard_facts
 from services.reconcile.period import STATUS_LABEL
 from services.store.backup import backup_reminder
+from services.store.db import Database
 
 PERIOD_LABEL = {**STATUS_LABEL, "submitted": "Terkirim ke BKPSDM"}
 KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
+
+
+def load_dashboard(db: Database, opd_id: int, today: dt.date, progress: ProgressFn = no_progress,
+                   cancel: CancelToken = NEVER_CANCELLED) -> tuple[DashboardFacts, DeadlineReminder | None]:
+    """The dashboard's figures, read on a worker thread in its own session."""
+    with db.session() as s:
+        return dashboard_facts(s, opd_id, today), deadline_reminder(s, opd_id, today)
 
 
 class Card(QFrame):
@@ -85,13 +97,35 @@ class DashboardView(QWidget):
         recent.setStyleSheet("font-weight: 600;")
         lay.addWidget(recent)
         lay.addWidget(table, 1)
+        self._loading: Operation | None = None
+        self._again = False
         ctx.events.changed.connect(lambda _changes: self.refresh())
 
     def refresh(self) -> None:
+        """Read the figures off the UI thread (a year of punches is millions of rows); show them when ready."""
+        self.checklist.refresh()
+        if self._loading is not None and self._loading.running:
+            self._again = True  # one more read after this one: a change arrived meanwhile
+            return
         today = self.ctx.clock.today()
-        with self.ctx.db.session() as s:
-            f = dashboard_facts(s, self.ctx.opd_id, today)
-            self.reminder = deadline_reminder(s, self.ctx.opd_id, today)
+        op = self.ctx.runner.start("Memuat dasbor", load_dashboard, self.ctx.db, self.ctx.opd_id, today,
+                                   op_group="dashboard", quiet=True)
+        op.finished.connect(lambda result, day=today: self._show(result, day))
+        op.done.connect(self._loaded)
+        self._loading = op
+
+    @property
+    def loading(self) -> bool:
+        return self._loading is not None and self._loading.running
+
+    def _loaded(self) -> None:
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _show(self, result: tuple[DashboardFacts, DeadlineReminder | None], today: dt.date) -> None:
+        f, self.reminder = result
+        with self.ctx.db.session() as s:  # one setting row: cheap enough for the UI thread
             backup_text = backup_reminder(s, self.ctx.clock.now()) if "admin" in self.ctx.user.roles else None
         self._show_reminder()
         self.backup_banner.setText(backup_text or "")
@@ -116,7 +150,6 @@ class DashboardView(QWidget):
         last = f.last_sync.strftime("%d-%m-%Y %H:%M") if f.last_sync else "belum pernah"
         self.subtitle.setText(f"Sinkronisasi mesin terakhir: {last}")
         self.model.set_rows(f.recent_batches)
-        self.checklist.refresh()
 
     def _show_reminder(self) -> None:
         """From the 5th: the banner while last month's report has not reached BKPSDM (see services.central.reminders)."""

@@ -23,15 +23,27 @@ from PySide6.QtWidgets import (
 from desktop.context import AppContext
 from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
+from desktop.views.employee_supervisor import SupervisorDialog
 from desktop.widgets import make_table, page_header
 from services.changes import Changes
 from services.errors import UserError
 from services.jobs import CancelToken, ProgressFn
+from services.letters.leave import leave_balance
 from services.org.queries import employee_rows, unit_choices
 from services.org.simpeg_import import ImportFileError, ImportPreview, apply_import, export_rejected_rows, preview_file
 from services.store.db import Database
 
 KIND_LABEL = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "Non-ASN"}
+
+
+def leave_summary(ctx: AppContext, employee_id: int, year: int | None = None) -> str:
+    """One line: the cuti tahunan balance of the year (today's year by default), or why there is none."""
+    year = year or ctx.clock.today().year
+    with ctx.db.session() as s:
+        bal = leave_balance(s, employee_id, year)
+    if bal is None:
+        return "cuti tahunan PTT/non-ASN tidak dihitung aplikasi (mengikuti kontrak kerja)"
+    return bal.text() + (f" ({bal.note})" if bal.note else "")
 
 
 def _apply_job(db: Database, opd_id: int, preview: ImportPreview, username: str, *, progress: ProgressFn, cancel: CancelToken) -> tuple[int, int]:
@@ -151,6 +163,12 @@ class EmployeesView(QWidget):
         self.photo_button.clicked.connect(self.choose_reference_photo)
         self.photo_button.setEnabled(ctx.user.has("operator"))
         top.addWidget(self.photo_button)
+        self.supervisor_button = QPushButton("Atasan langsung…")
+        self.supervisor_button.setToolTip("Tetapkan atasan langsung pegawai terpilih (pemeriksa surat disiplin, "
+                                          "verifikator swafoto)")
+        self.supervisor_button.clicked.connect(self.edit_supervisor)
+        self.supervisor_button.setEnabled(ctx.user.has("operator"))
+        top.addWidget(self.supervisor_button)
         top.addWidget(import_button)
         self.model = RowTableModel(
             [
@@ -174,6 +192,11 @@ class EmployeesView(QWidget):
         lay.addWidget(subtitle)
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
+        self.leave = QLabel("Pilih pegawai untuk melihat sisa cuti tahunan.")
+        self.leave.setObjectName("subtitle")
+        self.leave.setWordWrap(True)
+        lay.addWidget(self.leave)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.show_leave())
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(self._debounce.start)
@@ -213,6 +236,23 @@ class EmployeesView(QWidget):
             return None
         r = self.model.row(rows[0].row())
         return int(r[0]), str(r[2])
+
+    def show_leave(self) -> None:
+        """Cuti tahunan balance of the selected employee for the current year (services/letters/leave.py)."""
+        chosen = self.selected_employee()
+        if chosen is None:
+            self.leave.setText("Pilih pegawai untuk melihat sisa cuti tahunan.")
+            return
+        self.leave.setText(f"{chosen[1]}: {leave_summary(self.ctx, chosen[0])}")
+
+    def edit_supervisor(self) -> SupervisorDialog | None:
+        chosen = self.selected_employee()
+        if chosen is None:
+            QMessageBox.information(self, "Pilih pegawai", "Pilih satu pegawai di tabel terlebih dahulu.")
+            return None
+        dlg = SupervisorDialog(self.ctx, chosen[0], self)
+        dlg.open()
+        return dlg
 
     def choose_reference_photo(self) -> None:
         chosen = self.selected_employee()

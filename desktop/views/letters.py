@@ -37,6 +37,7 @@ from services.calendar.names import month_bounds
 from services.changes import Changes
 from services.errors import UserError
 from services.letters.kinds import LETTER_KINDS
+from services.letters.leave import letter_preview
 from services.letters.register import (
     FLAG_LABELS,
     LetterRow,
@@ -108,6 +109,10 @@ class LetterDialog(QDialog):
         form.addRow("Keterangan", self.note)
         form.addRow("Lampiran (PDF/JPG/PNG)", attach_row)
         form.addRow("", self.warning)
+        self.balance = QLabel("")  # cuti tahunan: hak / terpakai / sisa of each chosen ASN
+        self.balance.setObjectName("subtitle")
+        self.balance.setWordWrap(True)
+        form.addRow("Sisa cuti tahunan", self.balance)
         buttons = save_buttons()
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
@@ -127,6 +132,7 @@ class LetterDialog(QDialog):
         self._check_overlaps()
         self.date_from.dateChanged.connect(lambda _d: self._check_overlaps())
         self.date_to.dateChanged.connect(lambda _d: self._check_overlaps())
+        self.kind.currentIndexChanged.connect(lambda _i: self._check_overlaps())
 
     def set_checked(self, ids) -> None:  # type: ignore[no-untyped-def]
         wanted = set(ids)
@@ -151,9 +157,22 @@ class LetterDialog(QDialog):
             self.attachment = Path(path)
             self.attach_label.setText(self.attachment.name)
 
+    def _show_balance(self, ids: list[int]) -> None:
+        if self.kind.currentData() != "CT" or not ids:
+            self.balance.setText("—" if self.kind.currentData() == "CT" else "hanya untuk cuti tahunan")
+            return
+        d0, d1 = pydate(self.date_from.date()), pydate(self.date_to.date())
+        if d1 < d0:
+            self.balance.setText("")
+            return
+        with self.ctx.db.session() as s:
+            lines = [letter_preview(s, e, d0, d1, self.existing.id if self.existing else None) for e in ids[:5]]
+        self.balance.setText("\n".join(lines) + ("\n…" if len(ids) > 5 else ""))
+
     def _check_overlaps(self) -> None:
         ids = self.checked_ids()
         self.chosen.setText(f"{len(ids)} pegawai dipilih" if ids else "Belum ada pegawai dipilih: centang nama di daftar.")
+        self._show_balance(ids)
         if not ids:
             self.warning.setText("")
             return

@@ -81,8 +81,11 @@ class SettingsView(QWidget):
         form.addRow("", self.policy_note)
         self.sources_button = button("Sumber nilai kebijakan…", self.show_sources,
                                      tooltip="Naskah asal tiap nilai; yang belum bersumber ditandai")
-        form.addRow("", self.sources_button)
-        form.addRow("", save)
+        profile_buttons = QHBoxLayout()  # one row: the left column must stay within a 768 px laptop
+        profile_buttons.addWidget(save)
+        profile_buttons.addWidget(self.sources_button)
+        profile_buttons.addStretch(1)
+        form.addRow("", profile_buttons)
 
         self.users = RowTableModel(
             [
@@ -129,11 +132,16 @@ class SettingsView(QWidget):
 
         self.central_url = QLineEdit(placeholderText="postgresql://opd_kode@server-bkpsdm:5432/presensi_pusat")
         self.central_password = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="disimpan di keyring")
+        self.central_ca = QLineEdit(placeholderText="berkas PEM (produksi: TLS verify-full)")
         save_central = button("Simpan server pusat", self.save_central, enabled=is_admin)
         central_box = QGroupBox("Server pusat BKPSDM (pengiriman laporan)")
         cf = QFormLayout(central_box)
         cf.addRow("Alamat", self.central_url)
-        cf.addRow("Kata sandi", self.central_password)
+        secret_row = QHBoxLayout()  # one row: the settings page must still fit a 1366x768 laptop
+        secret_row.addWidget(self.central_password, 1)
+        secret_row.addWidget(QLabel("CA server"))
+        secret_row.addWidget(self.central_ca, 2)
+        cf.addRow("Kata sandi", secret_row)
         from desktop.views.signing_settings import open_signing_settings
 
         cf.addRow("", save_central)
@@ -206,11 +214,16 @@ class SettingsView(QWidget):
 
         try:
             message = configure_central(self.ctx.db, self.central_url.text().strip(), self.ctx.user,
-                                        self.central_password.text() or None)
+                                        self.central_password.text() or None,
+                                        ca_file=self.central_ca.text().strip() or None)
         except UserError as exc:
             present_refusal(self, exc, "Server pusat tidak disimpan.")
             return
         self.central_password.clear()
+        self.central_ca.clear()
+        from services.central.outbox import central_url
+
+        self.central_url.setText(central_url(self.ctx.db) or "")  # now with sslmode / sslrootcert when a CA was given
         self.ctx.status(message)
 
     def save_profile(self) -> None:

@@ -92,6 +92,7 @@ def build_demo(
     progress(1, steps, "Membuat OPD, unit kerja dan pegawai")
     with db.transaction() as s:
         org = create_sample_org(s, n_employees=n_employees, seed=2026)
+        _atasan_is_the_kasubbag(s, org.employee_ids)
         s.add(Setting(key="login_hint", value=f"Data demo — masuk sebagai admin, operator, atasan atau kepala; kata sandi: {DEFAULT_PASSWORD}"))
         roster_unit = _add_shift_unit(s, org.opd_id, org.employee_ids[-max(4, n_employees // 25):], org.location_ids[-1])
         seed_calendar(s, sorted({y for y, _ in months} | {today.year}), roster_unit_id=roster_unit)
@@ -182,7 +183,9 @@ def build_demo(
     p12, _ca, _remembered = install_test_certificate(db, certs, username="kepala")
     for y, m in months[:-1]:
         with db.transaction() as s:
-            lock_period(s, org.opd_id, y, m, kepala)
+            # the demo leaves some days to review on purpose (examples for the queue): the signer says so
+            lock_period(s, org.opd_id, y, m, kepala,
+                        override_reason="Data demo: hari perlu ditinjau sengaja dibiarkan sebagai contoh antrean")
         report = generate_monthly_report(db, org.opd_id, y, m, operator)
         report_id = report.report_id
         sign_report(db, report_id, kepala, p12, passphrase="rahasia-uji")
@@ -234,6 +237,17 @@ def _add_shift_unit(s: Session, opd_id: int, employee_ids: list[int], location_i
         emp.unit_id, emp.location_id = unit.id, location_id
         emp.jabatan = "Operator Command Center"
     return unit.id
+
+
+def _atasan_is_the_kasubbag(s: Session, employee_ids: list[int]) -> None:
+    """The demo "atasan" login verifies the Sekretariat staff as their atasan langsung, the Kasubbag
+    Umum dan Kepegawaian (sample_org's chain: Kepala -> Sekretaris -> Kasubbag -> staff)."""
+    if len(employee_ids) <= 6:
+        return
+    kasubbag = s.get(Employee, employee_ids[6])
+    user = s.execute(select(User).where(User.username == "atasan")).scalar_one_or_none()
+    if kasubbag is not None and user is not None:
+        user.employee_id, user.full_name = kasubbag.id, kasubbag.name
 
 
 def _demo_user(db: Database, username: str) -> CurrentUser:

@@ -61,6 +61,17 @@ def _supervisor_chain(employees: list[Employee], units: list[WorkUnit]) -> None:
                 e.supervisor_id = boss.id
 
 
+def _selfie_verifier(employees: list[Employee]) -> Employee | None:
+    """The `atasan` login: the atasan langsung of the Sekretariat's staff (its Kasubbag Umum dan
+    Kepegawaian in the chain above), so his queue holds his own staff's selfies, as in an office."""
+    if not employees:
+        return None
+    head = employees[0]
+    staff = [e for e in employees if e.unit_id == head.unit_id and e is not head]
+    boss_id = staff[-1].supervisor_id if staff else None
+    return next((e for e in employees if e.id == boss_id), head)
+
+
 def create_sample_org(session: Session, n_employees: int = 10, seed: int = 1, with_users: bool = True) -> SampleOrg:
     rnd = random.Random(seed)
     opd = Opd(
@@ -143,7 +154,7 @@ def create_sample_org(session: Session, n_employees: int = 10, seed: int = 1, wi
     if with_users:
         create_user(session, "admin", "Administrator Sistem", DEFAULT_PASSWORD, ["admin"])
         create_user(session, "operator", "Operator Umpeg", DEFAULT_PASSWORD, ["operator"])
-        atasan = employees[0] if employees else None
+        atasan = _selfie_verifier(employees)
         create_user(session, "atasan", atasan.name if atasan else "Atasan", DEFAULT_PASSWORD, ["verifier"],
                     employee_id=atasan.id if atasan else None)
         create_user(session, "kepala", employees[0].name if employees else "Kepala OPD", DEFAULT_PASSWORD,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from services.store.db import clock_of
 from services.store.models import (
+    REVIEW_POSTGRESQL,
+    REVIEW_SQLITE,
     DayRecord,
     Device,
     Employee,
@@ -88,9 +90,11 @@ def dashboard_facts(session: Session, opd_id: int, today: dt.date | None = None)
         select(Period.status).where(Period.opd_id == opd_id, Period.year == last_y, Period.month == last_m)
     ).scalar()
     review = or_(DayRecord.status == "TK", *(DayRecord.flags.like(f"%{f}%") for f in REVIEW_FLAGS))
+    # the partial index ix_day_record_review holds exactly the rows of this condition (see models.py)
+    candidates = text(REVIEW_POSTGRESQL if session.get_bind().dialect.name == "postgresql" else REVIEW_SQLITE)
     to_review = session.execute(
         select(func.count()).select_from(DayRecord).join(Employee, Employee.id == DayRecord.employee_id)
-        .where(Employee.opd_id == opd_id, DayRecord.date >= first, DayRecord.date <= today,
+        .where(candidates, DayRecord.date >= first, DayRecord.date <= today, Employee.opd_id == opd_id,
                DayRecord.corrected.is_(False), review)
     ).scalar() or 0
     return DashboardFacts(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from services.calendar.names import month_bounds
@@ -24,8 +24,12 @@ EXCEPTION_FLAGS = {
     "manipulation": "Indikasi manipulasi",
     "surat_tumpang_tindih": "Surat tumpang tindih",
     "tanpa_roster": "Belum ada roster shift",
+    "late_upload": "Rekaman mobile diunggah melewati batas unggah: tidak sah sebagai presensi",
+    "old_app_version": "Rekaman dari aplikasi mobile versi lama (belum diperbarui): tidak sah sebagai presensi",
 }
-FLAG_LABELS = {**EXCEPTION_FLAGS, "cuti_bersama": "Cuti bersama", "belum_pulang": "Belum absen pulang"}
+FLAG_LABELS = {**EXCEPTION_FLAGS, "cuti_bersama": "Cuti bersama", "belum_pulang": "Belum absen pulang",
+               "masuk_fleksibel": "Jam masuk fleksibel: jam pulang bergeser sesuai jam masuk",
+               "upacara": "Hari upacara"}
 # colour category of a cell, used by the desktop model and the legend
 CATEGORIES = ("hadir", "telat", "tk", "cuti", "dl", "sakit_izin", "libur", "belum", "kosong")
 
@@ -40,7 +44,18 @@ class Cell:
 
     @property
     def tooltip(self) -> str:
-        return _tooltip(*self._detail)
+        day, status, tl, psw, late, early, cin, cout, flag_list, corrected, apel, sched, sched_end = self._detail
+        return _tooltip(_as_date(day), status, tl, psw, late, early, _as_datetime(cin), _as_datetime(cout), flag_list,
+                        corrected, apel, _as_datetime(sched), _as_datetime(sched_end))
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _as_datetime(value: dt.datetime | str | None) -> dt.datetime | None:
+    """Times stay in their storage text until a tooltip needs them (SQLite; PostgreSQL gives datetimes)."""
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -80,9 +95,10 @@ def _hm(x: dt.datetime | None, day: dt.date) -> str:
     return x.strftime("%H:%M") if x.date() == day else x.strftime("%H:%M (%d/%m)")
 
 
-def _cell(day: dt.date, status: str, tl: int, psw: int, late: int, early: int, cin: dt.datetime | None,
-          cout: dt.datetime | None, flags: str, corrected: bool, apel: bool | None,
-          sched: dt.datetime | None, sched_end: dt.datetime | None) -> Cell:
+def _cell(day: dt.date | str, status: str, tl: int, psw: int, late: int, early: int, cin: dt.datetime | str | None,
+          cout: dt.datetime | str | None, flags: str, corrected: bool, apel: bool | None,
+          sched: dt.datetime | str | None, sched_end: dt.datetime | str | None) -> Cell:
+    """One cell; dates and times may be their storage text (parsed only for the tooltip)."""
     flag_list = [f for f in flags.split(",") if f]
     exception = not corrected and (status == "TK" or any(f in EXCEPTION_FLAGS for f in flag_list))
     if status == "H":
@@ -125,8 +141,9 @@ def _tooltip(day: dt.date, status: str, tl: int, psw: int, late: int, early: int
     if early:
         lines.append(f"Pulang cepat {early} menit (PSW{psw})")
     if apel is not None:
-        lines.append("Apel: hadir" if apel else "Apel: tidak hadir")
-    lines += [FLAG_LABELS.get(f, f) for f in flag_list]
+        what = "Upacara" if "upacara" in flag_list else "Apel"
+        lines.append(f"{what}: hadir" if apel else f"{what}: tidak hadir")
+    lines += [FLAG_LABELS.get(f, f) for f in flag_list if f != "upacara"]
     if corrected:
         lines.append("Sudah dikoreksi")
     return "\n".join(lines)
@@ -148,9 +165,14 @@ def month_grid(session: Session, opd_id: int, year: int, month: int, unit_id: in
     ids = {e[0] for e in emps}
     recs: dict[int, list[Cell | None]] = {i: [None] * len(days) for i in ids}
     totals: dict[int, dict[str, int]] = {i: {} for i in ids}
-    q = (select(DayRecord.employee_id, DayRecord.date, DayRecord.status, DayRecord.tl_tier, DayRecord.psw_tier,
-                DayRecord.late_minutes, DayRecord.early_minutes, DayRecord.check_in, DayRecord.check_out,
-                DayRecord.flags, DayRecord.corrected, DayRecord.apel, DayRecord.sched_start, DayRecord.sched_end)
+    # dates and times as the driver gives them (SQLite: text): parsing 4 datetimes x 155 k rows was most of
+    # the grid's time, and only a hovered cell's tooltip shows them
+    raw = String()
+    q = (select(DayRecord.employee_id, type_coerce(DayRecord.date, raw), DayRecord.status, DayRecord.tl_tier,
+                DayRecord.psw_tier, DayRecord.late_minutes, DayRecord.early_minutes, type_coerce(DayRecord.check_in, raw),
+                type_coerce(DayRecord.check_out, raw), DayRecord.flags, type_coerce(DayRecord.corrected, Integer()),
+                type_coerce(DayRecord.apel, Integer()), type_coerce(DayRecord.sched_start, raw),
+                type_coerce(DayRecord.sched_end, raw))
          .join(Employee, Employee.id == DayRecord.employee_id)
          .where(Employee.opd_id == opd_id, DayRecord.date >= first, DayRecord.date <= last))
     if unit_id is not None:
@@ -158,7 +180,8 @@ def month_grid(session: Session, opd_id: int, year: int, month: int, unit_id: in
     for emp, d, status, tl, psw, late, early, cin, cout, flags, corrected, apel, s0, s1 in session.execute(q):
         if emp not in recs:
             continue
-        recs[emp][d.day - 1] = _cell(d, status, tl, psw, late, early, cin, cout, flags or "", bool(corrected), apel, s0, s1)
+        day = int(d[8:10]) if isinstance(d, str) else d.day
+        recs[emp][day - 1] = _cell(d, status, tl, psw, late, early, cin, cout, flags or "", bool(corrected), apel, s0, s1)
         t = totals[emp]
         key = "CUTI" if status in CUTI_CODES else ("S/I" if status in ("S", "I") else status)
         t[key] = t.get(key, 0) + 1

@@ -29,27 +29,26 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
-    LongTable,
     NextPageTemplate,
     PageTemplate,
     Paragraph,
     Spacer,
-    TableStyle,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.calendar.names import BULAN
+from services.calendar.names import BULAN, month_bounds
 from services.changes import Changes
 from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, no_progress
 from services.paths import files_dir
 from services.policy.recap import MonthRecapRow
 from services.reports.layout import Letterhead, draw_letterhead, draw_signature_block, paper, tanggal_indonesia
+from services.reports.paged_table import PagedTable
 from services.reports.tpp_appendix import appendix_flowables
-from services.store.db import Database
+from services.store.db import Database, clock_of
 from services.store.models import Employee, Opd, Period, Report
 
 MARGIN_X = 12 * mm
@@ -276,15 +275,11 @@ def build_monthly_pdf(
     rest = frame_w / mm - sum(fixed)
     widths = [w * mm for w in fixed]
     widths[1], widths[2] = rest * 0.52 * mm, rest * 0.48 * mm
-    # LongTable: splitting a plain Table over many pages is quadratic in the row count
-    table = LongTable(data, colWidths=widths, repeatRows=2)
-    last = len(data) - 1
-    table.setStyle(TableStyle([
+    # PagedTable: LongTable re-measured all remaining rows at every page break (quadratic: 47 s at 6,000)
+    table = PagedTable(data[:2], data[2:], widths, [
         ("FONT", (0, 0), (-1, 1), "Helvetica-Bold", 7.5),
         ("FONT", (0, 2), (-1, -1), "Helvetica", 8),
-        ("FONT", (0, last), (-1, last), "Helvetica-Bold", 8),
         ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#dfe7f1")),
-        ("BACKGROUND", (0, last), (-1, last), colors.HexColor("#f1f1f1")),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#777777")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("ALIGN", (0, 0), (-1, 1), "CENTER"),
@@ -293,11 +288,10 @@ def build_monthly_pdf(
         ("SPAN", (5, 0), (8, 0)),
         ("SPAN", (9, 0), (12, 0)),
         *[("SPAN", (c, 0), (c, 1)) for c in (0, 1, 2, 3, 4, 13, 14, 15, 16, 17, 18)],
-        ("SPAN", (1, last), (2, last)),
         ("TOPPADDING", (0, 0), (-1, -1), 1),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-        ("ROWBACKGROUNDS", (0, 2), (-1, last - 1), [colors.white, colors.HexColor("#f7f9fc")]),
-    ]))
+    ], _totals_row_style, row_backgrounds=[colors.white, colors.HexColor("#f7f9fc")])
+    del data  # the table holds the rows now and lets each page's go once drawn
     story.append(table)
     story.extend(appendix_flowables(rows, frame_w, cancel))  # before the signature: it stays on the last page
     notes = [
@@ -319,6 +313,13 @@ def build_monthly_pdf(
     doc.build(story, canvasmaker=_numbered_canvas_class(footer, progress, cancel, int(expected)))
     pdf = buf.getvalue()
     return pdf, doc.page
+
+
+def _totals_row_style(last: int) -> list[tuple]:
+    """The JUMLAH line closing the table (on the last page)."""
+    return [("FONT", (0, last), (-1, last), "Helvetica-Bold", 8),
+            ("BACKGROUND", (0, last), (-1, last), colors.HexColor("#f1f1f1")),
+            ("SPAN", (1, last), (2, last))]
 
 
 def _esc(text: str) -> str:
@@ -396,8 +397,13 @@ def generate_monthly_report(
         opd = s.get(Opd, opd_id)
         if opd is None:
             raise ReportError(f"OPD dengan id {opd_id} tidak ditemukan.")
-        period = find_period(s, opd_id, year, month)
         label = f"{BULAN[month - 1]} {year}"
+        last_day = month_bounds(year, month)[1]
+        today = clock_of(s).today()
+        if last_day >= today:
+            raise ReportError(f"Laporan bulanan {label} belum bisa dibuat: bulan itu belum berakhir (hari ini "
+                              f"{today:%d-%m-%Y}). Laporan dibuat dari bulan yang sudah selesai dan dikunci.")
+        period = find_period(s, opd_id, year, month)
         if period is None or period.status == "open":
             raise ReportError(f"Periode {label} belum dikunci. Kunci periode di layar Rekonsiliasi terlebih dahulu.")
         prev = latest_report(s, period.id)

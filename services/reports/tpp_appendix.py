@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, LongTable, Paragraph, Spacer, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from services.jobs import NEVER_CANCELLED, CancelToken
 from services.policy.recap import MonthRecapRow, signed_rupiah
+from services.reports.paged_table import PagedTable
 
 HEADER = ["No", "Nama / NIP", "TPP (Rp)", "Dasar potongan", "Rincian potongan (aturan, jumlah × persen = rupiah)",
           "Potongan (Rp)", "Diterima (Rp)"]
@@ -44,8 +45,8 @@ def appendix_flowables(rows: Sequence[MonthRecapRow], frame_w: float,
     rest = frame_w / mm - sum(fixed)
     widths = [w * mm for w in fixed]
     widths[1], widths[4] = rest * 0.38 * mm, rest * 0.62 * mm
-    table = LongTable(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
+    # page by page in linear time, header repeated (services/reports/paged_table.py)
+    table = PagedTable(data[:1], data[1:], widths, [
         ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7),
         ("FONT", (0, 1), (-1, -1), "Helvetica", 7),
         ("LEADING", (0, 1), (-1, -1), 8.5),
@@ -56,7 +57,7 @@ def appendix_flowables(rows: Sequence[MonthRecapRow], frame_w: float,
         ("ALIGN", (5, 1), (6, -1), "RIGHT"),
         ("TOPPADDING", (0, 0), (-1, -1), 1),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ]))
+    ], lambda _last: [])
     return [
         Spacer(1, 4 * mm),
         Paragraph("LAMPIRAN: RINCIAN POTONGAN TPP PER PEGAWAI", title),

@@ -27,6 +27,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+OUTSIDE_GEOFENCE = "source = 'mobile' AND flags LIKE '%outside_geofence%'"  # rows of ix_punch_outside_geofence
+# Rows of ix_day_record_review; a query must repeat its condition term for term (SQLite's rule) to use it
+REVIEW_SQLITE = "corrected = 0 AND (status = 'TK' OR flags <> '')"
+REVIEW_POSTGRESQL = "NOT corrected AND (status = 'TK' OR flags <> '')"
+
 
 class Base(DeclarativeBase):
     pass
@@ -146,6 +151,9 @@ class Schedule(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10), default="fixed")
     ramadan: Mapped[bool] = mapped_column(Boolean, default=False)
+    # jam masuk fleksibel: minutes after the start that still count as on time, the day's end moving by the
+    # same amount (compensation); None = the region policy's [schedule] value, 0 = no flexibility
+    flex_minutes: Mapped[Optional[int]] = mapped_column(Integer)
     days: Mapped[list[ScheduleDay]] = relationship(back_populates="schedule", cascade="all, delete-orphan")
 
 
@@ -350,10 +358,16 @@ class Punch(Base):
     photo_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     captured_offline: Mapped[bool] = mapped_column(Boolean, default=False)
     uploaded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    app_version: Mapped[Optional[str]] = mapped_column(String(32))  # mobile app version that made the record
     flags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated: outside_geofence, late_upload, unknown_phone
     __table_args__ = (
         UniqueConstraint("source_serial", "pin", "ts", name="uq_punch_natural"),
         Index("ix_punch_employee_ts", "employee_id", "ts"),
+        Index("ix_punch_ts_employee", "ts", "employee_id"),  # month-wide reads by time (0009_perf_indexes)
+        # the few mobile punches outside the geofence, which do not count (0009_perf_indexes; the month load
+        # repeats this condition verbatim so SQLite uses it)
+        Index("ix_punch_outside_geofence", "ts", "employee_id", sqlite_where=text(OUTSIDE_GEOFENCE),
+              postgresql_where=text(OUTSIDE_GEOFENCE)),
     )
 
 
@@ -461,6 +475,11 @@ class DayRecord(Base):
     letter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("letter.id"))
     flags: Mapped[str] = mapped_column(String(200), default="")
     corrected: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        # the few days that may need a look (dashboard "perlu ditinjau"; 0009_perf_indexes): a partial index
+        Index("ix_day_record_review", "date", "employee_id", sqlite_where=text(REVIEW_SQLITE),
+              postgresql_where=text(REVIEW_POSTGRESQL)),
+    )
 
 
 class Correction(Base):

@@ -5,8 +5,8 @@ refused instead of overwriting another PC's edit). Of several active corrections
 employee, day and field (possible before this revision when two PCs raced) the newest stays
 active, as the engine already applied it, and a partial unique index keeps it so.
 
-Revision ID: 0008_multi_pc
-Revises: 0007_audit_chain
+Revision ID: 0010_multi_pc
+Revises: 0009_perf_indexes
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_multi_pc'
-down_revision = '0007_audit_chain'
+revision = '0010_multi_pc'
+down_revision = '0009_perf_indexes'
 branch_labels = None
 depends_on = None
 
