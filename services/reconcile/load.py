@@ -105,6 +105,11 @@ def load_month(session: Session, first: dt.date, last: dt.date, employees: list[
                        load_corrections(session, first, last, ids), punches, void, ceremonies)
 
 
+def _as_datetime(value: str | dt.datetime) -> dt.datetime:
+    """A timestamp as the driver returns it: SQLite's stored text, PostgreSQL's datetime."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
 def void_invalid_mobile(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] | None,
                         rules: MobileRules, void: dict[int, dict[str, str]]) -> None:
     """Add the mobile records the policy does not accept as attendance to ``void``:
@@ -129,17 +134,19 @@ def void_invalid_mobile(session: Session, lo: dt.date, hi: dt.date, emp_ids: lis
     if judge_version:
         wanted.append("(p.app_version IS NOT NULL AND p.app_version != '')")
     cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    pg = session.get_bind().dialect.name == "postgresql"
     try:
         for ids in id_clauses("p.employee_id", emp_ids):
-            cur.execute(f"SELECT p.employee_id, p.ts, p.uploaded_at, p.app_version FROM punch p "
-                        f"WHERE {' AND '.join(where)} AND ({' OR '.join(wanted)}){ids} ORDER BY p.id", params)
+            sql = (f"SELECT p.employee_id, p.ts, p.uploaded_at, p.app_version FROM punch p "
+                   f"WHERE {' AND '.join(where)} AND ({' OR '.join(wanted)}){ids} ORDER BY p.id")
+            cur.execute(sql.replace("?", "%s::timestamp") if pg else sql, params)
             for emp, ts, uploaded, version in cur.fetchall():
-                when = dt.datetime.fromisoformat(ts)
+                when = _as_datetime(ts)
                 key = fmt_ts(when)
                 if judge_version and rules.app_version_too_old(version, when.date()):
                     void.setdefault(emp, {}).setdefault(key, "old_app_version")  # type: ignore[arg-type]
                 elif (judge_late and uploaded is not None
-                      and dt.datetime.fromisoformat(uploaded) > rules.upload_deadline(when)):
+                      and _as_datetime(uploaded) > rules.upload_deadline(when)):
                     void.setdefault(emp, {}).setdefault(key, "late_upload")  # type: ignore[arg-type]
     finally:
         cur.close()
