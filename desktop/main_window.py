@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.notifications = NotificationCenter(lambda: ctx.clock.now(), self)
         self.notifications.watch(ctx.runner)
         ctx.events.status_message.connect(self.notifications.status)
+        self._remind_backup(ctx)
         self.top_bar = self._build_top_bar(ctx)
 
         central = QWidget()
@@ -124,6 +125,17 @@ class MainWindow(QMainWindow):
         # from the 5th: last month's report not yet at BKPSDM -> a notification once a day
         self.reminders = ReminderNotifier(ctx, parent=self)
         self.reminders.start()
+
+    def _remind_backup(self, ctx: AppContext) -> None:
+        """The admin hears about an old backup in the notifications too, once per start."""
+        if "admin" not in ctx.user.roles:
+            return
+        from services.store.backup import backup_reminder
+
+        with ctx.db.session() as s:
+            text = backup_reminder(s, ctx.clock.now())
+        if text:
+            self.notifications.post(text, "error", "Cadangan database")
 
     def _build_top_bar(self, ctx: AppContext) -> QFrame:
         bar = QFrame()

@@ -94,12 +94,12 @@ def test_cli_kartu(db: Database, org: SampleOrg, month: int, tmp_path: Path, cap
     with db.session() as s:
         nip = s.execute(select(Employee.nip).where(Employee.id == month)).scalar_one()
     out = tmp_path / "kartu-cli.pdf"
-    code = main(["--db", str(db.path), "kartu", "--nip", nip, "--year", "2026", "--month", "11", "--out", str(out),
+    code = main(["--db", db.location, "kartu", "--nip", nip, "--year", "2026", "--month", "11", "--out", str(out),
                  *login_args("operator", tmp_path)], clock=db.clock)
     assert code == 0, capsys.readouterr().err
     assert str(out) in capsys.readouterr().out
     assert "KARTU PRESENSI PEGAWAI" in pdf_text(out)
-    code = main(["--db", str(db.path), "kartu", "--nip", "000", "--year", "2026", "--month", "11",
+    code = main(["--db", db.location, "kartu", "--nip", "000", "--year", "2026", "--month", "11",
                  *login_args("operator", tmp_path)], clock=db.clock)
     assert code == 1 and "NIP 000 tidak ditemukan" in capsys.readouterr().err
 

@@ -70,13 +70,13 @@ def test_cli_reconcile_and_kalender(db, org, capsys, tmp_path):
 
     with db.transaction() as s:
         punches(s, org.employee_ids[0], "2026-01-05 07:20:00", "2026-01-05 16:10:00")
-    assert main(["--db", str(db.path), "kalender", "--tahun", "2026", *login_args("operator", tmp_path)]) == 0
-    assert main(["--db", str(db.path), "reconcile", "2026-01", *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", db.location, "kalender", "--tahun", "2026", *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", db.location, "reconcile", "2026-01", *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "12 pegawai" in out and "H=" in out and "Antrean pengecualian" in out
     for bad in ("2026-13", "Januari"):
         with pytest.raises(SystemExit, match="YYYY-MM"):
-            main(["--db", str(db.path), "reconcile", bad, *login_args("operator", tmp_path)])
+            main(["--db", db.location, "reconcile", bad, *login_args("operator", tmp_path)])
     with db.session() as s:
         n = s.execute(select(DayRecord).where(DayRecord.date <= dt.date(2026, 1, 31))).scalars().all()
         assert len(n) == 12 * 31

@@ -18,6 +18,7 @@ from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.queries import DashboardFacts, dashboard_facts
 from services.reconcile.period import STATUS_LABEL
 from services.selfie.queue import count_pending
+from services.store.backup import backup_reminder
 from services.store.db import Database
 from services.timefmt import tanggal_jam
 
@@ -62,6 +63,12 @@ class DashboardView(QWidget):
         self.banner.setObjectName("reminder")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self.backup_banner = QLabel("")  # the admin's reminder when the last backup is too old
+        self.backup_banner.setObjectName("reminder")
+        self.backup_banner.setWordWrap(True)
+        self.backup_banner.setStyleSheet("background: #fff4d6; color: #7a5200; padding: 8px 10px; "
+                                         "border-radius: 6px; font-weight: 600;")
+        self.backup_banner.hide()
         self.cards = {
             "employees": Card("Pegawai aktif"),
             "present": Card("Hadir hari ini"),
@@ -94,6 +101,7 @@ class DashboardView(QWidget):
         lay.addWidget(title)
         lay.addWidget(self.subtitle)
         lay.addWidget(self.banner)
+        lay.addWidget(self.backup_banner)
         lay.addLayout(grid)
         self.checklist = SetupChecklist(ctx)  # after first-run set-up: what to do next (dashboard_checklist.py)
         lay.addWidget(self.checklist)
@@ -129,7 +137,11 @@ class DashboardView(QWidget):
 
     def _show(self, result: tuple[DashboardFacts, DeadlineReminder | None, int], today: dt.date) -> None:
         f, self.reminder, my_selfies = result
+        with self.ctx.db.session() as s:  # one setting row: cheap enough for the UI thread
+            backup_text = backup_reminder(s, self.ctx.clock.now()) if "admin" in self.ctx.user.roles else None
         self._show_reminder()
+        self.backup_banner.setText(backup_text or "")
+        self.backup_banner.setVisible(bool(backup_text))
         self.cards["employees"].value.setText(str(f.employees))
         self.cards["present"].value.setText(str(f.present_today))
         self.cards["punches"].value.setText(str(f.punches_today))

@@ -238,7 +238,8 @@ class LetterDialog(QDialog):
                 if self.existing is None:
                     create_letter(s, self.ctx.user.username, **kwargs)  # type: ignore[arg-type]
                 else:
-                    update_letter(s, self.ctx.user.username, self.existing.id, **kwargs)  # type: ignore[arg-type]
+                    update_letter(s, self.ctx.user.username, self.existing.id,
+                                  expected_version=self.existing.version, **kwargs)  # type: ignore[arg-type]
         except UserError as exc:
             present_refusal(self, exc, "Surat belum tersimpan.")
             return
@@ -348,7 +349,7 @@ class LettersView(QWidget):
             return
         try:
             with self.ctx.db.transaction() as s:
-                delete_letter(s, self.ctx.user.username, row.id, reason)
+                delete_letter(s, self.ctx.user.username, row.id, reason, expected_version=row.version)
         except UserError as exc:
             present_refusal(self, exc, "Surat tidak dihapus.")
             return

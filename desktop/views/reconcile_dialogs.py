@@ -142,6 +142,8 @@ class CorrectionDialog(QDialog):
             emp = s.get(Employee, employee_id)
             rec = s.get(DayRecord, (employee_id, day))
             history = corrections_for_day(s, employee_id, day)
+        # what this form shows as in force per field: saving refuses when another PC corrected it meanwhile
+        self.active_seen = {h.field: h.id for h in history if h.active}
         name = f"{emp.name} ({emp.nip})" if emp else f"#{employee_id}"
         now = "belum dihitung"
         if rec is not None:
@@ -240,8 +242,9 @@ class CorrectionDialog(QDialog):
     def _save(self) -> None:
         try:
             with self.ctx.db.transaction() as s:
-                add_correction(s, self.ctx.user, self.employee_id, self.day, str(self.field.currentData()),
-                               self.value(), self.reason.toPlainText())
+                field = str(self.field.currentData())
+                add_correction(s, self.ctx.user, self.employee_id, self.day, field, self.value(),
+                               self.reason.toPlainText(), expected_active=self.active_seen.get(field))
         except UserError as exc:
             present_refusal(self, exc, "Koreksi ditolak.")
             return

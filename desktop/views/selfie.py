@@ -298,8 +298,9 @@ class SelfieQueueView(QWidget):
             return False
         try:
             with self.ctx.db.transaction() as s:
-                check = set_verdict(s, self.ctx.user, item.check_id, verdict, reason)
-                updated = dataclasses.replace(item, verdict=check.verdict, verifier=check.verifier, reason=check.reason)
+                check = set_verdict(s, self.ctx.user, item.check_id, verdict, reason, expected_version=item.version)
+                updated = dataclasses.replace(item, verdict=check.verdict, verifier=check.verifier, reason=check.reason,
+                                              version=check.version)
         except UserError as exc:  # e.g. the month is locked, a reason is missing
             self._say(str(exc), error=True)
             return False

@@ -222,5 +222,10 @@ class SettingsView(QWidget):
         AuditLogDialog(self.ctx.db, self).exec()
 
     def backup(self) -> None:
-        path = self.ctx.db.backup("manual")
+        try:
+            path = self.ctx.db.backup("manual")
+        except UserError as exc:  # e.g. pg_dump not installed on this PC
+            present_refusal(self, exc, "Cadangan tidak dibuat")
+            return
+        self.ctx.events.changed.emit(Changes(settings=True))
         QMessageBox.information(self, "Cadangan dibuat", f"Cadangan database disimpan di:\n{path}")

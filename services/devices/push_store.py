@@ -21,6 +21,7 @@ from services.devices.punches import insert_punches, ts_text
 from services.devices.push_protocol import CommandResult, ParsedAttlog, ParsedOperlog, info_summary, shown
 from services.store.db import Database
 from services.store.models import Device, ImportBatch, Opd, PushCommand, PushDevice, PushDeviceUser
+from services.store.writer import WRITER_LOCK_KEY
 from services.tabular import ascii_digits
 
 DRIFT_WINDOW = dt.timedelta(hours=12)
@@ -45,6 +46,8 @@ def write_transaction(db: Database) -> Iterator[Session]:
     with db.transaction() as s:
         if db.engine.dialect.name == "sqlite":
             s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        else:  # the same one-writer rule across PCs (services.store.writer)
+            s.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
         yield s
 
 

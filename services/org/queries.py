@@ -22,6 +22,7 @@ from services.store.models import (
     SelfieCheck,
     WorkUnit,
 )
+from services.store.sqlfn import joined_text
 from services.timefmt import tanggal_jam
 
 REVIEW_FLAGS = ("no_checkin", "no_checkout", "outside_geofence", "selfie_rejected", "manipulation")
@@ -33,7 +34,7 @@ EmployeeRow = tuple[int, str, str, str, str, str, str, str, int, "dt.date | str"
 def employee_rows(session: Session, opd_id: int, search: str = "", unit_id: int | None = None) -> list[EmployeeRow]:
     sup = aliased(Employee)
     pins = (
-        select(EmployeePin.employee_id, func.group_concat(EmployeePin.pin, ", ").label("pins"))
+        select(EmployeePin.employee_id, joined_text(EmployeePin.pin, ", ").label("pins"))
         .group_by(EmployeePin.employee_id)
         .subquery()
     )

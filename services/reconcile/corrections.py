@@ -10,11 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.errors import BadInputError
+from services.errors import BadInputError, ConflictError
 from services.policy.model import Policy
 from services.reconcile.engine import parse_correction_time, policy_for_opd, recompute
 from services.reconcile.period import ensure_unlocked
@@ -72,11 +73,17 @@ def _validate(field: str, value: str, day: dt.date) -> str:
     return value
 
 
+ANY_ACTIVE = -1  # add_correction(expected_active=...) default: replace whatever correction is active
+
+
 def add_correction(session: Session, user: CurrentUser, employee_id: int, date: dt.date, field: str, value: str,
-                   reason: str, policy: Policy | None = None, today: dt.date | None = None) -> Correction:
+                   reason: str, policy: Policy | None = None, today: dt.date | None = None,
+                   expected_active: int | None = ANY_ACTIVE) -> Correction:
     """Store a correction (replacing an active one of the same field), audit it and recompute that day.
 
-    Refused for a day after ``today`` (default: the office clock's today).
+    Refused for a day after ``today`` (default: the office clock's today). ``expected_active``: the id of the
+    active correction of this field the user saw (None = none); when another user (another PC) corrected
+    the field meanwhile the correction is refused with ConflictError instead of replacing theirs unseen.
     """
     _may_correct(user)
     check_day_correctable(date, today or clock_of(session).today())
@@ -92,13 +99,21 @@ def add_correction(session: Session, user: CurrentUser, employee_id: int, date: 
     old = None
     if before is not None:
         old = {"status": before.status, "check_in": before.check_in, "check_out": before.check_out}
-    for prev in session.execute(select(Correction).where(Correction.employee_id == employee_id, Correction.date == date,
-                                                         Correction.field == field, Correction.active.is_(True))).scalars():
+    active = list(session.execute(select(Correction).where(
+        Correction.employee_id == employee_id, Correction.date == date, Correction.field == field,
+        Correction.active.is_(True)).with_for_update()).scalars())
+    if expected_active != ANY_ACTIVE and [c.id for c in active] != ([] if expected_active is None else [expected_active]):
+        raise ConflictError(_conflict_text(active, emp.name, date, field))
+    for prev in active:
         prev.active = False
     corr = Correction(employee_id=employee_id, date=date, field=field, value=value, reason=reason, active=True,
                       username=user.username)
-    session.add(corr)
-    session.flush()
+    session.flush()  # the deactivations, outside the savepoint below
+    try:
+        with session.begin_nested():  # the unique active-correction index decides a race between two PCs
+            session.add(corr)
+    except IntegrityError:
+        raise ConflictError(_conflict_text([], emp.name, date, field)) from None
     audit.record(session, user.username, "correction.add", "day_record", f"{employee_id}:{date.isoformat()}",
                  {"correction_id": corr.id, "field": field, "value": value, "reason": reason, "before": old,
                   "nip": emp.nip})
@@ -107,13 +122,20 @@ def add_correction(session: Session, user: CurrentUser, employee_id: int, date: 
     return corr
 
 
+def _conflict_text(active: list[Correction], name: str, date: dt.date, field: str) -> str:
+    by = f" oleh {active[0].username} pada {active[0].created_at:%d-%m-%Y %H:%M}" if active else ""
+    return (f"{FIELDS.get(field, field)} {name} tanggal {date:%d-%m-%Y} baru saja dikoreksi{by} "
+            "(mungkin dari PC lain). Koreksi Anda tidak disimpan agar koreksi itu tidak tertimpa: "
+            "muat ulang lalu ulangi bila masih perlu.")
+
+
 def revoke_correction(session: Session, user: CurrentUser, correction_id: int, reason: str,
                       policy: Policy | None = None, today: dt.date | None = None) -> None:
     _may_correct(user)
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise CorrectionError("Alasan pembatalan koreksi wajib diisi (minimal 5 karakter).")
-    corr = session.get(Correction, correction_id)
+    corr = session.get(Correction, correction_id, with_for_update=True)
     if corr is None or not corr.active:
         raise CorrectionError("Koreksi tidak ditemukan atau sudah dibatalkan.")
     emp = session.get(Employee, corr.employee_id)

@@ -186,6 +186,10 @@ def recompute_month(db, opd_id: int, year: int, month: int, *, today: dt.date | 
     one connection. SQLite only accepts that outside a transaction, so it is set before the first
     write and switched back on after commit/rollback, before the connection returns to the pool.
     """
+    if db.engine.dialect.name != "sqlite":  # PostgreSQL: the COPY path is cheap with its FK checks on
+        with db.transaction() as s:
+            return recompute(s, year, month, policy_for_opd(s, opd_id), opd_id=opd_id, today=today,
+                             progress=progress, cancel=cancel)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -105,6 +105,11 @@ def load_month(session: Session, first: dt.date, last: dt.date, employees: list[
                        load_corrections(session, first, last, ids), punches, void, ceremonies)
 
 
+def _as_datetime(value: str | dt.datetime) -> dt.datetime:
+    """A timestamp as the driver returns it: SQLite's stored text, PostgreSQL's datetime."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
 def void_invalid_mobile(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] | None,
                         rules: MobileRules, void: dict[int, dict[str, str]]) -> None:
     """Add the mobile records the policy does not accept as attendance to ``void``:
@@ -129,17 +134,19 @@ def void_invalid_mobile(session: Session, lo: dt.date, hi: dt.date, emp_ids: lis
     if judge_version:
         wanted.append("(p.app_version IS NOT NULL AND p.app_version != '')")
     cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    pg = session.get_bind().dialect.name == "postgresql"
     try:
         for ids in id_clauses("p.employee_id", emp_ids):
-            cur.execute(f"SELECT p.employee_id, p.ts, p.uploaded_at, p.app_version FROM punch p "
-                        f"WHERE {' AND '.join(where)} AND ({' OR '.join(wanted)}){ids} ORDER BY p.id", params)
+            sql = (f"SELECT p.employee_id, p.ts, p.uploaded_at, p.app_version FROM punch p "
+                   f"WHERE {' AND '.join(where)} AND ({' OR '.join(wanted)}){ids} ORDER BY p.id")
+            cur.execute(sql.replace("?", "%s::timestamp") if pg else sql, params)
             for emp, ts, uploaded, version in cur.fetchall():
-                when = dt.datetime.fromisoformat(ts)
+                when = _as_datetime(ts)
                 key = fmt_ts(when)
                 if judge_version and rules.app_version_too_old(version, when.date()):
                     void.setdefault(emp, {}).setdefault(key, "old_app_version")  # type: ignore[arg-type]
                 elif (judge_late and uploaded is not None
-                      and dt.datetime.fromisoformat(uploaded) > rules.upload_deadline(when)):
+                      and _as_datetime(uploaded) > rules.upload_deadline(when)):
                     void.setdefault(emp, {}).setdefault(key, "late_upload")  # type: ignore[arg-type]
     finally:
         cur.close()
@@ -202,6 +209,11 @@ def load_punches(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] 
     out: dict[int, list[str]] = {}
     void: dict[int, dict[str, str]] = {}
     cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    if session.get_bind().dialect.name == "postgresql":
+        try:
+            return _pg_punches(cur, lo, hi, emp_ids)
+        finally:
+            cur.close()
     try:
         for ids in id_clauses("p.employee_id", emp_ids):
             cur.execute(f"SELECT p.employee_id, group_concat(p.ts, '|') FROM punch p WHERE {where}{ids} "
@@ -226,4 +238,30 @@ def load_punches(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] 
                 void.setdefault(emp, {}).setdefault(ts, "outside_geofence")
     finally:
         cur.close()
+    return out, void
+
+
+_PG_TS = "to_char(p.ts, 'YYYY-MM-DD HH24:MI:SS.US')"  # the storage form SQLite keeps (classify.py compares text)
+
+
+def _pg_punches(cur: Any, lo: dt.date, hi: dt.date, emp_ids: list[int] | None
+                ) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+    """load_punches on PostgreSQL: string_agg for SQLite's group_concat, timestamps rendered as text."""
+    where = "p.employee_id IS NOT NULL AND p.ts >= %s::timestamp AND p.ts < %s::timestamp"
+    params = (lo.isoformat(), hi.isoformat())
+    out: dict[int, list[str]] = {}
+    void: dict[int, dict[str, str]] = {}
+    for ids in id_clauses("p.employee_id", emp_ids):
+        cur.execute(f"SELECT p.employee_id, string_agg({_PG_TS}, '|' ORDER BY p.ts) FROM punch p "
+                    f"WHERE {where}{ids} GROUP BY p.employee_id", params)
+        for emp, joined in cur.fetchall():
+            out[emp] = joined.split("|")
+        cur.execute(f"SELECT p.employee_id, {_PG_TS}, s.verdict FROM punch p JOIN selfie_check s ON s.punch_id = p.id "
+                    f"WHERE {where}{ids} AND s.verdict IN ('rejected', 'manipulation') ORDER BY p.id", params)
+        for emp, ts, verdict in cur.fetchall():
+            void.setdefault(emp, {})[ts] = BAD_VERDICTS[verdict]
+        cur.execute(f"SELECT p.employee_id, {_PG_TS} FROM punch p WHERE {where}{ids} AND p.source = 'mobile' "
+                    "AND p.flags LIKE '%%outside_geofence%%'", params)
+        for emp, ts in cur.fetchall():
+            void.setdefault(emp, {}).setdefault(ts, "outside_geofence")
     return out, void

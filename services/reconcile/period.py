@@ -22,7 +22,7 @@ from services.calendar.names import month_bounds, month_label
 from services.errors import BadInputError, PeriodLockedError, PermissionDeniedError
 from services.labels import PERIOD_STATE
 from services.reconcile.grid import exception_queue
-from services.store.db import clock_of
+from services.store.db import clock_of, xact_lock
 from services.store.models import DayRecord, Employee, Period, User
 from services.timefmt import tanggal_jam
 
@@ -69,6 +69,8 @@ def ensure_unlocked(session: Session, opd_ids: Iterable[int], year: int, month: 
     ids = sorted(set(opd_ids))
     if not ids:
         return
+    for opd_id in ids:  # held until this transaction ends: a lock committed by another PC waits for it, or
+        period_key_lock(session, opd_id, year, month, shared=True)  # is seen by the query below
     rows = session.execute(select(Period).where(Period.opd_id.in_(ids), Period.year == year, Period.month == month,
                                                 Period.status != "open")).scalars().all()
     if rows:
@@ -77,6 +79,13 @@ def ensure_unlocked(session: Session, opd_ids: Iterable[int], year: int, month: 
         raise PeriodLockedError(
             f"{action} ditolak: periode {month_label(year, month)} sudah {_lower_first(STATUS_LABEL.get(p.status, p.status))} "
             f"(oleh {p.locked_by or '-'} pada {when}). Buka kunci periode dulu oleh penanda tangan, dengan alasan.")
+
+
+def period_key_lock(session: Session, opd_id: int, year: int, month: int, *, shared: bool = False) -> None:
+    """The month's advisory lock on PostgreSQL (several PCs): edits hold it shared from their lock check to their
+    commit, lock/unlock hold it exclusively, so no edit commits into a month another PC has just locked.
+    Key (opd_id, -YYYYMM): negative second keys are this lock's own space."""
+    xact_lock(session, opd_id, -(year * 100 + month), shared=shared)
 
 
 def _signer_check(session: Session, user: CurrentUser) -> None:
@@ -117,6 +126,7 @@ def lock_period(session: Session, opd_id: int, year: int, month: int, user: Curr
     _signer_check(session, user)
     if not 1 <= month <= 12:
         raise BadInputError(f"Bulan {month} tidak valid.")
+    period_key_lock(session, opd_id, year, month)
     review = check_lockable(session, opd_id, year, month)
     reason = (override_reason or "").strip()
     if review and len(reason) < MIN_REASON:
@@ -146,6 +156,7 @@ def unlock_period(session: Session, opd_id: int, year: int, month: int, user: Cu
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise BadInputError(f"Alasan membuka kunci periode wajib diisi (minimal {MIN_REASON} karakter).")
+    period_key_lock(session, opd_id, year, month)
     p = get_period(session, opd_id, year, month)
     if p is None or p.status == "open":
         raise BadInputError(f"Periode {month_label(year, month)} tidak sedang dikunci.")

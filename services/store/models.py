@@ -61,7 +61,8 @@ class Opd(Base):
     city: Mapped[str] = mapped_column(String(100), default="")
     region_name: Mapped[str] = mapped_column(String(200), default="")  # "PEMERINTAH KABUPATEN ..."
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
-    policy_preset: Mapped[str] = mapped_column(String(60), default="default")
+    # a preset name or the path of the region's own TOML file; PostgreSQL enforces the length
+    policy_preset: Mapped[str] = mapped_column(String(500), default="default")
     head_employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id", use_alter=True))
 
 
@@ -429,6 +430,8 @@ class SelfieCheck(Base):
     verifier: Mapped[str] = mapped_column(String(60), default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
     verified_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # optimistic lock (several PCs)
+    __mapper_args__ = {"version_id_col": version}
 
 
 # ----------------------------------------------------------------------- letters
@@ -448,6 +451,8 @@ class Letter(Base):
     created_by: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     employees: Mapped[list[LetterEmployee]] = relationship(back_populates="letter", cascade="all, delete-orphan")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # optimistic lock (several PCs)
+    __mapper_args__ = {"version_id_col": version}
 
 
 class LetterEmployee(Base):
@@ -498,6 +503,9 @@ class Correction(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     username: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # one active correction per employee, day and field, even when two PCs correct the same day at once
+    __table_args__ = (Index("uq_correction_active", "employee_id", "date", "field", unique=True,
+                            sqlite_where=text("active = 1"), postgresql_where=text("active")),)
 
 
 class Period(Base):
