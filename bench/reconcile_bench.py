@@ -2,7 +2,9 @@
 
 Prints (1) the full-month recompute time (target <= 2 s) and (2) the time of one letter
 change recomputing only its days (target <= 50 ms). Usage:
-    .venv/bin/python bench/reconcile_bench.py [--employees 5000]
+    .venv/bin/python bench/reconcile_bench.py [--employees 5000] [--store sqlite|postgresql]
+
+With ``--store postgresql`` the same month runs on a fresh PostgreSQL database (the multi-PC OPD store).
 """
 
 from __future__ import annotations
@@ -21,21 +23,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert  # noqa: E402
 
+from bench.store_support import add_store_args, drop_bench_stores, open_bench_store  # noqa: E402
 from services.calendar.holidays import seed_holidays  # noqa: E402
 from services.calendar.schedules import seed_standard_schedules  # noqa: E402
 from services.demo.sample_org import create_sample_org  # noqa: E402
 from services.letters.register import create_letter, update_letter  # noqa: E402
 from services.policy.model import load_policy  # noqa: E402
 from services.reconcile.engine import recompute_month  # noqa: E402
-from services.store.db import open_database  # noqa: E402
 from services.store.models import Employee, EmployeePin, Letter, LetterEmployee, Punch  # noqa: E402
 
 YEAR, MONTH = 2026, 1
 TODAY = dt.date(2026, 2, 15)
 
 
-def build(db_path: Path, n_emp: int, n_letters: int) -> tuple:
-    db = open_database(db_path)
+def build(args: argparse.Namespace, tmp: Path, n_emp: int, n_letters: int) -> tuple:
+    db = open_bench_store(args, tmp, "reconcile")
     rnd = random.Random(7)
     with db.transaction() as s:
         org = create_sample_org(s, n_employees=0, with_users=False)
@@ -72,12 +74,20 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--employees", type=int, default=5000)
     ap.add_argument("--letters", type=int, default=500)
+    add_store_args(ap)
     args = ap.parse_args()
+    try:
+        return _run(args)
+    finally:
+        drop_bench_stores()
+
+
+def _run(args: argparse.Namespace) -> int:
     policy = load_policy("kotawaringin_timur")
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        db, emp_ids, n_punch, opd_id = build(Path(tmp) / "bench.sqlite", args.employees, args.letters)
-        print(f"data: {len(emp_ids)} pegawai, {n_punch} punch, {args.letters} surat "
+        db, emp_ids, n_punch, opd_id = build(args, Path(tmp), args.employees, args.letters)
+        print(f"store={args.store}; data: {len(emp_ids)} pegawai, {n_punch} punch, {args.letters} surat "
               f"(disiapkan dalam {time.perf_counter() - t0:.1f} s)")
         # cold = the month has no DayRecords yet; warm = re-run over a computed month (replaced wholesale)
         runs: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}

@@ -19,8 +19,10 @@ from desktop.main_window import MainWindow
 from desktop.ops import OperationRunner
 from desktop.theme import apply as apply_theme
 from services.clock import Clock
-from services.store.db import Database, open_database
+from services.paths import data_dir
+from services.store.db import Database, is_pg_url
 from services.store.models import Opd, Setting
+from services.store.profile import open_store
 
 log = logging.getLogger(__name__)
 _T0 = time.perf_counter()
@@ -58,9 +60,10 @@ def warn_admin_about_audit(ctx: AppContext, window: MainWindow) -> str | None:
     return text
 
 
-def run_app(db_path: Path, clock: Clock | None = None) -> int:
+def run_app(db_path: Path | str, clock: Clock | None = None) -> int:
+    """Open the app on a SQLite file or a shared PostgreSQL OPD database (``postgresql://`` address)."""
     app = _application()
-    log_path = setup_logging(Path(db_path).parent)
+    log_path = setup_logging(data_dir() if is_pg_url(db_path) else Path(db_path).parent)
     install_excepthook()
     from services.store.location import NetworkDatabaseError, check_database_location
 
@@ -70,7 +73,7 @@ def run_app(db_path: Path, clock: Clock | None = None) -> int:
         QMessageBox.critical(None, "Database di folder jaringan", str(exc))
         return 1
     try:
-        db = open_database(db_path, clock=clock)
+        db = open_store(db_path, clock=clock)
     except Exception as exc:  # noqa: BLE001 - shown to the user, details in the log
         log.exception("Database gagal dibuka")
         QMessageBox.critical(None, "Database tidak dapat dibuka", f"{db_path}\n\n{exc}\n\nCadangan dibuat sebelum migrasi.")
@@ -83,6 +86,9 @@ def run_app(db_path: Path, clock: Clock | None = None) -> int:
         setup = FirstRunDialog(db)
         if setup.exec() != FirstRunDialog.DialogCode.Accepted:
             return 0
+        if setup.db is not db:  # this PC now works on the shared PostgreSQL database chosen in the dialog
+            db.dispose()
+            db = setup.db
         with db.session() as s:
             opd = s.execute(select(Opd).order_by(Opd.id)).scalars().first()
         assert opd is not None
@@ -96,13 +102,24 @@ def run_app(db_path: Path, clock: Clock | None = None) -> int:
         print(f"SIAP {time.perf_counter() - _T0:.2f} s", flush=True)
         db.dispose()
         return 0
-    if login.exec() != LoginDialog.DialogCode.Accepted or login.user is None:
-        return 0
-    ctx = AppContext(db=db, user=login.user, opd_id=opd.id, data_dir=Path(db_path).parent, runner=OperationRunner())
-    window = MainWindow(ctx, log_path)
-    window.show()
-    warn_admin_about_audit(ctx, window)
-    code = app.exec()
-    ctx.runner.wait_all(15000)
+    code = 0
+    while True:  # "Ganti pengguna" closes the window and comes back here for the next login
+        if login.exec() != LoginDialog.DialogCode.Accepted or login.user is None:
+            break
+        ctx = AppContext(db=db, user=login.user, opd_id=opd.id, data_dir=Path(db.path).parent,
+                         runner=OperationRunner())
+        window = MainWindow(ctx, log_path)
+        window.show()
+        warn_admin_about_audit(ctx, window)
+        app.setQuitOnLastWindowClosed(False)  # closing for a user switch must not end the event loop
+        window.closed.connect(app.quit)
+        code = app.exec()
+        ctx.runner.wait_all(15000)
+        switch = window.switch_requested
+        window.deleteLater()
+        if not switch:
+            break
+        log.info("Pengguna %s keluar; masuk ulang", ctx.user.username)
+        login = LoginDialog(db, opd.name, hint=_login_hint(db))
     db.dispose()
     return code

@@ -21,6 +21,7 @@ from desktop.errors import refusal_text
 from desktop.ops import Operation
 from services.changes import Changes
 from services.devices.autosync import AutoSyncSchedule, get_schedule
+from services.timefmt import jam
 
 if TYPE_CHECKING:
     from services.devices.sync import SyncResult
@@ -38,7 +39,7 @@ def is_device_op(op: Operation) -> bool:
 
 def summarize(results: list[SyncResult], when: dt.datetime) -> str:
     """One line for the message list."""
-    stamp = when.strftime("%H:%M")
+    stamp = jam(when)
     if not results:
         return f"Tarik otomatis {stamp}: tidak ada mesin aktif."
     failed = [r for r in results if r.error]

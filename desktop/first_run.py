@@ -1,5 +1,10 @@
 """First-run dialog: set up the OPD and its first administrator on an empty database.
 
+"Penyimpanan data" chooses where the OPD's data lives: this PC's SQLite file (one Umpeg PC) or a
+shared PostgreSQL database (several PCs, "beberapa PC (PostgreSQL)"): the user's own database
+login, its password kept in the OS keyring, TLS when sslmode/sslrootcert are set. A PostgreSQL
+database another PC has already set up is simply joined.
+
 The office coordinates are checked as they are typed (services.org.setup.validate_office: not 0,0,
 inside Indonesia, a sensible radius) and shown on a small offline map with the geofence radius.
 """
@@ -11,9 +16,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -21,11 +28,15 @@ from PySide6.QtWidgets import (
 from desktop.mapview import MapView
 from desktop.widgets import dialog_buttons, page_header
 from services.auth.users import AuthError
+from services.errors import UserError
 from services.mobile.mapdata import MapData, MapOffice
 from services.org.settings import TIMEZONES, OpdProfile
 from services.org.setup import SetupError, initial_setup, validate_office
 from services.policy.model import PolicyError, list_presets, load_policy
 from services.store.db import Database
+from services.store.profile import SSL_MODES, StoreProfile, connect_shared
+
+STORE_CHOICES = (("sqlite", "Satu PC (SQLite, data di PC ini)"), ("postgresql", "Beberapa PC (PostgreSQL)"))
 
 
 class FirstRunDialog(QDialog):
@@ -38,6 +49,7 @@ class FirstRunDialog(QDialog):
         lay = QVBoxLayout(self)
         page_header("Selamat datang", "Database ini masih kosong. Isi profil OPD dan akun administrator pertama; "
                     "data pegawai dapat diimpor dari SIMPEG setelah masuk.", lay)
+        lay.addWidget(self._store_box())
         form = QFormLayout()
         self.code = QLineEdit(placeholderText="mis. DISKOMINFO")
         self.name = QLineEdit(placeholderText="mis. Dinas Komunikasi dan Informatika")
@@ -91,11 +103,70 @@ class FirstRunDialog(QDialog):
         self.buttons = dialog_buttons(self, "Siapkan OPD", on_ok=self.submit)
         lay.addWidget(self.buttons)
 
-    def _policy_radius(self) -> None:
+    def _store_box(self) -> QWidget:
+        box = QGroupBox("Penyimpanan data")
+        form = QFormLayout(box)
+        self.store = QComboBox()
+        for key, label in STORE_CHOICES:
+            self.store.addItem(label, key)
+        self.pg_url = QLineEdit(placeholderText="postgresql://umpeg1@192.168.1.10:5432/presensi_opd")
+        self.pg_password = QLineEdit(echoMode=QLineEdit.EchoMode.Password,
+                                     placeholderText="sandi login database Anda (disimpan di keyring)")
+        self.pg_sslmode = QComboBox()
+        self.pg_sslmode.addItem("(bawaan server)", "")
+        for mode in SSL_MODES:
+            self.pg_sslmode.addItem(mode, mode)
+        self.pg_sslrootcert = QLineEdit(placeholderText="berkas CA server (untuk verify-ca / verify-full)")
+        self.pg_files = QLineEdit(placeholderText="folder bersama untuk foto & PDF, mis. \\\\server\\presensi")
+        self.pg_connect = QPushButton("Sambungkan")
+        self.pg_connect.clicked.connect(self.connect_postgres)
+        self.pg_status = QLabel("")
+        self.pg_status.setWordWrap(True)
+        form.addRow("Jenis", self.store)
+        self._pg_rows = [("Alamat database", self.pg_url), ("Kata sandi", self.pg_password),
+                         ("TLS (sslmode)", self.pg_sslmode), ("Sertifikat CA", self.pg_sslrootcert),
+                         ("Folder berkas", self.pg_files), ("", self.pg_connect), ("", self.pg_status)]
+        for label, w in self._pg_rows:
+            form.addRow(label, w)
+        self._form_of_store = form
+        self.store.currentIndexChanged.connect(lambda _i: self._show_store())
+        self._show_store()
+        return box
+
+    def _show_store(self) -> None:
+        shared = self.store.currentData() == "postgresql"
+        for _label, w in self._pg_rows:
+            self._form_of_store.setRowVisible(w, shared)
+
+    def connect_postgres(self) -> None:
+        """Connect this PC to the shared database; an OPD set up there already is joined at once."""
+        profile = StoreProfile(self.pg_url.text().strip(), self.pg_sslmode.currentData(),
+                               self.pg_sslrootcert.text().strip(), self.pg_files.text().strip())
         try:
-            self.radius.setValue(load_policy(self.policy.currentData()).mobile.geofence_radius_m)
+            db, ready = connect_shared(profile, self.pg_password.text(), clock=self.db.clock)
+        except UserError as exc:
+            self.pg_status.setText(str(exc))
+            self.pg_status.setStyleSheet("color: #b3261e;")
+            return
+        self.db = db
+        self.pg_status.setStyleSheet("color: #1e7b34;")
+        if ready:
+            self.pg_status.setText(f"Tersambung ke {db.location}; OPD di sana sudah disiapkan PC lain.")
+            self.accept()
+            return
+        self.pg_status.setText(f"Tersambung ke {db.location} (database kosong, sudah dimigrasi). "
+                               "Isi profil OPD dan admin pertama di bawah.")
+
+    def _policy_radius(self) -> None:
+        """The chosen region's radius, and its time zone when the preset states one (Kaltara: WITA)."""
+        try:
+            policy = load_policy(self.policy.currentData())
         except (PolicyError, TypeError):
-            pass
+            policy = None
+        if policy is not None:
+            self.radius.setValue(policy.mobile.geofence_radius_m)
+            if policy.schedule.timezone and self.tz.findData(policy.schedule.timezone) >= 0:
+                self.tz.setCurrentIndex(self.tz.findData(policy.schedule.timezone))
         self.update_office()
 
     def office_problem(self) -> str:
@@ -120,6 +191,9 @@ class FirstRunDialog(QDialog):
         self.map.set_data(MapData(offices, ()))
 
     def submit(self) -> None:
+        if self.store.currentData() == "postgresql" and not self.db.is_postgres:
+            self.error.setText("Sambungkan dulu ke database PostgreSQL (tombol Sambungkan), atau pilih Satu PC.")
+            return
         if self.password.text() != self.password2.text():
             self.error.setText("Kedua kata sandi tidak sama.")
             return

@@ -49,6 +49,7 @@ class Operation(QObject):
         self.quiet = False  # a screen's own read (OperationRunner.start(quiet=True))
         self.token = CancelToken()
         self.running = True
+        self.quiet = False  # a screen's own background read: closing the window need not ask about it
         queued = Qt.ConnectionType.QueuedConnection
         self._w_progress.connect(self.progress, queued)
         self._w_finished.connect(self.finished, queued)
@@ -133,6 +134,10 @@ class OperationRunner(QObject):
     def active(self) -> list[Operation]:
         """Running operations the user started or sees (quiet screen reads are not asked about on exit)."""
         return [op for op in self._live if op.running and not op.quiet]
+
+    def user_work(self) -> list[Operation]:
+        """Running operations the user started or waits for (not a screen's quiet background read)."""
+        return [op for op in self.active() if not op.quiet]
 
     def wait_all(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)

@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "services.reports.card_commands",
     "services.signing.commands",
     "services.central.commands",
+    "services.store.commands",  # db-init, db-migrate, backup, restore
     "services.auth.commands",  # audit-verify, user-unlock
     "services.demo.mobile_commands",  # mobile-demo-bundle (demo/test only)
     "services.demo.signing_commands",  # esign-emulator, make-test-cert (demo/test only)
@@ -88,6 +89,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     # services.reconcile.commands
     ('reconcile', 'services.reconcile.commands',
      'hitung ulang status harian sebulan; kunci / buka kunci periode'),
+    ('bolos-libur-panjang', 'services.reconcile.commands',
+     'pegawai tanpa keterangan (TK) pada hari kerja pertama usai libur panjang / cuti bersama'),
     ('kalender', 'services.reconcile.commands',
      'isi jadwal standar dan hari libur nasional + cuti bersama'),
     # services.selfie.commands
@@ -170,7 +173,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     Other commands get a placeholder sub-parser with their help line, enough for the command list.
     """
     parser = argparse.ArgumentParser(prog="presensi-opd", description="Presensi OPD — rekap kehadiran, TPP dan disiplin")
-    parser.add_argument("--db", type=Path, default=None, help=f"berkas database SQLite (bawaan: {default_db_path()})")
+    from services.cli_support import db_location
+
+    parser.add_argument("--db", type=db_location, default=None,
+                        help=f"berkas database SQLite atau alamat postgresql://pengguna@host/db "
+                             f"(bawaan: profil PC ini, atau {default_db_path()})")
     parser.add_argument("-v", "--verbose", action="store_true")
     add_global_login_args(parser)  # also accepted before the sub-command
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH")
@@ -206,11 +213,11 @@ def _command_in(argv: list[str]) -> str | None:
 
 
 # The desktop layer installs its launcher here (services never import Qt/desktop).
-GuiLauncher = Callable[[Path, "Clock | None"], int]
+GuiLauncher = Callable[["Path | str", "Clock | None"], int]
 _gui_launcher: GuiLauncher | None = None
 
 
-def open_gui(db_path: Path, clock: Clock | None = None) -> int:
+def open_gui(db_path: Path | str, clock: Clock | None = None) -> int:
     """Open the app on ``db_path``; ``clock`` None = the system clock in the OPD's zone."""
     from services.store.location import check_database_location
 
@@ -222,7 +229,9 @@ def open_gui(db_path: Path, clock: Clock | None = None) -> int:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    return open_gui(args.db or default_db_path())
+    from services.store.profile import resolve_location
+
+    return open_gui(resolve_location(args.db))
 
 
 def main(argv: list[str] | None = None, gui_launcher: GuiLauncher | None = None, clock: Clock | None = None) -> int:

@@ -20,13 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from services.auth.users import STAFF_ROLES, CurrentUser
 from services.clock import Clock
-from services.errors import PermissionDeniedError, UserError
-from services.paths import default_db_path
-from services.store.db import Database, open_database
+from services.errors import PermissionDeniedError, UnreachableError, UserError
+from services.store.db import Database, is_pg_url
 from services.store.models import Opd
+from services.store.profile import open_store, resolve_location
 
 Roles = tuple[str, ...]
 Need = Roles | None | Callable[[argparse.Namespace], "Roles | None"]
@@ -107,15 +108,25 @@ def current(args: argparse.Namespace) -> CurrentUser:
 
 
 def open_db(args: argparse.Namespace) -> Database:
+    """The OPD store of a command: --db (a SQLite file or postgresql:// URL), this PC's profile, or the default file."""
     from services.store.location import check_database_location
 
-    path = args.db or default_db_path()
-    if not path.exists():
-        raise CliError(f"Database tidak ditemukan: {path} (jalankan `presensi-opd demo` atau buka aplikasinya dulu)")
-    check_database_location(path)
-    db = open_database(path, clock=getattr(args, "clock", None))
+    location = resolve_location(args.db)
+    if not is_pg_url(location):
+        if not Path(location).exists():
+            raise CliError(f"Database tidak ditemukan: {location} (jalankan `presensi-opd demo` atau buka aplikasinya dulu)")
+        check_database_location(Path(location))
+    try:
+        db = open_store(location, clock=getattr(args, "clock", None))
+    except OperationalError as exc:
+        raise UnreachableError(f"Database {location} tidak dapat dihubungi: {str(exc.orig or exc).strip()[:300]}") from None
     resolve_last_month(args, db.clock)
     return db
+
+
+def db_location(value: str) -> Path | str:
+    """argparse type of --db: a postgresql:// address stays text, anything else is a SQLite file path."""
+    return value if is_pg_url(value) else Path(value)
 
 
 def resolve_last_month(args: argparse.Namespace, clock: Clock) -> None:

@@ -192,7 +192,10 @@ def read_csv(name: str, data: bytes, *, max_rows: int) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first), strict=True)
     table: Table | None = None
     start = 1
+    max_lines = 2 * max_rows + 10_000  # empty lines too: a file of 30 million line breaks is not an export
     while True:
+        if start > max_lines:
+            raise TableError(f"{name}: terlalu banyak baris (lebih dari {max_lines}, termasuk baris kosong)")
         try:
             rec = next(reader)
         except StopIteration:
@@ -269,9 +272,11 @@ def read_xlsx(name: str, data: bytes, *, max_rows: int) -> Table:
                     if col > L.MAX_COLUMNS:
                         raise TableError(f"{name}: sel {get_column_letter(col)}{row_no} berada di luar batas "
                                          f"{L.MAX_COLUMNS} kolom")
-                    if isinstance(c["value"], str):
-                        check_text_cell(f"{name} sel {get_column_letter(col)}{row_no}", c["value"])
-                    values[col] = c["value"]
+                    value = c["value"]
+                    if isinstance(value, str):
+                        value = _ooxml_unescape(value)
+                        check_text_cell(f"{name} sel {get_column_letter(col)}{row_no}", value)
+                    values[col] = value
                 row = [values.get(i) for i in range(1, max(values, default=0) + 1)]
                 if table is None:
                     table = Table(name, [_header_text(v) for v in row])
@@ -287,6 +292,14 @@ def read_xlsx(name: str, data: bytes, *, max_rows: int) -> Table:
     if table is None:
         raise TableError(f"{name}: lembar kerja pertama kosong")
     return table
+
+
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _ooxml_unescape(text: str) -> str:
+    """Excel writes control characters in cells as _xHHHH_ (ECMA-376 ST_Xstring); read them as Excel shows them."""
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 def _header_text(v: Cell) -> str:

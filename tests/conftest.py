@@ -16,7 +16,7 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
 
 from services.clock import FrozenClock  # noqa: E402
 from services.demo.sample_org import SampleOrg, create_sample_org  # noqa: E402
-from services.store.db import Database, open_database  # noqa: E402
+from services.store.db import Database  # noqa: E402
 from tests.frozen import FROZEN_NOW  # noqa: E402
 
 
@@ -47,11 +47,42 @@ def clock() -> FrozenClock:
     return FrozenClock(FROZEN_NOW, "Asia/Jakarta")
 
 
+@pytest.fixture(scope="session")
+def store_template() -> Iterator[str | None]:
+    """The migrated PostgreSQL template database of this session (None when the suite runs on SQLite)."""
+    from tests import stores
+
+    if not stores.ON_POSTGRES:
+        yield None
+        return
+    name = stores.create_template()
+    yield name
+    stores.PREPARED.close()
+    stores.drop_database(name)
+
+
 @pytest.fixture
-def db(tmp_path: Path, clock: FrozenClock) -> Iterator[Database]:
-    database = open_database(tmp_path / "presensi.sqlite", clock=clock)
+def db(tmp_path: Path, clock: FrozenClock, store_template: str | None) -> Iterator[Database]:
+    """A fresh migrated OPD store: a SQLite file, or (PRESENSI_TEST_STORE=postgresql) a PostgreSQL database."""
+    from tests import stores
+
+    database, pg_name = stores.open_test_store(tmp_path, clock, store_template)
     yield database
     database.dispose()
+    if pg_name is not None:
+        stores.PREPARED.drop_later(pg_name)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, tests that are about the SQLite file itself are skipped (marked sqlite_only)."""
+    from tests import stores
+
+    if not stores.ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="SQLite-spesifik (berkas, WAL, trigger SQLite); lihat penanda sqlite_only")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from services.reconcile.engine import recompute_month
 from services.reports.card import card_data, write_attendance_card
 from services.store.db import Database
 from services.store.models import Employee
+from tests.cli_login import login_args
 from tests.reconcile_helpers import d, punches
 from tests.report_fixtures import pdf_text, user
 
@@ -78,7 +79,8 @@ def test_card_shows_every_day_with_times_lateness_letter_correction_and_atasan(d
 
 
 def test_card_on_f4_and_who_may_make_it(db: Database, org: SampleOrg, month: int, tmp_path: Path) -> None:
-    res = write_attendance_card(db, org.opd_id, month, 2026, 11, user(db, "atasan"), tmp_path / "f4.pdf", "F4")
+    # the Kepala is the atasan langsung of employee #3 (the Sekretaris); the `atasan` login is the Kasubbag
+    res = write_attendance_card(db, org.opd_id, month, 2026, 11, user(db, "kepala"), tmp_path / "f4.pdf", "F4")
     size = subprocess.run(["pdfinfo", str(res.path)], capture_output=True, text=True, check=True).stdout
     assert "609.449 x 935.433 pts" in size  # 215 × 330 mm
     not_his = org.employee_ids[4]  # Bidang Aplikasi Informatika: another atasan
@@ -92,12 +94,13 @@ def test_cli_kartu(db: Database, org: SampleOrg, month: int, tmp_path: Path, cap
     with db.session() as s:
         nip = s.execute(select(Employee.nip).where(Employee.id == month)).scalar_one()
     out = tmp_path / "kartu-cli.pdf"
-    code = main(["--db", str(db.path), "kartu", "--nip", nip, "--year", "2026", "--month", "11", "--out", str(out)],
-                clock=db.clock)
+    code = main(["--db", db.location, "kartu", "--nip", nip, "--year", "2026", "--month", "11", "--out", str(out),
+                 *login_args("operator", tmp_path)], clock=db.clock)
     assert code == 0, capsys.readouterr().err
     assert str(out) in capsys.readouterr().out
     assert "KARTU PRESENSI PEGAWAI" in pdf_text(out)
-    code = main(["--db", str(db.path), "kartu", "--nip", "000", "--year", "2026", "--month", "11"], clock=db.clock)
+    code = main(["--db", db.location, "kartu", "--nip", "000", "--year", "2026", "--month", "11",
+                 *login_args("operator", tmp_path)], clock=db.clock)
     assert code == 1 and "NIP 000 tidak ditemukan" in capsys.readouterr().err
 
 

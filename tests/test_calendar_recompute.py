@@ -126,7 +126,7 @@ def test_edits_touching_a_locked_month_are_refused_and_write_nothing(db, cal):
     with db.transaction() as s:
         existing = add_holiday(s, "operator", d("2026-02-12"), "Libur lama", "daerah", today=TODAY).id
         six = s.execute(select(Schedule.id).where(Schedule.code == "6H")).scalar()
-        lock_period(s, cal.opd_id, 2026, 2, SIGNER)
+        lock_period(s, cal.opd_id, 2026, 2, SIGNER, override_reason="Uji: TK bulan ini sudah diketahui")
     before = _snapshot(db)
     edits = [
         lambda s: add_holiday(s, "operator", d("2026-02-11"), "Hari Jadi", "daerah", today=TODAY),

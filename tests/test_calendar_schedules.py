@@ -25,7 +25,13 @@ def test_holiday_seed_2026_matches_skb(db):
         rows = list_holidays(s, 2026)
     national = {r.date for r in rows if r.kind == "nasional"}
     cb = {r.date for r in rows if r.kind == "cuti_bersama"}
-    assert added == len(rows) == 25
+    off_days = [r for r in rows if r.kind in ("nasional", "cuti_bersama", "daerah")]
+    assert len(off_days) == 25
+    ramadan = sorted(r.date for r in rows if r.kind == "ramadan")
+    assert (ramadan[0], ramadan[-1], len(ramadan)) == (d("2026-02-19"), d("2026-03-20"), 30)  # Kemenag isbat 1447 H
+    upacara = {f"{r.date:%m-%d}" for r in rows if r.kind == "upacara"}
+    assert {"10-01", "10-28"} <= upacara
+    assert added == len(rows) == 25 + 30 + len(upacara)
     expected_national = {"01-01", "01-16", "02-17", "03-19", "03-21", "03-22", "04-03", "04-05", "05-01", "05-14",
                          "05-27", "05-31", "06-01", "06-16", "08-17", "08-25", "12-25"}
     assert {f"{x:%m-%d}" for x in national} == expected_national

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.postgres
 
 def test_cli_report_sign_submit_verify(db, org, pg_admin_url, tmp_path, capsys, monkeypatch):
     lock_period(db, org.opd_id, 2026, 10)
-    dbarg = ["--db", str(db.path)]
+    dbarg = ["--db", db.location]
     op, adm, kepala = (login_args(u, tmp_path) for u in ("operator", "admin", "kepala"))
     # `report` asks services.policy.tpp.month_recap for the rows (no day records yet: zero counts)
     assert main([*dbarg, "report", "--year", "2026", "--month", "10", *op]) == 0

@@ -145,6 +145,10 @@ def certs():
 
 
 def _signed_report(db, org, certs, tmp_path, month=11):
+    # a monthly report is made for a month that has ended: move the office clock past it when needed
+    after = dt.date(2026 + month // 12, month % 12 + 1, 1)
+    if db.clock.today() < after:
+        db.clock.set(dt.datetime.combine(after, dt.time(8, 0)))
     lock_period(db, org.opd_id, 2026, month)
     info = generate_monthly_report(db, org.opd_id, 2026, month, user(db, "operator"), rows=recap_rows(db))
     p12, ca = certs.write(tmp_path)
@@ -163,7 +167,7 @@ def test_outbox_offline_then_online_then_verify(central, db, org, certs, tmp_pat
 
     # Offline: nothing listens on port 9 of the loopback.
     offline_url = admin.with_user(central["a"], central["roles"]["a"], port=9)
-    clock.set("2026-11-25 08:00")
+    clock.set("2026-12-02 08:00")  # November's report is made after the month ended
     t0 = clock.now()
     res = flush_outbox(db, url=offline_url, password=PW_A, connect_timeout=2)
     assert res.still_queued == 1 and res.sent == 0

@@ -69,7 +69,7 @@ def devices(db: Database, org: SampleOrg) -> Iterator[list[DeviceState]]:
 def _cli_sync(db: Database, login: list[str]) -> subprocess.Popen:
     env = child_env(PRESENSI_QUIET="1")
     return subprocess.Popen([sys.executable, "-c", "import sys; from services.cli import main; sys.exit(main())",
-                             "--db", str(db.path), "sync", "--scheduled", "--timeout", "60", *login],
+                             "--db", db.location, "sync", "--scheduled", "--timeout", "60", *login],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -46,19 +46,19 @@ def test_cli_sync_and_usb_import(db: Database, org: SampleOrg, tmp_path: Path, c
     emu = start_demo_device([("1", "Ahmad")], [("1", dt.datetime(2026, 3, 2, 7, 24), 0)], serial="CLI-SN",
                             clock=db.clock)
     try:
-        assert main(["--db", str(db.path), "device-add", "--name", "Lobi", "--ip", "127.0.0.1",
+        assert main(["--db", db.location, "device-add", "--name", "Lobi", "--ip", "127.0.0.1",
                      "--port", str(emu.port), *login_args("admin", tmp_path)]) == 0
-        assert main(["--db", str(db.path), "sync", *login_args("operator", tmp_path)]) == 0
-        assert main(["--db", str(db.path), "sync", *login_args("operator", tmp_path)]) == 0  # re-run adds nothing
+        assert main(["--db", db.location, "sync", *login_args("operator", tmp_path)]) == 0
+        assert main(["--db", db.location, "sync", *login_args("operator", tmp_path)]) == 0  # re-run adds nothing
     finally:
         emu.stop()
     out = capsys.readouterr().out
     assert "1 baru" in out and "0 baru, 1 sudah ada" in out
     f = tmp_path / "7_attlog.dat"
     f.write_bytes(b"        1\t2026-03-02 07:24:00\t7\t0\t1\t0\r\n")
-    assert main(["--db", str(db.path), "import-usb", str(f), "--device", "1", *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", db.location, "import-usb", str(f), "--device", "1", *login_args("operator", tmp_path)]) == 0
     assert "0 rekaman baru, 1 sudah ada" in capsys.readouterr().out  # same serial -> deduped
     with db.session() as s:
         assert s.execute(select(Device.serial)).scalar_one() == "CLI-SN"
         assert s.execute(select(func.count()).select_from(Punch)).scalar_one() == 1
-    assert main(["--db", str(db.path), "sync", "--device", "99", *login_args("operator", tmp_path)]) == 1
+    assert main(["--db", db.location, "sync", "--device", "99", *login_args("operator", tmp_path)]) == 1

@@ -81,7 +81,7 @@ def test_last_scheduled_run_comes_from_batches(db: Database, org: SampleOrg, tmp
         sync_device(db, device_id)  # manual: not a scheduled run
         with db.session() as s:
             assert schedule.last_scheduled_run(s) is None
-        assert main(["--db", str(db.path), "sync", "--scheduled", *login_args("operator", tmp_path)]) == 0
+        assert main(["--db", db.location, "sync", "--scheduled", *login_args("operator", tmp_path)]) == 0
     with db.session() as s:
         run = schedule.last_scheduled_run(s)
         assert s.execute(select(ImportBatch.trigger).order_by(ImportBatch.id)).scalars().all() == ["manual", "scheduled"]
@@ -104,20 +104,20 @@ def test_comm_key_without_keyring_on_the_cli(db: Database, org: SampleOrg, tmp_p
     key_file.write_text("# comm key mesin lobi\nMesin Lobi=4242\n")
     key_file.chmod(0o644)
     with Emulator(state) as emu:
-        assert main(["--db", str(db.path), "device-add", "--name", "Mesin Lobi", "--ip", "127.0.0.1", "--port",
+        assert main(["--db", db.location, "device-add", "--name", "Mesin Lobi", "--ip", "127.0.0.1", "--port",
                      str(emu.port), "--comm-key-file", str(key_file), *login_args("admin", tmp_path)]) == 1  # readable by others: refused
         assert "chmod 600" in capsys.readouterr().err
         key_file.chmod(0o600)
-        assert main(["--db", str(db.path), "device-add", "--name", "Mesin Lobi", "--ip", "127.0.0.1", "--port",
+        assert main(["--db", db.location, "device-add", "--name", "Mesin Lobi", "--ip", "127.0.0.1", "--port",
                      str(emu.port), "--comm-key-file", str(key_file), *login_args("admin", tmp_path)]) == 0
         out = capsys.readouterr().out
         assert "TIDAK disimpan" in out and "--comm-key-file" in out and "disimpan di keyring" not in out
         # no terminal (pytest's stdin), no file: the sync says why instead of claiming anything
-        assert main(["--db", str(db.path), "sync", *login_args("operator", tmp_path)]) == 1
+        assert main(["--db", db.location, "sync", *login_args("operator", tmp_path)]) == 1
         assert "tidak tersimpan (tidak ada keyring)" in capsys.readouterr().out
-        assert main(["--db", str(db.path), "sync", "--comm-key-file", str(key_file), *login_args("operator", tmp_path)]) == 0
+        assert main(["--db", db.location, "sync", "--comm-key-file", str(key_file), *login_args("operator", tmp_path)]) == 0
         assert "25 baru" in capsys.readouterr().out
-        assert main(["--db", str(db.path), "device-status", "--comm-key-file", str(key_file), *login_args("operator", tmp_path)]) == 0
+        assert main(["--db", db.location, "device-status", "--comm-key-file", str(key_file), *login_args("operator", tmp_path)]) == 0
         status = capsys.readouterr().out
     assert "terhubung" in status and "seri KEY-1" in status and "25 rekaman di mesin (0 baru sejak tarik terakhir)" in status
 
@@ -143,13 +143,13 @@ def test_diagnostics_report_new_records_drift_and_failures(db: Database, org: Sa
 def test_quarantine_command(db: Database, org: SampleOrg, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "1_attlog.dat"
     f.write_text("1\t2099-01-01 07:00:00\t1\t0\t1\t0\n2\t2026-03-02 07:00:00\t1\t0\t1\t0\n")
-    assert main(["--db", str(db.path), "import-usb", str(f), *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", db.location, "import-usb", str(f), *login_args("operator", tmp_path)]) == 0
     capsys.readouterr()
-    assert main(["--db", str(db.path), "quarantine", *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", db.location, "quarantine", *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "jauh di masa depan" in out and "1 rekaman menunggu pemeriksaan" in out
     qid = int(out.split("#", 1)[1].split(" ", 1)[0])
-    assert main(["--db", str(db.path), "quarantine", "--dismiss", str(qid), "--note", "jam mesin rusak", *login_args("operator", tmp_path)]) == 0
-    assert main(["--db", str(db.path), "quarantine", *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", db.location, "quarantine", "--dismiss", str(qid), "--note", "jam mesin rusak", *login_args("operator", tmp_path)]) == 0
+    assert main(["--db", db.location, "quarantine", *login_args("operator", tmp_path)]) == 0
     assert "0 rekaman menunggu" in capsys.readouterr().out
 

@@ -70,6 +70,7 @@ def next_day_worker(db: Database) -> tuple[int, str, dt.date]:
 def test_cli_demo_to_verified_submission(tmp_path: Path, pg_admin_url: str, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     dbfile = tmp_path / "demo" / "presensi.sqlite"
     dbarg = ["--db", str(dbfile)]
+    LATER.set("2026-11-20 08:00")  # the flow moves it to 1 December to lock November
 
     # 1. demo: a small OPD built through the real pipelines (device sync, mobile import, checks, letters...)
     code, out = run(capsys, *dbarg, "demo", "--no-gui", "--no-central", "--employees", str(N_EMPLOYEES),
@@ -162,8 +163,15 @@ def _flow(db: Database, dbarg: list[str], tmp_path: Path, pg_admin_url: str, cap
     approved = day_record(db, other.employee_id, other.ts.date())
     assert "selfie_rejected" not in approved.flags
 
-    # 5. lock (the signer's own login), then nothing may change the month
-    code, out = run(capsys, *dbarg, "reconcile", month, "--kunci", *kepala)
+    # 5. lock (the signer's own login), then nothing may change the month. November has not ended on the
+    # 20th: refused; on 1 December the open review days need the signer's written reason.
+    code, out = run(capsys, *dbarg, "reconcile", month, "--kunci", *kepala, stderr=True)
+    assert code == 1 and "belum berakhir" in out, out
+    LATER.set("2026-12-01 08:00")  # moves every view of the office clock (the test's db shares it)
+    code, out = run(capsys, *dbarg, "reconcile", month, "--kunci", *kepala, stderr=True)
+    assert code == 1 and "perlu ditinjau" in out, out
+    code, out = run(capsys, *dbarg, "reconcile", month, "--kunci", *kepala,
+                    "--alasan-kunci", "Hari perlu ditinjau sudah dibahas dengan atasan")
     assert code == 0 and "dikunci" in out, out
     code, out = run(capsys, *dbarg, "reconcile", month, *op, stderr=True)
     assert code == 1 and "sudah dikunci" in out, out

@@ -33,7 +33,7 @@ from services.demo.device import start_demo_device
 from services.selfie.queue import QueueItem
 from services.store.db import Database, open_database
 from services.store.models import DayRecord, Device, Employee, EmployeePin, Period, Punch, Report, SelfieCheck
-from tests.gui_helpers import make_context
+from tests.gui_helpers import ConfirmationAnswerer, make_context
 from tests.shots import shots_dir
 
 pytestmark = pytest.mark.postgres
@@ -304,9 +304,25 @@ def _kepala_locks_signs_sends_verifies(qtbot, db: Database, monkeypatch) -> None
         asked.append(title)
         return QMessageBox.StandardButton.Yes
 
+    reasons: list[str] = []
+
+    def reason(_parent, title, _label, **_k):  # type: ignore[no-untyped-def]
+        reasons.append(title)
+        return "Hari perlu ditinjau sudah dibahas dengan atasan"
+
     monkeypatch.setattr(QMessageBox, "question", staticmethod(yes))
+    monkeypatch.setattr("desktop.views.reconcile.ask_text", reason)
+    db.clock.set("2026-12-01 08:00")  # type: ignore[attr-defined]  # November has ended: it may be locked now
+    rec.period.set_value(2026, 11)
+    refused: list[str] = []
+    monkeypatch.setattr("desktop.views.reconcile.present_refusal", lambda _w, exc: refused.append(str(exc)))
+    qtbot.mouseClick(rec.lock_btn, Qt.MouseButton.LeftButton)  # computed up to the 20th only: recompute first
+    assert refused and "Hitung ulang" in refused[0] and asked == [] and reasons == []  # refused before asking
+    qtbot.mouseClick(rec.recompute_btn, Qt.MouseButton.LeftButton)
+    wait_ops(qtbot, win)
     qtbot.mouseClick(rec.lock_btn, Qt.MouseButton.LeftButton)
     assert asked == ["Kunci periode"]
+    assert reasons == ["Kunci walau masih perlu ditinjau"]  # the demo month still has days to review
     qtbot.waitUntil(lambda: "Dikunci" in rec.lock_label.text(), timeout=5000)
     assert not rec.recompute_btn.isEnabled()
     with db.session() as s:
@@ -343,7 +359,10 @@ def _kepala_locks_signs_sends_verifies(qtbot, db: Database, monkeypatch) -> None
     shot(win, "12-laporan-ditandatangani")
 
     assert rep.send_button.isEnabled()
+    send = ConfirmationAnswerer("Kirim")
     qtbot.mouseClick(rep.send_button, Qt.MouseButton.LeftButton)
+    send.stop()
+    assert "akan dikirim ke BKPSDM" in send.seen[0][1] and "tidak dapat ditarik kembali" in send.seen[0][1]
     wait_ops(qtbot, win)
     qtbot.waitUntil(lambda: rep.overview.latest is not None and rep.overview.latest.status == "submitted",
                     timeout=5000)

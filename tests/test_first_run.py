@@ -50,3 +50,16 @@ def test_first_run_refuses_bad_code(qtbot, db, qapp):
     assert "Kode OPD" in dlg.error.text()
     with db.session() as s:
         assert s.execute(select(func.count(Opd.id))).scalar() == 0
+
+
+def test_first_run_takes_the_region_time_zone_and_radius_maximum(qtbot, db, qapp):
+    dlg = FirstRunDialog(db)
+    qtbot.addWidget(dlg)
+    dlg.policy.setCurrentIndex(dlg.policy.findData("kalimantan_utara"))
+    assert dlg.tz.currentData() == "Asia/Makassar"  # Kaltara: WITA devices
+    dlg.lat.setValue(2.8375)
+    dlg.lon.setValue(117.3761)
+    dlg.radius.setValue(150)
+    assert "melebihi radius presensi daerah 100 m" in dlg.office_problem()
+    dlg.radius.setValue(100)
+    assert dlg.office_problem() == ""

@@ -74,10 +74,10 @@ def _simpeg_xlsx() -> bytes:
     return _xlsx([["NIP", "Nama", "Jenis"], ["197901012005011002", "Rudi Hartono", "PNS"]])
 
 
-def _run_child(code: str) -> str:
+def _run_child(code: str, timeout: float = CHILD_TIMEOUT_S) -> str:
     """Run ``code`` in a fresh interpreter; it prints the refusal. The timeout is the test's time bound."""
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=child_env(), capture_output=True, text=True,
-                          timeout=CHILD_TIMEOUT_S)
+                          timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
@@ -204,7 +204,9 @@ def test_simpeg_supervisor_loops_and_self_supervision_are_rejected_with_rows(db,
     assert by_row[4] == [f"kolom NIP ATASAN: pegawai {_nip(13)} tidak boleh menjadi atasan dirinya sendiri"]
     for r in (5, 6, 7):
         assert any("lingkaran atasan" in e and "(baris 5)" in e and "(baris 7)" in e for e in by_row[r]), by_row[r]
-    assert by_row[8] == [] and by_row[9] == [] and by_row[10] == []
+    # row 8 is not part of the loop; it cannot be imported without its (rejected) atasan, and says so
+    assert by_row[8] == [f"kolom NIP ATASAN {_nip(14)}: baris 5 atasan ini ditolak, perbaiki itu dulu"]
+    assert by_row[9] == [] and by_row[10] == []
     assert not pv.ok
 
 
@@ -299,7 +301,8 @@ def test_mobile_bundle_with_19000_photos_is_linear(db, org, tmp_path):
             f"b = open_bundle({str(path)!r})\n"
             "hits = [b.find_photo(r['foto']) for _, r in b.rows]\n"
             "print(len(b.rows), sum(h is not None for h in hits), hits[-1])\n")
-    assert _run_child(code).split() == [str(n), str(n), f"foto/f{n - 1}.jpg"]
+    # linear: about a second; the old per-row scan of every photo (361 million base-name comparisons) took minutes
+    assert _run_child(code, timeout=90).split() == [str(n), str(n), f"foto/f{n - 1}.jpg"]
 
 
 def test_ambiguous_photo_base_name_is_not_guessed(tmp_path):
@@ -386,3 +389,59 @@ def test_mobile_pin_with_non_ascii_digits_is_not_matched(db, org, tmp_path):
                                           f"{arabic},2026-11-24 07:00:00,-6.2,106.8\n"})
     text = _mobile_refusal(db, path)
     assert "presensi.csv baris 2, kolom 'pin' (PIN mesin)" in text and "bukan huruf/angka ASCII" in text, text
+
+
+def test_non_ascii_digits_in_usb_status_and_verify_columns_are_rejected_lines(db, tmp_path):
+    f = tmp_path / "7_attlog.dat"
+    f.write_text("1\t2026-11-20 07:00:00\t1\t0\t1\t0\n"
+                 "1\t2026-11-20 16:00:00\t1\t١\t1\t0\n"  # Arabic-Indic status 1
+                 "1\t2026-11-21 07:00:00\t1\t0\t３\t0\n", encoding="utf-8")  # full-width verify 3
+    r = import_usb_attlog(db, f)
+    assert (r.new, r.rejected) == (1, 2), r.errors
+    assert any("7_attlog.dat baris 2" in e and "status" in e for e in r.errors), r.errors
+    assert any("7_attlog.dat baris 3" in e and "verifikasi" in e for e in r.errors), r.errors
+
+
+@pytest.mark.parametrize("pin", ["١٢٣", "１２３", "12 3", "x" * 25])
+def test_pin_mapping_accepts_only_ascii_pins(db, org, pin):
+    from services.devices.pins import map_pin
+
+    with db.transaction() as s, pytest.raises(BadInputError, match="tidak valid: 1-24 huruf/angka ASCII"):
+        map_pin(s, pin, org.employee_ids[0], "operator")
+
+
+def test_nip_with_non_ascii_digits_is_refused():
+    from services.org.nip import NipError, parse_nip
+
+    with pytest.raises(NipError, match="harus 18 digit angka 0-9"):
+        parse_nip("١٩٧٩٠١٠١٢٠٠٥٠١١٠٠٢", "PNS")
+
+
+def test_push_stamps_from_the_network_are_ascii_and_bounded():
+    """A device (or anyone on the LAN) sends Stamp=<5,000 digits> or Arabic-Indic digits: no traceback, no 3."""
+    from services.devices.push_protocol import stamp_value
+
+    assert stamp_value("9" * 5000) == 0 and stamp_value("١٢٣") == 0 and stamp_value("１２３") == 0
+    assert stamp_value(" 123 ") == 123
+
+
+def test_simpeg_xlsx_cell_with_an_escaped_nul_is_refused(db, org, tmp_path):
+    """OOXML escapes control characters as _x0000_; the reader unescapes them, the NUL check still applies."""
+    f = tmp_path / "pegawai.xlsx"
+    f.write_bytes(_rewrite_sheet(_simpeg_xlsx(), lambda x: x.replace(
+        "</sheetData>", '<row r="3"><c r="A3" t="inlineStr"><is><t>1980</t></is></c>'
+                        '<c r="B3" t="inlineStr"><is><t>Nama_x0000_Palsu</t></is></c></row></sheetData>')))
+    with db.session() as s, pytest.raises(ImportFileError, match=r"pegawai\.xlsx sel B3: berisi karakter NUL"):
+        preview_file(s, org.opd_id, f)
+
+
+def test_csv_of_empty_lines_is_bounded_too():
+    with pytest.raises(BadInputError, match=r"x\.csv: terlalu banyak baris \(lebih dari 10020, termasuk baris kosong\)"):
+        read_csv("x.csv", b"a;b\n" + b"\n" * 50_000, max_rows=10)
+
+
+def test_no_path_can_store_a_non_ascii_pin(db, org):
+    from services.store.models import EmployeePin
+
+    with db.transaction() as s, pytest.raises(BadInputError, match="tidak valid: 1-24 huruf/angka ASCII"):
+        s.add(EmployeePin(employee_id=org.employee_ids[0], pin="٧٧"))

@@ -144,3 +144,11 @@ def test_register_start_defaults_to_the_oldest_letter(db, org, emp) -> None:
     assert _bal(db, emp, 2026) == (12, 0, 12)  # nothing recorded before 2026: no carry-over assumed
     _ct(db, org.employee_ids[9], "2024-05-06", "2024-05-06")  # someone's 2024 letter: the register began in 2024
     assert _bal(db, emp, 2026) == (24, 0, 24)
+
+
+def test_unknown_service_start_counts_from_the_register(db, emp) -> None:
+    with db.transaction() as s:
+        s.get(Employee, emp).nip = "LAMA-0001"  # a legacy id: no TMT to read, no active_from
+    assert _bal(db, emp, 2026) == (24, 0, 24)  # 2024 (12, unused) -> 2025 (18, unused) -> 2026: 24
+    _ct(db, emp, "2025-01-06", "2025-01-06")  # one day in 2025 -> 2025 sisa 17 -> 2026: 12 + 6
+    assert _bal(db, emp, 2026) == (18, 0, 18)

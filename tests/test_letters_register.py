@@ -125,7 +125,7 @@ def test_update_and_delete_recompute_only_touched_days(db, cal):
 def test_letter_in_locked_month_is_refused(db, cal):
     signer = CurrentUser(id=4, username="kepala", full_name="Kepala", roles=frozenset({"signer"}))
     with db.transaction() as s:
-        lock_period(s, cal.opd_id, 2026, 1, signer)
+        lock_period(s, cal.opd_id, 2026, 1, signer, override_reason="Uji: TK bulan ini sudah diketahui")
     with pytest.raises(PeriodLockedError, match="Januari 2026"), db.transaction() as s:
         create_letter(s, "operator", "CT", "851/9", d("2026-01-20"), d("2026-01-26"), d("2026-01-26"),
                       [cal.employee_ids[0]], policy=POLICY, today=TODAY)

@@ -117,14 +117,16 @@ def test_first_run_shows_and_checks_the_office_on_the_map(qtbot, db) -> None:  #
     dlg.lon.setValue(121.0)
     assert "Tanda minus" in dlg.office_check.text() and dlg.map.data.offices == ()
     dlg.lat.setValue(-8.5)
-    dlg.radius.setValue(150)
+    dlg.radius.setValue(150)  # above the region's 100 m: refused (the regional radius is a maximum)
+    assert "melebihi radius presensi daerah 100 m" in dlg.office_problem() and dlg.map.data.offices == ()
+    dlg.radius.setValue(100)
     assert dlg.office_problem() == ""
     [office] = dlg.map.data.offices
-    assert (office.lat, office.lon, office.radius_m) == (-8.5, 121.0, 150.0)
+    assert (office.lat, office.lon, office.radius_m) == (-8.5, 121.0, 100.0)
     dlg.show()
     img = dlg.map.grab().toImage()
     centre = dlg.map.to_pixel(-8.5, 121.0)
-    r_px = 150.0 / dlg.map.metres_per_pixel()
+    r_px = 100.0 / dlg.map.metres_per_pixel()
     assert not _near(_colour(img, centre.x(), centre.y() - r_px + 4), QColor("#f3f1ec"), 12)  # the circle is drawn
     dlg.submit()
     assert dlg.result() == FirstRunDialog.DialogCode.Accepted

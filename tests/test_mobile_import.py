@@ -246,9 +246,9 @@ def test_haversine_and_cli(db, org, tmp_path, face_a, capsys):
     staff = _staff(db, org)
     path = write_zip(tmp_path / "cli.zip", {"presensi.csv": csv_text([row(staff[1][1], "2026-03-02 07:00:00", "a.jpg", phone=staff[1][3])]),
                                             "a.jpg": face_a})
-    assert cli_main(["--db", str(db.path), "import-mobile", str(path), "--inspect"]) == 0
+    assert cli_main(["--db", db.location, "import-mobile", str(path), "--inspect"]) == 0
     assert "nip" in capsys.readouterr().out
-    assert cli_main(["--db", str(db.path), "import-mobile", str(path), *login_args("operator", tmp_path)]) == 0
+    assert cli_main(["--db", db.location, "import-mobile", str(path), *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "1 baru" in out and "Pemeriksaan swafoto: 1 foto diperiksa" in out
     assert zipfile.is_zipfile(path)

@@ -183,3 +183,25 @@ def test_demo_notices_use_the_chain_and_skip_the_kepala(db, org) -> None:
         kepala = s.get(Employee, ids[0])
         flat = _flat_pdf(out[0].pdf_path)
         assert s.get(Employee, ids[1]).name in flat and kepala.name in flat  # Kabid summoned before the Kepala
+
+
+def test_cli_examiner_from_the_chain_and_refusal_without_atasan(db, org, tmp_path, capsys) -> None:
+    from services.cli import main as cli_main
+    from tests.cli_login import login_args
+
+    ids = org.employee_ids
+    _scattered_tk(db, ids[10], 4)
+    with db.transaction() as s:
+        s.get(Employee, ids[10]).golongan = "IV/a"  # above the Kepala Seksi: the Kabid examines
+        nip, kabid_nip, other_nip = (s.get(Employee, i).nip for i in (ids[10], ids[1], ids[2]))
+        kepala_nip = s.get(Employee, ids[0]).nip
+    base = ["--db", str(db.path), "notices", "create", "--kind", "SP1", "--date", "2026-03-09",
+            "--exam-date", "2026-03-12", "--place", "Ruang Rapat", *login_args("operator", tmp_path)]
+    assert cli_main([*base, "--nip", nip]) == 1
+    assert "lebih rendah dari golongan IV/a" in capsys.readouterr().err
+    assert cli_main([*base, "--nip", nip, "--examiner-nip", other_nip]) == 1
+    assert "bukan atasan langsung" in capsys.readouterr().err
+    assert cli_main([*base, "--nip", nip, "--examiner-nip", kabid_nip]) == 0
+    assert "SP-I" in capsys.readouterr().out
+    assert cli_main([*base, "--nip", kepala_nip]) == 1
+    assert "layar Pegawai → Atasan langsung" in capsys.readouterr().err

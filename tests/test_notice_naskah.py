@@ -202,7 +202,7 @@ def test_notice_tracking_through_the_cli(db, org, tmp_path, capsys):
     _absent(db, emp_id)
     with db.session() as s:
         nip = s.get(Employee, emp_id).nip
-    dbarg = ["--db", str(db.path)]
+    dbarg = ["--db", db.location]
     assert main([*dbarg, "notices", "create", "--kind", "SP1", "--nip", nip, "--date", "2026-03-09",
                  "--exam-date", "2026-03-12", "--place", "Ruang Rapat", *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out

@@ -94,7 +94,7 @@ def test_numbering_per_kind_and_year_survives_restart(db, org) -> None:
     assert b.number == "800.1.6.4/002/SP-I/DISKOMINFO/2026"
     assert t.number == "800.1.6.4/001/TGT/DISKOMINFO/2026"
     assert nxt.number == "800.1.6.4/001/SP-I/DISKOMINFO/2027"
-    path = db.path
+    path = db.location  # the SQLite file or the PostgreSQL database the suite runs on
     db.dispose()
     reopened = open_database(path, clock=db.clock)
     try:

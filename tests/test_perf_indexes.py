@@ -1,4 +1,4 @@
-"""Migration 0007_perf_indexes: the month-wide reads use the new indexes, and the dashboard's review count
+"""Migration 0009_perf_indexes: the month-wide reads use the new indexes, and the dashboard's review count
 (which names the partial index's condition) gives the same answer on SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -28,25 +28,25 @@ def test_emulator_push_mode_from_the_command_line(db: Database, org: SampleOrg, 
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and cli_main(["--db", str(db.path), "push-list", *login_args("operator", tmp_path)]) == 0 \
+            while time.monotonic() < deadline and cli_main(["--db", db.location, "push-list", *login_args("operator", tmp_path)]) == 0 \
                     and "CLIEMU0000001 [menunggu persetujuan]" not in capsys.readouterr().out:
                 time.sleep(0.1)
             assert punch_count(db) == 0
-            assert cli_main(["--db", str(db.path), "push-accept", "CLIEMU0000001", "--name", "Mesin CLI", *login_args("operator", tmp_path)]) == 1  # not an admin
+            assert cli_main(["--db", db.location, "push-accept", "CLIEMU0000001", "--name", "Mesin CLI", *login_args("operator", tmp_path)]) == 1  # not an admin
             assert "administrator" in capsys.readouterr().err.lower()
-            assert cli_main(["--db", str(db.path), "push-accept", "CLIEMU0000001", "--name", "Mesin CLI",
+            assert cli_main(["--db", db.location, "push-accept", "CLIEMU0000001", "--name", "Mesin CLI",
                              "--timezone", "Asia/Makassar", *login_args("admin", tmp_path)]) == 0
             while time.monotonic() < deadline and punch_count(db, "CLIEMU0000001") < 60:
                 time.sleep(0.1)
             assert punch_count(db, "CLIEMU0000001") == 60
-            assert cli_main(["--db", str(db.path), "push-command", "CLIEMU0000001", "INFO", *login_args("operator", tmp_path)]) == 0
+            assert cli_main(["--db", db.location, "push-command", "CLIEMU0000001", "INFO", *login_args("operator", tmp_path)]) == 0
             while time.monotonic() < deadline:
                 with db.session() as s:
                     if s.execute(select(PushCommand.status)).scalar_one() == "done":
                         break
                 time.sleep(0.1)
             capsys.readouterr()
-            assert cli_main(["--db", str(db.path), "push-list", *login_args("operator", tmp_path)]) == 0
+            assert cli_main(["--db", db.location, "push-list", *login_args("operator", tmp_path)]) == 0
             listing = capsys.readouterr().out
             assert "CLIEMU0000001 [diterima] Mesin CLI Asia/Makassar" in listing and "60 rekaman" in listing
         finally:
@@ -57,7 +57,7 @@ def test_emulator_push_mode_from_the_command_line(db: Database, org: SampleOrg, 
 
 
 def test_push_server_refuses_a_public_bind_address(db: Database, org: SampleOrg, tmp_path: Path) -> None:
-    proc = subprocess.run(_command() + ["--db", str(db.path), "push-server", "--bind", "36.86.63.182", "--port", "0",
+    proc = subprocess.run(_command() + ["--db", db.location, "push-server", "--bind", "36.86.63.182", "--port", "0",
                                         *sync_account_args(db, tmp_path)],
                           capture_output=True, text=True, timeout=60, env=child_env())
     assert proc.returncode == 1 and "alamat publik" in proc.stderr

@@ -248,7 +248,13 @@ def test_operlog_user_and_fingerprint_lines_are_stored_without_secrets(db: Datab
     assert (users["3"].name, users["3"].card, users["3"].has_password, users["3"].fingerprints) == (
         "Budi Santoso", "0012345", True, "0,6")
     assert (users["4"].privilege, users["4"].has_password) == (14, False)
-    raw = db.path.read_bytes() + db.path.with_name(db.path.name + "-wal").read_bytes()
+    if db.is_postgres:  # every stored value of every table, as text
+        from services.store.models import Base
+
+        with db.engine.connect() as c:
+            raw = "".join(str(tuple(r)) for t in Base.metadata.sorted_tables for r in c.execute(t.select())).encode()
+    else:
+        raw = db.path.read_bytes() + db.path.with_name(db.path.name + "-wal").read_bytes()
     assert b"U0VDUkVUVEVNUExBVEU" not in raw and b"1234\t" not in raw
     with db.session() as s:
         batch = s.execute(select(ImportBatch).where(ImportBatch.kind == "push_user")).scalar_one()

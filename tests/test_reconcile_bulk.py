@@ -62,6 +62,7 @@ def test_cancel_rolls_back_the_month(db, org):
     assert res.days == 12 * 31
 
 
+@pytest.mark.sqlite_only  # PRAGMA foreign_keys: PostgreSQL's month job never switches its checks off
 def test_month_job_leaves_foreign_keys_on(db, org):
     from services.reconcile.engine import recompute_month
 

@@ -189,19 +189,20 @@ def test_future_days_and_today(db, cal):
 
 
 def test_pmk_preset_three_tiers(db, cal):
-    pmk = load_policy("pmk_221")  # TL1 1-30, TL2 31-60, TL3 > 60; no check-out = PSW3
+    pmk = load_policy("pmk_221")  # TL1 1-30, TL2 31-60, TL3 > 60 after the flexible start (09.00); PSW1-4 (0.5/1/1.25/1.5 %), no check-out = PSW4
     e = cal.employee_ids[0]
     with db.transaction() as s:
-        punches(s, e, "2026-01-05 08:31:00", "2026-01-05 16:00:00")
-        punch(s, e, "2026-01-06 08:00:00")
+        punches(s, e, "2026-01-05 10:01:00", "2026-01-05 17:30:00")
+        punch(s, e, "2026-01-06 09:30:00")
         recompute(s, 2026, 1, pmk, employee_ids=[e], dates=[d("2026-01-05"), d("2026-01-06")], today=TODAY)
     with db.session() as s:
         r = record(s, e, "2026-01-05")
         assert (r.late_minutes, r.tl_tier) == (61, 3)
         r = record(s, e, "2026-01-06")
-        assert (r.late_minutes, r.tl_tier, r.psw_tier) == (30, 1, 3)
+        assert (r.late_minutes, r.tl_tier, r.psw_tier) == (30, 1, 4)
 
 
+@pytest.mark.sqlite_only  # SQLite keeps timestamps as text; PostgreSQL's timestamp column has one form
 def test_punch_text_without_microseconds_still_counts(db, cal):
     """Punches written by raw SQL without the ".ffffff" part are normalised, not misplaced."""
     e = cal.employee_ids[0]

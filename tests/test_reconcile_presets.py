@@ -129,3 +129,24 @@ def test_a_file_without_its_own_deduction_base_does_not_load(tmp_path):
     assert ok.tpp.base_label() == "komponen kehadiran (40 % dari TPP)"
     assert ok.source_of("tpp.deduction_base").verified
     assert not ok.source_of("tpp.components").verified  # set without a source: an assumption
+
+
+def test_schedule_table_is_checked(tmp_path):
+    head = 'base = "default"\n[tpp]\ndeduction_base = "tpp"\n[sources.tpp]\ndeduction_base = "uji"\n'
+    with pytest.raises(PolicyError, match="schedule.timezone 'Asia/Singapore'"):
+        load_policy(_write(tmp_path, head + '[schedule]\ntimezone = "Asia/Singapore"\n'))
+    with pytest.raises(PolicyError, match="flexible_start_until 09:30 tidak sama"):
+        load_policy(_write(tmp_path, head + '[schedule]\nstart = "07:30"\nflexible_start_minutes = 90\n'
+                                            'flexible_start_until = "09:30"\n'))
+    with pytest.raises(PolicyError, match="geofence_edge"):
+        load_policy(_write(tmp_path, head + '[mobile]\ngeofence_edge = "kira-kira"\n'))
+
+
+def test_tpp_base_key_is_accepted_for_the_deduction_base(tmp_path):
+    p = load_policy(_write(tmp_path, 'base = "default"\n[tpp]\nbase = "kehadiran"\n'
+                                     'components = { kehadiran = 40, kinerja = 60 }\n'
+                                     '[sources.tpp]\nbase = "Perbup uji Pasal 7"\n'))
+    assert p.tpp.deduction_base == "kehadiran" and p.tpp.base_share_pct() == 40.0
+    assert p.source_of("tpp.deduction_base").text == "Perbup uji Pasal 7"
+    with pytest.raises(PolicyError, match="sekali saja"):
+        load_policy(_write(tmp_path, 'base = "default"\n[tpp]\nbase = "tpp"\ndeduction_base = "tpp"\n'))

@@ -49,7 +49,7 @@ def test_grid_shows_month_and_exceptions(qtbot, db, org, tmp_path):
     view._locked = False
     from services.reconcile.period import lock_period
     with db.transaction() as s:
-        lock_period(s, org.opd_id, 2026, 1, ctx.user)
+        lock_period(s, org.opd_id, 2026, 1, ctx.user, override_reason="Uji: TK bulan ini sudah diketahui")
     ctx.notify(Changes(periods=True))
     assert not view.recompute_btn.isEnabled()
     assert view.lock_btn.text().startswith("Buka")

@@ -20,6 +20,10 @@ def test_open_period_is_refused(db, org):
     with pytest.raises(ReportError, match="belum dikunci"):
         generate_monthly_report(db, org.opd_id, 2026, 10, user(db, "operator"), rows=recap_rows(db))
     with pytest.raises(ReportError, match="belum dikunci"):  # no Period row at all
+        generate_monthly_report(db, org.opd_id, 2026, 9, user(db, "operator"), rows=recap_rows(db))
+    # the clock is at 25 November 2026: November has not ended, even a locked Period row does not help
+    lock_period(db, org.opd_id, 2026, 11)
+    with pytest.raises(ReportError, match="November 2026 belum bisa dibuat: bulan itu belum berakhir"):
         generate_monthly_report(db, org.opd_id, 2026, 11, user(db, "operator"), rows=recap_rows(db))
     with db.session() as s:
         assert s.execute(select(Report)).first() is None

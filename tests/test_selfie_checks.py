@@ -221,21 +221,21 @@ def test_queue_visibility_and_verdict_rules(db, org, tmp_path):
 def test_cli_reference_check_and_queue(db, org, tmp_path, capsys):
     from services.cli import main as cli_main
 
-    staff = _staff(db, org)
+    staff = _staff(db, org)  # #9: Sekretariat staff, atasan langsung = the `atasan` login (Kasubbag)
     ref = tmp_path / "ref.jpg"
     ref.write_bytes(synthetic_face(100, 0))
     blank = tmp_path / "kosong.jpg"
     blank.write_bytes(jpeg(np.full((300, 300, 3), 120, np.uint8)))
-    assert cli_main(["--db", str(db.path), "selfie-reference", staff[3][1], str(ref), *login_args("operator", tmp_path)]) == 0
-    assert cli_main(["--db", str(db.path), "selfie-reference", staff[3][1], str(blank), *login_args("operator", tmp_path)]) == 1
+    assert cli_main(["--db", db.location, "selfie-reference", staff[9][1], str(ref), *login_args("operator", tmp_path)]) == 0
+    assert cli_main(["--db", db.location, "selfie-reference", staff[9][1], str(blank), *login_args("operator", tmp_path)]) == 1
     assert "tidak ada wajah" in capsys.readouterr().err
-    _import(db, tmp_path, [row(staff[3][1], "2026-03-02 07:00:00", "a.jpg", phone=staff[3][2])], {"a.jpg": synthetic_face(100, 4)})
-    assert cli_main(["--db", str(db.path), "selfie-check", *login_args("operator", tmp_path)]) == 0
+    _import(db, tmp_path, [row(staff[9][1], "2026-03-02 07:00:00", "a.jpg", phone=staff[9][2])], {"a.jpg": synthetic_face(100, 4)})
+    assert cli_main(["--db", db.location, "selfie-check", *login_args("operator", tmp_path)]) == 0
     assert "1 foto diperiksa" in capsys.readouterr().out
-    assert cli_main(["--db", str(db.path), "selfie-queue", *login_args("atasan", tmp_path)]) == 0
+    assert cli_main(["--db", db.location, "selfie-queue", *login_args("atasan", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "1 swafoto" in out and "Menunggu" in out
-    assert cli_main(["--db", str(db.path), "selfie-queue", *login_args("operator", tmp_path)]) == 1
+    assert cli_main(["--db", db.location, "selfie-queue", *login_args("operator", tmp_path)]) == 1
 
 
 def test_resized_recompressed_copy_is_reused_but_other_selfies_are_not(db, org, tmp_path):

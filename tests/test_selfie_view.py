@@ -20,8 +20,9 @@ from tests.mobile_fixtures import csv_text, row, synthetic_face, write_zip
 
 
 def _subordinates(db) -> list[tuple[int, str, str]]:
+    """The first three whose atasan langsung is the `kepala` login (the Sekretaris and both Kepala Bidang)."""
     with db.session() as s:
-        boss = s.execute(select(User.employee_id).where(User.username == "atasan")).scalar_one()
+        boss = s.execute(select(User.employee_id).where(User.username == "kepala")).scalar_one()
         subs = s.execute(select(Employee).where(Employee.supervisor_id == boss).order_by(Employee.id)).scalars().all()
         return [(e.id, e.nip, e.phones[0].phone_id) for e in subs][:3]
 
@@ -55,7 +56,7 @@ def _verdicts(db, check_ids=None):
 
 def test_keyboard_approve_reject_manipulation(qtbot, db, org, tmp_path):
     _seed_queue(db, org, tmp_path)
-    view = SelfieQueueView(make_context(db, "atasan"))
+    view = SelfieQueueView(make_context(db, "kepala"))
     qtbot.addWidget(view)
     view.resize(1200, 720)
     view.show()
@@ -80,11 +81,11 @@ def test_keyboard_approve_reject_manipulation(qtbot, db, org, tmp_path):
     qtbot.keyClicks(view.reason, "Foto layar HP")
     qtbot.keyClick(view.reason, Qt.Key.Key_Return)
 
-    assert _verdicts(db, rows) == [("approved", "atasan", ""), ("rejected", "atasan", "Bukan wajah pegawai"),
-                                   ("manipulation", "atasan", "Foto layar HP")]
+    assert _verdicts(db, rows) == [("approved", "kepala", ""), ("rejected", "kepala", "Bukan wajah pegawai"),
+                                   ("manipulation", "kepala", "Foto layar HP")]
     with db.session() as s:
         events = s.execute(select(AuditEvent).where(AuditEvent.action == "selfie.verdict")).scalars().all()
-    assert [e.username for e in events] == ["atasan"] * 3
+    assert [e.username for e in events] == ["kepala"] * 3
     view.status_combo.setCurrentIndex(0)
     view.refresh()
     assert view.model.rowCount() == 0  # nothing left pending
@@ -92,7 +93,7 @@ def test_keyboard_approve_reject_manipulation(qtbot, db, org, tmp_path):
 
 def test_escape_cancels_reason_and_operator_cannot_decide(qtbot, db, org, tmp_path):
     _seed_queue(db, org, tmp_path)
-    view = SelfieQueueView(make_context(db, "atasan"))
+    view = SelfieQueueView(make_context(db, "kepala"))
     qtbot.addWidget(view)
     view.show()
     qtbot.keyClick(view, Qt.Key.Key_R)
@@ -114,7 +115,7 @@ def test_queue_puts_the_other_person_first_with_words_and_best_reference(qtbot, 
     refs = [[photo_bytes("img1.jpg"), photo_bytes("img2.jpg")], [photo_bytes("img20.jpg")], [photo_bytes("img22.jpg")]]
     selfies = [photo_bytes("img4.jpg"), photo_bytes("img13.jpg"), photo_bytes("img23.jpg")]
     _seed_queue(db, org, tmp_path, selfies, refs)
-    view = SelfieQueueView(make_context(db, "atasan"))
+    view = SelfieQueueView(make_context(db, "kepala"))
     qtbot.addWidget(view)
     view.resize(1280, 760)
     view.show()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from sqlalchemy import text
 
 from desktop.crash import CrashDialog, crash_details
@@ -24,6 +25,7 @@ def test_migration_backs_up_existing_file_first(tmp_path):
     db.dispose()
 
 
+@pytest.mark.sqlite_only  # SQLite's own pragmas
 def test_wal_mode_and_foreign_keys(tmp_path):
     db = open_database(tmp_path / "x.sqlite")
     with db.session() as s:
@@ -53,4 +55,25 @@ def test_migrations_match_the_models(tmp_path):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     db.dispose()
+    assert diff == []
+
+
+@pytest.mark.postgres
+def test_migrations_match_the_models_on_postgresql(pg_admin_url, tmp_path):
+    """The same Alembic history on the multi-PC store (PostgreSQL) also creates exactly the models' schema."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from services.store.models import Base
+    from tests import stores
+
+    name = stores.create_template()
+    try:
+        db = Database(stores.db_url(name), files_root=tmp_path)
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert db.current_revision() == db.head_revision()
+        db.dispose()
+    finally:
+        stores.drop_database(name)
     assert diff == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -15,8 +14,13 @@ from services.store.db import Database
 from services.store.writer import DatabaseBusyError, write_transaction
 
 
-def _hold_lock(path: Path, seconds: float, ready: threading.Event) -> threading.Thread:
-    """Another writer (a raw connection, as another process would be) holding the write lock."""
+def _hold_lock(db: Database, seconds: float, ready: threading.Event) -> threading.Thread:
+    """Another writer (a raw connection, as another process would be) holding the write lock: SQLite's
+    write lock, or on PostgreSQL the one-writer advisory lock another PC would hold."""
+    if db.is_postgres:
+        return _hold_pg_lock(db, seconds, ready)
+    path = db.path
+
     def run() -> None:
         con = sqlite3.connect(path, timeout=1)
         con.execute("BEGIN IMMEDIATE")
@@ -30,9 +34,28 @@ def _hold_lock(path: Path, seconds: float, ready: threading.Event) -> threading.
     return t
 
 
+def _hold_pg_lock(db: Database, seconds: float, ready: threading.Event) -> threading.Thread:
+    import psycopg
+
+    from services.store.writer import WRITER_LOCK_KEY
+
+    url = db.sa_url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def run() -> None:
+        with psycopg.connect(url) as con:
+            con.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK_KEY,))
+            con.execute("INSERT INTO setting (key, value) VALUES ('other', 'x')")
+            ready.set()
+            time.sleep(seconds)
+            con.commit()
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
 def test_waits_for_another_writer_longer_than_one_busy_timeout(db: Database) -> None:
     ready = threading.Event()
-    holder = _hold_lock(db.path, 2.5, ready)
+    holder = _hold_lock(db, 2.5, ready)
     ready.wait(5)
     t0 = time.monotonic()
     with write_transaction(db) as s:  # each attempt waits 1 s inside SQLite; retried until the lock is free
@@ -45,7 +68,7 @@ def test_waits_for_another_writer_longer_than_one_busy_timeout(db: Database) -> 
 
 def test_gives_up_with_a_clear_message(db: Database) -> None:
     ready = threading.Event()
-    holder = _hold_lock(db.path, 3.0, ready)
+    holder = _hold_lock(db, 3.0, ready)
     ready.wait(5)
     with pytest.raises(DatabaseBusyError, match="sedang dipakai menulis oleh proses lain"), write_transaction(db, wait_s=1.2):
         pass

@@ -147,3 +147,19 @@ def test_notice_dialog_refuses_without_atasan_and_names_where_to_set_it(qtbot, d
     with db.session() as s:
         assert s.execute(select(NoticeNumber)).first() is None
     dlg.close()
+
+
+def test_discipline_detail_words_the_sedang_substitute_as_a_proposal(qtbot, db, org) -> None:
+    emp_id = org.employee_ids[6]
+    with db.transaction() as s:
+        for week in range(12):  # 12 Mondays TK, each followed by a present Tuesday: 12 days, never a run of 10
+            monday = D(2026, 1, 5) + dt.timedelta(weeks=week)
+            s.add(DayRecord(employee_id=emp_id, date=monday, status="TK", working_day=True))
+            s.add(DayRecord(employee_id=emp_id, date=monday + dt.timedelta(days=1), status="H", working_day=True))
+    view, _ctx = _view(qtbot, db)
+    view.tabs.setCurrentIndex(1)
+    assert view.select_employee(emp_id)
+    text = view.detail.toPlainText()
+    assert "usul kepada PPK: penundaan kenaikan gaji berkala selama 1 tahun" in text
+    assert "pengganti pemotongan tunjangan kinerja 25% selama 6 bulan" in text and "Pasal 42 PP 94/2021" in text
+    assert "belum dikonfirmasi sumber publik" in text

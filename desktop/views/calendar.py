@@ -129,7 +129,8 @@ class CalendarView(QWidget):
         self._roster_units: set[int] = set()
         title, subtitle = page_header(
             "Jadwal & Hari Libur",
-            "Hari libur nasional dari kalender resmi, cuti bersama dan libur daerah yang dapat diubah, "
+            "Hari libur nasional dari kalender resmi, cuti bersama, libur daerah, tanggal Ramadan dan upacara hari besar "
+            "yang dapat diubah, "
             "jadwal kerja (5 hari, 6 hari, Ramadan) dan roster shift. " + HINT)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_holidays(), "Hari libur")
@@ -151,7 +152,8 @@ class CalendarView(QWidget):
         self.year.setRange(2020, 2100)
         self.year.setValue(self.ctx.clock.today().year)
         seed_btn = QPushButton("Isi libur nasional + cuti bersama")
-        seed_btn.setToolTip("Tambahkan libur nasional dan cuti bersama resmi tahun ini (yang sudah ada tidak digandakan)")
+        seed_btn.setToolTip("Tambahkan libur nasional, cuti bersama, tanggal Ramadan (jam kerja Ramadan otomatis) dan upacara "
+                            "hari besar tahun ini dari data bawaan (yang sudah ada tidak digandakan)")
         add_btn = QPushButton("Tambah hari libur…")
         add_btn.setObjectName("primary")
         del_btn = QPushButton("Hapus…")
@@ -262,7 +264,8 @@ class CalendarView(QWidget):
         top.addStretch(1)
         top.addWidget(seed_btn)
         self.sch_model = RowTableModel(
-            [("Kode", lambda r: r.code), ("Nama", lambda r: r.name), ("Ramadan", lambda r: "Ya" if r.ramadan else "")]
+            [("Kode", lambda r: r.code), ("Nama", lambda r: r.name), ("Ramadan", lambda r: "Ya" if r.ramadan else ""),
+             ("Fleksibel", lambda r: "ikut kebijakan" if r.flex_minutes is None else f"{r.flex_minutes} menit")]
             + [(WEEKDAYS_ID[i], _hours_on(i)) for i in range(7)])
         self.sch_table = make_table(self.sch_model, stretch=1)
         self.asg_model = RowTableModel([

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 def load_batch_map(ctx: AppContext, batch_id: int) -> MapData:
     with ctx.db.session() as s:
-        radius = policy_for_opd(s, ctx.opd_id).mobile.geofence_radius_m
-        return batch_map(s, ctx.opd_id, batch_id, radius)
+        rules = policy_for_opd(s, ctx.opd_id).mobile
+        return batch_map(s, ctx.opd_id, batch_id, rules.geofence_radius_m, rules.office_radius_may_exceed)
 
 
 class MapDialog(QDialog):

@@ -24,6 +24,8 @@ VALUE_LABELS: dict[str, str] = {
     "attendance.apel_miss_pct": "Tidak apel (% per kejadian)",
     "attendance.apel_weekdays": "Hari apel",
     "attendance.apel_time": "Jam apel",
+    "attendance.ceremony_time": "Jam upacara hari besar",
+    "attendance.ceremony_miss_pct": "Tidak ikut upacara (% per kejadian)",
     "attendance.checkin_window_before_min": "Jendela absen masuk sebelum jam masuk (menit)",
     "attendance.checkout_window_after_min": "Jendela absen pulang sesudah jam pulang (menit)",
     "attendance.cap_pct": "Batas potongan per bulan (%)",
@@ -35,11 +37,15 @@ VALUE_LABELS: dict[str, str] = {
     "mobile.office_radius_may_exceed": "Lokasi kantor boleh beradius lebih besar",
     "mobile.late_upload_deadline_day": "Batas unggah rekaman luring (tanggal bulan berikutnya)",
     "mobile.selfie_required": "Swafoto wajib",
+    "mobile.late_upload_consequence": "Rekaman diunggah melewati batas",
+    "mobile.min_app_version": "Versi aplikasi HP minimum",
+    "mobile.min_app_version_from": "Versi minimum berlaku sejak",
     "discipline.hours_per_day": "Jam terlambat/pulang cepat = 1 hari",
     "discipline.sedang_mode": "Hukuman sedang",
     "discipline.consecutive_days_berat": "Hari kerja berturut-turut = berat",
     "discipline.pppk_berat_ends_contract": "PPPK: berat memutus perjanjian",
     "discipline.sedang_substitutes": "Pengganti hukuman sedang",
+    "discipline.long_holiday_min_days": "Libur panjang = hari libur berturut-turut minimal",
     "selfie.match_max_distance": "Ambang kemiripan wajah",
     "selfie.exif_time_max_minutes": "Selisih jam EXIF (menit)",
     "selfie.exif_gps_max_m": "Selisih GPS EXIF (m)",
@@ -50,16 +56,19 @@ VALUE_LABELS: dict[str, str] = {
     "schedule.flexible_start_minutes": "Jam masuk fleksibel (menit)",
     "schedule.flexible_start_until": "Terlambat dihitung sesudah",
     "schedule.makeup_at_end": "Waktu terlewat diganti di akhir hari",
+    "schedule.ramadan_auto": "Jam kerja Ramadan otomatis dari kalender",
+    "schedule.ramadan_schedule": "Jadwal yang dipakai pada tanggal Ramadan",
 }
 _DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 _WORDS = {"inclusive": "lolos (jarak <= radius)", "exclusive": "gagal (lolos hanya jarak < radius)", "tpp": "seluruh TPP",
           "penundaan": "pengganti (PP 94 Pasal 42)", "potongan_tpp": "potongan tunjangan 25 %",
-          "kehadiran_nol": "komponen kehadiran 0 sebulan", "alpa": "hari itu dihitung alpa", "none": "tidak ada"}
+          "kehadiran_nol": "komponen kehadiran 0 sebulan", "alpa": "hari itu dihitung alpa", "none": "tidak ada",
+          "tidak_sah": "tidak sah (hari itu TK kecuali ada surat)", "sah": "tetap sah (hanya ditandai)"}
 
 
 def value_text(path: str, value: Any) -> str:
     """A policy value as Umpeg staff read it."""
-    if value is None or value == {} or value == ():
+    if value is None or value == {} or value == () or value == "":
         return "—"
     if isinstance(value, bool):
         return "ya" if value else "tidak"

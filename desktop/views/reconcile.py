@@ -29,14 +29,25 @@ from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGr
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_card import install_card_actions
 from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, filter_row
+from desktop.views.reconcile_export import install_grid_exports
+from desktop.views.reconcile_holiday import TAB_TITLE, AfterHolidayPage
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.changes import Changes
 from services.errors import UserError
+from services.labels import day_status_label
 from services.reconcile.corrections import check_day_correctable
 from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
-from services.reconcile.period import STATUS_LABEL, get_period, lock_period, month_label, unlock_period
+from services.reconcile.period import (
+    STATUS_LABEL,
+    check_lockable,
+    get_period,
+    lock_period,
+    month_label,
+    unlock_period,
+)
 from services.store.models import Employee, WorkUnit
+from services.timefmt import jam
 
 LOCK_STYLE = {
     "open": "background:#e8f5e9; color:#1b5e20; border-radius:4px; padding:3px 8px;",
@@ -48,7 +59,7 @@ NAME_WIDTH = 190
 
 
 def _hm(x: dt.datetime | None) -> str:
-    return x.strftime("%H:%M") if x else "-"
+    return jam(x) if x else "-"
 
 
 def legend_html() -> str:
@@ -129,6 +140,8 @@ class ReconcileView(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         hh.setMinimumSectionSize(30)
         hh.setDefaultSectionSize(DAY_WIDTH)
+        hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.grid.setSortingEnabled(True)  # a day's column sorts by its status, a total by the number
         # activated = double click or Enter: the keyboard reaches the correction dialog too
         self.grid.activated.connect(self._grid_double_clicked)
 
@@ -136,7 +149,7 @@ class ReconcileView(QWidget):
             ("Tanggal", lambda r: r.date.strftime("%d-%m-%Y")),
             ("Pegawai", lambda r: r.name),
             ("Unit", lambda r: r.unit),
-            ("Status", lambda r: r.status),
+            ("Status", lambda r: day_status_label(r.status)),
             ("Masalah", lambda r: r.problem),
             ("Masuk", lambda r: _hm(r.check_in)),
             ("Pulang", lambda r: _hm(r.check_out)),
@@ -159,7 +172,10 @@ class ReconcileView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "Tabel bulanan")
         self.tabs.addTab(exc_page, "Perlu ditinjau")
+        self.after_holiday = AfterHolidayPage()
+        self.tabs.addTab(self.after_holiday, TAB_TITLE)
         self.card_actions = install_card_actions(self, second)  # "Kartu presensi…" (desktop/views/reconcile_card.py)
+        self.exports = install_grid_exports(self, second)  # "Excel…", "Cetak…" (reconcile_export.py)
 
         self.ops = OperationStrip()
         lay = QVBoxLayout(self)
@@ -205,10 +221,12 @@ class ReconcileView(QWidget):
         with self.ctx.db.session() as s:
             grid = month_grid(s, self.ctx.opd_id, year, month, unit_id)
             queue = exception_queue(s, self.ctx.opd_id, year, month, unit_id)
+            n_after = self.after_holiday.load(s, self.ctx.opd_id, year, month, unit_id)
             p = get_period(s, self.ctx.opd_id, year, month)
             status = p.status if p else "open"
             locked_by = p.locked_by if p else ""
         self._grid, self._queue = grid, queue
+        self.tabs.setTabText(2, f"{TAB_TITLE} ({n_after})")
         self._apply_filter()
         self._size_columns()
         if self._shown_period != (year, month):
@@ -338,7 +356,8 @@ class ReconcileView(QWidget):
                 f"ditampilkan); koreksi, surat dan hitung ulang untuk bulan itu ditolak sampai Kepala OPD membuka "
                 "kunci dengan alasan (tercatat di jejak audit). Laporan bulanan dibuat dari data yang dikunci ini.")
         if review:
-            text += f"\n\nMasih ada {review} hari yang perlu ditinjau di bulan ini; setelah dikunci tidak bisa dikoreksi."
+            text += (f"\n\nMasih ada {review} hari yang perlu ditinjau di bulan ini; setelah dikunci tidak bisa "
+                     "dikoreksi. Mengunci sekarang memerlukan alasan tertulis Kepala OPD (tercatat di jejak audit).")
         return text + f"\n\nKunci {label} sekarang?"
 
     def _toggle_lock(self) -> None:
@@ -353,13 +372,22 @@ class ReconcileView(QWidget):
                 with self.ctx.db.transaction() as s:
                     unlock_period(s, self.ctx.opd_id, year, month, self.ctx.user, reason)
             else:
+                with self.ctx.db.session() as s:
+                    review = check_lockable(s, self.ctx.opd_id, year, month)  # not ended / not computed: refused
                 # Qt's own question box: the end-to-end UI test answers exactly this one
                 answer = QMessageBox.question(self, "Kunci periode", self.lock_question(year, month),
                                               defaultButton=QMessageBox.StandardButton.No)
                 if answer != QMessageBox.StandardButton.Yes:
                     return
+                override = None
+                if review:  # the service refuses without the signer's written reason; ask for it here
+                    override = ask_text(self, "Kunci walau masih perlu ditinjau",
+                                        f"{review} hari di {month_label(year, month)} masih perlu ditinjau. Alasan "
+                                        "mengunci sekarang (tercatat di jejak audit):", ok_text="Kunci", multiline=True)
+                    if override is None:
+                        return
                 with self.ctx.db.transaction() as s:
-                    lock_period(s, self.ctx.opd_id, year, month, self.ctx.user)
+                    lock_period(s, self.ctx.opd_id, year, month, self.ctx.user, override_reason=override)
         except UserError as exc:
             present_refusal(self, exc)
             return

@@ -47,6 +47,13 @@ def _discipline_job(db, opd_id: int, year: int, policy: Policy, *, progress, can
     return rows
 
 
+def _run_text(r: DisciplineRow) -> str:
+    if not (r.longest_run and r.run_start and r.run_end):
+        return "—"
+    across = ", melewati 1 Januari: satu rangkaian" if r.run_start.year != r.run_end.year else ""
+    return f"{r.longest_run} hari kerja ({r.run_start:%d-%m-%Y} s.d. {r.run_end:%d-%m-%Y}{across})"
+
+
 def _table(model) -> QTableView:  # type: ignore[no-untyped-def]
     return make_table(model)
 
@@ -280,14 +287,19 @@ class TppView(QWidget):
         self.notice_button.setEnabled(r is not None and (self.ctx.user.has("operator") or self.ctx.user.has("verifier")))
         if r is None:
             return
-        run = (f"{r.longest_run} hari kerja ({r.run_start:%d-%m-%Y} s.d. {r.run_end:%d-%m-%Y})"
-               if r.longest_run and r.run_start and r.run_end else "—")
+        run = _run_text(r)
         notices = ", ".join(r.notices) or "belum ada"
+        sub = r.substitute
+        proposal = (f"Hukuman sedang diganti: {sub.sanction} sebagai pengganti {sub.replaces} ({sub.legal_basis}"
+                    f"{'' if sub.confirmed else '; pasangan rentang hari dan pengganti belum dikonfirmasi sumber publik'})"
+                    f"<br>" if sub else "")
         self.detail.setHtml(
             f"<b>{r.name}</b> ({r.kind}, {r.jabatan}) — jumlah <b>{r.total_days} hari</b>: TK {r.tk_days} + "
             f"{r.minutes_total} menit ≈ {r.converted_days} hari · TK berturut-turut terpanjang: {run}<br>"
-            f"Tingkat: <b>{r.level or 'belum mencapai hukuman'}</b> {('· ' + r.sanction) if r.sanction else ''}<br>"
-            f"Dasar: {r.legal_basis or '—'}<br>Pemeriksa: {r.examiner or '—'} · Yang memutus: {r.decider or '—'}<br>"
+            f"Tingkat: <b>{r.level or 'belum mencapai hukuman'}</b> "
+            f"{('· usul kepada PPK: ' + r.sanction) if r.sanction else ''}"
+            f"{(' (' + r.sanction_article + ')') if r.sanction_article else ''}<br>"
+            f"{proposal}Dasar: {r.legal_basis or '—'}<br>Pemeriksa: {r.examiner or '—'} · Yang memutus: {r.decider or '—'}<br>"
             f"Langkah berikutnya: <b>{r.next_document or '—'}</b> · Surat tahun ini: {notices}"
         )
 

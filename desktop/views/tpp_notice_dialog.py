@@ -67,7 +67,8 @@ class NoticeDialog(QDialog):
         info = QLabel(
             f"<b>{row.name}</b> · NIP {row.nip}<br>Jumlah {row.total_days} hari (TK {row.tk_days}, "
             f"konversi menit {row.converted_days}) · tingkat <b>{row.level or '-'}</b><br>"
-            f"Hukuman: {row.sanction or '-'}<br>Pemeriksa: {row.examiner or '-'}"
+            f"Usul hukuman kepada PPK: {row.sanction or '-'}"
+            f"{' (' + row.sanction_article + ')' if row.sanction_article else ''}<br>Pemeriksa: {row.examiner or '-'}"
         )
         info.setWordWrap(True)
         self.kind = QComboBox()

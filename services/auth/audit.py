@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.store.db import clock_of
+from services.store.db import clock_of, xact_lock
 from services.store.models import AuditEvent, Setting
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 7263003  # (key, 0) advisory lock of the chain append on PostgreSQL
 
 
 def _canonical(ts: dt.datetime, username: str, action: str, entity: str, entity_id: str, detail: str) -> str:
@@ -58,6 +59,10 @@ def record(
     from services.store.models import AuditPending
 
     session.flush()
+    # several PCs append at once: without this two events would chain onto the same predecessor (a fork
+    # verify_chain reports as tampering). Held to commit; SQLite's single write lock does the same there.
+    # Taken before the key too: two PCs writing the first keyed event must not create two keys.
+    xact_lock(session, AUDIT_LOCK_KEY, 0)
     try:
         key = audit_key.ensure_key(session)
     except audit_key.AuditKeyUnavailable:

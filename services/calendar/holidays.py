@@ -22,8 +22,17 @@ from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.models import Holiday
 
-KINDS = {"nasional": "Libur nasional", "cuti_bersama": "Cuti bersama", "daerah": "Libur daerah"}
-CUTI_BERSAMA_FILE = Path(__file__).with_name("data") / "cuti_bersama.toml"
+# Days off (the engine makes a fixed-schedule working day LIBUR) ...
+OFF_KINDS = ("nasional", "cuti_bersama", "daerah")
+# ... and calendar days that are not days off, kept in the same editable table: a Ramadan date switches
+# fixed schedules to Ramadan hours, an upacara date has a ceremony whose attendance counts like apel.
+EVENT_KINDS = ("ramadan", "upacara")
+KINDS = {"nasional": "Libur nasional", "cuti_bersama": "Cuti bersama", "daerah": "Libur daerah",
+         "ramadan": "Bulan Ramadan (jam kerja Ramadan)", "upacara": "Upacara hari besar"}
+DATA_DIR = Path(__file__).with_name("data")
+CUTI_BERSAMA_FILE = DATA_DIR / "cuti_bersama.toml"
+RAMADAN_FILE = DATA_DIR / "ramadan.toml"
+CEREMONY_FILE = DATA_DIR / "upacara.toml"
 
 
 class HolidayError(BadInputError):
@@ -44,18 +53,38 @@ def bundled_cuti_bersama() -> dict[dt.date, str]:
     return {d["date"]: str(d["name"]) for d in data.get("day", [])}
 
 
+def bundled_ramadan() -> dict[dt.date, str]:
+    """Ramadan dates shipped with the app: every day of each [[period]] (first..last, inclusive)."""
+    data = tomllib.loads(RAMADAN_FILE.read_text(encoding="utf-8"))
+    out: dict[dt.date, str] = {}
+    for period in data.get("period", []):
+        d, last = period["first"], period["last"]
+        while d <= last:
+            out[d] = str(period["name"])
+            d += dt.timedelta(days=1)
+    return out
+
+
+def bundled_ceremonies(years: list[int] | tuple[int, ...]) -> dict[dt.date, str]:
+    """Upacara hari besar shipped with the app ([[day]] month/day, every year) for ``years``."""
+    data = tomllib.loads(CEREMONY_FILE.read_text(encoding="utf-8"))
+    return {dt.date(y, int(c["month"]), int(c["day"])): str(c["name"]) for y in years for c in data.get("day", [])}
+
+
 def national_holidays(year: int) -> dict[dt.date, str]:
     return dict(holidays_pkg.country_holidays("ID", years=year, language="id").items())
 
 
 def seed_holidays(session: Session, years: list[int] | tuple[int, ...], username: str = "system") -> int:
-    """Fill national holidays and cuti bersama for ``years``; existing rows are kept. Returns rows added.
+    """Fill national holidays, cuti bersama, Ramadan dates and upacara days for ``years``; existing rows
+    are kept. Returns rows added.
 
     Cuti bersama comes from the bundled list when it covers the year, otherwise from the
     package's "government" category (the SKB days it knows), so a new year is never empty.
     """
     existing = {(d, k) for d, k in session.execute(select(Holiday.date, Holiday.kind))}
     bundled = bundled_cuti_bersama()
+    ramadan = bundled_ramadan()
     added = 0
     for year in years:
         rows: list[tuple[dt.date, str, str]] = [(d, n, "nasional") for d, n in national_holidays(year).items()]
@@ -64,6 +93,8 @@ def seed_holidays(session: Session, years: list[int] | tuple[int, ...], username
             gov = holidays_pkg.country_holidays("ID", years=year, categories=("government",), language="id")
             cb = dict(gov.items())
         rows += [(d, n, "cuti_bersama") for d, n in cb.items()]
+        rows += [(d, n, "ramadan") for d, n in ramadan.items() if d.year == year]
+        rows += [(d, n, "upacara") for d, n in bundled_ceremonies([year]).items()]
         for d, name, kind in sorted(rows):
             if (d, kind) in existing:
                 continue
@@ -102,9 +133,25 @@ def list_holidays(session: Session, year: int) -> list[HolidayRow]:
 
 
 def holiday_map(session: Session, date_from: dt.date, date_to: dt.date) -> dict[dt.date, set[str]]:
-    """date -> kinds of holiday on that date (a day can be both nasional and cuti_bersama)."""
+    """date -> kinds of day off on that date (a day can be both nasional and cuti_bersama); no events."""
+    return _kind_map(session, date_from, date_to, OFF_KINDS)
+
+
+def event_map(session: Session, date_from: dt.date, date_to: dt.date,
+              kinds: tuple[str, ...] = EVENT_KINDS) -> dict[dt.date, dict[str, str]]:
+    """date -> {event kind: name} for Ramadan and upacara days (not days off)."""
+    out: dict[dt.date, dict[str, str]] = {}
+    q = select(Holiday.date, Holiday.kind, Holiday.name).where(
+        Holiday.date >= date_from, Holiday.date <= date_to, Holiday.kind.in_(kinds))
+    for d, kind, name in session.execute(q):
+        out.setdefault(d, {})[kind] = name
+    return out
+
+
+def _kind_map(session: Session, date_from: dt.date, date_to: dt.date, kinds: tuple[str, ...]) -> dict[dt.date, set[str]]:
     out: dict[dt.date, set[str]] = {}
-    q = select(Holiday.date, Holiday.kind).where(Holiday.date >= date_from, Holiday.date <= date_to)
+    q = select(Holiday.date, Holiday.kind).where(Holiday.date >= date_from, Holiday.date <= date_to,
+                                                 Holiday.kind.in_(kinds))
     for d, kind in session.execute(q):
         out.setdefault(d, set()).add(kind)
     return out

@@ -24,6 +24,7 @@ from services.errors import BadInputError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.models import (
     Employee,
+    Holiday,
     RosterEntry,
     Schedule,
     ScheduleAssignment,
@@ -44,9 +45,10 @@ STANDARD_SHIFTS = [("P", "Pagi", T(7, 0), T(14, 0)), ("S", "Siang", T(14, 0), T(
 ROSTER_PATTERN = ["P", "P", "S", "S", "M", "M", None, None]  # 8-day rotation, None = libur
 WEEKDAYS_ID = HARI  # kept: the Jadwal screen imports it by this name
 
-# A day plan is (start, end, kind, code) with naive local datetimes; kind "fixed" or "roster".
-# Off days are one of the sentinels below so callers can tell why a day is off.
-DayPlan = tuple[dt.datetime, dt.datetime, str, str]
+# A day plan is (start, end, kind, code, flex) with naive local datetimes; kind "fixed" or "roster";
+# flex = the schedule's own flexible-start minutes (None = the region policy decides, see
+# services/policy/model.py ScheduleRules). Off days are one of the sentinels below so callers can tell why.
+DayPlan = tuple[dt.datetime, dt.datetime, str, str, int | None]
 OFF_WEEKLY = "off_weekly"
 OFF_ROSTER = "off_roster"
 NO_ROSTER = "no_roster"
@@ -68,10 +70,10 @@ def _span(day: dt.date, start: dt.time, end: dt.time) -> tuple[dt.datetime, dt.d
 
 
 def _get_or_create_schedule(session: Session, code: str, name: str, kind: str, ramadan: bool,
-                            days: dict[int, tuple[dt.time, dt.time, int]]) -> Schedule:
+                            days: dict[int, tuple[dt.time, dt.time, int]], flex_minutes: int | None = None) -> Schedule:
     sch = session.execute(select(Schedule).where(Schedule.code == code)).scalar()
     if sch is None:
-        sch = Schedule(code=code, name=name, kind=kind, ramadan=ramadan)
+        sch = Schedule(code=code, name=name, kind=kind, ramadan=ramadan, flex_minutes=flex_minutes)
         sch.days = [ScheduleDay(weekday=w, start=s, end=e, break_minutes=b) for w, (s, e, b) in sorted(days.items())]
         session.add(sch)
         session.flush()
@@ -138,7 +140,9 @@ def seed_shift_roster(session: Session, unit_id: int, date_from: dt.date, date_t
 
 
 def create_schedule(session: Session, username: str, code: str, name: str, kind: str, ramadan: bool,
-                    days: dict[int, tuple[dt.time, dt.time, int]]) -> Schedule:
+                    days: dict[int, tuple[dt.time, dt.time, int]], flex_minutes: int | None = None) -> Schedule:
+    """A new schedule. ``flex_minutes``: jam masuk fleksibel (on time until start + N minutes, the end moving
+    by the arrival's delay); None = the region policy's [schedule] value, 0 = none."""
     code = code.strip().upper()
     if not code or not name.strip():
         raise ScheduleError("Kode dan nama jadwal wajib diisi.")
@@ -155,9 +159,12 @@ def create_schedule(session: Session, username: str, code: str, name: str, kind:
             raise ScheduleError(f"{WEEKDAYS_ID[w]}: jam masuk dan pulang tidak boleh sama.")
         if b < 0:
             raise ScheduleError(f"{WEEKDAYS_ID[w]}: istirahat tidak boleh negatif.")
-    sch = _get_or_create_schedule(session, code, name.strip(), kind, ramadan, days)
+    if flex_minutes is not None and not 0 <= flex_minutes <= 240:
+        raise ScheduleError(f"Jam masuk fleksibel {flex_minutes} menit tidak valid (0-240 menit).")
+    sch = _get_or_create_schedule(session, code, name.strip(), kind, ramadan, days, flex_minutes)
     audit.record(session, username, "schedule.create", "schedule", sch.id,
-                 {"code": code, "kind": kind, "ramadan": ramadan, "days": {w: [str(s), str(e), b] for w, (s, e, b) in days.items()}})
+                 {"code": code, "kind": kind, "ramadan": ramadan, "flex_minutes": flex_minutes,
+                  "days": {w: [str(s), str(e), b] for w, (s, e, b) in days.items()}})
     return sch
 
 
@@ -250,22 +257,42 @@ class _Sched:
     kind: str
     ramadan: bool
     days: dict[int, tuple[dt.time, dt.time]]
+    flex: int | None = None
+
+
+def ramadan_dates(session: Session, date_from: dt.date, date_to: dt.date) -> set[dt.date]:
+    """The calendar's Ramadan dates (kind "ramadan" rows, editable like cuti bersama) in the range."""
+    return set(session.execute(select(Holiday.date).where(Holiday.kind == "ramadan", Holiday.date >= date_from,
+                                                          Holiday.date <= date_to)).scalars())
 
 
 class ScheduleBook:
-    """All schedule data for a date range, loaded in a few queries; answers per-day plans fast."""
+    """All schedule data for a date range, loaded in a few queries; answers per-day plans fast.
+
+    ``ramadan_schedule``: the code of the schedule whose hours apply automatically on the calendar's
+    Ramadan dates to every fixed schedule that is not itself a Ramadan schedule (None = off; a code
+    that does not exist = the built-in Ramadan hours). A weekday the Ramadan schedule has no hours
+    for (Saturday of a six-day week) keeps the ordinary hours; rosters are never switched.
+    """
 
     def __init__(self, session: Session, date_from: dt.date, date_to: dt.date,
-                 employee_ids: Iterable[int] | None = None) -> None:
+                 employee_ids: Iterable[int] | None = None, ramadan_schedule: str | None = None) -> None:
         self.date_from, self.date_to = date_from, date_to
         n = (date_to - date_from).days + 1
         self.dates = [date_from + dt.timedelta(days=i) for i in range(n)]
         self.schedules: dict[int, _Sched] = {}
-        for sid, code, kind, ramadan in session.execute(select(Schedule.id, Schedule.code, Schedule.kind, Schedule.ramadan)):
-            self.schedules[sid] = _Sched(code, kind, bool(ramadan), {})
+        for sid, code, kind, ramadan, flex in session.execute(
+                select(Schedule.id, Schedule.code, Schedule.kind, Schedule.ramadan, Schedule.flex_minutes)):
+            self.schedules[sid] = _Sched(code, kind, bool(ramadan), {}, flex)
         for sid, wd, start, end in session.execute(select(ScheduleDay.schedule_id, ScheduleDay.weekday, ScheduleDay.start, ScheduleDay.end)):
             self.schedules[sid].days[wd] = (start, end)
         self.schedules[0] = _Sched("STANDAR", "fixed", False, {w: (s, e) for w, (s, e, _b) in STANDARD_DAYS.items()})
+        self.ramadan: _Sched | None = None
+        self.ramadan_days: set[dt.date] = set()
+        if ramadan_schedule is not None:
+            self.ramadan_days = ramadan_dates(session, date_from, date_to)
+            self.ramadan = next((x for x in self.schedules.values() if x.code == ramadan_schedule and x.kind == "fixed"),
+                                _Sched("RAMADAN", "fixed", True, {w: (s, e) for w, (s, e, _b) in RAMADAN_DAYS.items()}))
         self.shifts = {sid: (code, s, e) for sid, code, s, e in session.execute(select(Shift.id, Shift.code, Shift.start, Shift.end))}
         self.assignments = list(session.execute(
             select(ScheduleAssignment.id, ScheduleAssignment.schedule_id, ScheduleAssignment.unit_id,
@@ -330,9 +357,14 @@ class ScheduleBook:
                 hours = sch.days.get(d.weekday())
                 if hours is None:
                     plans.append(OFF_WEEKLY)
-                else:
-                    s, e = _span(d, *hours)
-                    plans.append((s, e, "fixed", sch.code))
+                    continue
+                used = sch
+                if self.ramadan is not None and d in self.ramadan_days and not sch.ramadan:
+                    ramadan_hours = self.ramadan.days.get(d.weekday())
+                    if ramadan_hours is not None:
+                        hours, used = ramadan_hours, self.ramadan
+                s, e = _span(d, *hours)
+                plans.append((s, e, "fixed", used.code, used.flex))
             self._fixed_cache[sid] = plans
         return plans
 
@@ -363,7 +395,7 @@ class ScheduleBook:
                 continue
             code, s_t, e_t = self.shifts[shift_id]
             s, e = _span(d, s_t, e_t)
-            out.append((s, e, "roster", code))
+            out.append((s, e, "roster", code, self.schedules[sid].flex))
         return out
 
 
@@ -378,6 +410,7 @@ class ScheduleRow:
     kind: str
     ramadan: bool
     hours: tuple[str, ...]  # per weekday Mon..Sun: "07:30–16:00" or ""
+    flex_minutes: int | None = None  # jam masuk fleksibel of the schedule itself (None = region policy)
 
 
 @dataclass(frozen=True)
@@ -394,10 +427,11 @@ def list_schedules(session: Session) -> list[ScheduleRow]:
     for sid, wd, s, e in session.execute(select(ScheduleDay.schedule_id, ScheduleDay.weekday, ScheduleDay.start, ScheduleDay.end)):
         days.setdefault(sid, {})[wd] = f"{s:%H:%M}–{e:%H:%M}"
     out = []
-    for sid, code, name, kind, ramadan in session.execute(
-            select(Schedule.id, Schedule.code, Schedule.name, Schedule.kind, Schedule.ramadan).order_by(Schedule.code)):
+    for sid, code, name, kind, ramadan, flex in session.execute(
+            select(Schedule.id, Schedule.code, Schedule.name, Schedule.kind, Schedule.ramadan, Schedule.flex_minutes)
+            .order_by(Schedule.code)):
         hours = tuple(days.get(sid, {}).get(w, "") for w in range(7)) if kind == "fixed" else ("sesuai roster shift",) + ("",) * 6
-        out.append(ScheduleRow(sid, code, name, kind, bool(ramadan), hours))
+        out.append(ScheduleRow(sid, code, name, kind, bool(ramadan), hours, flex))
     return out
 
 

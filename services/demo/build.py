@@ -52,6 +52,9 @@ class DemoResult:
     notes: list[str] = field(default_factory=list)
 
 
+
+DEMO_CERT_PASSPHRASE = "rahasia-uji"  # the demo signer .p12 (sertifikat-demo/); shown with the demo logins
+
 def _fresh(path: Path) -> None:
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         p.unlink(missing_ok=True)
@@ -92,7 +95,10 @@ def build_demo(
     progress(1, steps, "Membuat OPD, unit kerja dan pegawai")
     with db.transaction() as s:
         org = create_sample_org(s, n_employees=n_employees, seed=2026)
-        s.add(Setting(key="login_hint", value=f"Data demo — masuk sebagai admin, operator, atasan atau kepala; kata sandi: {DEFAULT_PASSWORD}"))
+        _atasan_is_the_kasubbag(s, org.employee_ids)
+        s.add(Setting(key="login_hint", value=(
+            f"Data demo — masuk sebagai admin, operator, atasan atau kepala; kata sandi: {DEFAULT_PASSWORD}. "
+            f"Kata sandi sertifikat tanda tangan demo (kepala): {DEMO_CERT_PASSPHRASE}")))
         roster_unit = _add_shift_unit(s, org.opd_id, org.employee_ids[-max(4, n_employees // 25):], org.location_ids[-1])
         seed_calendar(s, sorted({y for y, _ in months} | {today.year}), roster_unit_id=roster_unit)
         first_day = dt.date(months[0][0], months[0][1], 1)
@@ -179,13 +185,15 @@ def build_demo(
 
     progress(8, steps, "Mengunci, membuat dan menandatangani laporan bulan lalu")
     certs = db_path.parent / "sertifikat-demo"
-    p12, _ca, _remembered = install_test_certificate(db, certs, username="kepala")
+    p12, _ca, _remembered = install_test_certificate(db, certs, username="kepala", passphrase=DEMO_CERT_PASSPHRASE)
     for y, m in months[:-1]:
         with db.transaction() as s:
-            lock_period(s, org.opd_id, y, m, kepala)
+            # the demo leaves some days to review on purpose (examples for the queue): the signer says so
+            lock_period(s, org.opd_id, y, m, kepala,
+                        override_reason="Data demo: hari perlu ditinjau sengaja dibiarkan sebagai contoh antrean")
         report = generate_monthly_report(db, org.opd_id, y, m, operator)
         report_id = report.report_id
-        sign_report(db, report_id, kepala, p12, passphrase="rahasia-uji")
+        sign_report(db, report_id, kepala, p12, passphrase=DEMO_CERT_PASSPHRASE)
         enqueue_submission(db, report_id, kepala)
         result.reports.append(report_id)
 
@@ -234,6 +242,17 @@ def _add_shift_unit(s: Session, opd_id: int, employee_ids: list[int], location_i
         emp.unit_id, emp.location_id = unit.id, location_id
         emp.jabatan = "Operator Command Center"
     return unit.id
+
+
+def _atasan_is_the_kasubbag(s: Session, employee_ids: list[int]) -> None:
+    """The demo "atasan" login verifies the Sekretariat staff as their atasan langsung, the Kasubbag
+    Umum dan Kepegawaian (sample_org's chain: Kepala -> Sekretaris -> Kasubbag -> staff)."""
+    if len(employee_ids) <= 6:
+        return
+    kasubbag = s.get(Employee, employee_ids[6])
+    user = s.execute(select(User).where(User.username == "atasan")).scalar_one_or_none()
+    if kasubbag is not None and user is not None:
+        user.employee_id, user.full_name = kasubbag.id, kasubbag.name
 
 
 def _demo_user(db: Database, username: str) -> CurrentUser:

@@ -37,7 +37,9 @@ from services.mobile.importer import upload_deadline
 from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, OfficeLocation, ReferencePhoto
 
-CSV_COLUMNS = ["nip", "waktu", "lat", "lon", "akurasi", "id_hp", "foto", "luring", "diunggah", "lokasi_palsu"]
+CSV_COLUMNS = ["nip", "waktu", "lat", "lon", "akurasi", "id_hp", "foto", "luring", "diunggah", "lokasi_palsu", "versi_aplikasi"]
+DEMO_APP_VERSION = "2.4.1"  # the current app version of the demo rows
+DEMO_OLD_APP_VERSION = "2.3.0"  # one phone that was never updated
 
 
 @dataclass
@@ -53,6 +55,7 @@ class DemoBundleInfo:
     other_person: int = 0  # selfies showing someone else's face
     exif_old: int = 0  # gallery photos whose EXIF time is the day before
     mock_location: int = 0
+    old_app_version: int = 0  # rows made by DEMO_OLD_APP_VERSION (void once a policy sets a higher minimum)
     faces_note: str = ""  # where the faces come from, said plainly (drawn or derived from real photos)
 
 
@@ -139,6 +142,8 @@ def write_demo_bundle(
                 name = f"foto/{nip}_{ts:%Y%m%d_%H%M}.jpg"
                 mock = day_no == min(2, len(days) - 1) and emp_no == 5 % max(1, len(emps)) and kind == "out"
                 info.mock_location += mock
+                old_app = day_no == len(days) - 1 and emp_no == 3 % max(1, len(emps))
+                info.old_app_version += old_app
                 if reuse_source and not reuse_done and day_no >= 1 and emp_no == 1 and kind == "in":
                     name = reuse_source  # the same file submitted again by another employee
                     info.reused.append((reuse_source, nip))
@@ -167,6 +172,7 @@ def write_demo_bundle(
                 writer.writerow([
                     nip, f"{ts:%Y-%m-%d %H:%M:%S}", f"{lat:.6f}", f"{lon:.6f}", f"{r.uniform(4, 25):.1f}", use_phone,
                     name, "1" if offline else "0", f"{uploaded:%Y-%m-%d %H:%M:%S}", "1" if mock else "0",
+                    DEMO_OLD_APP_VERSION if old_app else DEMO_APP_VERSION,
                 ])
                 info.rows += 1
                 info.outside_geofence += outside
@@ -184,7 +190,7 @@ def write_demo_bundle(
             lat, lon = offset_m(lat0, lon0, 12.0, -7.0)
             uploaded = now - dt.timedelta(hours=1)
             writer.writerow([nip, f"{ts:%Y-%m-%d %H:%M:%S}", f"{lat:.6f}", f"{lon:.6f}", "9.5", phone, name, "1",
-                             f"{uploaded:%Y-%m-%d %H:%M:%S}", "0"])
+                             f"{uploaded:%Y-%m-%d %H:%M:%S}", "0", DEMO_APP_VERSION])
             info.rows += 1
             info.offline += 1
             info.late_upload += 1

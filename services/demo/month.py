@@ -32,7 +32,7 @@ def seed_demo_month(session: Session, opd_id: int, year: int, month: int, seed: 
     emps = list(session.execute(select(Employee.id, Employee.unit_id, Employee.kind, Employee.gender)
                                 .where(Employee.opd_id == opd_id).order_by(Employee.id)))
     pins = dict(session.execute(select(EmployeePin.employee_id, EmployeePin.pin)).all())
-    book = ScheduleBook(session, first, last)
+    book = ScheduleBook(session, first, last, ramadan_schedule="RAMADAN")
     existing = {(p, t) for p, t in session.execute(select(Punch.pin, Punch.ts).where(
         Punch.source_serial.in_(["DEMO-SN-01", "MOBILE"]), Punch.ts >= dt.datetime.combine(first, dt.time()),
         Punch.ts < dt.datetime.combine(last + dt.timedelta(days=2), dt.time())))}

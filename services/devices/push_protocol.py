@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from services.devices.protocol import encode_time
 from services.devices.punches import TIMEZONES
 from services.errors import BadInputError
+from services.tabular import ascii_digits
 
 SERIAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$")
 PIN_RE = re.compile(r"^[A-Za-z0-9]{1,24}$")
@@ -130,7 +131,7 @@ def parse_options(text: str) -> dict[str, str]:
 
 def stamp_value(raw: str | None) -> int:
     """A stamp as the device understands it: None/empty/garbage = 0 (send everything)."""
-    if raw is None or not raw.strip().isdigit():
+    if raw is None or not ascii_digits(raw.strip()) or len(raw.strip()) > 20:
         return 0
     return int(raw.strip())
 
@@ -184,7 +185,7 @@ def body_lines(body: bytes, max_lines: int) -> list[str]:
 
 def _int(text: str, default: int) -> int:
     text = text.strip()
-    return int(text) if text.lstrip("-").isdigit() and len(text) <= 6 else default
+    return int(text) if ascii_digits(text.lstrip("-")) and len(text) <= 6 else default
 
 
 def parse_attlog(lines: list[str], now_local: dt.datetime, time_check: TimeCheck | None = None) -> ParsedAttlog:
@@ -343,7 +344,7 @@ def parse_devicecmd(body: bytes, max_detail: int = 4000) -> list[CommandResult]:
         if current is None:
             return
         cid, code = current.get("ID", ""), current.get("Return", "")
-        if cid.isdigit() and code.lstrip("-").isdigit():
+        if ascii_digits(cid) and len(cid) <= 10 and ascii_digits(code.lstrip("-")) and len(code) <= 10:
             results.append(CommandResult(int(cid), int(code), shown(current.get("CMD", ""), 60),
                                          "\n".join(detail)[:max_detail]))
 

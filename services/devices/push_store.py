@@ -21,6 +21,8 @@ from services.devices.punches import insert_punches, ts_text
 from services.devices.push_protocol import CommandResult, ParsedAttlog, ParsedOperlog, info_summary, shown
 from services.store.db import Database
 from services.store.models import Device, ImportBatch, Opd, PushCommand, PushDevice, PushDeviceUser
+from services.store.writer import WRITER_LOCK_KEY
+from services.tabular import ascii_digits
 
 DRIFT_WINDOW = dt.timedelta(hours=12)
 FRESH_UPLOAD_S = 900  # an upload whose newest record is older than this says nothing about the device clock
@@ -44,6 +46,8 @@ def write_transaction(db: Database) -> Iterator[Session]:
     with db.transaction() as s:
         if db.engine.dialect.name == "sqlite":
             s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        else:  # the same one-writer rule across PCs (services.store.writer)
+            s.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
         yield s
 
 
@@ -152,7 +156,7 @@ def store_attlog(session: Session, view: DeviceView, parsed: ParsedAttlog, stamp
     batch.finished_at = now
     pd = session.get(PushDevice, view.id)
     assert pd is not None
-    if stamp.strip().isdigit():
+    if ascii_digits(stamp.strip()):
         pd.attlog_stamp = stamp.strip()[:20]
     pd.records_stored += new
     pd.last_upload_at = pd.last_seen_at = now
@@ -198,7 +202,7 @@ def store_operlog(session: Session, view: DeviceView, parsed: ParsedOperlog, sta
     batch.finished_at = now
     pd = session.get(PushDevice, view.id)
     assert pd is not None
-    if stamp is not None and stamp.strip().isdigit():
+    if stamp is not None and ascii_digits(stamp.strip()):
         pd.operlog_stamp = stamp.strip()[:20]
     pd.last_seen_at = now
     session.flush()

@@ -162,8 +162,8 @@ def leave_balance(session: Session, employee_id: int, year: int, *, extra_days: 
     if emp is None or emp.kind not in ASN_KINDS:
         return None
     right = right_from(emp)
-    first = max(history_from_year(session, year), right.year if right else year)
-    first = min(first, year)
+    history = history_from_year(session, year)
+    first = min(max(history, right.year) if right is not None else history, year)
     days = leave_dates(session, employee_id, exclude_letter_id, until=dt.date(year, 12, 31)) | set(extra_days)
     days = {d for d in days if first <= d.year <= year}
     holidays = _holidays(session, dt.date(first, 1, 1), dt.date(year, 12, 31))
@@ -216,3 +216,23 @@ def leave_problem(session: Session, emp: Employee, date_from: dt.date, date_to: 
                     f"tahunan {year} yang sudah tercatat melebihi hak: hak {with_it.hak} hari kerja, terpakai "
                     f"{with_it.terpakai}, sisa {with_it.sisa} ({BASIS}).")
     return ""
+
+
+def letter_preview(session: Session, employee_id: int, date_from: dt.date, date_to: dt.date,
+                   exclude_letter_id: int | None = None) -> str:
+    """One line for the letter screen: the balance of the letter's year(s) and what this letter takes."""
+    emp = session.get(Employee, employee_id)
+    if emp is None:
+        return ""
+    if emp.kind not in ASN_KINDS:
+        return f"{emp.name}: cuti tahunan PTT/non-ASN tidak dihitung aplikasi (mengikuti kontrak kerja)"
+    span = _span(date_from, date_to)
+    requested = working_days(span, _holidays(session, date_from, date_to))
+    parts = []
+    for year in sorted({date_from.year, date_to.year}):
+        bal = leave_balance(session, employee_id, year, exclude_letter_id=exclude_letter_id)
+        assert bal is not None
+        asked = sum(1 for d in requested if d.year == year)
+        parts.append(f"{bal.text()}; surat ini {asked} hari kerja")
+    problem = leave_problem(session, emp, date_from, date_to, exclude_letter_id)
+    return f"{emp.name}: " + " | ".join(parts) + (f" — DITOLAK: {problem}" if problem else "")

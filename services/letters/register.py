@@ -14,16 +14,16 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services import derived
 from services.auth import audit
-from services.errors import BadInputError
+from services.errors import BadInputError, ConflictError, NotFoundError
 from services.letters.kinds import LETTER_KINDS
 from services.letters.leave import leave_problem
 from services.policy.model import Policy
-from services.store.models import Employee, Letter, LetterEmployee
+from services.store.models import DayRecord, Employee, Letter, LetterEmployee
 
 ATTACHMENT_TYPES = {".pdf": b"%PDF", ".jpg": b"\xff\xd8", ".jpeg": b"\xff\xd8", ".png": b"\x89PNG"}
 FLAG_LABELS = {
@@ -55,6 +55,7 @@ class LetterRow:
     note: str
     attachment_path: str | None
     flags: tuple[str, ...]
+    version: int = 1  # the row version shown: an edit saved from this row is refused once another PC changed it
 
     @property
     def days(self) -> int:
@@ -179,14 +180,27 @@ def create_letter(session: Session, username: str, kind: str, number: str, lette
     return letter
 
 
+def _letter_at(session: Session, letter_id: int, expected_version: int | None) -> Letter:
+    """The letter, row-locked to this transaction (several PCs), at the version the user saw."""
+    letter = session.get(Letter, letter_id, with_for_update=True)
+    if letter is None:
+        raise NotFoundError(f"Surat id {letter_id} tidak ditemukan (mungkin baru dihapus dari PC lain).")
+    if expected_version is not None and letter.version != expected_version:
+        raise ConflictError(f"Surat {letter.number} baru saja diubah oleh pengguna lain (mungkin dari PC lain) "
+                            "sejak Anda membukanya. Perubahan Anda tidak disimpan: muat ulang lalu ulangi.")
+    return letter
+
+
 def update_letter(session: Session, username: str, letter_id: int, *, kind: str, number: str, letter_date: dt.date,
                   date_from: dt.date, date_to: dt.date, employee_ids: list[int], note: str = "",
                   attachment: Path | None = None, files_dir: Path | None = None,
-                  policy: Policy | None = None, today: dt.date | None = None) -> Letter:
-    """Replace a letter's fields; both the old and the new days are recomputed."""
-    letter = session.get(Letter, letter_id)
-    if letter is None:
-        raise LetterError(f"Surat id {letter_id} tidak ditemukan.")
+                  policy: Policy | None = None, today: dt.date | None = None,
+                  expected_version: int | None = None) -> Letter:
+    """Replace a letter's fields; both the old and the new days are recomputed.
+
+    ``expected_version``: the letter's version when the form was opened; another PC's edit since is refused.
+    """
+    letter = _letter_at(session, letter_id, expected_version)
     employee_ids = sorted(set(employee_ids))
     _validate(session, kind, number, letter_date, date_from, date_to, employee_ids, letter_id)
     old_emps = [le.employee_id for le in letter.employees]
@@ -211,19 +225,18 @@ def update_letter(session: Session, username: str, letter_id: int, *, kind: str,
 
 
 def delete_letter(session: Session, username: str, letter_id: int, reason: str,
-                  policy: Policy | None = None, today: dt.date | None = None) -> None:
+                  policy: Policy | None = None, today: dt.date | None = None,
+                  expected_version: int | None = None) -> None:
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise LetterError("Alasan menghapus surat wajib diisi (minimal 5 karakter).")
-    letter = session.get(Letter, letter_id)
-    if letter is None:
-        raise LetterError(f"Surat id {letter_id} tidak ditemukan.")
+    letter = _letter_at(session, letter_id, expected_version)
     emps = [le.employee_id for le in letter.employees]
     spans = _spans(emps, letter.date_from, letter.date_to)
     detail = {"kind": letter.kind, "number": letter.number, "from": letter.date_from, "to": letter.date_to,
               "employees": emps, "reason": reason}
     # day_record.letter_id points at the letter: clear it before the delete, the recompute rewrites the days
-    session.connection().exec_driver_sql("UPDATE day_record SET letter_id = NULL WHERE letter_id = ?", (letter_id,))
+    session.execute(update(DayRecord).where(DayRecord.letter_id == letter_id).values(letter_id=None))
     session.delete(letter)
     session.flush()
     audit.record(session, username, "letter.delete", "letter", letter_id, detail)
@@ -269,7 +282,7 @@ def list_letters(session: Session, date_from: dt.date | None = None, date_to: dt
                 flags.append("melebihi_batas")
         names = ", ".join(emp.get(i, (f"#{i}", ""))[0] for i in ids)
         out.append(LetterRow(lt.id, lt.kind, k.label if k else lt.kind, lt.number, lt.letter_date, lt.date_from,
-                             lt.date_to, ids, names, lt.note, lt.attachment_path, tuple(flags)))
+                             lt.date_to, ids, names, lt.note, lt.attachment_path, tuple(flags), lt.version))
     return out
 
 

@@ -54,6 +54,8 @@ FIELDS: list[tuple[str, str, tuple[str, ...]]] = [
     ("uploaded_at", "Waktu unggah", ("diunggah", "waktu_unggah", "uploaded_at", "upload_time", "uploaded")),
     ("mock_location", "Lokasi tiruan (mock)", ("lokasi_palsu", "lokasi_tiruan", "mock_location", "is_mock", "mock",
                                                "fake_gps", "is_from_mock_provider")),
+    ("app_version", "Versi aplikasi", ("versi_aplikasi", "versi_app", "app_version", "versi", "version",
+                                        "client_version")),
 ]
 FIELD_LABELS = {key: label for key, label, _ in FIELDS}
 REQUIRED = ("ts", "lat", "lon")  # plus one of nip / pin

@@ -14,7 +14,6 @@ Decisions (documented in docs/MOBILE_BUNDLE.md):
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections import Counter
@@ -70,6 +69,7 @@ class ParsedRow:
     offline: bool
     uploaded_at: dt.datetime | None
     mock_location: bool = False
+    app_version: str | None = None
     implausible: str | None = None  # services.devices.plausible reason: quarantined for review, not counted
 
 
@@ -158,9 +158,7 @@ def parse_bool(text: str) -> bool:
 
 def upload_deadline(ts: dt.datetime, deadline_day: int) -> dt.datetime:
     """Last moment an offline record of ``ts``'s month may arrive: day N of the next month, 23:59:59."""
-    year, month = (ts.year + 1, 1) if ts.month == 12 else (ts.year, ts.month + 1)
-    day = min(max(1, deadline_day), calendar.monthrange(year, month)[1])
-    return dt.datetime(year, month, day, 23, 59, 59)
+    return MobileRules(late_upload_deadline_day=deadline_day).upload_deadline(ts)
 
 
 # ------------------------------------------------------------------ the import
@@ -260,6 +258,9 @@ def _parse_row(
             uploaded = parse_ts(val("uploaded_at"), lk.tz)
         except ValueError as exc:
             err("uploaded_at", str(exc))
+    app_version = val("app_version") or None
+    if app_version is not None and (len(app_version) > 32 or not any(ch.isdigit() for ch in app_version)):
+        err("app_version", f"'{app_version[:40]}' bukan nomor versi aplikasi (contoh: 2.4.1)")
     ts = parsed.get("ts")
     implausible = None
     if isinstance(ts, dt.datetime):
@@ -288,6 +289,7 @@ def _parse_row(
             offline=offline,
             uploaded_at=uploaded,
             mock_location=mock,
+            app_version=app_version,
             implausible=implausible,
         ),
         [],
@@ -373,8 +375,10 @@ def _flags_for(row: ParsedRow, lk: _Lookups, uploaded: dt.datetime) -> tuple[lis
         flags.append("outside_geofence")
     if not row.phone_id or lk.phones.get(row.phone_id) != row.employee_id:
         flags.append("unknown_phone")
-    if uploaded > upload_deadline(row.ts, lk.rules.late_upload_deadline_day):
+    if uploaded > lk.rules.upload_deadline(row.ts):
         flags.append("late_upload")
+    if lk.rules.app_version_too_old(row.app_version, row.ts.date()):
+        flags.append("old_app_version")
     if lk.rules.selfie_required and not row.photo_entry:
         flags.append("no_photo")
     if row.mock_location:  # the phone itself reported a mock-location provider for this fix
@@ -463,6 +467,7 @@ def _write(
                     photo_sha256=photo_sha,
                     captured_offline=row.offline,
                     uploaded_at=uploaded,
+                    app_version=row.app_version,
                     flags=",".join(flags),
                 )
                 s.add(punch)

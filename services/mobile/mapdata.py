@@ -75,13 +75,20 @@ def nice_scale(max_m: float) -> tuple[float, str]:
     return length, label
 
 
-def office_sites(session: Session, opd_id: int, default_radius_m: float) -> tuple[MapOffice, ...]:
-    return tuple(MapOffice(o.name, o.lat, o.lon, o.radius_m if o.radius_m and o.radius_m > 0 else default_radius_m)
+def office_sites(session: Session, opd_id: int, default_radius_m: float,
+                 office_may_exceed: bool = True) -> tuple[MapOffice, ...]:
+    """Office circles as the import checks them: an office's own radius, cut to the region's when it may not exceed it."""
+    def radius(own: float | None) -> float:
+        r = own if own and own > 0 else default_radius_m
+        return r if office_may_exceed else min(r, default_radius_m)
+
+    return tuple(MapOffice(o.name, o.lat, o.lon, radius(o.radius_m))
                  for o in session.execute(select(OfficeLocation).where(OfficeLocation.opd_id == opd_id)
                                           .order_by(OfficeLocation.id)).scalars())
 
 
-def batch_map(session: Session, opd_id: int, batch_id: int, default_radius_m: float) -> MapData:
+def batch_map(session: Session, opd_id: int, batch_id: int, default_radius_m: float,
+              office_may_exceed: bool = True) -> MapData:
     """The punches of one mobile import against the OPD's office circles (inside = not flagged outside)."""
     batch = session.get(ImportBatch, batch_id)
     rows = session.execute(
@@ -96,4 +103,4 @@ def batch_map(session: Session, opd_id: int, batch_id: int, default_radius_m: fl
         inside = "outside_geofence" not in (flags or "").split(",")
         points.append(MapPoint(lat, lon, inside, f"{name or '?'} {ts:%d-%m %H.%M}"))
     title = f"{batch.source} ({batch.started_at:%d-%m-%Y %H.%M})" if batch is not None else ""
-    return MapData(office_sites(session, opd_id, default_radius_m), tuple(points), missing, title)
+    return MapData(office_sites(session, opd_id, default_radius_m, office_may_exceed), tuple(points), missing, title)

@@ -48,6 +48,9 @@ def _cmd_tpp(args: argparse.Namespace) -> int:
             policy = load_policy(args.policy or opd.policy_preset)
             rows = month_recap(s, opd.id, args.year, args.month, policy)
         print(f"TPP {args.month:02d}/{args.year} — {opd.name} (kebijakan: {policy.name})")
+        base_src = policy.source_of("tpp.deduction_base")
+        print(f"Dasar potongan: {policy.tpp.base_label()} — sumber: {base_src.text}"
+              + ("" if base_src.verified else " [BELUM TERVERIFIKASI]"))
         print(f"{'NIP':<19} {'Nama':<26} {'HK':>3} {'TK':>3} {'TL':>3} {'PSW':>3} {'Apel':>4} {'Pot.%':>6} "
               f"{'TPP dasar':>15} {'Potongan':>13} {'Diterima':>15}")
         for r in rows:
@@ -129,8 +132,14 @@ def _cmd_notices_create(args: argparse.Namespace) -> int:
             if emp_id is None:
                 print(f"Pegawai dengan NIP {args.nip} tidak ditemukan", file=sys.stderr)
                 return 2
+            examiner_id = None
+            if args.examiner_nip:
+                examiner_id = s.execute(select(Employee.id).where(Employee.nip == args.examiner_nip)).scalar()
+                if examiner_id is None:
+                    print(f"Pemeriksa dengan NIP {args.examiner_nip} tidak ditemukan", file=sys.stderr)
+                    return 2
         req = NoticeRequest(kind=args.kind, employee_id=emp_id, letter_date=args.date or db.clock.today(),
-                            exam_date=args.exam_date,
+                            exam_date=args.exam_date, examiner_id=examiner_id,
                             exam_time=args.time, place=args.place, paper=args.paper)
         try:
             res = create_notice_in(db, user, req)
@@ -195,6 +204,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--time", default="09.00 WIB")
     c.add_argument("--place", default="")
     c.add_argument("--paper", choices=["A4", "F4"], default="A4")
+    c.add_argument("--examiner-nip", default=None,
+                   help="NIP atasan berjenjang yang memeriksa (bawaan: atasan langsung dari data pegawai)")
     c.set_defaults(func=_cmd_notices_create)
     needs(c, OPERATOR)
     from services.reports.notice_commands import add_tracking_commands

@@ -9,6 +9,7 @@ base itself (``[tpp] deduction_base``).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -55,7 +56,9 @@ class AttendanceRules:
     absent_pct: float = 4.0  # TK: percent per day
     apel_miss_pct: float = 0.0
     apel_weekdays: tuple[int, ...] = (0,)  # Monday
-    apel_time: dt.time = dt.time(7, 30)  # check-in at or before this time counts as attending apel
+    apel_time: dt.time = dt.time(7, 30)  # a check-in within this minute or earlier counts as attending apel
+    ceremony_time: dt.time | None = None  # upacara hari besar (calendar "upacara" days); None = apel_time
+    ceremony_miss_pct: float | None = None  # a missed upacara; None = apel_miss_pct
     checkin_window_before_min: int = 180  # punches this long before the start count as check-in
     checkout_window_after_min: int = 360
     cap_pct: float = 100.0
@@ -106,7 +109,42 @@ class MobileRules:
     geofence_edge: str = "inclusive"  # inclusive: distance <= radius passes; exclusive: distance < radius passes
     office_radius_may_exceed: bool = False  # may an office location have a larger radius than the region's?
     late_upload_deadline_day: int = 10  # offline records accepted until this day of the next month
+    # a record uploaded after the deadline: "tidak_sah" = not valid attendance (the day is TK unless a
+    # letter covers it), "sah" = still counts (only flagged)
+    late_upload_consequence: str = "tidak_sah"
     selfie_required: bool = True
+    min_app_version: str = ""  # "" = no minimum; records of an older app version are no record
+    min_app_version_from: dt.date | None = None  # the minimum applies to records from this date on
+
+    def upload_deadline(self, ts: dt.datetime) -> dt.datetime:
+        """Last moment a record of ``ts``'s month may arrive: day N of the next month, 23:59:59."""
+        year, month = (ts.year + 1, 1) if ts.month == 12 else (ts.year, ts.month + 1)
+        day = min(max(1, self.late_upload_deadline_day), calendar.monthrange(year, month)[1])
+        return dt.datetime(year, month, day, 23, 59, 59)
+
+    def app_version_too_old(self, version: str | None, day: dt.date) -> bool:
+        """True when a minimum applies on ``day`` and ``version`` is below it (None/"" = not reported: not judged)."""
+        if not self.min_app_version or not version or (self.min_app_version_from and day < self.min_app_version_from):
+            return False
+        return version_key(version) < version_key(self.min_app_version)
+
+
+LATE_UPLOAD_CONSEQUENCES = ("tidak_sah", "sah")
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """"3.10.2" -> (3, 10, 2): numeric parts compare as numbers ("3.10" > "3.9"); a suffix ("-beta") is ignored."""
+    parts = []
+    for piece in version.strip().lstrip("vV").split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        parts.append(int(digits) if digits else 0)
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
 
 
 @dataclass(frozen=True)
@@ -140,6 +178,7 @@ class DisciplineRules:
     consecutive_days_berat: int = 10
     pppk_berat_ends_contract: bool = True
     sedang_substitutes: tuple[SedangSubstitute, ...] = ()
+    long_holiday_min_days: int = 3  # "libur panjang": at least this many consecutive non-working days
 
     def substitute_for(self, days: int) -> SedangSubstitute | None:
         """The substitute for a sedang total of ``days`` when ``sedang_mode`` is "penundaan", else None."""
@@ -221,15 +260,47 @@ def _read_layers(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[str, dic
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path.name}: TOML tidak valid: {exc}") from None
     base = data.pop("base", None)
+    _base_alias(data)
     chain = _read_layers(PRESETS_DIR / f"{base}.toml", seen + (path,)) if base else []
     return chain + [(path.stem, data)]
 
 
+def _base_alias(data: dict[str, Any]) -> None:
+    """``[tpp] base = "tpp"`` (and its ``[sources.tpp] base``) is accepted for ``deduction_base``.
+
+    The top-level ``base`` names the preset a file starts from; inside [tpp] it is the deduction base.
+    """
+    for table in (data.get("tpp"), (data.get("sources") or {}).get("tpp")):
+        if isinstance(table, dict) and "base" in table:
+            if "deduction_base" in table:
+                raise PolicyError("[tpp]: tulis dasar potongan sekali saja (base atau deduction_base)")
+            table["deduction_base"] = table.pop("base")
+
+
 def _time(value: str, where: str) -> dt.time:
+    """"07:30" or the Indonesian "07.30"."""
+    text = value.strip()
+    if "." in text and ":" not in text:
+        text = text.replace(".", ":")
     try:
-        return dt.time.fromisoformat(value)
+        return dt.time.fromisoformat(text.zfill(5) if len(text) == 4 else text)
     except ValueError:
         raise PolicyError(f"{where}: jam '{value}' tidak valid (format HH:MM)") from None
+
+
+def _opt_time(value: Any, where: str) -> dt.time | None:
+    return None if value in (None, "") else _time(str(value), where)
+
+
+def _opt_date(value: Any, where: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise PolicyError(f"{where}: tanggal '{value}' tidak valid (format YYYY-MM-DD)") from None
 
 
 def _attendance(a: dict[str, Any]) -> AttendanceRules:
@@ -243,6 +314,8 @@ def _attendance(a: dict[str, Any]) -> AttendanceRules:
         apel_miss_pct=float(a.get("apel_miss_pct", 0.0)),
         apel_weekdays=tuple(int(x) for x in a.get("apel_weekdays", [0])),
         apel_time=_time(str(a.get("apel_time", "07:30")), "attendance.apel_time"),
+        ceremony_time=_opt_time(a.get("ceremony_time"), "attendance.ceremony_time"),
+        ceremony_miss_pct=None if a.get("ceremony_miss_pct") is None else float(a["ceremony_miss_pct"]),
         checkin_window_before_min=int(a.get("checkin_window_before_min", 180)),
         checkout_window_after_min=int(a.get("checkout_window_after_min", 360)),
         cap_pct=float(a.get("cap_pct", 100.0)),
@@ -250,7 +323,7 @@ def _attendance(a: dict[str, Any]) -> AttendanceRules:
 
 
 def _tpp(t: dict[str, Any], preset: str) -> TppRules:
-    base = t.get("deduction_base")
+    base = t.get("deduction_base", t.get("base"))
     if base is None or not str(base).strip():
         raise PolicyError(
             f"kebijakan '{preset}': [tpp] deduction_base wajib dinyatakan: \"tpp\" (persentase dari seluruh TPP) "
@@ -268,7 +341,10 @@ def _mobile(m: dict[str, Any]) -> MobileRules:
         geofence_edge=str(m.get("geofence_edge", "inclusive")),
         office_radius_may_exceed=bool(m.get("office_radius_may_exceed", False)),
         late_upload_deadline_day=int(m.get("late_upload_deadline_day", 10)),
+        late_upload_consequence=str(m.get("late_upload_consequence", "tidak_sah")),
         selfie_required=bool(m.get("selfie_required", True)),
+        min_app_version=str(m.get("min_app_version", "")).strip(),
+        min_app_version_from=_opt_date(m.get("min_app_version_from"), "mobile.min_app_version_from"),
     )
 
 
@@ -279,6 +355,7 @@ def _discipline(d: dict[str, Any]) -> DisciplineRules:
         consecutive_days_berat=int(d.get("consecutive_days_berat", 10)),
         pppk_berat_ends_contract=bool(d.get("pppk_berat_ends_contract", True)),
         sedang_substitutes=_substitutes(d.get("sedang_substitutes", []), "discipline.sedang_substitutes"),
+        long_holiday_min_days=int(d.get("long_holiday_min_days", 3)),
     )
 
 
@@ -304,6 +381,11 @@ def _check(policy: Policy) -> None:
     if mobile.geofence_edge not in ("inclusive", "exclusive"):
         raise PolicyError(f"kebijakan '{preset}': mobile.geofence_edge harus 'inclusive' (jarak <= radius lolos) atau "
                           f"'exclusive' (jarak < radius lolos)")
+    if mobile.late_upload_consequence not in LATE_UPLOAD_CONSEQUENCES:
+        raise PolicyError(f"kebijakan '{preset}': mobile.late_upload_consequence harus salah satu dari "
+                          f"{', '.join(LATE_UPLOAD_CONSEQUENCES)}")
+    if policy.discipline.long_holiday_min_days < 2:
+        raise PolicyError(f"kebijakan '{preset}': discipline.long_holiday_min_days minimal 2")
     if mobile.geofence_radius_m <= 0:
         raise PolicyError(f"kebijakan '{preset}': mobile.geofence_radius_m harus lebih dari 0")
 

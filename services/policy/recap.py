@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Count keys, in report column order.
-RECAP_KEYS = ("H", "TL1", "TL2", "TL3", "TL4", "PSW1", "PSW2", "PSW3", "PSW4", "TK", "CUTI", "DL", "S", "I", "APEL_MISS")
+RECAP_KEYS = ("H", "TL1", "TL2", "TL3", "TL4", "PSW1", "PSW2", "PSW3", "PSW4", "TK", "CUTI", "DL", "S", "I", "APEL_MISS", "UPACARA_MISS")
 
 # What each deduction line is, in words (the TPP detail, the Excel sheet and the report appendix).
 LINE_LABELS: dict[str, str] = {
@@ -15,6 +15,7 @@ LINE_LABELS: dict[str, str] = {
     **{f"PSW{i}": f"Pulang sebelum waktunya tingkat {i}" for i in range(1, 5)},
     "TK": "Tidak masuk tanpa keterangan",
     "APEL_MISS": "Tidak mengikuti apel",
+    "UPACARA_MISS": "Tidak mengikuti upacara hari besar",
     "CAP": "Batas potongan per bulan",
     "MANIPULASI": "Manipulasi swafoto: komponen kehadiran hangus",
     "TPP_MAX": "Potongan tidak melebihi TPP",

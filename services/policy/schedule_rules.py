@@ -15,7 +15,14 @@ Keys (all optional, times "HH:MM" local time of ``timezone``):
 - ``flexible_start_until``: the same window as a clock time for the preset's ``start`` ("09:00" for
   07:30 + 90 min); when both are given they must agree;
 - ``makeup_at_end``: a check-in inside the window moves the expected check-out by the same amount
-  (the missed time is made up at the end of the day, PMK 221/2021).
+  (the missed time is made up at the end of the day, PMK 221/2021); unset = yes when there is a window;
+- ``ramadan_auto`` (default true): the calendar's Ramadan dates (kind "ramadan", editable like cuti
+  bersama) switch fixed schedules to the hours of the schedule coded ``ramadan_schedule``
+  (default "RAMADAN"; the built-in 08.00-15.00 / Fri 08.00-15.30 when no such schedule exists).
+
+The engine applies the window to every fixed schedule (a schedule's own ``flex_minutes`` wins): the
+minutes after that day's start, or ``flexible_start_until`` minus that day's start when only the
+clock time is given.
 """
 
 from __future__ import annotations
@@ -36,6 +43,17 @@ class ScheduleRules:
     flexible_start_minutes: int = 0
     flexible_start_until: dt.time | None = None
     makeup_at_end: bool = False
+    ramadan_auto: bool = True
+    ramadan_schedule: str = "RAMADAN"
+
+    def flex_minutes_for(self, start: dt.time) -> int:
+        """Flexible minutes for a fixed-schedule day starting at ``start`` (0 = none)."""
+        if self.flexible_start_minutes:
+            return self.flexible_start_minutes
+        if self.flexible_start_until is None:
+            return 0
+        until = self.flexible_start_until.hour * 60 + self.flexible_start_until.minute
+        return max(0, until - (start.hour * 60 + start.minute))
 
     def late_counts_from(self, start: dt.time) -> dt.time:
         """The clock time after which a check-in for a shift starting at ``start`` is late."""
@@ -58,12 +76,22 @@ def schedule_from_dict(raw: dict[str, Any]) -> ScheduleRules:
     if tz is not None and tz not in TIMEZONES:
         raise ValueError(f"schedule.timezone '{tz}' bukan zona waktu Indonesia ({', '.join(TIMEZONES)})")
     minutes = int(raw.get("flexible_start_minutes", 0))
+    until, start = times["flexible_start_until"], times["start"]
+    if minutes == 0 and until is not None and start is not None:
+        # only the clock time given (e.g. "09.00"): the window is from the preset's start to that time
+        minutes = (until.hour * 60 + until.minute) - (start.hour * 60 + start.minute)
+        if minutes <= 0:
+            raise ValueError(f"schedule.flexible_start_until {until:%H:%M} tidak sesudah start {start:%H:%M}")
     if not 0 <= minutes <= 240:
         raise ValueError(f"schedule.flexible_start_minutes {minutes} di luar 0..240")
+    # a flexible window makes up the missed time at the end of the day unless the preset says otherwise
+    makeup = raw.get("makeup_at_end")
     rules = ScheduleRules(start=times["start"], end=times["end"], friday_end=times["friday_end"],
                           timezone=str(tz) if tz is not None else None, flexible_start_minutes=minutes,
                           flexible_start_until=times["flexible_start_until"],
-                          makeup_at_end=bool(raw.get("makeup_at_end", False)))
+                          makeup_at_end=bool(minutes > 0 or until is not None) if makeup is None else bool(makeup),
+                          ramadan_auto=bool(raw.get("ramadan_auto", True)),
+                          ramadan_schedule=str(raw.get("ramadan_schedule", "RAMADAN")))
     until = rules.flexible_start_until
     if until is not None and rules.start is not None and rules.late_counts_from(rules.start) != until:
         raise ValueError(f"schedule.flexible_start_until {until:%H:%M} tidak sama dengan start {rules.start:%H:%M} + "

@@ -9,7 +9,8 @@ Rules (each one a policy value, see services/policy/presets/*.toml):
   ``no_checkin_tier`` / ``no_checkout_tier`` (top tier in the Permentan template);
 - TK (tanpa keterangan) costs ``absent_pct`` per day;
 - a missed apel on a day the employee was present (status H) costs ``apel_miss_pct``
-  (absent days are already charged as TK, so the apel is not charged twice);
+  (absent days are already charged as TK, so the apel is not charged twice); a missed upacara hari
+  besar (calendar "upacara" day) likewise costs ``ceremony_miss_pct`` (unset: ``apel_miss_pct``);
 - the percentages apply to the preset's stated ``deduction_base``: the whole TPP ("tpp") or
   one component (e.g. the 40 % kehadiran part); the month is capped at ``cap_pct``;
 - a selfie verdict "manipulation" on any punch of the month: ``kehadiran_nol`` makes
@@ -165,7 +166,7 @@ class DeductionResult:
     lines: tuple[DeductionLine, ...] = ()  # sum(line.rupiah) == deduction_rp
 
 
-CHARGED_RULES = ("TL1", "TL2", "TL3", "TL4", "PSW1", "PSW2", "PSW3", "PSW4", "TK", "APEL_MISS")
+CHARGED_RULES = ("TL1", "TL2", "TL3", "TL4", "PSW1", "PSW2", "PSW3", "PSW4", "TK", "APEL_MISS", "UPACARA_MISS")
 
 
 def _count_days(lines: list[DayLine], policy: Policy) -> tuple[dict[str, int], int]:
@@ -186,8 +187,8 @@ def _count_days(lines: list[DayLine], policy: Policy) -> tuple[dict[str, int], i
                 counts[f"TL{tl}"] += 1
             if 1 <= psw <= 4:
                 counts[f"PSW{psw}"] += 1
-            if ln.apel is False:
-                counts["APEL_MISS"] += 1
+            if ln.apel is False:  # on an upacara day the apel column holds the ceremony attendance
+                counts["UPACARA_MISS" if "upacara" in ln.flags else "APEL_MISS"] += 1
         elif st == "TK" and ln.working_day:
             counts["TK"] += 1
         elif st in CUTI_CODES:
@@ -198,11 +199,14 @@ def _count_days(lines: list[DayLine], policy: Policy) -> tuple[dict[str, int], i
 
 
 def rule_pct(policy: Policy, code: str) -> float:
-    """Percent per occurrence of a charged rule (TL1..PSW4, TK, APEL_MISS)."""
+    """Percent per occurrence of a charged rule (TL1..PSW4, TK, APEL_MISS, UPACARA_MISS)."""
     if code == "TK":
         return policy.attendance.absent_pct
     if code == "APEL_MISS":
         return policy.attendance.apel_miss_pct
+    if code == "UPACARA_MISS":  # its own rate when the policy sets one, else counted like apel
+        a = policy.attendance
+        return a.apel_miss_pct if a.ceremony_miss_pct is None else a.ceremony_miss_pct
     prefix = "PSW" if code.startswith("PSW") else "TL"
     return _tier_pct(policy, prefix, int(code[len(prefix):]))
 

@@ -9,6 +9,17 @@ parsed except the chosen check-in/out.
   punches before the shift midpoint are check-in candidates (first one wins), those from the
   midpoint on are check-out candidates (last one wins).
 - Late/early minutes are whole minutes, rounded down (07:30:59 against 07:30 = 0 minutes).
+- Jam masuk fleksibel (a schedule's ``flex_minutes`` or the policy's [schedule] value, fixed
+  schedules only): a check-in up to start + flex is on time; lateness counts only after start + flex
+  (09:01 for 07.30 with 90 minutes). With compensation (``makeup_at_end`` of the policy; always for
+  a schedule's own ``flex_minutes``) the day's end moves by the delay, counted in whole minutes
+  (08:10:40 against 07:30 ends 40 minutes later), at most by the window (a late arrival's end is
+  start + flex + the day's length). Early leave is measured against that compensated end, which is
+  the stored ``sched_end``. Without a check-in the ordinary end applies.
+- Apel (policy weekdays and time) and upacara (calendar "upacara" days, policy ceremony time):
+  attended when the check-in is within the apel minute or earlier (07:30:59 makes a 07:30 apel,
+  the same rounding as lateness, so an on-time check-in never misses an apel at its start minute).
+  On an upacara day the ``apel`` column holds the ceremony attendance and the day gets flag "upacara".
 - Punches with a selfie verdict "rejected"/"manipulation" and mobile punches flagged
   "outside_geofence" do not count (``void``); the day gets that flag so it lands in the exception queue.
 - Priority: non-working day (weekend, holiday on a fixed schedule, roster off) > letter > punches.
@@ -45,7 +56,9 @@ class DayShift(NamedTuple):
     start: dt.datetime
     end: dt.datetime
     kind: str  # "fixed" or "roster"
-    apel_at: str  # "HH:MM:SS": the latest check-in that makes the apel
+    apel_at: str  # "HH:MM": the last minute of check-in that makes the apel
+    flex_until: dt.datetime | None  # jam masuk fleksibel: on time until then (None = no flexibility)
+    makeup: bool  # a flexible check-in moves the day's end by the same delay
 
 
 class LetterDay(NamedTuple):
@@ -72,6 +85,8 @@ class DayRules:
         self.after = dt.timedelta(minutes=a.checkout_window_after_min)
         self.apel_weekdays = frozenset(a.apel_weekdays)
         self.apel_time = a.apel_time
+        self.ceremony_at = (a.ceremony_time or a.apel_time).isoformat()[:5]
+        self.schedule = policy.schedule
         self.no_checkin = _tier_number(a.tl_tiers, a.no_checkin_tier)
         self.no_checkout = _tier_number(a.psw_tiers, a.no_checkout_tier)
         self._tl: dict[int, int] = {}
@@ -101,7 +116,7 @@ def shift_windows(plans: Sequence[DayPlan | str], rules: DayRules) -> list[DaySh
         if isinstance(plan, str):
             out.append(None)
             continue
-        start, end, kind, _code = plan
+        start, end, kind, _code, own_flex = plan
         lo, hi = start - before, end + after
         prev = plans[i - 1] if i > 0 else OFF_ROSTER
         nxt = plans[i + 1] if i + 1 < len(plans) else OFF_ROSTER
@@ -111,9 +126,13 @@ def shift_windows(plans: Sequence[DayPlan | str], rules: DayRules) -> list[DaySh
             hi = min(hi, end + (nxt[0] - end) / 2)
         mid = start + (end - start) / 2
         # apel is at the policy time, or at the start when the schedule starts later (Ramadan 08.00)
-        apel_at = max(rules.apel_time, start.time()).isoformat()
+        apel_at = max(rules.apel_time, start.time()).isoformat()[:5]
+        flex = own_flex if own_flex is not None else (rules.schedule.flex_minutes_for(start.time())
+                                                      if kind == "fixed" else 0)
+        flex_until = start + dt.timedelta(minutes=flex) if flex > 0 else None
+        makeup = own_flex is not None or rules.schedule.makeup_at_end
         out.append(DayShift(fmt_ts(lo), fmt_ts(hi), fmt_ts(mid), fmt_ts(start), fmt_ts(end),  # type: ignore[arg-type]
-                            start, end, kind, apel_at))
+                            start, end, kind, apel_at, flex_until, makeup))
     return out
 
 
@@ -162,14 +181,15 @@ _bisect_left, _bisect_right = bisect.bisect_left, bisect.bisect_right
 
 def classify_day(day: dt.date, today: dt.date, plan: DayPlan | str, shift: DayShift | None,
                  holiday: set[str] | None, punches: Sequence[str], void: Mapping[str, str] | None,
-                 letter: LetterDay | None, correction: Mapping[str, str] | None, rules: DayRules) -> DayOutcome:
+                 letter: LetterDay | None, correction: Mapping[str, str] | None, rules: DayRules,
+                 ceremony: bool = False) -> DayOutcome:
     """The status of one employee's day.
 
     ``plan``/``shift``: the day's schedule plan and its window (``shift_windows``; None on an off day);
     ``holiday``: the holiday kinds on that date; ``punches``: the employee's punch timestamps, sorted
     (any range: only those inside the window count); ``void``: timestamp -> flag of punches that do
     not count (bad selfie verdict, outside the geofence); ``letter``: the letter covering the day;
-    ``correction``: field -> value of the day's active corrections.
+    ``correction``: field -> value of the day's active corrections; ``ceremony``: an upacara day.
     """
     if shift is None and not holiday and not correction and plan != NO_ROSTER:
         return _OFF_DAY  # weekend / roster day off: the most common non-working day, shared (immutable)
@@ -185,7 +205,7 @@ def classify_day(day: dt.date, today: dt.date, plan: DayPlan | str, shift: DaySh
             flags.append("tanpa_roster")
     else:
         working = 1
-        lo, hi, mid_s, start_s, end_s, start, end, kind, apel_at = shift
+        lo, hi, mid_s, start_s, end_s, start, end, kind, apel_at, flex_until, makeup = shift
         for k in range(_bisect_left(punches, lo), _bisect_right(punches, hi)):
             ts = punches[k]
             if void is not None and ts in void:
@@ -213,7 +233,18 @@ def classify_day(day: dt.date, today: dt.date, plan: DayPlan | str, shift: DaySh
     apel = None
     if status == "H" and start_s is not None:  # a working day's window was read (not a holiday)
         if cin_s is not None:
-            late = int((_parse(cin_s) - start).total_seconds() // 60)
+            cin = _parse(cin_s)
+            on_time_until = start
+            if flex_until is not None:
+                on_time_until = flex_until
+            if flex_until is not None and makeup:
+                # compensation: the end moves by the (whole-minute) delay, at most by the flexible window
+                shift_by = min(cin.replace(second=0, microsecond=0), flex_until) - start
+                if shift_by > dt.timedelta(0):
+                    end = end + shift_by
+                    end_s = fmt_ts(end)
+                    flags.append("masuk_fleksibel")
+            late = int((cin - on_time_until).total_seconds() // 60)
             if late > 0:
                 tl = rules.tl(late)
             else:
@@ -232,8 +263,11 @@ def classify_day(day: dt.date, today: dt.date, plan: DayPlan | str, shift: DaySh
         elif not status_corrected:
             flags.append("no_checkout")
             psw = rules.no_checkout
-        if kind == "fixed" and day.weekday() in rules.apel_weekdays:
-            apel = 1 if cin_s is not None and cin_s[11:19] <= apel_at else 0
+        if kind == "fixed" and ceremony:
+            flags.append("upacara")
+            apel = 1 if cin_s is not None and cin_s[11:16] <= max(rules.ceremony_at, start_s[11:16]) else 0
+        elif kind == "fixed" and day.weekday() in rules.apel_weekdays:
+            apel = 1 if cin_s is not None and cin_s[11:16] <= apel_at else 0
     return _new_outcome(DayOutcome, (status, working, start_s, end_s, cin_s, cout_s, late, early, tl, psw, apel,
                                      letter_id, ",".join(flags) if flags else "", 1 if correction else 0))
 

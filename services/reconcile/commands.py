@@ -7,7 +7,7 @@ import sys
 
 from sqlalchemy import select
 
-from services.cli_support import OPERATOR, SIGNER, current, needs, open_db
+from services.cli_support import OPERATOR, SIGNER, STAFF, current, needs, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,9 +15,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("bulan", help="periode YYYY-MM, mis. 2026-01")
     p.add_argument("--opd", help="kode OPD (bawaan: OPD pertama di database)")
     p.add_argument("--kunci", action="store_true", help="kunci periode setelah dihitung (peran penanda tangan)")
+    p.add_argument("--alasan-kunci", metavar="ALASAN",
+                   help="kunci walau masih ada hari perlu ditinjau, dengan alasan tertulis (tercatat di jejak audit)")
     p.add_argument("--buka-kunci", metavar="ALASAN", help="buka kunci periode dengan alasan (peran penanda tangan)")
     p.set_defaults(func=_reconcile)
     needs(p, lambda a: SIGNER if (a.kunci or a.buka_kunci) else OPERATOR)
+    b = sub.add_parser("bolos-libur-panjang",
+                       help="pegawai tanpa keterangan (TK) pada hari kerja pertama usai libur panjang / cuti bersama")
+    b.add_argument("bulan", help="periode YYYY-MM, mis. 2026-03")
+    b.add_argument("--opd", help="kode OPD (bawaan: OPD pertama di database)")
+    b.add_argument("--min-hari", type=int, default=None,
+                   help="minimal hari libur berturut-turut (bawaan: discipline.long_holiday_min_days kebijakan OPD)")
+    b.set_defaults(func=_after_holiday)
+    needs(b, STAFF)
     k = sub.add_parser("kalender", help="isi jadwal standar dan hari libur nasional + cuti bersama")
     k.add_argument("--tahun", type=int, nargs="+", default=None, help="tahun (bawaan: tahun ini)")
     k.set_defaults(func=_kalender)
@@ -60,7 +70,7 @@ def _reconcile(args: argparse.Namespace) -> int:
             res = recompute(s, year, month, policy_for_opd(s, opd.id), opd_id=opd.id)
             exc = exception_queue(s, opd.id, year, month)
             if args.kunci:
-                lock_period(s, opd.id, year, month, user)
+                lock_period(s, opd.id, year, month, user, override_reason=args.alasan_kunci)
         print(f"{opd.name} — {month_label(year, month)}: {res.employees} pegawai, {res.days} hari dihitung, "
               f"{res.written} baris ditulis.")
         print("  " + ", ".join(f"{k}={v}" for k, v in sorted(res.counts.items())))
@@ -75,6 +85,39 @@ def _reconcile(args: argparse.Namespace) -> int:
         db.dispose()
 
 
+def _after_holiday(args: argparse.Namespace) -> int:
+    from services.calendar.names import month_label
+    from services.policy.model import policy_for_opd
+    from services.reconcile.after_holiday import absent_after_long_holiday
+    from services.store.models import Opd
+
+    year, month = _period(args.bulan)
+    db = open_db(args)
+    try:
+        with db.session() as s:
+            q = select(Opd.id, Opd.name)
+            if args.opd:
+                q = q.where(Opd.code == args.opd)
+            opd = s.execute(q.order_by(Opd.id)).first()
+            if opd is None:
+                print(f"OPD '{args.opd or '-'}' tidak ditemukan di database.", file=sys.stderr)
+                return 2
+            min_days = args.min_hari or policy_for_opd(s, opd.id).discipline.long_holiday_min_days
+            if min_days < 2:
+                print("--min-hari minimal 2.", file=sys.stderr)
+                return 2
+            rows = absent_after_long_holiday(s, opd.id, year, month, min_days)
+        print(f"{opd.name} — {month_label(year, month)}: tanpa keterangan pada hari kerja pertama usai libur "
+              f"panjang (>= {min_days} hari libur berturut-turut): {len(rows)} pegawai-hari.")
+        for r in rows:
+            why = f" ({r.holidays})" if r.holidays else ""
+            print(f"  {r.date:%d-%m-%Y}  {r.nip}  {r.name}  [{r.unit}]  libur {r.off_from:%d-%m}..{r.off_to:%d-%m}, "
+                  f"{r.off_days} hari{why}")
+        return 0
+    finally:
+        db.dispose()
+
+
 def _kalender(args: argparse.Namespace) -> int:
     from services.calendar.seed import seed_calendar
 
@@ -84,6 +127,12 @@ def _kalender(args: argparse.Namespace) -> int:
         with db.transaction() as s:
             ids = seed_calendar(s, list(args.tahun))
         print(f"Jadwal standar ({', '.join(ids)}) dan hari libur {', '.join(map(str, args.tahun))} siap.")
+        from services.calendar.holidays import bundled_ramadan
+
+        shipped = {d.year for d in bundled_ramadan()}
+        for year in sorted(set(args.tahun) - shipped):
+            print(f"  Catatan: tanggal Ramadan {year} belum ada di data bawaan; tambahkan di layar Jadwal & Hari Libur "
+                  "(jenis 'Bulan Ramadan') sesudah sidang isbat, agar jam kerja Ramadan berlaku.")
         return 0
     finally:
         db.dispose()

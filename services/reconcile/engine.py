@@ -36,7 +36,7 @@ from services.reconcile.classify import (
     parse_correction_time,
     shift_windows,
 )
-from services.reconcile.load import BAD_VERDICTS, MonthInputs, load_employees, load_month
+from services.reconcile.load import BAD_VERDICTS, MonthInputs, MonthPolicy, load_employees, load_month
 from services.reconcile.period import ensure_unlocked
 from services.reconcile.write import DayRow, WriteScope, write_day_records
 from services.store.db import clock_of
@@ -99,7 +99,8 @@ def recompute(
     employees = load_employees(session, emp_filter, opd_id)
     ensure_unlocked(session, {e.opd_id for e in employees}, year, month, "Hitung ulang")
     progress(0, len(employees), "Memuat data bulan ini")
-    inputs = load_month(session, first, last, employees, subset=emp_filter is not None)
+    inputs = load_month(session, first, last, employees, subset=emp_filter is not None,
+                        month_policy=MonthPolicy.of(policy))
     cancel.raise_if_cancelled()
 
     days = [d for d in (target_dates or inputs.book.dates[1:-1]) if d <= today]
@@ -125,7 +126,7 @@ def classify_month(inputs: MonthInputs, days: list[dt.date], today: dt.date, rul
     """
     book = inputs.book
     index = {d: i + 1 for i, d in enumerate(book.dates[1:-1])}  # plan index of each month day (book starts a day early)
-    wanted = [(d, d.isoformat(), index[d], inputs.holidays.get(d)) for d in days]
+    wanted = [(d, d.isoformat(), index[d], inputs.holidays.get(d), d in inputs.ceremonies) for d in days]
     windows: dict[int, tuple[list, list[DayShift | None]]] = {}  # id(plans) -> (plans, their windows)
     rows: list[DayRow] = []
     counts: dict[str, int] = {}
@@ -144,12 +145,12 @@ def classify_month(inputs: MonthInputs, days: list[dt.date], today: dt.date, rul
         emp_void = void.get(emp_id)
         emp_letters = letters.get(emp_id)
         emp_corr = corrections.get(emp_id)
-        for d, d_s, i, holiday in wanted:
+        for d, d_s, i, holiday, ceremony in wanted:
             if (active_from and d < active_from) or (active_to and d > active_to):
                 continue
             out = classify_day(d, today, plans[i], shifts[i], holiday, emp_punches, emp_void,
                                emp_letters.get(d) if emp_letters else None,
-                               emp_corr.get(d) if emp_corr else None, rules)
+                               emp_corr.get(d) if emp_corr else None, rules, ceremony)
             status = out.status
             counts[status] = counts.get(status, 0) + 1
             rows.append((emp_id, d_s) + out)
@@ -185,6 +186,10 @@ def recompute_month(db, opd_id: int, year: int, month: int, *, today: dt.date | 
     one connection. SQLite only accepts that outside a transaction, so it is set before the first
     write and switched back on after commit/rollback, before the connection returns to the pool.
     """
+    if db.engine.dialect.name != "sqlite":  # PostgreSQL: the COPY path is cheap with its FK checks on
+        with db.transaction() as s:
+            return recompute(s, year, month, policy_for_opd(s, opd_id), opd_id=opd_id, today=today,
+                             progress=progress, cancel=cancel)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:

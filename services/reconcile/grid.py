@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from services.calendar.names import month_bounds
 from services.letters.kinds import CUTI_CODES, STATUS_LABELS
 from services.store.models import DayRecord, Employee, WorkUnit
+from services.timefmt import jam_pada
 
 EXCEPTION_FLAGS = {
     "no_checkin": "Tidak absen masuk",
@@ -25,8 +26,12 @@ EXCEPTION_FLAGS = {
     "manipulation": "Indikasi manipulasi",
     "surat_tumpang_tindih": "Surat tumpang tindih",
     "tanpa_roster": "Belum ada roster shift",
+    "late_upload": "Rekaman mobile diunggah melewati batas unggah: tidak sah sebagai presensi",
+    "old_app_version": "Rekaman dari aplikasi mobile versi lama (belum diperbarui): tidak sah sebagai presensi",
 }
-FLAG_LABELS = {**EXCEPTION_FLAGS, "cuti_bersama": "Cuti bersama", "belum_pulang": "Belum absen pulang"}
+FLAG_LABELS = {**EXCEPTION_FLAGS, "cuti_bersama": "Cuti bersama", "belum_pulang": "Belum absen pulang",
+               "masuk_fleksibel": "Jam masuk fleksibel: jam pulang bergeser sesuai jam masuk",
+               "upacara": "Hari upacara"}
 # colour category of a cell, used by the desktop model and the legend
 CATEGORIES = ("hadir", "telat", "tk", "cuti", "dl", "sakit_izin", "libur", "belum", "kosong")
 
@@ -90,7 +95,7 @@ class ExceptionRow:
 def _hm(x: dt.datetime | None, day: dt.date) -> str:
     if x is None:
         return "-"
-    return x.strftime("%H:%M") if x.date() == day else x.strftime("%H:%M (%d/%m)")
+    return jam_pada(x, day)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -146,8 +151,9 @@ def _tooltip(day: dt.date, status: str, tl: int, psw: int, late: int, early: int
     if early:
         lines.append(f"Pulang cepat {early} menit (PSW{psw})")
     if apel is not None:
-        lines.append("Apel: hadir" if apel else "Apel: tidak hadir")
-    lines += [FLAG_LABELS.get(f, f) for f in flag_list]
+        what = "Upacara" if "upacara" in flag_list else "Apel"
+        lines.append(f"{what}: hadir" if apel else f"{what}: tidak hadir")
+    lines += [FLAG_LABELS.get(f, f) for f in flag_list if f != "upacara"]
     if corrected:
         lines.append("Sudah dikoreksi")
     return "\n".join(lines)

@@ -9,17 +9,30 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.calendar.holidays import holiday_map
+from services.calendar.holidays import event_map, holiday_map
 from services.calendar.schedules import ScheduleBook
+from services.policy.model import MobileRules, Policy
 from services.reconcile.classify import LetterDay, fmt_ts
 from services.store.models import OUTSIDE_GEOFENCE, Correction, Employee, Letter, LetterEmployee
 
 BAD_VERDICTS = {"rejected": "selfie_rejected", "manipulation": "manipulation"}
+
+
+@dataclass(frozen=True)
+class MonthPolicy:
+    """What loading needs from the region policy: mobile validity rules and the Ramadan switch."""
+
+    mobile: MobileRules | None = None  # None = late uploads and app versions are not judged
+    ramadan_schedule: str | None = None  # schedule code used on the calendar's Ramadan dates (None = off)
+
+    @staticmethod
+    def of(policy: Policy) -> MonthPolicy:
+        return MonthPolicy(policy.mobile, policy.schedule.ramadan_schedule if policy.schedule.ramadan_auto else None)
 _CHUNK = 500  # SQLite bound-parameter friendly chunk for IN lists
 
 
@@ -44,6 +57,7 @@ class MonthInputs:
     corrections: dict[int, dict[dt.date, dict[str, str]]]  # employee -> date -> field -> value (active only)
     punches: dict[int, list[str]]  # employee -> sorted storage-form timestamps, first - 1 .. last + 1
     void: dict[int, dict[str, str]]  # employee -> timestamp -> flag, punches that do not count
+    ceremonies: frozenset[dt.date] = frozenset()  # upacara days of the calendar
 
 
 def chunks(ids: list[int]) -> Iterable[list[int]]:
@@ -74,7 +88,7 @@ def load_employees(session: Session, employee_ids: list[int] | None, opd_id: int
 
 
 def load_month(session: Session, first: dt.date, last: dt.date, employees: list[EmployeeRow],
-               subset: bool) -> MonthInputs:
+               subset: bool, month_policy: MonthPolicy = MonthPolicy()) -> MonthInputs:
     """The month's schedules, holidays, letters, corrections and punches for ``employees``.
 
     ``subset`` False loads without an id filter (every employee's rows: cheaper than an IN list).
@@ -82,9 +96,60 @@ def load_month(session: Session, first: dt.date, last: dt.date, employees: list[
     one = dt.timedelta(days=1)
     ids = [e.id for e in employees] if subset else None
     punches, void = load_punches(session, first - one, last + 2 * one, ids)
-    return MonthInputs(first, last, employees, ScheduleBook(session, first - one, last + one, ids),
+    if month_policy.mobile is not None:
+        void_invalid_mobile(session, first - one, last + 2 * one, ids, month_policy.mobile, void)
+    book = ScheduleBook(session, first - one, last + one, ids, ramadan_schedule=month_policy.ramadan_schedule)
+    ceremonies = frozenset(event_map(session, first, last, ("upacara",)))
+    return MonthInputs(first, last, employees, book,
                        holiday_map(session, first, last), load_letters(session, first, last, ids),
-                       load_corrections(session, first, last, ids), punches, void)
+                       load_corrections(session, first, last, ids), punches, void, ceremonies)
+
+
+def _as_datetime(value: str | dt.datetime) -> dt.datetime:
+    """A timestamp as the driver returns it: SQLite's stored text, PostgreSQL's datetime."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
+def void_invalid_mobile(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] | None,
+                        rules: MobileRules, void: dict[int, dict[str, str]]) -> None:
+    """Add the mobile records the policy does not accept as attendance to ``void``:
+
+    - "late_upload": uploaded after the deadline (day N of the next month, 23:59:59) when the
+      policy's ``late_upload_consequence`` is "tidak_sah";
+    - "old_app_version": made by an app older than ``min_app_version`` on/after ``min_app_version_from``.
+
+    Judged here at every recompute (not only at import), so a policy change applies to stored records.
+    Only records uploaded in a later month, or carrying an app version, are read.
+    """
+    judge_late = rules.late_upload_consequence == "tidak_sah"
+    judge_version = bool(rules.min_app_version)
+    if not judge_late and not judge_version:
+        return
+    where = ["p.source = 'mobile'", "p.employee_id IS NOT NULL", "p.ts >= ?", "p.ts < ?"]
+    wanted = []
+    params: tuple[str, ...] = (lo.isoformat(), hi.isoformat())
+    if judge_late:  # no record of the range can be late before the deadline of the range's first month
+        wanted.append("(p.uploaded_at IS NOT NULL AND p.uploaded_at > ?)")
+        params += (fmt_ts(rules.upload_deadline(dt.datetime.combine(lo, dt.time()))) or "",)
+    if judge_version:
+        wanted.append("(p.app_version IS NOT NULL AND p.app_version != '')")
+    cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    pg = session.get_bind().dialect.name == "postgresql"
+    try:
+        for ids in id_clauses("p.employee_id", emp_ids):
+            sql = (f"SELECT p.employee_id, p.ts, p.uploaded_at, p.app_version FROM punch p "
+                   f"WHERE {' AND '.join(where)} AND ({' OR '.join(wanted)}){ids} ORDER BY p.id")
+            cur.execute(sql.replace("?", "%s::timestamp") if pg else sql, params)
+            for emp, ts, uploaded, version in cur.fetchall():
+                when = _as_datetime(ts)
+                key = fmt_ts(when)
+                if judge_version and rules.app_version_too_old(version, when.date()):
+                    void.setdefault(emp, {}).setdefault(key, "old_app_version")  # type: ignore[arg-type]
+                elif (judge_late and uploaded is not None
+                      and _as_datetime(uploaded) > rules.upload_deadline(when)):
+                    void.setdefault(emp, {}).setdefault(key, "late_upload")  # type: ignore[arg-type]
+    finally:
+        cur.close()
 
 
 def load_letters(session: Session, first: dt.date, last: dt.date,
@@ -144,6 +209,11 @@ def load_punches(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] 
     out: dict[int, list[str]] = {}
     void: dict[int, dict[str, str]] = {}
     cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    if session.get_bind().dialect.name == "postgresql":
+        try:
+            return _pg_punches(cur, lo, hi, emp_ids)
+        finally:
+            cur.close()
     try:
         for ids in id_clauses("p.employee_id", emp_ids):
             cur.execute(f"SELECT p.employee_id, group_concat(p.ts, '|') FROM punch p WHERE {where}{ids} "
@@ -168,4 +238,30 @@ def load_punches(session: Session, lo: dt.date, hi: dt.date, emp_ids: list[int] 
                 void.setdefault(emp, {}).setdefault(ts, "outside_geofence")
     finally:
         cur.close()
+    return out, void
+
+
+_PG_TS = "to_char(p.ts, 'YYYY-MM-DD HH24:MI:SS.US')"  # the storage form SQLite keeps (classify.py compares text)
+
+
+def _pg_punches(cur: Any, lo: dt.date, hi: dt.date, emp_ids: list[int] | None
+                ) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+    """load_punches on PostgreSQL: string_agg for SQLite's group_concat, timestamps rendered as text."""
+    where = "p.employee_id IS NOT NULL AND p.ts >= %s::timestamp AND p.ts < %s::timestamp"
+    params = (lo.isoformat(), hi.isoformat())
+    out: dict[int, list[str]] = {}
+    void: dict[int, dict[str, str]] = {}
+    for ids in id_clauses("p.employee_id", emp_ids):
+        cur.execute(f"SELECT p.employee_id, string_agg({_PG_TS}, '|' ORDER BY p.ts) FROM punch p "
+                    f"WHERE {where}{ids} GROUP BY p.employee_id", params)
+        for emp, joined in cur.fetchall():
+            out[emp] = joined.split("|")
+        cur.execute(f"SELECT p.employee_id, {_PG_TS}, s.verdict FROM punch p JOIN selfie_check s ON s.punch_id = p.id "
+                    f"WHERE {where}{ids} AND s.verdict IN ('rejected', 'manipulation') ORDER BY p.id", params)
+        for emp, ts, verdict in cur.fetchall():
+            void.setdefault(emp, {})[ts] = BAD_VERDICTS[verdict]
+        cur.execute(f"SELECT p.employee_id, {_PG_TS} FROM punch p WHERE {where}{ids} AND p.source = 'mobile' "
+                    "AND p.flags LIKE '%%outside_geofence%%'", params)
+        for emp, ts in cur.fetchall():
+            void.setdefault(emp, {}).setdefault(ts, "outside_geofence")
     return out, void

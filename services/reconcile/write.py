@@ -65,6 +65,11 @@ def write_day_records(session: Session, scope: WriteScope, rows: list[DayRow]) -
     """
     big = len(rows) > BULK_ROWS
     cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    if session.get_bind().dialect.name == "postgresql":
+        try:
+            return _pg_write(cur, scope, rows, big)
+        finally:
+            cur.close()
     if big:  # a 64 MB page cache for the bulk read/compare/insert of a large month (restored after)
         prev_cache = cur.execute("PRAGMA cache_size").fetchone()[0]
         cur.execute("PRAGMA cache_size=-65536")
@@ -74,6 +79,31 @@ def write_day_records(session: Session, scope: WriteScope, rows: list[DayRow]) -
         if big:
             cur.execute(f"PRAGMA cache_size={int(prev_cache)}")
         cur.close()
+
+
+def _pg_write(cur: Any, scope: WriteScope, rows: list[DayRow], big: bool) -> int:
+    """PostgreSQL: COPY instead of executemany, the same diff for small scopes (services.reconcile.write_pg)."""
+    from services.reconcile import write_pg
+
+    date_sql, date_params = scope.date_filter()
+    if big:
+        n = write_pg.replace_all(cur, date_sql, date_params, scope.employee_ids, rows)
+        _check_references(cur, rows)
+        return n
+    old: dict[int, dict[str, str]] = {}
+    for ids in id_clauses("employee_id", scope.employee_ids):
+        for emp, joined in write_pg.stored_signatures(cur, date_sql, date_params, ids):
+            old[emp] = {line[:10]: line for line in joined.split("\n")}
+    changed = []
+    for r in rows:
+        per = old.get(r[0])
+        o = per.pop(r[1], None) if per else None
+        if o is None or o != signature(r):
+            changed.append(r)
+    stale = [(emp, d) for emp, per in old.items() for d in per]
+    write_pg.delete_keys(cur, [(r[0], r[1]) for r in changed] + stale)
+    write_pg.copy_rows(cur, "day_record", changed)
+    return len(changed) + len(stale)
 
 
 def _replace_all(cur: Any, scope: WriteScope, rows: list[DayRow]) -> int:

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.calendar.names import BULAN
+from services.calendar.names import BULAN, month_bounds
 from services.changes import Changes
 from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressFn, no_progress
@@ -48,7 +48,7 @@ from services.policy.recap import MonthRecapRow
 from services.reports.layout import Letterhead, draw_letterhead, draw_signature_block, paper, tanggal_indonesia
 from services.reports.paged_table import PagedTable
 from services.reports.tpp_appendix import appendix_flowables
-from services.store.db import Database
+from services.store.db import Database, clock_of
 from services.store.models import Employee, Opd, Period, Report
 
 MARGIN_X = 12 * mm
@@ -397,8 +397,13 @@ def generate_monthly_report(
         opd = s.get(Opd, opd_id)
         if opd is None:
             raise ReportError(f"OPD dengan id {opd_id} tidak ditemukan.")
-        period = find_period(s, opd_id, year, month)
         label = f"{BULAN[month - 1]} {year}"
+        last_day = month_bounds(year, month)[1]
+        today = clock_of(s).today()
+        if last_day >= today:
+            raise ReportError(f"Laporan bulanan {label} belum bisa dibuat: bulan itu belum berakhir (hari ini "
+                              f"{today:%d-%m-%Y}). Laporan dibuat dari bulan yang sudah selesai dan dikunci.")
+        period = find_period(s, opd_id, year, month)
         if period is None or period.status == "open":
             raise ReportError(f"Periode {label} belum dikunci. Kunci periode di layar Rekonsiliasi terlebih dahulu.")
         prev = latest_report(s, period.id)

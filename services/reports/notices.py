@@ -49,7 +49,9 @@ __all__ = ["NoticeError", "NoticeRequest", "NoticeResult", "create_notice", "cre
 
 def holiday_dates(session: Session, start: dt.date, end: dt.date) -> set[dt.date]:
     """National holidays, cuti bersama and regional holidays from the Holiday table."""
-    stmt = select(Holiday.date).where(Holiday.date >= start, Holiday.date <= end)
+    # Ramadan and upacara rows in the same table are working days
+    stmt = select(Holiday.date).where(Holiday.date >= start, Holiday.date <= end,
+                                      Holiday.kind.in_(("nasional", "cuti_bersama", "daerah")))
     return set(session.execute(stmt).scalars())
 
 

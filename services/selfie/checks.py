@@ -105,6 +105,7 @@ FLAG_LABELS = {
     "outside_geofence": "di luar radius kantor",
     "unknown_phone": "HP tidak terdaftar",
     "late_upload": "unggah terlambat",
+    "old_app_version": "aplikasi versi lama",
     "no_photo": "tanpa foto",
     "mock_location": "lokasi tiruan (mock) di HP",
     "exif_time_mismatch": "waktu foto (EXIF) jauh dari waktu presensi",

@@ -14,12 +14,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.errors import BadInputError, NotFoundError
+from services.errors import BadInputError, ConflictError, NotFoundError
 from services.reconcile.period import ensure_unlocked
 from services.selfie.matching import score_words
 from services.selfie.photos import stored_path
@@ -64,6 +64,7 @@ class QueueItem:
     reference_text: str = ""  # "referensi 2 dari 3, 2026-03-01" of the best-matching reference
     evidence: dict[str, str] = field(default_factory=dict)
     risk: int = 0
+    version: int = 1  # the check's row version shown: set_verdict refuses it once another verifier/PC decided
 
     @property
     def all_flags(self) -> list[str]:
@@ -185,6 +186,7 @@ def _item(db_path: Path, refs: dict[int, list[_Ref]], check: SelfieCheck, punch:
         pass
     flags = [f for f in ((punch.flags or "") + "," + (check.flags or "")).split(",") if f]
     return QueueItem(
+        version=check.version,
         check_id=check.id,
         punch_id=punch.id,
         employee_id=emp.id,
@@ -225,17 +227,36 @@ def count_unchecked(session: Session, user: CurrentUser) -> int:
     return len(session.execute(_visible(q, user)).all())
 
 
-def set_verdict(session: Session, user: CurrentUser, check_id: int, verdict: str, reason: str = "") -> SelfieCheck:
-    """Record the atasan's decision on one selfie (audited). Reject / manipulation need a reason."""
+def count_pending(session: Session, user: CurrentUser) -> int:
+    """Checked selfies waiting for ``user``'s decision: the count of his queue (0 for a non-verifier)."""
+    if not user.has("verifier"):
+        return 0
+    q = (select(func.count(SelfieCheck.id)).join(Punch, Punch.id == SelfieCheck.punch_id)
+         .join(Employee, Employee.id == Punch.employee_id).where(SelfieCheck.verdict == "pending"))
+    return int(session.execute(_visible(q, user)).scalar() or 0)
+
+
+def set_verdict(session: Session, user: CurrentUser, check_id: int, verdict: str, reason: str = "",
+                expected_version: int | None = None) -> SelfieCheck:
+    """Record the atasan's decision on one selfie (audited). Reject / manipulation need a reason.
+
+    ``expected_version``: the check's version when the queue showed it; a decision made meanwhile (another
+    verifier, another PC) is refused with ConflictError instead of being overwritten.
+    """
     user.require("verifier")
     if verdict not in VERDICTS or verdict == "pending":
         raise BadInputError(f"Keputusan tidak dikenal: '{verdict}'")
     reason = reason.strip()
     if verdict in INVALID_VERDICTS and not reason:
         raise BadInputError(f"Keputusan '{VERDICTS[verdict]}' wajib disertai alasan.")
-    check = session.get(SelfieCheck, check_id)
+    check = session.get(SelfieCheck, check_id, with_for_update=True)
     if check is None:
         raise NotFoundError(f"Pemeriksaan swafoto #{check_id} tidak ditemukan.")
+    if expected_version is not None and check.version != expected_version:
+        who = f" oleh {check.verifier}" if check.verifier else ""
+        raise ConflictError(f"Swafoto #{check_id} baru saja diputuskan{who} (mungkin dari PC lain): "
+                            f"{VERDICTS.get(check.verdict, check.verdict)}. Keputusan Anda tidak disimpan; "
+                            "muat ulang antrean.")
     punch = session.get(Punch, check.punch_id)
     emp = session.get(Employee, punch.employee_id) if punch and punch.employee_id else None
     if "admin" not in user.roles and (emp is None or user.employee_id is None or emp.supervisor_id != user.employee_id):

@@ -30,6 +30,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from services.signing.certs import TrustSource, cert_to_pem, load_certs
+from services.signing.revisions import later_changes
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 PADES_SUBFILTER = "/ETSI.CAdES.detached"
@@ -54,6 +55,7 @@ class SignatureCheck:
     signed_revision_end: int = 0  # bytes covered by the approval signature's revision
     later_updates: str = ""  # "", "LTA_UPDATES" (DSS / timestamps only) or what pyHanko found
     doc_timestamp_fields: list[str] = field(default_factory=list)
+    later_changes: list[str] = field(default_factory=list)  # after the signed revision, not DSS / doc timestamps
     notes: list[str] = field(default_factory=list)
 
 
@@ -87,6 +89,9 @@ def validate_pdf_bytes(data: bytes, trust_roots: Sequence[TrustSource] = (), *,
     mod = status.modification_level
     extended_ok = (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and mod == ModificationLevel.LTA_UPDATES
                    and bool(status.docmdp_ok))
+    # pyHanko's policy also rates /Info and XMP updates as "LTA updates"; only DSS and doc timestamps may follow
+    later = later_changes(reader, _signed_revision_end(sig)) if extended_ok else []
+    extended_ok = extended_ok and not later
     ends_clean = data.rstrip().endswith(b"%%EOF")
     check = SignatureCheck(
         ok=False, intact=bool(status.intact and status.valid), trusted=bool(status.trusted),
@@ -105,7 +110,10 @@ def validate_pdf_bytes(data: bytes, trust_roots: Sequence[TrustSource] = (), *,
     if not check.intact:
         check.problems.append("Isi dokumen tidak cocok dengan tanda tangan (dokumen diubah atau tanda tangan rusak).")
     if not check.whole_file:
-        check.problems.append("Tanda tangan tidak mencakup seluruh berkas (ada perubahan setelah ditandatangani).")
+        check.problems.append("Tanda tangan tidak mencakup seluruh berkas (ada perubahan setelah ditandatangani)"
+                              + (": " + "; ".join(later[:5]) if later else "."))
+        if later:
+            check.later_updates, check.later_changes = "CHANGED", later
     if not check.trusted:
         check.problems.append("Sertifikat penanda tangan tidak diterbitkan oleh CA yang dipercaya.")
     check.ok = check.intact and check.whole_file and check.trusted

@@ -54,7 +54,8 @@ def signature_report(data: bytes, trust_roots: Sequence[TrustSource], *, moment:
                    "arsip"))
     else:
         add((check.whole_file, "Tanda tangan mencakup seluruh berkas" if check.whole_file
-             else "Ada bagian berkas di luar tanda tangan / perubahan setelah penandatanganan"))
+             else "Ada bagian berkas di luar tanda tangan / perubahan setelah penandatanganan"
+             + (": " + "; ".join(check.later_changes[:5]) if check.later_changes else "")))
     if trust_roots:
         add((check.trusted, f"Sertifikat penanda tangan tepercaya: {check.signer_subject}" if check.trusted
              else f"Sertifikat penanda tangan TIDAK tepercaya: {check.signer_subject or '-'}"))

@@ -100,6 +100,10 @@ def network_location(path: Path | str, *, windows: bool | None = None,
 def check_database_location(path: Path | str, *, windows: bool | None = None,
                             mounts: Callable[[], str] | None = None) -> None:
     """Raise NetworkDatabaseError (Indonesian, pointing to the multi-PC option) for a share."""
+    from services.store.db import is_pg_url
+
+    if is_pg_url(path):
+        return  # the PostgreSQL OPD store is the multi-PC option: a server address, no file to lock
     where = network_location(path, windows=windows, mounts=mounts)
     if where is not None:
         raise NetworkDatabaseError(_message(str(path), where))

@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 OUTSIDE_GEOFENCE = "source = 'mobile' AND flags LIKE '%outside_geofence%'"  # rows of ix_punch_outside_geofence
 # Rows of ix_day_record_review; a query must repeat its condition term for term (SQLite's rule) to use it
@@ -61,7 +61,8 @@ class Opd(Base):
     city: Mapped[str] = mapped_column(String(100), default="")
     region_name: Mapped[str] = mapped_column(String(200), default="")  # "PEMERINTAH KABUPATEN ..."
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
-    policy_preset: Mapped[str] = mapped_column(String(60), default="default")
+    # a preset name or the path of the region's own TOML file; PostgreSQL enforces the length
+    policy_preset: Mapped[str] = mapped_column(String(500), default="default")
     head_employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id", use_alter=True))
 
 
@@ -116,6 +117,16 @@ class EmployeePin(Base):
     pin: Mapped[str] = mapped_column(String(24), unique=True)
     employee: Mapped[Employee] = relationship(back_populates="pins")
 
+    @validates("pin")
+    def _ascii_pin(self, _key: str, value: str) -> str:
+        """The last line of defence: whatever path sets a PIN, '٣' or '３' never reaches the table."""
+        from services.errors import BadInputError
+        from services.tabular import valid_pin
+
+        if not valid_pin(value):
+            raise BadInputError(f"PIN {value[:24]!r} tidak valid: 1-24 huruf/angka ASCII.")
+        return value
+
 
 class EmployeePhone(Base):
     __tablename__ = "employee_phone"
@@ -150,6 +161,9 @@ class Schedule(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10), default="fixed")
     ramadan: Mapped[bool] = mapped_column(Boolean, default=False)
+    # jam masuk fleksibel: minutes after the start that still count as on time, the day's end moving by the
+    # same amount (compensation); None = the region policy's [schedule] value, 0 = no flexibility
+    flex_minutes: Mapped[Optional[int]] = mapped_column(Integer)
     days: Mapped[list[ScheduleDay]] = relationship(back_populates="schedule", cascade="all, delete-orphan")
 
 
@@ -354,12 +368,13 @@ class Punch(Base):
     photo_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     captured_offline: Mapped[bool] = mapped_column(Boolean, default=False)
     uploaded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    app_version: Mapped[Optional[str]] = mapped_column(String(32))  # mobile app version that made the record
     flags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated: outside_geofence, late_upload, unknown_phone
     __table_args__ = (
         UniqueConstraint("source_serial", "pin", "ts", name="uq_punch_natural"),
         Index("ix_punch_employee_ts", "employee_id", "ts"),
-        Index("ix_punch_ts_employee", "ts", "employee_id"),  # month-wide reads by time (0007_perf_indexes)
-        # the few mobile punches outside the geofence, which do not count (0007_perf_indexes; the month load
+        Index("ix_punch_ts_employee", "ts", "employee_id"),  # month-wide reads by time (0009_perf_indexes)
+        # the few mobile punches outside the geofence, which do not count (0009_perf_indexes; the month load
         # repeats this condition verbatim so SQLite uses it)
         Index("ix_punch_outside_geofence", "ts", "employee_id", sqlite_where=text(OUTSIDE_GEOFENCE),
               postgresql_where=text(OUTSIDE_GEOFENCE)),
@@ -415,6 +430,8 @@ class SelfieCheck(Base):
     verifier: Mapped[str] = mapped_column(String(60), default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
     verified_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # optimistic lock (several PCs)
+    __mapper_args__ = {"version_id_col": version}
 
 
 # ----------------------------------------------------------------------- letters
@@ -434,6 +451,8 @@ class Letter(Base):
     created_by: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     employees: Mapped[list[LetterEmployee]] = relationship(back_populates="letter", cascade="all, delete-orphan")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # optimistic lock (several PCs)
+    __mapper_args__ = {"version_id_col": version}
 
 
 class LetterEmployee(Base):
@@ -467,7 +486,7 @@ class DayRecord(Base):
     flags: Mapped[str] = mapped_column(String(200), default="")
     corrected: Mapped[bool] = mapped_column(Boolean, default=False)
     __table_args__ = (
-        # the few days that may need a look (dashboard "perlu ditinjau"; 0007_perf_indexes): a partial index
+        # the few days that may need a look (dashboard "perlu ditinjau"; 0009_perf_indexes): a partial index
         Index("ix_day_record_review", "date", "employee_id", sqlite_where=text(REVIEW_SQLITE),
               postgresql_where=text(REVIEW_POSTGRESQL)),
     )
@@ -484,6 +503,9 @@ class Correction(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     username: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # one active correction per employee, day and field, even when two PCs correct the same day at once
+    __table_args__ = (Index("uq_correction_active", "employee_id", "date", "field", unique=True,
+                            sqlite_where=text("active = 1"), postgresql_where=text("active")),)
 
 
 class Period(Base):

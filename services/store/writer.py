@@ -15,8 +15,10 @@ jobs):
   until ``wait_s`` is used up; nothing has been written before it succeeds, so
   the retry is safe. Past ``wait_s`` a ``DatabaseBusyError`` names the file.
 
-PostgreSQL needs none of this (row locks, ON CONFLICT); there the lock only
-keeps one writer per process.
+On PostgreSQL (several PCs on one OPD database) the same one-writer rule holds across PCs through
+a transaction-level advisory lock (``pg_try_advisory_xact_lock``) taken as the transaction's first
+statement: it is released by the commit/rollback itself, so a crashed PC never leaves it held.
+It is polled (not waited for inside the server) so a cancel request is seen within 50 ms.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from services.errors import UserError
 from services.jobs import NEVER_CANCELLED, CancelToken
-from services.store.db import Database
+from services.store.db import Database, stale_edits_refused
 
 DEFAULT_WAIT_S = 600.0  # a month's recompute or a big import in another process may hold the lock for minutes
 
@@ -58,6 +60,23 @@ BUSY_STEP_MS = 1000  # each BEGIN IMMEDIATE waits at most this long inside SQLit
 CONNECTION_BUSY_MS = 10000  # what services.store.db sets on every connection
 
 
+WRITER_LOCK_KEY = 7263002  # the advisory lock id of the one-writer rule (any constant unique to this app)
+
+
+def _advisory_writer_lock(session: Session, db: Database, wait_s: float, cancel: CancelToken) -> None:
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + wait_s
+    while not session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY}).scalar():
+        if time.monotonic() >= deadline:
+            session.rollback()
+            raise DatabaseBusyError(
+                f"Basis data {db.location} sedang dipakai menulis oleh proses lain lebih dari {wait_s:g} detik "
+                "(mis. sinkron mesin di PC lain atau di komputer ini). Tidak ada yang disimpan; coba lagi sebentar lagi.")
+        cancel.raise_if_cancelled()
+        time.sleep(0.05)
+
+
 def _begin_immediate(session: Session, db: Database, wait_s: float, cancel: CancelToken) -> None:
     deadline = time.monotonic() + wait_s
     while True:
@@ -73,7 +92,7 @@ def _begin_immediate(session: Session, db: Database, wait_s: float, cancel: Canc
             if not _is_locked(exc) or time.monotonic() >= deadline:
                 if _is_locked(exc):
                     raise DatabaseBusyError(
-                        f"Basis data {db.path} sedang dipakai menulis oleh proses lain lebih dari {wait_s:g} detik "
+                        f"Basis data {db.location} sedang dipakai menulis oleh proses lain lebih dari {wait_s:g} detik "
                         "(mis. sinkron terjadwal atau aplikasi di komputer ini). Tidak ada yang disimpan; "
                         "coba lagi sebentar lagi."
                     ) from None
@@ -99,8 +118,11 @@ def write_transaction(db: Database, *, wait_s: float = DEFAULT_WAIT_S, checkpoin
                     s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint=0")
                     s.rollback()
                 _begin_immediate(s, db, wait_s, cancel)  # the session's transaction is now the IMMEDIATE one
-            yield s
-            s.commit()
+            elif db.is_postgres:
+                _advisory_writer_lock(s, db, wait_s, cancel)
+            with stale_edits_refused():
+                yield s
+                s.commit()
         except BaseException:
             s.rollback()
             raise

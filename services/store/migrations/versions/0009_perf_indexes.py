@@ -1,7 +1,7 @@
 """performance indexes: punches by time, day records to review
 
-Revision ID: 0007_perf_indexes
-Revises: 0007_audit_chain
+Revision ID: 0009_perf_indexes
+Revises: 0008_flexible_schedule
 Create Date: 2026-12-01 13:30:00
 
 Every month-wide read of punches (the reconcile engine's month load, the dashboard's "today" counts)
@@ -29,8 +29,8 @@ REVIEW_SQLITE = "corrected = 0 AND (status = 'TK' OR flags <> '')"
 REVIEW_POSTGRESQL = "NOT corrected AND (status = 'TK' OR flags <> '')"
 
 
-revision = '0007_perf_indexes'
-down_revision = '0007_audit_chain'  # chained after main's 0007 on merge (one head)
+revision = '0009_perf_indexes'
+down_revision = '0008_flexible_schedule'  # re-chained on merge (one head)
 branch_labels = None
 depends_on = None
 
