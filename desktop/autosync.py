@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -20,8 +21,10 @@ from desktop.errors import refusal_text
 from desktop.ops import Operation
 from services.changes import Changes
 from services.devices.autosync import AutoSyncSchedule, get_schedule
-from services.devices.sync import SyncResult, sync_all
 from services.timefmt import jam
+
+if TYPE_CHECKING:
+    from services.devices.sync import SyncResult
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,8 @@ class AutoSyncScheduler(QObject):
         if self.sync_running():
             log.info("Tarik otomatis dilewati: masih ada proses perangkat yang berjalan")
             return None
+        from services.devices.sync import sync_all  # on the first pull: keeps the window's start light
+
         op = self.ctx.runner.start(AUTO_TITLE, sync_all, self.ctx.db, username=self.ctx.user.username,
                                    opd_id=self.ctx.opd_id, trigger="auto", comm_keys=dict(self.ctx.comm_keys),
                                    op_group=DEVICE_GROUP)

@@ -46,6 +46,7 @@ class Operation(QObject):
         super().__init__()
         self.title = title
         self.group = group  # lets others ask "is an operation of this kind running?" without parsing titles
+        self.quiet = False  # a screen's own read (OperationRunner.start(quiet=True))
         self.token = CancelToken()
         self.running = True
         self.quiet = False  # a screen's own background read: closing the window need not ask about it
@@ -131,7 +132,8 @@ class OperationRunner(QObject):
             show_crash(exc, details)
 
     def active(self) -> list[Operation]:
-        return [op for op in self._live if op.running]
+        """Running operations the user started or sees (quiet screen reads are not asked about on exit)."""
+        return [op for op in self._live if op.running and not op.quiet]
 
     def user_work(self) -> list[Operation]:
         """Running operations the user started or waits for (not a screen's quiet background read)."""

@@ -62,3 +62,10 @@ def test_global_login_options_are_those_of_cli_support() -> None:
         return [(a.option_strings, a.dest, a.default, a.help, a.type) for a in p._actions if a.dest != "help"]
 
     assert shape(cli.add_global_login_args) == shape(add_login_args)
+
+
+def test_checklist_names_the_outbox_setting() -> None:
+    from services.central.outbox import SETTING_URL
+    from services.org.checklist import CENTRAL_URL
+
+    assert CENTRAL_URL == SETTING_URL

@@ -15,14 +15,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.central.client import connect
-from services.central.outbox import central_password, central_url
-from services.central.review import own_rows
 from services.central.status import SubmissionMeta
 from services.changes import NOTHING, Changes
-from services.reports.monthly import find_period
 from services.store.db import Database
-from services.store.models import CentralReview, Opd, Report
+from services.store.models import CentralReview, Opd, Period, Report
 from services.timefmt import tanggal_jam
 
 
@@ -37,6 +33,12 @@ class ReviewSync:
 def sync_reviews(db: Database, *, url: str | None = None, password: str | None = None,
                  connect_timeout: int = 5) -> ReviewSync:
     """Copy BKPSDM's decisions on this OPD's submissions into the local store (raises CentralUnreachable)."""
+    # imported here, not at the top: review_state() runs at the main window's start (deadline reminder),
+    # and these pull in the PostgreSQL client, the bundle builder, openpyxl and reportlab (0.55 s)
+    from services.central.client import connect
+    from services.central.outbox import central_password, central_url
+    from services.central.review import own_rows
+
     url = url or central_url(db)
     if not url:
         return ReviewSync(0, 0, ["Alamat server pusat (BKPSDM) belum diatur di Pengaturan."])
@@ -55,7 +57,7 @@ def _store(db: Database, rows: list[SubmissionMeta]) -> ReviewSync:
         for r in rows:
             if r.review_id in known or r.opd_code not in codes or r.reviewed_at is None or r.review_id is None:
                 continue
-            period = find_period(s, codes[r.opd_code], r.year, r.month)
+            period = period_of(s, codes[r.opd_code], r.year, r.month)
             report_id = None
             if period is not None:
                 report_id = s.execute(select(Report.id).where(Report.period_id == period.id,
@@ -98,13 +100,20 @@ class LocalReviewState:
         return head + " — buat revisi baru dengan alasan, tanda tangani, lalu kirim."
 
 
+def period_of(session: Session, opd_id: int, year: int, month: int) -> Period | None:
+    """services.reports.monthly.find_period without importing reportlab."""
+    return session.execute(
+        select(Period).where(Period.opd_id == opd_id, Period.year == year, Period.month == month)
+    ).scalar_one_or_none()
+
+
 def review_state(session: Session, opd_id: int, year: int, month: int) -> LocalReviewState | None:
     """The newest locally known BKPSDM decision of a month, with the OPD's answer to it (if any)."""
     rv = session.execute(select(CentralReview).where(CentralReview.year == year, CentralReview.month == month)
                          .order_by(CentralReview.revision.desc(), CentralReview.id.desc()).limit(1)).scalar()
     if rv is None:
         return None
-    period = find_period(session, opd_id, year, month)
+    period = period_of(session, opd_id, year, month)
     newer = None
     if period is not None:
         newer = session.execute(select(Report).where(Report.period_id == period.id, Report.revision > rv.revision)

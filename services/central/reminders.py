@@ -15,9 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.calendar.names import BULAN
-from services.central.opd_sync import review_state
+from services.central.opd_sync import period_of, review_state
 from services.central.status import deadline_for, previous_month
-from services.reports.monthly import find_period
 from services.store.models import Report
 
 REMIND_FROM_DAY = 5
@@ -67,7 +66,7 @@ def deadline_reminder(session: Session, opd_id: int, today: dt.date,
     state = review_state(session, opd_id, year, month)
     if state is not None and state.awaiting_answer:
         return DeadlineReminder(year, month, deadline, days_left, "returned", f"Alasan: {state.reason}")
-    period = find_period(session, opd_id, year, month)
+    period = period_of(session, opd_id, year, month)
     latest = None
     if period is not None:
         latest = session.execute(select(Report).where(Report.period_id == period.id)
