@@ -129,7 +129,7 @@ def test_laporan_screen_shows_a_return_and_its_reason(qtbot, ctx, org):
     assert view.period() == (2026, 10)
     assert not view.review_banner.isHidden()
     text = view.review_banner.text()
-    assert "DIKEMBALIKAN" in text and "SPTJM belum ditandatangani kepala OPD" in text and "07-11-2026 14:30" in text
+    assert "DIKEMBALIKAN" in text and "SPTJM belum ditandatangani kepala OPD" in text and "07-11-2026 14.30" in text  # services/timefmt.py: one time format
     assert "buat revisi baru" in text
     assert view.reason.text().startswith("Menjawab pengembalian BKPSDM atas revisi 1")
     assert view.gen_button.text() == "Buat revisi baru"
