@@ -134,4 +134,4 @@ def test_laporan_screen_shows_a_return_and_its_reason(qtbot, ctx, org):
     assert view.reason.text().startswith("Menjawab pengembalian BKPSDM atas revisi 1")
     assert view.gen_button.text() == "Buat revisi baru"
     decision = view.rev_model.data(view.rev_model.index(0, 6))
-    assert decision.startswith("Dikembalikan 07-11-2026 14:30")
+    assert decision.startswith("Dikembalikan 07-11-2026 14.30")
