@@ -87,7 +87,7 @@ def test_pmk221_flexible_start_compensates_at_the_end_of_the_day(db, cal):
             policy.attendance.tier_for(policy.attendance.psw_tiers, 40).code)  # type: ignore[union-attr]
         row = next(x for x in month_grid(s, cal.opd_id, 2026, 1).rows if x.employee_id == e)
         tip = row.cells[5].tooltip  # type: ignore[union-attr]
-        assert "Jadwal 07:30–16:40" in tip and "Jam masuk fleksibel" in tip
+        assert "Jadwal 07.30–16.40" in tip and "Jam masuk fleksibel" in tip
 
 
 def test_without_flexibility_the_same_arrival_is_late(db, cal):
