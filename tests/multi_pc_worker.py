@@ -90,7 +90,8 @@ def lock(db: Database, name: str, rounds: int) -> dict[str, object]:
                 break
         time.sleep(0.01)
     with db.transaction() as s:
-        lock_period(s, opd_id, DAY.year, DAY.month, user)
+        # the days without punches are still "perlu ditinjau": the kepala locks with his written reason
+        lock_period(s, opd_id, DAY.year, DAY.month, user, override_reason="Uji beberapa PC: kunci bulan berjalan")
     return {"locked": True}
 
 

@@ -21,6 +21,7 @@ from services.calendar.schedules import seed_standard_schedules
 from services.clock import FrozenClock
 from services.demo.sample_org import create_sample_org
 from services.letters.register import create_letter
+from services.reconcile.engine import recompute_month
 from services.store.db import Database, open_database
 from services.store.models import AuditEvent, Correction, Letter
 from tests import stores
@@ -46,8 +47,9 @@ def shared(pg_admin_url: str, tmp_path: Path) -> Iterator[tuple[Database, str]]:
     keyring.set_keyring(NoKeyring())
     try:
         with db.transaction() as s:
-            create_sample_org(s, n_employees=6)
+            org = create_sample_org(s, n_employees=6)
             seed_standard_schedules(s)
+        recompute_month(db, org.opd_id, 2026, 1)  # a month is locked only once it is computed to its end
     finally:
         keyring.set_keyring(previous)
     try:
