@@ -47,6 +47,7 @@ def test_a_state_has_one_name_on_every_screen(qtbot, db, org) -> None:  # type: 
         assert rep.period_label.text().startswith(name), rep.period_label.text()
     assert period_label(None) == "Terbuka"  # a month without a period row is open, by the same name
     dash.refresh()
+    qtbot.waitUntil(lambda: not dash.loading, timeout=20000)
     assert dash.cards["period"].value.text() in PERIOD_STATE.values()
     assert day_status_label("BELUM") == "Belum ada data (hari ini)" and day_status_label("TK") == "Tanpa keterangan"
 

@@ -46,6 +46,12 @@ def _user(db, username: str):  # type: ignore[no-untyped-def]
         return to_current(s.execute(select(User).where(User.username == username)).scalar_one())
 
 
+def _idle(qtbot, win: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Let the queued refresh() run and the dashboard's background read finish (closing asks otherwise)."""
+    qtbot.wait(20)
+    qtbot.waitUntil(lambda: not win.ctx.runner.active(), timeout=20000)
+
+
 def _audit(db, action: str) -> list[AuditEvent]:
     with db.session() as s:
         return list(s.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars())
@@ -154,6 +160,7 @@ def test_navigation_shows_each_role_its_screens(qtbot, db, org) -> None:  # type
     def visible(username: str) -> tuple[MainWindow, list[str]]:
         win = MainWindow(make_context(db, username))
         qtbot.addWidget(win)
+        _idle(qtbot, win)
         shown = [win.nav.item(i).text() for i in range(win.nav.count()) if not win.nav.item(i).isHidden()]
         return win, shown
 
@@ -197,14 +204,16 @@ def test_dashboard_counts_are_the_users_own_work(qtbot, db, org) -> None:  # typ
             s.add(SelfieCheck(punch_id=p.id, verdict="pending"))
     win = MainWindow(make_context(db, "kepala"))
     qtbot.addWidget(win)
+    _idle(qtbot, win)
     dash = win.view("dasbor")
     dash.refresh()
+    _idle(qtbot, win)
     assert dash.cards["selfies"].value.text() == "1"  # his team's, not the OPD's 3
     assert "review" not in dash.cards and "devices" not in dash.cards  # a Kepala OPD corrects no days
     op = MainWindow(make_context(db, "operator"))
     qtbot.addWidget(op)
+    _idle(qtbot, op)
     odash = op.view("dasbor")
-    odash.refresh()
     assert "selfies" not in odash.cards and "review" in odash.cards
 
 
@@ -299,6 +308,7 @@ def test_switch_user_closes_the_window_for_a_new_login(qtbot, db, org) -> None: 
     win = MainWindow(make_context(db, "operator"))
     qtbot.addWidget(win)
     win.show()
+    _idle(qtbot, win)
     closed: list[bool] = []
     win.closed.connect(lambda: closed.append(True))
     win.switch_user()
