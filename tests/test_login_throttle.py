@@ -119,13 +119,15 @@ def test_admin_unlocks_on_the_users_screen(qtbot, db: Database, org, clock: Froz
     view = SettingsView(make_context(db, "admin"))
     qtbot.addWidget(view)
     view.refresh()
-    row = next(i for i, r in enumerate(view.users.rows()) if r[1] == "atasan")
-    locked_text = view.users.data(view.users.index(row, 4))
+    panel = view.accounts  # Pengaturan → Pengguna dan peran
+    panel.refresh()
+    row = next(i for i, r in enumerate(panel.model.rows()) if r.username == "atasan")
+    locked_text = panel.model.data(panel.model.index(row, 4))
     assert locked_text.startswith("sampai ")
-    view.users_table.selectRow(row)
-    view.unlock_button.click()
+    panel.table.selectRow(row)
+    panel.unlock_button.click()
     with db.session() as s:
         assert lock_state(s, "atasan") is None
-    assert view.users.data(view.users.index(row, 4)) == "-"
+    assert panel.model.data(panel.model.index(row, 4)) == "-"
     assert login(db, "atasan", DEFAULT_PASSWORD).username == "atasan"
     assert "login.unlock" in _actions(db, "admin")
