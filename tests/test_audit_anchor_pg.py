@@ -23,6 +23,7 @@ from tests.report_fixtures import lock_period, recap_rows, user
 pytestmark = pytest.mark.postgres
 
 
+@pytest.mark.sqlite_only  # the attacker edits the local SQLite file (drops its triggers); PostgreSQL's own triggers: test_audit_chain.py::test_postgresql_refuses_update_delete_and_truncate
 def test_truncation_below_the_centrally_anchored_head_is_caught(pg_admin_url: str, db: Database, org,  # type: ignore[no-untyped-def]
                                                                  tmp_path: Path, capsys) -> None:
     db.clock = FrozenClock("2026-11-05 08:00")
@@ -39,7 +40,7 @@ def test_truncation_below_the_centrally_anchored_head_is_caught(pg_admin_url: st
         assert flush_outbox(db).sent == 1
         with connect(url, password) as conn:
             [anchor] = [a for a in central_anchors(conn, "DISKOMINFO") if a.event_id]
-        verify = ["--db", str(db.path), "audit-verify", *login_args("admin", tmp_path)]
+        verify = ["--db", db.location, "audit-verify", *login_args("admin", tmp_path)]
         assert main(verify) == 0
         out = capsys.readouterr().out
         assert "Server pusat: 1 jangkar" in out and "Log audit utuh" in out

@@ -61,6 +61,7 @@ def _ids(db: Database) -> list[int]:
         return list(s.execute(select(AuditEvent.id).order_by(AuditEvent.id)).scalars())
 
 
+@pytest.mark.sqlite_only  # the attacker edits the SQLite file itself with sqlite3 (drops its triggers); the PostgreSQL triggers have their own test
 def test_the_app_cannot_update_or_delete_audit_rows(db: Database, org) -> None:
     first = _ids(db)[0]
     with pytest.raises(IntegrityError, match="hanya boleh ditambah"), db.transaction() as s:
@@ -111,6 +112,7 @@ def test_postgresql_refuses_update_delete_and_truncate(pg_admin_url: str) -> Non
         admin.dispose()
 
 
+@pytest.mark.sqlite_only  # the attacker edits the SQLite file itself with sqlite3 (drops its triggers); the PostgreSQL triggers have their own test
 def test_editing_a_row_and_recomputing_later_hashes_is_caught_by_the_key(db: Database, org) -> None:
     ids = _ids(db)
     victim = ids[len(ids) // 2]
@@ -123,6 +125,7 @@ def test_editing_a_row_and_recomputing_later_hashes_is_caught_by_the_key(db: Dat
     assert report.first_bad == victim and "diubah" in report.problem
 
 
+@pytest.mark.sqlite_only  # the attacker edits the SQLite file itself with sqlite3 (drops its triggers); the PostgreSQL triggers have their own test
 def test_appending_a_forged_event_is_caught_by_the_key(db: Database, org) -> None:
     con = _attacker(db)
     head = con.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()[0]
@@ -158,6 +161,7 @@ def _report_with_anchor(db: Database, org) -> tuple[Path, tuple[int, str]]:  # t
     return info.pdf_path, (int(printed[1]), printed[2])
 
 
+@pytest.mark.sqlite_only  # the attacker edits the SQLite file itself with sqlite3 (drops its triggers); the PostgreSQL triggers have their own test
 def test_deleting_the_newest_rows_is_caught_by_the_anchor(db: Database, org, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     _pdf, (head_id, head_hash) = _report_with_anchor(db, org)
     with db.session() as s:
@@ -166,7 +170,7 @@ def test_deleting_the_newest_rows_is_caught_by_the_anchor(db: Database, org, tmp
     for _ in range(3):  # the office goes on working after the report
         with db.transaction() as s:
             audit.record(s, "operator", "correction.add", "day_record", "1")
-    dbarg = ["--db", str(db.path), "audit-verify", "--no-central", *login_args("admin", tmp_path)]
+    dbarg = ["--db", db.location, "audit-verify", "--no-central", *login_args("admin", tmp_path)]
     assert main(dbarg) == 0
     assert "Log audit utuh" in capsys.readouterr().out
     # the attacker deletes every event from the report's head on: what is left is a valid (shorter) chain
@@ -184,6 +188,7 @@ def test_deleting_the_newest_rows_is_caught_by_the_anchor(db: Database, org, tmp
     assert f"kejadian #{head_id}" in out and "RUSAK" in out
 
 
+@pytest.mark.sqlite_only  # the attacker edits the SQLite file itself with sqlite3 (drops its triggers); the PostgreSQL triggers have their own test
 def test_the_printed_head_catches_truncation_even_without_local_anchors(db: Database, org, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                                           capsys) -> None:
     _pdf, (head_id, head_hash) = _report_with_anchor(db, org)
@@ -192,7 +197,7 @@ def test_the_printed_head_catches_truncation_even_without_local_anchors(db: Data
     con.execute("UPDATE report SET audit_head_id=NULL, audit_head_hash=NULL")  # the local copy of the anchor too
     con.commit()
     con.close()
-    base = ["--db", str(db.path), "audit-verify", "--no-central", *login_args("admin", tmp_path)]
+    base = ["--db", db.location, "audit-verify", "--no-central", *login_args("admin", tmp_path)]
     assert main(base) == 0  # the database alone no longer knows
     capsys.readouterr()
     assert main([*base, "--anchor", f"{head_id}:{head_hash}"]) == 1  # the number printed in the signed PDF
@@ -255,6 +260,7 @@ def test_without_a_keyring_the_key_is_opened_by_a_login(tmp_path: Path, clock) -
         db.dispose()
 
 
+@pytest.mark.sqlite_only  # the attacker edits the SQLite file itself with sqlite3 (drops its triggers); the PostgreSQL triggers have their own test
 def test_admin_is_warned_at_start_up_when_the_log_is_broken(qtbot, db: Database, org) -> None:  # type: ignore[no-untyped-def]
     from desktop.app import warn_admin_about_audit
     from desktop.notifications import ERROR, NotificationCenter

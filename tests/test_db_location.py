@@ -55,6 +55,7 @@ def test_windows_unc_paths_are_refused() -> None:
     assert network_location(r"C:\Data Presensi\presensi.sqlite", windows=True, mounts=_mounts) is None
 
 
+@pytest.mark.sqlite_only  # about SQLite files on network shares
 def test_cli_and_gui_refuse_a_database_on_a_share(db, org, tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     share = f"//fileserver/umpeg {tmp_path} cifs rw 0 0\n"
     monkeypatch.setattr(location, "read_mounts", lambda: MOUNTS + share)

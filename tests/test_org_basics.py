@@ -35,6 +35,7 @@ def test_bad_nip_messages(nip, kind, fragment):
         parse_nip(nip, kind)
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file's audit rows directly
 def test_login_and_audit_chain(db, org):
     with db.transaction() as s:
         user = authenticate(s, "kepala", DEFAULT_PASSWORD)

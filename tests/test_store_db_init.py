@@ -87,6 +87,7 @@ def test_unreachable_server_is_a_clear_refusal(tmp_path: Path, clock: FrozenCloc
     assert "tidak dapat dihubungi" in err and "Traceback" not in err
 
 
+@pytest.mark.sqlite_only  # the wizard starts on this PC's SQLite default and connects to PostgreSQL itself
 def test_first_run_wizard_sets_up_the_opd_on_postgresql(qtbot, db: Database, empty_pg: str, memory_keyring) -> None:
     from desktop.first_run import FirstRunDialog
 

@@ -91,7 +91,7 @@ def test_cli_tpp_disiplin_notices(db, org, tmp_path, capsys) -> None:
     emp_id = _seed(db, org)
     with db.session() as s:
         nip = s.get(Employee, emp_id).nip
-    dbp = str(db.path)
+    dbp = db.location
     assert cli_main(["--db", dbp, "tpp", "--year", "2026", "--month", "3", "--excel", str(tmp_path / "c.xlsx"), *login_args("operator", tmp_path)]) == 0
     out = capsys.readouterr().out
     assert nip in out and "Rp 540.000" in out and (tmp_path / "c.xlsx").exists()

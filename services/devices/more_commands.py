@@ -207,18 +207,20 @@ def _schedule(args: argparse.Namespace) -> int:
     from services.secrets import write_owner_only_file
     from services.store.writer import write_transaction
 
-    db_path = (args.db or default_db_path()).resolve()
-    if not db_path.exists():
-        raise CliError(f"Database tidak ditemukan: {db_path}")
+    location: Path | str = args.db or default_db_path()  # a file, or a postgresql:// URL (several PCs)
+    if isinstance(location, Path):
+        location = location.resolve()
+        if not location.exists():
+            raise CliError(f"Database tidak ditemukan: {location}")
     db = open_db(args)
     try:
         with write_transaction(db) as s:  # the scheduled run logs in as its own pull-only account
             password = provision_sync_account(s, current(args))
+        beside_db = db.path.with_name("sinkron.password")  # the stored-files folder on PostgreSQL
     finally:
         db.dispose()
-    password_file = write_owner_only_file((args.sync_password_file or db_path.with_name("sinkron.password")).resolve(),
-                                          password)
-    result = schedule.install(db_path, args.every, comm_key_file=args.comm_key_file.resolve()
+    password_file = write_owner_only_file((args.sync_password_file or beside_db).resolve(), password)
+    result = schedule.install(location, args.every, comm_key_file=args.comm_key_file.resolve()
                               if args.comm_key_file else None, login=(SYNC_ACCOUNT, password_file))
     print(f"Akun '{SYNC_ACCOUNT}' (hanya menarik data mesin) masuk dengan kata sandi di {password_file} "
           "(hanya dapat dibaca akun ini).")

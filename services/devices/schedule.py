@@ -38,7 +38,7 @@ def _run(cmd: Sequence[str]) -> subprocess.CompletedProcess:
     return subprocess.run(list(cmd), capture_output=True, text=True, timeout=60)
 
 
-def sync_command(db_path: Path, comm_key_file: Path | None = None, executable: list[str] | None = None,
+def sync_command(db_path: Path | str, comm_key_file: Path | None = None, executable: list[str] | None = None,
                  login: tuple[str, Path] | None = None) -> list[str]:
     """The command the scheduler starts: this installation's presensi-opd with the same database.
 
@@ -130,7 +130,7 @@ class ScheduleResult:
     message: str
 
 
-def install(db_path: Path, minutes: int, *, comm_key_file: Path | None = None, platform: str | None = None,
+def install(db_path: Path | str, minutes: int, *, comm_key_file: Path | None = None, platform: str | None = None,
             runner: Runner = _run, executable: list[str] | None = None,
             login: tuple[str, Path] | None = None) -> ScheduleResult:
     plat = platform or sys.platform
