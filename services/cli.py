@@ -139,6 +139,15 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
      '(BKPSDM) terima atau kembalikan kiriman terbaru satu OPD'),
     ('bpkad-export', 'services.central.commands',
      '(BKPSDM) tabel TPP seluruh OPD (Excel) untuk BPKAD dari kiriman'),
+    # services.store.commands
+    ('db-init', 'services.store.commands',
+     'siapkan database OPD PostgreSQL baru (beberapa PC): migrasi + admin pertama'),
+    ('db-migrate', 'services.store.commands',
+     'pindahkan database OPD SQLite ini ke PostgreSQL (beberapa PC)'),
+    ('backup', 'services.store.commands',
+     'cadangkan database OPD (SQLite: salinan daring; PostgreSQL: pg_dump -Fc)'),
+    ('restore', 'services.store.commands',
+     'pulihkan database OPD dari berkas cadangan'),
     # services.auth.commands
     ('audit-verify', 'services.auth.commands',
      'periksa log audit: kunci rantai, sambungan, dan jangkar (PDF/pusat)'),
@@ -165,14 +174,19 @@ def add_global_login_args(p: argparse.ArgumentParser) -> None:
                    help="berkas berisi kata sandi (baris pertama), hanya dapat dibaca pemiliknya (chmod 600)")
 
 
+def db_location(value: str) -> Path | str:
+    """argparse type of --db: a postgresql:// address stays text, anything else is a SQLite file path.
+
+    (Spelled here, not imported from services.store: building the parser must not load SQLAlchemy.)"""
+    return value if value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")) else Path(value)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only the module of ``command`` (None = none, "*" = every one) is imported.
 
     Other commands get a placeholder sub-parser with their help line, enough for the command list.
     """
     parser = argparse.ArgumentParser(prog="presensi-opd", description="Presensi OPD — rekap kehadiran, TPP dan disiplin")
-    from services.cli_support import db_location
-
     parser.add_argument("--db", type=db_location, default=None,
                         help=f"berkas database SQLite atau alamat postgresql://pengguna@host/db "
                              f"(bawaan: profil PC ini, atau {default_db_path()})")
