@@ -102,13 +102,24 @@ def run_app(db_path: Path | str, clock: Clock | None = None) -> int:
         print(f"SIAP {time.perf_counter() - _T0:.2f} s", flush=True)
         db.dispose()
         return 0
-    if login.exec() != LoginDialog.DialogCode.Accepted or login.user is None:
-        return 0
-    ctx = AppContext(db=db, user=login.user, opd_id=opd.id, data_dir=Path(db.path).parent, runner=OperationRunner())
-    window = MainWindow(ctx, log_path)
-    window.show()
-    warn_admin_about_audit(ctx, window)
-    code = app.exec()
-    ctx.runner.wait_all(15000)
+    code = 0
+    while True:  # "Ganti pengguna" closes the window and comes back here for the next login
+        if login.exec() != LoginDialog.DialogCode.Accepted or login.user is None:
+            break
+        ctx = AppContext(db=db, user=login.user, opd_id=opd.id, data_dir=Path(db.path).parent,
+                         runner=OperationRunner())
+        window = MainWindow(ctx, log_path)
+        window.show()
+        warn_admin_about_audit(ctx, window)
+        app.setQuitOnLastWindowClosed(False)  # closing for a user switch must not end the event loop
+        window.closed.connect(app.quit)
+        code = app.exec()
+        ctx.runner.wait_all(15000)
+        switch = window.switch_requested
+        window.deleteLater()
+        if not switch:
+            break
+        log.info("Pengguna %s keluar; masuk ulang", ctx.user.username)
+        login = LoginDialog(db, opd.name, hint=_login_hint(db))
     db.dispose()
     return code

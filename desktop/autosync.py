@@ -21,6 +21,7 @@ from desktop.ops import Operation
 from services.changes import Changes
 from services.devices.autosync import AutoSyncSchedule, get_schedule
 from services.devices.sync import SyncResult, sync_all
+from services.timefmt import jam
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def is_device_op(op: Operation) -> bool:
 
 def summarize(results: list[SyncResult], when: dt.datetime) -> str:
     """One line for the message list."""
-    stamp = when.strftime("%H:%M")
+    stamp = jam(when)
     if not results:
         return f"Tarik otomatis {stamp}: tidak ada mesin aktif."
     failed = [r for r in results if r.error]

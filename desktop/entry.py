@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from services.clock import Clock
 
 
-def _launch(db_path: Path, clock: Clock | None = None) -> int:
+def _launch(db_path: Path | str, clock: Clock | None = None) -> int:
     from desktop.app import run_app
 
     return run_app(db_path=db_path, clock=clock)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QListWidg
 
 from desktop.context import AppContext
 from desktop.screen_fit import fit_size
-from desktop.views import SCREENS
+from desktop.views import SCREENS, may_open
 from services.org.search import find_employees
 
 # words staff use for a screen besides its title
@@ -74,12 +74,17 @@ class FinderDialog(QDialog):
     def search(self) -> None:
         text = self.query.text()
         self.results.clear()
+        user = self.ctx.user
         for key, title in matching_screens(text):
+            if not may_open(user, key):
+                continue  # the finder offers only the screens this user has (desktop/views SCREEN_ROLES)
             item = QListWidgetItem(f"Layar: {title}")
             item.setData(ROLE, ("screen", key, None))
             self.results.addItem(item)
-        with self.ctx.db.session() as s:
-            hits = find_employees(s, self.ctx.opd_id, text)
+        hits = []
+        if may_open(user, "rekonsiliasi") or may_open(user, "pegawai"):
+            with self.ctx.db.session() as s:
+                hits = find_employees(s, self.ctx.opd_id, text)
         for h in hits:
             item = QListWidgetItem(f"{h.name} — {h.nip} · {h.unit}")
             item.setToolTip(h.jabatan)
@@ -101,7 +106,10 @@ class FinderDialog(QDialog):
         else:
             today = self.ctx.clock.today()
             target = {"employee_id": ident, "nip": nip, "year": today.year, "month": today.month}
-            self.chosen.emit("pegawai" if record else "rekonsiliasi", target)
+            screen = "pegawai" if record else "rekonsiliasi"
+            if not may_open(self.ctx.user, screen):
+                screen = "rekonsiliasi" if screen == "pegawai" else "pegawai"
+            self.chosen.emit(screen, target)
         self.close()
         return True
 

@@ -14,7 +14,7 @@ import logging
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -40,7 +40,7 @@ from desktop.notifications import NotificationBar, NotificationCenter
 from desktop.push_host import host_for
 from desktop.reminders import ReminderNotifier
 from desktop.screen_fit import ScreenFitter, fit_size
-from desktop.views import SCREENS
+from desktop.views import SCREENS, may_open
 from desktop.widgets import OperationStrip, page_header
 from services.auth.users import ROLES
 from services.store.models import Opd
@@ -62,10 +62,13 @@ class UnavailableView(QWidget):
 
 
 class MainWindow(QMainWindow):
+    closed = Signal()  # the window accepted its close (desktop/app.py: quit, or log in again after a switch)
+
     def __init__(self, ctx: AppContext, log_path: Path | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.log_path = log_path
+        self.switch_requested = False  # "Ganti pengguna": the app shows the login again after this window closes
         with ctx.db.session() as s:
             opd = s.get(Opd, ctx.opd_id)
             self.opd_name = opd.name if opd else "OPD"
@@ -79,8 +82,11 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self._views: dict[int, QWidget] = {}
         self.broken_screens: dict[str, Exception] = {}  # screens that failed to build (bugs; see _ensure_view)
-        for _key, title, _mod, _cls in SCREENS:
+        # every screen keeps its row (rows match SCREENS); those this user's roles do not use are hidden
+        self.allowed = [may_open(ctx.user, s[0]) for s in SCREENS]
+        for (_key, title, _mod, _cls), allowed in zip(SCREENS, self.allowed, strict=True):
             self.nav.addItem(title)
+            self.nav.item(self.nav.count() - 1).setHidden(not allowed)
             self.stack.addWidget(QWidget())  # placeholder until first shown
         self.nav.currentRowChanged.connect(self.show_screen)
 
@@ -110,7 +116,7 @@ class MainWindow(QMainWindow):
         row_lay.addWidget(self.top_bar, 1)
         self.setMenuWidget(menu_row)
         self.fitter = ScreenFitter(self)
-        self.nav.setCurrentRow(0)
+        self.nav.setCurrentRow(self.allowed.index(True) if any(self.allowed) else -1)
         # after the window is built: an "on start" pull shows in the top bar's strip
         self.autosync = AutoSyncScheduler(ctx, parent=self)
         self.autosync.start()
@@ -155,6 +161,13 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         m = self.menu_bar.addMenu("&Berkas")
+        own = QAction("Ubah kata sandi saya…", self)
+        own.triggered.connect(self.change_own_password)
+        m.addAction(own)
+        switch = QAction("Ganti pengguna / keluar akun…", self)
+        switch.triggered.connect(self.switch_user)
+        m.addAction(switch)
+        m.addSeparator()
         quit_action = QAction("Keluar", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         m.addAction(quit_action)
@@ -163,8 +176,9 @@ class MainWindow(QMainWindow):
         find.triggered.connect(self.open_finder)
         go.addAction(find)
         go.addSeparator()
-        for row, (_k, title, _m, _c) in enumerate(SCREENS):
-            act = QAction(title, self, shortcut=QKeySequence(f"Ctrl+{row + 1}") if row < 9 else QKeySequence())
+        shown = [row for row, ok in enumerate(self.allowed) if ok]
+        for n, row in enumerate(shown):  # Ctrl+1..9 number the screens this user has, top to bottom
+            act = QAction(SCREENS[row][1], self, shortcut=QKeySequence(f"Ctrl+{n + 1}") if n < 9 else QKeySequence())
             act.triggered.connect(lambda _=False, r=row: self.nav.setCurrentRow(r))
             go.addAction(act)
         h = self.menu_bar.addMenu("B&antuan")
@@ -204,14 +218,33 @@ class MainWindow(QMainWindow):
         return self._views.get(self.stack.currentIndex())
 
     def open_screen(self, key: str, target: object = None) -> QWidget:
-        """Show screen ``key``; ``target`` (e.g. {"employee_id": 5}) is handed to the view's ``focus()``."""
+        """Show screen ``key``; ``target`` (e.g. {"employee_id": 5}) is handed to the view's ``focus()``.
+
+        A screen this user's roles do not use is not opened (a link from another screen or an old
+        shortcut): the message list says why instead.
+        """
         row = self.row_of(key)
+        if not self.allowed[row]:
+            self.ctx.status(f"Layar {SCREENS[row][1]} tidak tersedia untuk peran Anda.")
+            current = self.current_view()
+            return current if current is not None else QWidget()
         self.nav.setCurrentRow(row)
         view = self._ensure_view(row)
         focus = getattr(view, "focus_target", None)
         if target is not None and callable(focus):
             focus(target)
         return view
+
+    def change_own_password(self) -> None:
+        from desktop.views.accounts import OwnPasswordDialog
+
+        OwnPasswordDialog(self.ctx, self).exec()
+
+    def switch_user(self) -> None:
+        """Log out: close this window (asking first if work is running); desktop/app.py shows the login again."""
+        self.switch_requested = True
+        if not self.close():
+            self.switch_requested = False
 
     def show_help(self) -> None:
         from desktop.help import show_help
@@ -252,7 +285,7 @@ class MainWindow(QMainWindow):
         return widget
 
     def show_screen(self, row: int) -> None:
-        if row < 0:
+        if row < 0 or not self.allowed[row]:
             return
         widget = self._ensure_view(row)
         self.stack.setCurrentIndex(row)
@@ -261,7 +294,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, refresh)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        if self.ctx.runner.active():
+        if self.ctx.runner.user_work():
             answer = QMessageBox.question(
                 self, "Masih ada proses berjalan",
                 "Masih ada proses yang berjalan. Batalkan proses dan keluar? Proses yang dibatalkan tidak menyimpan apa pun.",
@@ -269,6 +302,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
+        if self.ctx.runner.active():  # also the quiet reads, which are cancelled without asking
             self.autosync.stop()  # no new pull may start while the running ones are cancelled
             for op in self.ctx.runner.active():
                 op.cancel()
@@ -277,3 +311,4 @@ class MainWindow(QMainWindow):
         self.push_host.stop()
         self.reminders.stop()
         event.accept()
+        self.closed.emit()

@@ -48,6 +48,7 @@ class Operation(QObject):
         self.group = group  # lets others ask "is an operation of this kind running?" without parsing titles
         self.token = CancelToken()
         self.running = True
+        self.quiet = False  # a screen's own background read: closing the window need not ask about it
         queued = Qt.ConnectionType.QueuedConnection
         self._w_progress.connect(self.progress, queued)
         self._w_finished.connect(self.finished, queued)
@@ -107,6 +108,7 @@ class OperationRunner(QObject):
         """Run ``fn`` on the pool. ``quiet``: a screen's own background read (e.g. the dashboard figures),
         kept out of the progress strip and the notifications; failures still reach the user."""
         op = Operation(title, op_group)
+        op.quiet = quiet
         self._live.add(op)
         op.done.connect(lambda: self._live.discard(op))
         op.failed.connect(self._route_failure)
@@ -130,6 +132,10 @@ class OperationRunner(QObject):
 
     def active(self) -> list[Operation]:
         return [op for op in self._live if op.running]
+
+    def user_work(self) -> list[Operation]:
+        """Running operations the user started or waits for (not a screen's quiet background read)."""
+        return [op for op in self.active() if not op.quiet]
 
     def wait_all(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)

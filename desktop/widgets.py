@@ -6,6 +6,8 @@
   screens and, in the top bar, by the main window (one class for both).
 - ``button(text, on_click, primary=...)``: a push button in the shared wording/highlight convention.
 - ``dialog_buttons(dialog, ok_text)``: the Indonesian OK/Batal row of every dialog, OK highlighted.
+- ``confirm_irreversible(parent, title, text, action)``: the one Yes/No box before a step that cannot be undone
+  (send to BKPSDM, sign): says what happens and to whom; "Batal" is the default so Enter never commits.
 - ``result_box(...)``: a non-modal window with a short summary and the long text in a wide, copyable area.
 """
 
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -121,6 +124,9 @@ def make_table(
     for col, width in (fixed or {}).items():
         header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         t.setColumnWidth(col, width)
+    # every table sorts by a header click (RowTableModel.sort); nothing is sorted until the user clicks
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    t.setSortingEnabled(True)
     if stretch is None:
         header.setStretchLastSection(True)
     else:
@@ -233,6 +239,18 @@ class ResultDialog(QDialog):
 def result_box(parent: QWidget, title: str, summary: str, details: str = "", ok: bool = True) -> ResultDialog:
     """Show-ready result window (call .show()); see ResultDialog."""
     return ResultDialog(parent, title, summary, details, ok)
+
+
+def confirm_irreversible(parent: QWidget | None, title: str, text: str, action: str) -> bool:
+    """Ask before a step that cannot be undone; True only when the user clicked ``action``."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
+    box.setObjectName("confirm_irreversible")
+    yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton("Batal", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    return box.clickedButton() is yes
 
 
 def qdate(d: dt.date) -> QDate:

@@ -89,6 +89,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     # services.reconcile.commands
     ('reconcile', 'services.reconcile.commands',
      'hitung ulang status harian sebulan; kunci / buka kunci periode'),
+    ('bolos-libur-panjang', 'services.reconcile.commands',
+     'pegawai tanpa keterangan (TK) pada hari kerja pertama usai libur panjang / cuti bersama'),
     ('kalender', 'services.reconcile.commands',
      'isi jadwal standar dan hari libur nasional + cuti bersama'),
     # services.selfie.commands

@@ -157,3 +157,36 @@ def test_a_screen_that_fails_to_build_is_reported(qtbot, db, org, monkeypatch):
     assert crash and "tidak_ada" in crash[0].details.toPlainText()
     for w in crash:
         w.close()
+
+
+def test_closing_asks_only_about_work_the_user_started(qtbot, db, org, monkeypatch):
+    """A screen's quiet background read is cancelled without a question; a user's operation is asked about."""
+    import threading
+
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.No)
+    release = threading.Event()
+
+    def slow(*, progress, cancel):  # type: ignore[no-untyped-def]
+        while not release.wait(0.01):
+            if cancel.cancelled:
+                return None
+        return None
+
+    win = MainWindow(make_context(db, "operator"))
+    qtbot.addWidget(win)
+    win.ctx.runner.start("Bacaan layar", slow, quiet=True)
+    win.close()  # the quiet read is cancelled, nothing asked
+    assert asked == [] and not win.isVisible()
+    qtbot.waitUntil(lambda: not win.ctx.runner.active(), timeout=10000)
+
+    win = MainWindow(make_context(db, "operator"))
+    qtbot.addWidget(win)
+    win.show()
+    op = win.ctx.runner.start("Impor pegawai", slow)
+    win.close()
+    assert asked == ["Masih ada proses berjalan"] and win.isVisible() and op.running  # "No": nothing cancelled
+    release.set()
+    qtbot.waitUntil(lambda: not op.running, timeout=10000)

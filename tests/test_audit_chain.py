@@ -286,3 +286,41 @@ def test_each_event_is_keyed(db: Database, org) -> None:
                                                            first.entity, first.entity_id, first.detail))).encode())
     assert first.hash != plain.hexdigest()  # not recomputable from the file alone
     assert SYSTEM_USER.has("admin")
+
+
+def test_an_older_database_keeps_its_plain_rows_and_is_keyed_from_then_on(tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+    """Rows written before 0007 (plain sha256) still verify; the key starts after them and seals them in."""
+    db = open_database(tmp_path / "lama.sqlite", clock=clock)
+    try:
+        con = sqlite3.connect(db.path)
+        prev = GENESIS
+        for i in range(3):  # what the app wrote before the key existed
+            fields = (f"2026-01-0{i + 1} 08:00:00", "operator", "import", "batch", str(i), "{}")
+            digest = hashlib.sha256((prev + _canonical(fields)).encode()).hexdigest()
+            con.execute("INSERT INTO audit_event (ts, username, action, entity, entity_id, detail, prev_hash, hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*fields, prev, digest))
+            prev = digest
+        con.commit()
+        con.close()
+        with db.transaction() as s:
+            audit.record(s, "admin", "user.create", "user", "9")
+        with db.session() as s:
+            key = audit_key.current_key(s)
+            assert key is not None and key.from_id == 4 and verify_chain(s) is None
+        # rewriting the old part (consistently, with sha256) breaks the link into the keyed part
+        con = _attacker(db)
+        con.execute("UPDATE audit_event SET username='kepala' WHERE id=2")
+        old = con.execute("SELECT id, ts, username, action, entity, entity_id, detail FROM audit_event WHERE id < 4 "
+                          "ORDER BY id").fetchall()
+        prev = GENESIS
+        for rid, *fields in old:
+            digest = hashlib.sha256((prev + _canonical(tuple(fields))).encode()).hexdigest()
+            con.execute("UPDATE audit_event SET prev_hash=?, hash=? WHERE id=?", (prev, digest, rid))
+            prev = digest
+        con.commit()
+        con.close()
+        with db.session() as s:
+            report = check_chain(s)
+        assert report.first_bad == 4 and "tidak tersambung" in report.problem
+    finally:
+        db.dispose()

@@ -33,7 +33,7 @@ from services.demo.device import start_demo_device
 from services.selfie.queue import QueueItem
 from services.store.db import Database, open_database
 from services.store.models import DayRecord, Device, Employee, EmployeePin, Period, Punch, Report, SelfieCheck
-from tests.gui_helpers import make_context
+from tests.gui_helpers import ConfirmationAnswerer, make_context
 from tests.shots import shots_dir
 
 pytestmark = pytest.mark.postgres
@@ -359,7 +359,10 @@ def _kepala_locks_signs_sends_verifies(qtbot, db: Database, monkeypatch) -> None
     shot(win, "12-laporan-ditandatangani")
 
     assert rep.send_button.isEnabled()
+    send = ConfirmationAnswerer("Kirim")
     qtbot.mouseClick(rep.send_button, Qt.MouseButton.LeftButton)
+    send.stop()
+    assert "akan dikirim ke BKPSDM" in send.seen[0][1] and "tidak dapat ditarik kembali" in send.seen[0][1]
     wait_ops(qtbot, win)
     qtbot.waitUntil(lambda: rep.overview.latest is not None and rep.overview.latest.status == "submitted",
                     timeout=5000)

@@ -204,7 +204,9 @@ def test_simpeg_supervisor_loops_and_self_supervision_are_rejected_with_rows(db,
     assert by_row[4] == [f"kolom NIP ATASAN: pegawai {_nip(13)} tidak boleh menjadi atasan dirinya sendiri"]
     for r in (5, 6, 7):
         assert any("lingkaran atasan" in e and "(baris 5)" in e and "(baris 7)" in e for e in by_row[r]), by_row[r]
-    assert by_row[8] == [] and by_row[9] == [] and by_row[10] == []
+    # row 8 is not part of the loop; it cannot be imported without its (rejected) atasan, and says so
+    assert by_row[8] == [f"kolom NIP ATASAN {_nip(14)}: baris 5 atasan ini ditolak, perbaiki itu dulu"]
+    assert by_row[9] == [] and by_row[10] == []
     assert not pv.ok
 
 
@@ -436,3 +438,10 @@ def test_simpeg_xlsx_cell_with_an_escaped_nul_is_refused(db, org, tmp_path):
 def test_csv_of_empty_lines_is_bounded_too():
     with pytest.raises(BadInputError, match=r"x\.csv: terlalu banyak baris \(lebih dari 10020, termasuk baris kosong\)"):
         read_csv("x.csv", b"a;b\n" + b"\n" * 50_000, max_rows=10)
+
+
+def test_no_path_can_store_a_non_ascii_pin(db, org):
+    from services.store.models import EmployeePin
+
+    with db.transaction() as s, pytest.raises(BadInputError, match="tidak valid: 1-24 huruf/angka ASCII"):
+        s.add(EmployeePin(employee_id=org.employee_ids[0], pin="٧٧"))

@@ -109,3 +109,23 @@ def test_gui_login_dialog_is_throttled_the_same_way(qtbot, db: Database, org, cl
     clock.advance(minutes=2)
     dlg.try_login()
     assert dlg.user is not None and dlg.user.username == "operator"
+
+
+def test_admin_unlocks_on_the_users_screen(qtbot, db: Database, org, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]
+    from desktop.views.settings import SettingsView
+    from tests.gui_helpers import make_context
+
+    _fail(db, 5, "atasan")
+    view = SettingsView(make_context(db, "admin"))
+    qtbot.addWidget(view)
+    view.refresh()
+    row = next(i for i, r in enumerate(view.users.rows()) if r[1] == "atasan")
+    locked_text = view.users.data(view.users.index(row, 4))
+    assert locked_text.startswith("sampai ")
+    view.users_table.selectRow(row)
+    view.unlock_button.click()
+    with db.session() as s:
+        assert lock_state(s, "atasan") is None
+    assert view.users.data(view.users.index(row, 4)) == "-"
+    assert login(db, "atasan", DEFAULT_PASSWORD).username == "atasan"
+    assert "login.unlock" in _actions(db, "admin")

@@ -7,7 +7,7 @@ import pytest
 from desktop.views.reports import ReportsView, SignDialog
 from services.signing.service import SETTING_TRUST, set_setting
 from tests.frozen import make_certs
-from tests.gui_helpers import make_context
+from tests.gui_helpers import ConfirmationAnswerer, make_context
 from tests.report_fixtures import lock_period
 
 
@@ -30,7 +30,7 @@ def view(qtbot, db, org):
 
 
 def test_month_flow_in_the_screen(qtbot, view, db, tmp_path):
-    assert "Terkunci" in view.period_label.text()
+    assert "Dikunci" in view.period_label.text()
     assert view.gen_button.isEnabled() and not view.sign_button.isEnabled()
     view.gen_button.click()
     _wait(qtbot, view)
@@ -56,7 +56,20 @@ def test_month_flow_in_the_screen(qtbot, view, db, tmp_path):
     assert view.last_verdict is not None and view.last_verdict.ok, view.last_verdict.text()
     view._verdict_box.close()
 
+    refuse = ConfirmationAnswerer("Batal")
+    view.send_button.click()  # asks first; "Batal" sends nothing
+    refuse.stop()
+    [(title, text, default)] = refuse.seen
+    assert title == "Kirim ke BKPSDM" and default == "Batal"
+    assert text.startswith("Laporan Oktober 2026 (revisi 1) beserta rekap Excel, SPTJM dan surat pengantar akan "
+                           "dikirim ke BKPSDM Kab. Kotawaringin Timur melalui antrean kiriman"), text
+    assert "tidak dapat ditarik kembali" in text
+    assert view.out_model.rowCount() == 0 and view.rev_model.row(0).status == "signed"
+    assert "Tidak dikirim" in view.message.text()
+
+    send = ConfirmationAnswerer("Kirim")
     view.send_button.click()  # no central server configured: stays in the outbox
+    send.stop()
     _wait(qtbot, view)
     assert view.out_model.rowCount() == 1 and view.out_model.row(0).status == "pending"
     assert "belum diatur" in view.message.text()
@@ -94,7 +107,10 @@ def test_send_to_central_and_verify_there(qtbot, view, db, tmp_path, pg_admin_ur
         set_setting(db, SETTING_TRUST, str(ca), "admin")
         view.sign_with(p12, certs.passphrase, False)
         _wait(qtbot, view)
+        send = ConfirmationAnswerer("Kirim")
         view.send_button.click()
+        send.stop()
+        assert "melalui server pusat 127.0.0.1/presensi_view_test" in send.seen[0][1], send.seen
         _wait(qtbot, view)
         assert view.rev_model.row(0).status == "submitted", view.message.text()
         assert view.out_model.row(0).status == "sent" and "1 terkirim" in view.message.text()

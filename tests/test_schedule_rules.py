@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.calendar.holidays import add_holiday, list_holidays, remove_holiday, seed_holidays
+from services.calendar.holidays import add_holiday, bundled_ramadan, list_holidays, remove_holiday, seed_holidays
 from services.calendar.schedules import assign_schedule, create_schedule, seed_standard_schedules
 from services.policy.model import Policy, load_policy
 from services.policy.tpp import compute_deduction, load_day_lines
@@ -165,6 +165,25 @@ def test_ramadan_hours_apply_on_the_calendar_s_ramadan_dates(db, cal):
         assert (r.late_minutes, r.tl_tier, r.sched_end) == (1, 1, HM("2026-02-20 15:30"))
         r = record(s, e, "2026-02-23")
         assert (r.late_minutes, r.apel) == (0, True)
+
+
+def test_ramadan_1448_ships_as_data_for_2027(db, cal):
+    """2027 is shipped too (an estimate marked for checking against the isbat): 8 Feb - 9 Mar 2027."""
+    ramadan = bundled_ramadan()
+    assert min(x for x in ramadan if x.year == 2027) == d("2027-02-08")
+    assert max(x for x in ramadan if x.year == 2027) == d("2027-03-09")
+    e = cal.employee_ids[0]
+    with db.transaction() as s:
+        seed_holidays(s, [2027])
+        punches(s, e, "2027-02-04 08:00:00", "2027-02-04 16:00:00")  # Thu before Ramadan: 30 min late
+        punches(s, e, "2027-02-08 08:00:59", "2027-02-08 15:00:00")  # Mon, 1 Ramadan: on time
+    with db.transaction() as s:
+        recompute(s, 2027, 2, load_policy("kotawaringin_timur"), today=d("2027-03-31"))
+    with db.session() as s:
+        r = record(s, e, "2027-02-04")
+        assert r.late_minutes == 30, (r.status, r.check_in, r.sched_start, r.flags)
+        r = record(s, e, "2027-02-08")
+        assert (r.late_minutes, r.sched_start) == (0, HM("2027-02-08 08:00"))
 
 
 def test_ramadan_dates_are_editable_like_cuti_bersama(db, cal):

@@ -6,6 +6,9 @@ QT_QPA_PLATFORM=xcb (tests/xvfb_app.py), and both Qt's frame geometry and the X 
 geometry (xdotool) must lie inside the screen after the window opens and after each screen is shown.
 Screenshots of the whole X screen are saved under the shots folder (tests/shots.py).
 
+With PRESENSI_WRITE_SCREENSHOTS=1 the run uses a larger demo and refreshes the README's pictures in
+docs/screenshots/ (tests/xvfb_app.py README_SHOTS).
+
 Locally the test is skipped when Xvfb cannot start; in CI (PRESENSI_REQUIRE_XVFB=1) that is a failure.
 """
 
@@ -29,6 +32,7 @@ from tests.shots import shots_dir
 
 SCREEN_W, SCREEN_H = 1366, 768
 ROOT = Path(__file__).resolve().parent.parent
+WRITE_README = os.environ.get("PRESENSI_WRITE_SCREENSHOTS") == "1"
 
 
 def _unavailable(reason: str) -> None:
@@ -67,8 +71,9 @@ def xvfb_display() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    res = build_demo(tmp_path_factory.mktemp("xvfb") / "presensi.sqlite", 12, 1, clock=FrozenClock(FROZEN_NOW),
-                     with_central=False)
+    n_employees, n_months = (40, 2) if WRITE_README else (12, 1)
+    res = build_demo(tmp_path_factory.mktemp("xvfb") / "presensi.sqlite", n_employees, n_months,
+                     clock=FrozenClock(FROZEN_NOW), with_central=False)
     return Path(res.db_path)
 
 
@@ -84,6 +89,8 @@ def test_every_screen_fits_a_real_1366x768_x_screen(xvfb_display: str, demo_path
     shots = shots_dir() / "xvfb"
     env = child_env(DISPLAY=xvfb_display, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
+    if WRITE_README:
+        env["PRESENSI_README_SHOTS"] = str(ROOT / "docs" / "screenshots")
     done = subprocess.run([sys.executable, "-m", "tests.xvfb_app", str(demo_path), str(shots), "admin"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -4,12 +4,14 @@ Run as ``python -m tests.xvfb_app DB_PATH SHOTS_DIR`` with DISPLAY set and QT_QP
 (tests/test_screen_xvfb.py starts Xvfb and this process). After the window is shown and after each
 screen is opened it records the window's frame geometry as Qt sees it and as the X server reports
 it (``xdotool getwindowgeometry``), saves a screenshot of the whole X screen, and prints one JSON
-document on stdout.
+document on stdout. With PRESENSI_README_SHOTS=<folder> it also saves the window of the screens the
+README shows (README_SHOTS) there: the README's pictures come from this real-X-screen run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -26,6 +28,12 @@ from services.clock import FrozenClock
 from services.store.db import open_database
 from tests.frozen import FROZEN_NOW
 from tests.gui_helpers import make_context
+
+# screen key -> docs/screenshots file shown in README.md
+README_SHOTS = {"dasbor": "dashboard.png", "pegawai": "pegawai.png", "perangkat": "perangkat.png",
+                "mobile": "mobile.png", "jadwal": "jadwal.png", "surat": "surat.png",
+                "rekonsiliasi": "rekonsiliasi.png", "swafoto": "swafoto.png", "tpp": "tpp.png",
+                "laporan": "laporan.png", "pengaturan": "pengaturan.png"}
 
 
 def _rect(r: QRect) -> list[int]:
@@ -61,12 +69,16 @@ def main(db_path: str, shots: str) -> int:
     out_dir = Path(shots)
     out_dir.mkdir(parents=True, exist_ok=True)
     records: list[dict[str, Any]] = []
+    readme = os.environ.get("PRESENSI_README_SHOTS")
 
     def record(key: str) -> None:
         _settle(app, win)
         screen = win.screen()
         shot = out_dir / f"xvfb_{len(records):02d}_{key}.png"
         screen.grabWindow(0).save(str(shot))
+        if readme and key in README_SHOTS:
+            Path(readme).mkdir(parents=True, exist_ok=True)
+            win.grab().save(str(Path(readme) / README_SHOTS[key]))
         records.append({
             "screen": key,
             "frame": _rect(win.frameGeometry()),

@@ -6,6 +6,7 @@ grid scrolls sideways, so on a 1366 px laptop the name is still beside day 28.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -75,6 +76,7 @@ class MonthGridModel(QAbstractTableModel):
         # day cells use a slightly smaller font so "PSW4" / "TL1+" fit a narrow column
         self._small = QFont()
         self._small.setPointSizeF(max(7.0, self._small.pointSizeF() - 1.5))
+        self._sorted: tuple[int, Qt.SortOrder] | None = None
         self._bold = QFont(self._small)
         self._bold.setBold(True)
 
@@ -83,7 +85,38 @@ class MonthGridModel(QAbstractTableModel):
         self._grid = grid
         self._rows = grid.rows
         self._n_days = len(grid.days)
+        if self._sorted is not None:
+            self._rows = self._sorted_rows(*self._sorted)
         self.endResetModel()
+
+    @property
+    def grid(self) -> MonthGrid | None:
+        """The grid as shown: the rows in the current (filtered, sorted) order."""
+        return dataclasses.replace(self._grid, rows=tuple(self._rows)) if self._grid is not None else None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Header click: a day column sorts by that day's status, a total column by the number;
+        -1 goes back to the service's order (unit, name). A month of a few hundred rows sorts at once."""
+        if self._grid is None:
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._sorted = (column, order) if 0 <= column < self.columnCount() else None
+        self._rows = self._sorted_rows(*self._sorted) if self._sorted else self._grid.rows
+        self.layoutChanged.emit()
+
+    def _sorted_rows(self, column: int, order: Qt.SortOrder) -> tuple[GridRow, ...]:
+        assert self._grid is not None
+        rows = list(self._grid.rows)  # the grid given is already the filtered one (ReconcileView._apply_filter)
+        if column < self._n_days:
+            def key(r: GridRow) -> tuple[int, str, str]:
+                c = r.cells[column]
+                return (1, "", r.name) if c is None else (0, c.label, r.name)
+        else:
+            total = TOTAL_COLUMNS[column - self._n_days][0]
+
+            def key(r: GridRow) -> tuple[int, str, str]:
+                return (0, f"{r.totals.get(total, 0):06d}", r.name)
+        return tuple(sorted(rows, key=key, reverse=order == Qt.SortOrder.DescendingOrder))
 
     @property
     def n_days(self) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -9,6 +11,29 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+_DATE = re.compile(r"^(\d{2})-(\d{2})-(\d{4})(.*)$")  # "25-11-2026" / "25-11-2026 08.21"
+_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})+$|^-?\d+$")  # "7.500.000" / "42"
+
+
+def sort_key(value: Any) -> tuple[int, Any]:
+    """A key that sorts a cell's value as a person expects: numbers, then dates, then text; empty last."""
+    if value is None or value == "" or value == "-" or value == "—":
+        return (3, "")
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, (int, float)):
+        return (0, value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return (1, value.isoformat())
+    text = str(value).strip()
+    if _NUMBER.match(text):
+        return (0, int(text.replace(".", "")))
+    m = _DATE.match(text)
+    if m:
+        return (1, f"{m.group(3)}-{m.group(2)}-{m.group(1)}{m.group(4)}")
+    return (2, text.casefold())
 
 
 class RowTableModel(QAbstractTableModel):
@@ -29,13 +54,38 @@ class RowTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._columns = list(columns)
         self._rows: list[Any] = []
+        self._original: list[Any] = []
+        self._sorted: tuple[int, Qt.SortOrder] | None = None
         self._background = background
         self._tooltip = tooltip
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._original = list(self._rows)  # the order the service gave: sort(-1) goes back to it
+        if self._sorted is not None:
+            self._sort_rows(*self._sorted)
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Header click: sort the light rows by the column's value (numbers and dates by value, text
+        case-insensitively); the choice is kept when the rows are reloaded. Tables with many rows sort
+        in SQL instead (the month grid sorts its few hundred rows the same way)."""
+        wanted = (column, order) if 0 <= column < len(self._columns) else None
+        if wanted is None and self._sorted is None:
+            return  # nothing sorted (Qt asks for column -1 when sorting is switched on): keep the rows as they are
+        self.layoutAboutToBeChanged.emit()
+        self._sorted = wanted
+        if wanted is None:
+            position = {id(r): i for i, r in enumerate(self._original)}  # a row replaced in place sorts last
+            self._rows.sort(key=lambda r: position.get(id(r), len(position)))
+        else:
+            self._sort_rows(column, order)
+        self.layoutChanged.emit()
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        fmt = self._columns[column][1]
+        self._rows.sort(key=lambda r: sort_key(fmt(r)), reverse=order == Qt.SortOrder.DescendingOrder)
 
     def row(self, r: int) -> Any:
         return self._rows[r]

@@ -7,6 +7,7 @@ from typing import Any
 from desktop.models.row_table import RowTableModel
 from services.selfie.checks import label_flags
 from services.selfie.queue import VERDICTS, QueueItem
+from services.timefmt import tanggal_jam
 
 VERDICT_COLOURS = {"approved": "#d8f3dc", "rejected": "#ffd6d6", "manipulation": "#ffc2c2"}
 FLAG_COLOUR = "#fff1c2"
@@ -42,7 +43,7 @@ def _tooltip(it: Any, column: int) -> str | None:
 
 class SelfieQueueModel(RowTableModel):
     COLUMNS = [
-        ("Waktu", lambda it: f"{it.ts:%d-%m-%Y %H:%M}"),
+        ("Waktu", lambda it: f"{tanggal_jam(it.ts)}"),
         ("Pegawai", lambda it: it.employee_name),
         ("Wajah", lambda it: it.score_words),
         ("Jarak", _distance),

@@ -50,10 +50,11 @@ from services.errors import NotFoundError
 from services.jobs import CancelToken, ProgressFn
 from services.signing.service import trust_roots_from_settings
 from services.store.models import Opd
+from services.timefmt import tanggal_jam
 
 
 def _when(ts: dt.datetime | None, zone: str) -> str:
-    return ts.astimezone(ZoneInfo(zone)).strftime("%d-%m-%Y %H:%M") if ts else "-"
+    return tanggal_jam(ts.astimezone(ZoneInfo(zone))) if ts else "-"
 
 
 def _decision(r: OpdMonthStatus) -> str:

@@ -20,6 +20,7 @@ from desktop.widgets import dialog_buttons, make_table
 from services import secrets
 from services.central.review import MAX_REASON, MIN_RETURN_REASON
 from services.central.status import DECISION_LABELS, OpdMonthStatus, SubmissionMeta
+from services.timefmt import tanggal_jam
 
 
 class ConnectDialog(QDialog):
@@ -93,7 +94,7 @@ class ReturnDialog(QDialog):
 
 
 def _local(s: SubmissionMeta, zone: str) -> str:
-    return s.submitted_at.astimezone(ZoneInfo(zone)).strftime("%d-%m-%Y %H:%M")
+    return tanggal_jam(s.submitted_at.astimezone(ZoneInfo(zone)))
 
 
 class HistoryDialog(QDialog):
@@ -109,7 +110,7 @@ class HistoryDialog(QDialog):
             ("Oleh", lambda s: s.submitted_by),
             ("Alasan revisi", lambda s: s.reason or "-"),
             ("Keputusan", lambda s: DECISION_LABELS.get(s.decision or "", "Menunggu keputusan")),
-            ("Diputuskan", lambda s: (f"{s.reviewed_at.astimezone(ZoneInfo(zone)):%d-%m-%Y %H:%M} ({s.reviewed_by})"
+            ("Diputuskan", lambda s: (f"{tanggal_jam(s.reviewed_at.astimezone(ZoneInfo(zone)))} ({s.reviewed_by})"
                                       if s.reviewed_at else "-")),
             ("Alasan pengembalian", lambda s: s.review_reason or "-"),
             ("sha256 bundel", lambda s: s.bundle_sha256[:16] + "…"),

@@ -11,23 +11,32 @@ from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.views.dashboard_checklist import SetupChecklist
 from desktop.widgets import make_table, page_header
+from services.auth.users import CurrentUser
 from services.calendar.names import BULAN
 from services.central.reminders import DeadlineReminder, deadline_reminder
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.queries import DashboardFacts, dashboard_facts
 from services.reconcile.period import STATUS_LABEL
+from services.selfie.queue import count_pending
 from services.store.backup import backup_reminder
 from services.store.db import Database
+from services.timefmt import tanggal_jam
 
-PERIOD_LABEL = {**STATUS_LABEL, "submitted": "Terkirim ke BKPSDM"}
+PERIOD_LABEL = STATUS_LABEL  # services/labels.py: the same names as Rekonsiliasi and Laporan
+# the cards whose count is work for one role (the others are facts for everyone who sees the dashboard):
+# a Kepala OPD does not correct days, an operator does not decide selfies
+CARD_ROLES = {"devices": "operator", "selfies": "verifier", "review": "operator"}
 KIND_LABEL = {"device": "Mesin", "usb": "USB", "mobile": "Mobile", "simpeg": "SIMPEG", "manual": "Manual"}
 
 
-def load_dashboard(db: Database, opd_id: int, today: dt.date, progress: ProgressFn = no_progress,
-                   cancel: CancelToken = NEVER_CANCELLED) -> tuple[DashboardFacts, DeadlineReminder | None]:
-    """The dashboard's figures, read on a worker thread in its own session."""
+def load_dashboard(db: Database, opd_id: int, today: dt.date, user: CurrentUser | None = None,
+                   progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED,
+                   ) -> tuple[DashboardFacts, DeadlineReminder | None, int]:
+    """The dashboard's figures, read on a worker thread in its own session; the last is ``user``'s own
+    selfie queue (his team's pending checks, not the whole OPD's)."""
     with db.session() as s:
-        return dashboard_facts(s, opd_id, today), deadline_reminder(s, opd_id, today)
+        mine = count_pending(s, user) if user is not None else 0
+        return dashboard_facts(s, opd_id, today), deadline_reminder(s, opd_id, today), mine
 
 
 class Card(QFrame):
@@ -65,11 +74,14 @@ class DashboardView(QWidget):
             "present": Card("Hadir hari ini"),
             "punches": Card("Rekaman presensi hari ini"),
             "devices": Card("Mesin sidik jari"),
-            "selfies": Card("Swafoto menunggu verifikasi"),
+            "selfies": Card("Swafoto menunggu keputusan Anda"),
             "review": Card("Hari perlu ditinjau bulan ini"),
             "period": Card("Status periode bulan ini"),
             "report": Card("Laporan bulan lalu"),
         }
+        for key, role in CARD_ROLES.items():
+            if not ctx.user.has(role):
+                del self.cards[key]
         grid = QGridLayout()
         for i, card in enumerate(self.cards.values()):
             grid.addWidget(card, i // 4, i % 4)
@@ -109,7 +121,7 @@ class DashboardView(QWidget):
             return
         today = self.ctx.clock.today()
         op = self.ctx.runner.start("Memuat dasbor", load_dashboard, self.ctx.db, self.ctx.opd_id, today,
-                                   op_group="dashboard", quiet=True)
+                                   self.ctx.user, op_group="dashboard", quiet=True)
         op.finished.connect(lambda result, day=today: self._show(result, day))
         op.done.connect(self._loaded)
         self._loading = op
@@ -123,8 +135,8 @@ class DashboardView(QWidget):
             self._again = False
             self.refresh()
 
-    def _show(self, result: tuple[DashboardFacts, DeadlineReminder | None], today: dt.date) -> None:
-        f, self.reminder = result
+    def _show(self, result: tuple[DashboardFacts, DeadlineReminder | None, int], today: dt.date) -> None:
+        f, self.reminder, my_selfies = result
         with self.ctx.db.session() as s:  # one setting row: cheap enough for the UI thread
             backup_text = backup_reminder(s, self.ctx.clock.now()) if "admin" in self.ctx.user.roles else None
         self._show_reminder()
@@ -133,10 +145,11 @@ class DashboardView(QWidget):
         self.cards["employees"].value.setText(str(f.employees))
         self.cards["present"].value.setText(str(f.present_today))
         self.cards["punches"].value.setText(str(f.punches_today))
-        self.cards["selfies"].value.setText(str(f.pending_selfies))
-        self.cards["devices"].value.setText(str(f.devices))
+        shown = {"selfies": my_selfies, "devices": f.devices, "review": f.to_review}
+        for key in CARD_ROLES:
+            if key in self.cards:
+                self.cards[key].value.setText(str(shown[key]))
         self.cards["period"].value.setText(PERIOD_LABEL.get(f.period_status, f.period_status))
-        self.cards["review"].value.setText(str(f.to_review))
         done = f.last_month_status == "submitted"
         self.cards["report"].value.setText(PERIOD_LABEL.get(f.last_month_status, f.last_month_status))
         y, m = f.last_month
@@ -147,7 +160,7 @@ class DashboardView(QWidget):
             f"Laporan {BULAN[m - 1]} {y}" + ("" if done else
                                              f" — {'LEWAT ' if overdue else ''}batas {f.report_deadline:%d-%m-%Y}"))
         self.cards["report"].value.setStyleSheet("color: #b3261e;" if overdue else "")
-        last = f.last_sync.strftime("%d-%m-%Y %H:%M") if f.last_sync else "belum pernah"
+        last = tanggal_jam(f.last_sync) if f.last_sync else "belum pernah"
         self.subtitle.setText(f"Sinkronisasi mesin terakhir: {last}")
         self.model.set_rows(f.recent_batches)
 

@@ -13,6 +13,7 @@ from services.devices import schedule as os_schedule
 from services.devices.diagnostics import DeviceDiagnostics, diagnose_all
 from services.devices.registry import DeviceRow, stored_comm_key
 from services.devices.users import CopyResult, UploadResult, copy_users, upload_employees
+from services.timefmt import tanggal_jam
 
 if TYPE_CHECKING:
     from desktop.context import AppContext
@@ -71,7 +72,7 @@ class DeviceActions:
                     on_done=self._show_diagnostics)
 
     def _show_diagnostics(self, results: list[DeviceDiagnostics]) -> None:
-        self.diagnostics.show_results(results, self.ctx.db.clock.now().strftime("%d-%m-%Y %H:%M"))
+        self.diagnostics.show_results(results, tanggal_jam(self.ctx.db.clock.now()))
         self._say("\n".join(line for r in results for line in r.lines()))
 
     def upload_employees(self) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from desktop.widgets import dialog_buttons
 from services.devices.registry import ConnectionReport, DeviceInput, DeviceRow
 from services.secrets import keyring_status
+from services.timefmt import tanggal_jam_detik
 
 TZ_CHOICES = [("Asia/Jakarta", "WIB (UTC+7)"), ("Asia/Makassar", "WITA (UTC+8)"), ("Asia/Jayapura", "WIT (UTC+9)")]
 
@@ -105,8 +106,8 @@ def report_html(r: ConnectionReport) -> str:
         f"<tr><td>Platform</td><td>{r.platform}</td></tr>"
         f"<tr><td>Nama mesin</td><td>{r.device_name}</td></tr>"
         f"<tr><td>Pengguna / rekaman</td><td>{r.users} / {r.records}</td></tr>"
-        f"<tr><td>Jam mesin</td><td>{r.device_time:%d-%m-%Y %H:%M:%S}</td></tr>"
-        f"<tr><td>Jam komputer</td><td>{r.local_time:%d-%m-%Y %H:%M:%S}</td></tr>"
+        f"<tr><td>Jam mesin</td><td>{tanggal_jam_detik(r.device_time)}</td></tr>"
+        f"<tr><td>Jam komputer</td><td>{tanggal_jam_detik(r.local_time)}</td></tr>"
         f"<tr><td>Selisih</td><td style='color:{drift_colour}'><b>{r.drift_text()}</b></td></tr>"
         "</table>" + advice
     )

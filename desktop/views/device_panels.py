@@ -21,16 +21,17 @@ from desktop.models.row_table import RowTableModel
 from desktop.widgets import make_table
 from services.changes import Changes
 from services.devices.diagnostics import DeviceDiagnostics
-from services.devices.pins import employee_choices, map_pin
+from services.devices.pins import employee_choices, map_pin_by
 from services.devices.quarantine import accept, dismiss, list_quarantine
 from services.devices.registry import describe_drift
 from services.devices.users import unmapped_with_names
 from services.errors import UserError
 from services.store.writer import write_transaction
+from services.timefmt import tanggal_jam
 
 
 def _when(v: Any) -> str:
-    return v.strftime("%d-%m-%Y %H:%M") if v else "belum pernah"
+    return tanggal_jam(v) if v else "belum pernah"
 
 
 class PinPanel(QWidget):
@@ -42,11 +43,11 @@ class PinPanel(QWidget):
         self.model = RowTableModel([
             ("PIN mesin", lambda r: r.pin),
             ("Nama di mesin", lambda r: r.device_name or "-"),
-            ("Saran pegawai", lambda r: (f"{r.suggestions[0].label} ({int(r.suggestions[0].score * 100)}%: "
-                                         f"{r.suggestions[0].why})") if r.suggestions else "-"),
+            ("Saran pegawai", lambda r: "; ".join(f"{g.label} ({int(g.score * 100)}%: {g.why})"
+                                                  for g in r.suggestions) or "-"),
             ("Rekaman", lambda r: r.punches),
-            ("Pertama", lambda r: r.first_ts.strftime("%d-%m-%Y %H:%M")),
-            ("Terakhir", lambda r: r.last_ts.strftime("%d-%m-%Y %H:%M")),
+            ("Pertama", lambda r: tanggal_jam(r.first_ts)),
+            ("Terakhir", lambda r: tanggal_jam(r.last_ts)),
             ("Sumber", lambda r: r.serials),
         ])
         self.table = make_table(self.model, alternate=True, fixed={2: 420})
@@ -60,6 +61,20 @@ class PinPanel(QWidget):
         self.hint = QLabel("")
         self.hint.setObjectName("subtitle")
         self.hint.setWordWrap(True)
+        # the suggestions of the selected PIN, each one button: checking the name and mapping is one click
+        self.suggestion_row = QHBoxLayout()
+        self.suggestion_label = QLabel("Saran:")
+        self.suggestion_row.addWidget(self.suggestion_label)
+        self.suggestion_buttons: list[QPushButton] = []
+        self._suggested: list[tuple[str, int, str]] = []  # (pin, employee id, label) behind each button
+        for i in range(3):
+            b = QPushButton("")
+            b.setVisible(False)
+            b.clicked.connect(lambda _=False, n=i: self.map_pin_to(*self._suggested[n]))
+            self.suggestion_buttons.append(b)
+            self.suggestion_row.addWidget(b)
+        self.suggestion_row.addStretch()
+        self._may_edit = False
         row = QHBoxLayout()
         row.addWidget(QLabel("Pegawai:"))
         row.addWidget(self.employee, 1)
@@ -67,9 +82,12 @@ class PinPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(self.hint)
         lay.addWidget(self.table, 1)
+        lay.addLayout(self.suggestion_row)
         lay.addLayout(row)
+        self._show_suggestions()
 
     def refresh(self, may_edit: bool) -> None:
+        self._may_edit = may_edit
         with self.ctx.db.session() as s:
             rows = unmapped_with_names(s, self.ctx.opd_id)
             employees = employee_choices(s, self.ctx.opd_id)
@@ -85,6 +103,7 @@ class PinPanel(QWidget):
         if current is not None:
             self.employee.setCurrentIndex(max(0, self.employee.findData(current)))
         self.btn_map.setEnabled(bool(rows) and may_edit)
+        self._show_suggestions()
 
     def selected(self) -> Any:
         idx = self.table.selectionModel().selectedRows()
@@ -94,6 +113,24 @@ class PinPanel(QWidget):
         row = self.selected()
         if row is not None and row.suggestions:
             self.employee.setCurrentIndex(max(0, self.employee.findData(row.suggestions[0].employee_id)))
+        self._show_suggestions()
+
+    def _show_suggestions(self) -> None:
+        row = self.selected()
+        suggestions = row.suggestions if row is not None else ()
+        pin = row.pin if row is not None else ""
+        self.suggestion_label.setText(
+            f"Saran untuk PIN {row.pin} ({row.device_name or 'tanpa nama di mesin'}), klik untuk memetakan:"
+            if suggestions else ("Tidak ada pegawai yang mirip; pilih pegawai di bawah." if row is not None
+                                 else "Pilih satu PIN untuk melihat saran pegawai."))
+        self._suggested = [(pin, g.employee_id, g.label) for g in suggestions]
+        for i, b in enumerate(self.suggestion_buttons):
+            b.setVisible(i < len(suggestions))
+            if i < len(suggestions):
+                g = suggestions[i]
+                b.setText(f"{g.label.split(' — ')[0]} ({int(g.score * 100)}%)")
+                b.setToolTip(f"{g.label}: {g.why}")
+                b.setEnabled(self._may_edit)
 
     def map_selected(self) -> None:
         row = self.selected()
@@ -103,14 +140,18 @@ class PinPanel(QWidget):
         emp_id = self.employee.currentData()
         if emp_id is None:
             return
+        self.map_pin_to(row.pin, emp_id, self.employee.currentText())
+
+    def map_pin_to(self, pin: str, employee_id: int, label: str) -> bool:
         try:
             with write_transaction(self.ctx.db) as s:
-                n = map_pin(s, row.pin, emp_id, self.ctx.user.username)
+                n = map_pin_by(s, self.ctx.user, pin, employee_id)
         except UserError as exc:
             present_refusal(self, exc, "PIN tidak dapat dipetakan.")
-            return
-        self.say(f"PIN {row.pin} dipetakan ke {self.employee.currentText()}; {n} rekaman diperbarui.")
+            return False
+        self.say(f"PIN {pin} dipetakan ke {label}; {n} rekaman diperbarui.")
         self.ctx.notify(Changes(employees=True, punches=True))
+        return True
 
 
 class QuarantinePanel(QWidget):

@@ -51,10 +51,11 @@ from services.devices.registry import (
 from services.devices.sync import SyncResult, sync_all, sync_device
 from services.devices.usb_import import UsbImportResult, import_usb_attlog
 from services.errors import UserError
+from services.timefmt import tanggal_jam
 
 
 def _when(v) -> str:  # type: ignore[no-untyped-def]
-    return v.strftime("%d-%m-%Y %H:%M") if v else "belum pernah"
+    return tanggal_jam(v) if v else "belum pernah"
 
 
 def _short_status(r: DeviceRow) -> str:
@@ -295,7 +296,7 @@ class DevicesView(DeviceActions, QWidget):
         n_q = self.quarantine.refresh(may_edit)
         self.tabs.setTabText(2, f"Karantina ({n_q})" if n_q else "Karantina")
         self.os_last.setText("Sinkron terjadwal terakhir: " + (
-            f"{last_run.started_at:%d-%m-%Y %H:%M}, {last_run.devices} mesin, {last_run.new} rekaman baru"
+            f"{tanggal_jam(last_run.started_at)}, {last_run.devices} mesin, {last_run.new} rekaman baru"
             if last_run else "belum pernah"))
         self._update_buttons()
 

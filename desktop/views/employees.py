@@ -7,14 +7,12 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,15 +21,15 @@ from PySide6.QtWidgets import (
 from desktop.context import AppContext
 from desktop.errors import present_refusal
 from desktop.models.row_table import RowTableModel
+from desktop.views.employee_dialogs import DeactivateDialog, EmployeeDialog, last_day_text
 from desktop.views.employee_supervisor import SupervisorDialog
+from desktop.views.simpeg_dialog import ImportDialog
 from desktop.widgets import make_table, page_header
 from services.changes import Changes
 from services.errors import UserError
-from services.jobs import CancelToken, ProgressFn
 from services.letters.leave import leave_balance
 from services.org.queries import employee_rows, unit_choices
-from services.org.simpeg_import import ImportFileError, ImportPreview, apply_import, export_rejected_rows, preview_file
-from services.store.db import Database
+from services.org.simpeg_import import ImportFileError, preview_file
 
 KIND_LABEL = {"PNS": "PNS", "PPPK": "PPPK", "PTT": "PTT", "NON_ASN": "Non-ASN"}
 
@@ -44,100 +42,6 @@ def leave_summary(ctx: AppContext, employee_id: int, year: int | None = None) ->
     if bal is None:
         return "cuti tahunan PTT/non-ASN tidak dihitung aplikasi (mengikuti kontrak kerja)"
     return bal.text() + (f" ({bal.note})" if bal.note else "")
-
-
-def _apply_job(db: Database, opd_id: int, preview: ImportPreview, username: str, *, progress: ProgressFn, cancel: CancelToken) -> tuple[int, int]:
-    with db.transaction() as s:
-        batch = apply_import(s, opd_id, preview, username, progress=progress, cancel=cancel)
-        return batch.new_count, batch.duplicate_count
-
-
-class ImportDialog(QDialog):
-    """Shows every row with its action and errors; import is possible only when no row has an error."""
-
-    def __init__(self, ctx: AppContext, preview: ImportPreview, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx, self.preview = ctx, preview
-        self.setWindowTitle(f"Pratinjau impor — {preview.path.name}")
-        self.resize(1000, 560)
-        n_err = sum(1 for r in preview.rows if r.errors)
-        summary = QLabel(
-            f"{len(preview.rows)} baris: {sum(r.action == 'baru' for r in preview.rows)} baru, "
-            f"{sum(r.action == 'ubah' for r in preview.rows)} diperbarui"
-            + (f", unit kerja baru: {', '.join(preview.new_units)}" if preview.new_units else "")
-        )
-        status = QLabel(
-            f"{n_err} baris bermasalah — perbaiki berkas lalu pilih ulang. Tidak ada data yang disimpan." if n_err
-            else "Semua baris valid. Klik Impor untuk menyimpan semuanya sekaligus."
-        )
-        status.setObjectName("error" if n_err else "ok")
-        model = RowTableModel(
-            [
-                ("Baris", lambda r: r.row_no),
-                ("Aksi", lambda r: r.action),
-                ("NIP", lambda r: r.values.get("nip")),
-                ("Nama", lambda r: r.values.get("name")),
-                ("Jenis", lambda r: r.values.get("kind")),
-                ("Unit", lambda r: r.values.get("unit", "")),
-                ("PIN", lambda r: r.values.get("pin", "")),
-                ("Kesalahan", lambda r: "; ".join(r.errors)),
-            ],
-            background=lambda r, c: "#fde2e1" if r.errors else None,
-        )
-        model.set_rows(preview.rows)
-        table = make_table(model, stretch=7)
-        self.errors = QPlainTextEdit("\n".join(preview.errors), readOnly=True)
-        self.errors.setVisible(bool(n_err))
-        self.errors.setMaximumHeight(110)
-        self.import_button = QPushButton("Impor")
-        self.import_button.setObjectName("primary")
-        self.import_button.setEnabled(preview.ok)
-        self.import_button.clicked.connect(self.do_import)
-        cancel = QPushButton("Tutup")
-        cancel.clicked.connect(self.reject)
-        self.save_errors_button = QPushButton("Simpan baris bermasalah…")
-        self.save_errors_button.setVisible(bool(n_err))
-        self.save_errors_button.clicked.connect(self.save_rejected)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_errors_button)
-        buttons.addStretch()
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.import_button)
-        lay = QVBoxLayout(self)
-        lay.addWidget(summary)
-        lay.addWidget(status)
-        lay.addWidget(table, 1)
-        lay.addWidget(self.errors)
-        lay.addLayout(buttons)
-
-    def save_rejected(self, path: Path | None = None) -> None:
-        if path is None:
-            suggested = str(self.ctx.data_dir / f"{self.preview.path.stem}-bermasalah.csv")
-            chosen, _ = QFileDialog.getSaveFileName(self, "Simpan baris bermasalah", suggested, "CSV (*.csv)")
-            if not chosen:
-                return
-            path = Path(chosen)
-        try:
-            n = export_rejected_rows(self.preview, path)
-        except OSError as exc:
-            QMessageBox.warning(self, "Tidak tersimpan", f"{path.name} tidak dapat ditulis: {exc.strerror or exc}")
-            return
-        self.ctx.status(f"{n} baris bermasalah disimpan ke {path.name}")
-
-    def do_import(self) -> None:
-        self.import_button.setEnabled(False)
-        op = self.ctx.runner.start("Impor pegawai", _apply_job, self.ctx.db, self.ctx.opd_id, self.preview, self.ctx.user.username)
-        op.finished.connect(self._done)
-        op.failed.connect(self._import_failed)
-
-    def _import_failed(self, exc: BaseException, _detail: str) -> None:
-        present_refusal(self, exc, "Impor gagal")
-        self.import_button.setEnabled(True)
-
-    def _done(self, result: tuple[int, int]) -> None:
-        self.ctx.notify(Changes(employees=True))
-        self.ctx.status(f"Impor pegawai selesai: {result[0]} baru, {result[1]} diperbarui")
-        self.accept()
 
 
 class EmployeesView(QWidget):
@@ -158,17 +62,35 @@ class EmployeesView(QWidget):
         top.addWidget(self.unit, 1)
         top.addWidget(self.count)
         top.addStretch()
+        may_edit = ctx.user.has("operator")
+        self.add_button = QPushButton("Tambah pegawai…")
+        self.add_button.clicked.connect(self.add_employee)
+        self.edit_button = QPushButton("Ubah…")
+        self.edit_button.setToolTip("Ubah data, atasan langsung dan PIN mesin pegawai terpilih")
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.deactivate_button = QPushButton("Nonaktifkan…")
+        self.deactivate_button.setToolTip("Pensiun, mutasi atau berhenti: presensinya tidak dihitung lagi")
+        self.deactivate_button.clicked.connect(self.deactivate_selected)
+        # actions on the selected employee sit on a second row, under the search (fits a 1366 px laptop)
+        second = QHBoxLayout()
+        second.addWidget(QLabel("Pegawai terpilih:"))
+        for b in (self.add_button, self.edit_button, self.deactivate_button):
+            b.setEnabled(may_edit)
+        second.addWidget(self.edit_button)
+        second.addWidget(self.deactivate_button)
+        top.addWidget(self.add_button)
         self.photo_button = QPushButton("Foto referensi…")
         self.photo_button.setToolTip("Tambahkan foto wajah pegawai terpilih sebagai pembanding swafoto")
         self.photo_button.clicked.connect(self.choose_reference_photo)
         self.photo_button.setEnabled(ctx.user.has("operator"))
-        top.addWidget(self.photo_button)
+        second.addWidget(self.photo_button)
         self.supervisor_button = QPushButton("Atasan langsung…")
         self.supervisor_button.setToolTip("Tetapkan atasan langsung pegawai terpilih (pemeriksa surat disiplin, "
                                           "verifikator swafoto)")
         self.supervisor_button.clicked.connect(self.edit_supervisor)
         self.supervisor_button.setEnabled(ctx.user.has("operator"))
-        top.addWidget(self.supervisor_button)
+        second.addWidget(self.supervisor_button)
+        second.addStretch()
         top.addWidget(import_button)
         self.model = RowTableModel(
             [
@@ -180,10 +102,13 @@ class EmployeesView(QWidget):
                 ("PIN mesin", lambda r: r[6]),
                 ("Atasan langsung", lambda r: r[7]),
                 ("TPP (Rp)", lambda r: f"{r[8]:,}".replace(",", ".")),
-            ]
+                ("Status", lambda r: last_day_text(r[9] or None)),
+            ],
+            background=lambda r, c: "#eeeeee" if r[9] else None,
         )
         # short columns size to their contents; Nama/Unit/Jabatan share the rest (full text on hover)
-        self.table = make_table(self.model, stretch=1, contents=(0, 2, 5, 7), alternate=True)
+        self.table = make_table(self.model, stretch=1, contents=(0, 2, 5, 7, 8), alternate=True)
+        self.table.activated.connect(lambda _i: self.edit_selected() if may_edit else None)
         header = self.table.horizontalHeader()
         for col in (3, 4, 6):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
@@ -191,6 +116,7 @@ class EmployeesView(QWidget):
         lay.addWidget(title)
         lay.addWidget(subtitle)
         lay.addLayout(top)
+        lay.addLayout(second)
         lay.addWidget(self.table, 1)
         self.leave = QLabel("Pilih pegawai untuk melihat sisa cuti tahunan.")
         self.leave.setObjectName("subtitle")
@@ -251,6 +177,33 @@ class EmployeesView(QWidget):
             QMessageBox.information(self, "Pilih pegawai", "Pilih satu pegawai di tabel terlebih dahulu.")
             return None
         dlg = SupervisorDialog(self.ctx, chosen[0], self)
+        dlg.open()
+        return dlg
+
+    def add_employee(self) -> EmployeeDialog:
+        dlg = EmployeeDialog(self.ctx, None, self)
+        dlg.open()
+        return dlg
+
+    def edit_selected(self) -> EmployeeDialog | None:
+        from services.org.employees import detail
+
+        chosen = self.selected_employee()
+        if chosen is None:
+            QMessageBox.information(self, "Pilih pegawai", "Pilih satu pegawai di tabel terlebih dahulu.")
+            return None
+        with self.ctx.db.session() as s:
+            existing = detail(s, self.ctx.opd_id, chosen[0])
+        dlg = EmployeeDialog(self.ctx, existing, self)
+        dlg.open()
+        return dlg
+
+    def deactivate_selected(self) -> DeactivateDialog | None:
+        chosen = self.selected_employee()
+        if chosen is None:
+            QMessageBox.information(self, "Pilih pegawai", "Pilih satu pegawai di tabel terlebih dahulu.")
+            return None
+        dlg = DeactivateDialog(self.ctx, chosen[0], chosen[1], self)
         dlg.open()
         return dlg
 

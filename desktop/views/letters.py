@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -36,8 +37,9 @@ from desktop.widgets import date_edit, make_table, page_header, pydate, qdate
 from services.calendar.names import month_bounds
 from services.changes import Changes
 from services.errors import UserError
-from services.letters.kinds import LETTER_KINDS
-from services.letters.leave import letter_preview
+from services.letters.kinds import LETTER_KINDS, STATUS_LABELS
+from services.letters.leave import letter_preview as leave_line
+from services.letters.preview import OverrideDay, letter_preview
 from services.letters.register import (
     FLAG_LABELS,
     LetterRow,
@@ -58,7 +60,7 @@ class LetterDialog(QDialog):
         super().__init__(parent)
         self.ctx, self.existing = ctx, existing
         self.setWindowTitle("Ubah surat" if existing else "Tambah surat")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(1080)
         today = ctx.clock.today()
         self.kind = QComboBox()
         for code, k in LETTER_KINDS.items():
@@ -91,7 +93,31 @@ class LetterDialog(QDialog):
         self.warning = QLabel("")
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color:#e65100;")
-        form = QFormLayout(self)
+        # what the letter would change, recomputed as the form changes (services/letters/preview.py)
+        self.preview_model = RowTableModel([
+            ("Pegawai", lambda o: o.employee_name),
+            ("Tanggal", lambda o: o.date.strftime("%d-%m-%Y")),
+            ("Sebelum", lambda o: STATUS_LABELS.get(o.before, o.before)),
+            ("Sesudah", lambda o: STATUS_LABELS.get(o.after, o.after)),
+            ("Yang ditimpa", lambda o: o.overrides),
+        ], background=lambda o, c: "#fde7d9" if o.changes and o.overrides else (None if o.changes else "#eeeeee"))
+        self.preview_table = make_table(self.preview_model, stretch=4, contents=(1, 2), fixed={0: 130, 3: 120})
+        self.preview_table.setWordWrap(True)  # what is overridden is a sentence: wrap it instead of cutting it
+        self.preview_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.preview_table.setMinimumWidth(520)
+        self.preview_label = QLabel("")
+        self.preview_label.setWordWrap(True)
+        self.preview: list[OverrideDay] = []
+        side = QVBoxLayout()
+        heading = QLabel("Yang berubah bila surat disimpan")
+        heading.setStyleSheet("font-weight: 600;")
+        side.addWidget(heading)
+        side.addWidget(self.preview_label)
+        side.addWidget(self.preview_table, 1)
+        outer = QHBoxLayout(self)
+        form = QFormLayout()
+        outer.addLayout(form, 4)
+        outer.addLayout(side, 5)
         form.addRow("Jenis", self.kind)
         form.addRow("Nomor surat", self.number)
         form.addRow("Tanggal surat", self.letter_date)
@@ -133,6 +159,7 @@ class LetterDialog(QDialog):
         self.date_from.dateChanged.connect(lambda _d: self._check_overlaps())
         self.date_to.dateChanged.connect(lambda _d: self._check_overlaps())
         self.kind.currentIndexChanged.connect(lambda _i: self._check_overlaps())
+        self.letter_date.dateChanged.connect(lambda _d: self._update_preview())
 
     def set_checked(self, ids) -> None:  # type: ignore[no-untyped-def]
         wanted = set(ids)
@@ -157,6 +184,24 @@ class LetterDialog(QDialog):
             self.attachment = Path(path)
             self.attach_label.setText(self.attachment.name)
 
+    def _update_preview(self) -> None:
+        with self.ctx.db.session() as s:
+            self.preview = letter_preview(s, str(self.kind.currentData()), pydate(self.letter_date.date()),
+                                          self.checked_ids(), pydate(self.date_from.date()), pydate(self.date_to.date()),
+                                          self.existing.id if self.existing else None)
+        self.preview_model.set_rows(self.preview)
+        changed = [o for o in self.preview if o.changes]
+        lost = [o for o in changed if o.overrides]
+        kept = len(self.preview) - len(changed)
+        if not self.preview:
+            text = "Tidak ada hari tercatat yang berubah (hari libur tetap libur; hari yang belum dihitung " \
+                   "mengikuti surat saat dihitung)."
+        else:
+            text = f"{len(changed)} hari berubah status" + (
+                f", {len(lost)} di antaranya menimpa presensi, koreksi atau surat lain" if lost else "") + (
+                f"; {kept} hari tidak berubah karena koreksi status atau surat yang lebih baru" if kept else "") + "."
+        self.preview_label.setText(text)
+
     def _show_balance(self, ids: list[int]) -> None:
         if self.kind.currentData() != "CT" or not ids:
             self.balance.setText("—" if self.kind.currentData() == "CT" else "hanya untuk cuti tahunan")
@@ -166,10 +211,11 @@ class LetterDialog(QDialog):
             self.balance.setText("")
             return
         with self.ctx.db.session() as s:
-            lines = [letter_preview(s, e, d0, d1, self.existing.id if self.existing else None) for e in ids[:5]]
+            lines = [leave_line(s, e, d0, d1, self.existing.id if self.existing else None) for e in ids[:5]]
         self.balance.setText("\n".join(lines) + ("\n…" if len(ids) > 5 else ""))
 
     def _check_overlaps(self) -> None:
+        self._update_preview()
         ids = self.checked_ids()
         self.chosen.setText(f"{len(ids)} pegawai dipilih" if ids else "Belum ada pegawai dipilih: centang nama di daftar.")
         self._show_balance(ids)

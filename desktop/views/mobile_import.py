@@ -35,6 +35,7 @@ from services.mobile.importer import MobileImportResult, import_bundle, inspect_
 from services.selfie.checks import FLAG_LABELS
 from services.store.db import Database
 from services.store.models import ImportBatch
+from services.timefmt import tanggal_jam
 
 NOT_USED = "(tidak dipakai)"
 
@@ -112,6 +113,8 @@ class MobileImportView(QWidget):
 
         self.preview = QTableWidget(0, 0)
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.preview.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.preview.setSortingEnabled(True)
         self.preview.setMinimumHeight(90)
         self.preview.setMaximumHeight(160)
         self.preview.verticalHeader().setDefaultSectionSize(24)
@@ -144,7 +147,7 @@ class MobileImportView(QWidget):
         self.result.setPlaceholderText("Hasil impor akan tampil di sini.")
 
         self.history = RowTableModel([
-            ("Waktu", lambda b: f"{b[1]:%d-%m-%Y %H:%M}"),
+            ("Waktu", lambda b: f"{tanggal_jam(b[1])}"),
             ("Berkas", lambda b: b[2]),
             ("Baru", lambda b: b[3]),
             ("Sudah ada", lambda b: b[4]),
@@ -216,10 +219,12 @@ class MobileImportView(QWidget):
         self.preview.setColumnCount(len(bundle.columns))
         self.preview.setHorizontalHeaderLabels(bundle.columns)
         sample = bundle.rows[:5]
+        self.preview.setSortingEnabled(False)  # filling a sorting table would move rows under the loop
         self.preview.setRowCount(len(sample))
         for r, (_no, values) in enumerate(sample):
             for c, col in enumerate(bundle.columns):
                 self.preview.setItem(r, c, QTableWidgetItem(values.get(col, "")))
+        self.preview.setSortingEnabled(True)
         self.result.clear()
         self._mapping_changed()
         return True

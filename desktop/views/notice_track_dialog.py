@@ -33,6 +33,7 @@ from services.reports.notice_track import (
     record_number,
 )
 from services.store.models import Employee, NoticeNumber
+from services.timefmt import tanggal_jam
 
 
 class NoticeTrackDialog(QDialog):
@@ -87,7 +88,7 @@ class NoticeTrackDialog(QDialog):
         f3.addRow("Cara / penerima", self.delivered_note)
         f3.addRow("", self.deliver_button)
 
-        self.history = RowTableModel([("Waktu", lambda e: e.at.strftime("%d-%m-%Y %H:%M")),
+        self.history = RowTableModel([("Waktu", lambda e: tanggal_jam(e.at)),
                                       ("Oleh", lambda e: e.username),
                                       ("Status", lambda e: STATUS_LABELS.get(e.to_status, e.to_status)),
                                       ("Keterangan", lambda e: e.note)])

@@ -40,10 +40,11 @@ from services.devices.push_admin import (
 )
 from services.devices.registry import describe_drift
 from services.errors import UserError
+from services.timefmt import tanggal_jam
 
 
 def _when(v) -> str:  # type: ignore[no-untyped-def]
-    return v.strftime("%d-%m-%Y %H:%M") if v else "-"
+    return tanggal_jam(v) if v else "-"
 
 
 class AcceptDialog(QDialog):

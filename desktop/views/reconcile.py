@@ -29,10 +29,12 @@ from desktop.models.month_grid import CATEGORY_COLOURS, CATEGORY_LABELS, MonthGr
 from desktop.models.row_table import RowTableModel
 from desktop.views.reconcile_card import install_card_actions
 from desktop.views.reconcile_dialogs import CorrectionDialog, PeriodPicker, ask_text, filter_row
+from desktop.views.reconcile_export import install_grid_exports
 from desktop.views.reconcile_holiday import TAB_TITLE, AfterHolidayPage
 from desktop.widgets import OperationStrip, make_table, page_header
 from services.changes import Changes
 from services.errors import UserError
+from services.labels import day_status_label
 from services.reconcile.corrections import check_day_correctable
 from services.reconcile.engine import recompute_month
 from services.reconcile.grid import ExceptionRow, MonthGrid, exception_queue, month_grid
@@ -45,6 +47,7 @@ from services.reconcile.period import (
     unlock_period,
 )
 from services.store.models import Employee, WorkUnit
+from services.timefmt import jam
 
 LOCK_STYLE = {
     "open": "background:#e8f5e9; color:#1b5e20; border-radius:4px; padding:3px 8px;",
@@ -56,7 +59,7 @@ NAME_WIDTH = 190
 
 
 def _hm(x: dt.datetime | None) -> str:
-    return x.strftime("%H:%M") if x else "-"
+    return jam(x) if x else "-"
 
 
 def legend_html() -> str:
@@ -137,6 +140,8 @@ class ReconcileView(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         hh.setMinimumSectionSize(30)
         hh.setDefaultSectionSize(DAY_WIDTH)
+        hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.grid.setSortingEnabled(True)  # a day's column sorts by its status, a total by the number
         # activated = double click or Enter: the keyboard reaches the correction dialog too
         self.grid.activated.connect(self._grid_double_clicked)
 
@@ -144,7 +149,7 @@ class ReconcileView(QWidget):
             ("Tanggal", lambda r: r.date.strftime("%d-%m-%Y")),
             ("Pegawai", lambda r: r.name),
             ("Unit", lambda r: r.unit),
-            ("Status", lambda r: r.status),
+            ("Status", lambda r: day_status_label(r.status)),
             ("Masalah", lambda r: r.problem),
             ("Masuk", lambda r: _hm(r.check_in)),
             ("Pulang", lambda r: _hm(r.check_out)),
@@ -170,6 +175,7 @@ class ReconcileView(QWidget):
         self.after_holiday = AfterHolidayPage()
         self.tabs.addTab(self.after_holiday, TAB_TITLE)
         self.card_actions = install_card_actions(self, second)  # "Kartu presensi…" (desktop/views/reconcile_card.py)
+        self.exports = install_grid_exports(self, second)  # "Excel…", "Cetak…" (reconcile_export.py)
 
         self.ops = OperationStrip()
         lay = QVBoxLayout(self)

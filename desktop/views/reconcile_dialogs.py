@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QListWidget,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QTimeEdit,
     QWidget,
@@ -24,13 +24,22 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.errors import present_refusal
+from desktop.models.row_table import RowTableModel
+from desktop.widgets import make_table
 from services.calendar.names import BULAN
 from services.changes import Changes
 from services.errors import UserError
 from services.letters.kinds import STATUS_LABELS
-from services.reconcile.corrections import CORRECTABLE_STATUS, FIELDS, add_correction, corrections_for_day
+from services.reconcile.corrections import (
+    CORRECTABLE_STATUS,
+    FIELDS,
+    add_correction,
+    corrections_for_day,
+    undo_correction,
+)
 from services.reconcile.grid import FLAG_LABELS
 from services.store.models import DayRecord, Employee
+from services.timefmt import jam, tanggal_jam
 
 
 def save_buttons(save_text: str = "Simpan") -> QDialogButtonBox:
@@ -115,6 +124,12 @@ class PeriodPicker(QWidget):
         self.month.setCurrentIndex(month - 1)
 
 
+def correction_value_text(field: str, value: str) -> str:
+    if value == "":
+        return "kembali ke hasil perhitungan"
+    return STATUS_LABELS.get(value, value) if field == "status" else value.replace(":", ".")  # 07.40
+
+
 class CorrectionDialog(QDialog):
     """Correct one employee-day: status or check-in/out time, with a mandatory reason."""
 
@@ -132,8 +147,7 @@ class CorrectionDialog(QDialog):
         name = f"{emp.name} ({emp.nip})" if emp else f"#{employee_id}"
         now = "belum dihitung"
         if rec is not None:
-            cin = rec.check_in.strftime("%H:%M") if rec.check_in else "-"
-            cout = rec.check_out.strftime("%H:%M") if rec.check_out else "-"
+            cin, cout = jam(rec.check_in), jam(rec.check_out)
             now = f"{STATUS_LABELS.get(rec.status, rec.status)} · masuk {cin} · pulang {cout}"
             problems = [FLAG_LABELS.get(f, f) for f in (rec.flags or "").split(",") if f]
             if problems:
@@ -145,17 +159,26 @@ class CorrectionDialog(QDialog):
         for code in CORRECTABLE_STATUS:
             self.status.addItem(f"{code} — {STATUS_LABELS.get(code, code)}", code)
         self.time = QTimeEdit()
-        self.time.setDisplayFormat("HH:mm")
+        self.time.setDisplayFormat("HH.mm")  # shown as everywhere else (services/timefmt.py); stored HH:MM
         self.time.setTime(QTime(7, 30))
         self.reason = QPlainTextEdit()
         self.reason.setPlaceholderText("Wajib: alasan koreksi, mis. 'Mesin presensi rusak, hadir menurut daftar hadir manual'")
         self.reason.setMaximumHeight(80)
-        self.history = QListWidget()
-        self.history.setMaximumHeight(90)
-        for h in history:
-            state = "aktif" if h.active else "dibatalkan"
-            self.history.addItem(f"{h.created_at:%d-%m %H:%M} {h.username}: {FIELDS.get(h.field, h.field)} = {h.value} "
-                                 f"({state}) — {h.reason}")
+        # every correction of this cell, newest first; an active one can be undone by a reversing correction
+        self.history_model = RowTableModel([
+            ("Waktu", lambda h: tanggal_jam(h.created_at)),
+            ("Oleh", lambda h: h.username),
+            ("Kolom", lambda h: FIELDS.get(h.field, h.field)),
+            ("Nilai", lambda h: correction_value_text(h.field, h.value)),
+            ("Berlaku", lambda h: "ya" if h.active else "tidak"),
+            ("Alasan", lambda h: h.reason),
+        ], background=lambda h, c: None if h.active else "#eeeeee")
+        self.history_model.set_rows(list(reversed(history)))
+        self.history = make_table(self.history_model, stretch=5, contents=(0, 1, 2, 3, 4))
+        self.history.setMinimumHeight(110)
+        self.undo_btn = QPushButton("Batalkan koreksi terpilih…")
+        self.undo_btn.setToolTip("Dibatalkan dengan koreksi pembalik beralasan; riwayatnya tetap tersimpan")
+        self.undo_btn.clicked.connect(self._undo_selected)
         form = QFormLayout()
         form.addRow("Pegawai", QLabel(name))
         form.addRow("Tanggal", QLabel(day.strftime("%d-%m-%Y")))
@@ -166,6 +189,7 @@ class CorrectionDialog(QDialog):
         form.addRow("Alasan", self.reason)
         if history:
             form.addRow("Riwayat koreksi", self.history)
+            form.addRow("", self.undo_btn)
         buttons = save_buttons("Simpan koreksi")
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
@@ -192,6 +216,28 @@ class CorrectionDialog(QDialog):
         if self.field.currentData() == "status":
             return str(self.status.currentData())
         return self.time.time().toString("HH:mm")
+
+    def _undo_selected(self, reason: str | None = None) -> bool:
+        rows = self.history.selectionModel().selectedRows()
+        if not rows:
+            QMessageBox.information(self, "Pilih koreksi", "Pilih satu koreksi yang masih berlaku di riwayat.")
+            return False
+        h = self.history_model.row(rows[0].row())
+        if reason is None:
+            reason = ask_text(self, "Batalkan koreksi", f"Alasan membatalkan koreksi {FIELDS.get(h.field, h.field)} = "
+                              f"{correction_value_text(h.field, h.value)} (tercatat di jejak audit):",
+                              ok_text="Batalkan koreksi")
+            if reason is None:
+                return False
+        try:
+            with self.ctx.db.transaction() as s:
+                undo_correction(s, self.ctx.user, h.id, reason)
+        except UserError as exc:
+            present_refusal(self, exc, "Koreksi tidak dibatalkan.")
+            return False
+        self.ctx.notify(Changes(records=True))
+        self.accept()
+        return True
 
     def _save(self) -> None:
         try:

@@ -29,7 +29,7 @@ from desktop.errors import refusal_text
 from desktop.models.row_table import RowTableModel
 from desktop.ops import Operation
 from desktop.views.sign_dialog import SignDialog, SignFlow  # noqa: F401 - SignDialog re-exported
-from desktop.widgets import OperationStrip, button, make_table, page_header, result_box
+from desktop.widgets import OperationStrip, button, confirm_irreversible, make_table, page_header, result_box
 from services.calendar.names import BULAN
 from services.central.client import CentralError
 from services.central.opd_sync import LocalReviewState, decisions_by_revision, review_state, sync_reviews
@@ -40,6 +40,7 @@ from services.central.outbox import (
     flush_outbox,
     outbox_rows,
     retry_item,
+    submission_confirmation_text,
 )
 from services.central.status import DECISION_LABELS
 from services.central.verify import Verdict, verify_file, verify_submission
@@ -48,6 +49,7 @@ from services.reports.monthly import generate_monthly_report
 from services.reports.monthly_status import REPORT_LABELS, MonthOverview, month_overview
 from services.signing.service import pending_attempt, sign_report, signature_info, trust_roots_from_settings
 from services.store.models import Opd
+from services.timefmt import tanggal_jam
 
 STATUS_COLOURS = {"draft": "#fff4d6", "signed": "#e3f0ff", "queued": "#fde7d9", "submitted": "#dff3e4",
                   "pending": "#fde7d9", "sent": "#dff3e4", "failed": "#f9d6d5"}
@@ -55,7 +57,7 @@ OUTBOX_LABELS = {"pending": "Menunggu kirim", "sent": "Terkirim", "failed": "Dit
 
 
 def _fmt(ts: dt.datetime | None) -> str:
-    return ts.strftime("%d-%m-%Y %H:%M") if ts else "-"
+    return tanggal_jam(ts) if ts else "-"
 
 
 def _without_scheme(url: str) -> str:
@@ -389,6 +391,10 @@ class ReportsView(QWidget):
     def submit(self):  # type: ignore[no-untyped-def]
         latest = self.overview.latest
         if latest is None:
+            return None
+        text = submission_confirmation_text(self.ctx.db, latest.id)
+        if not confirm_irreversible(self, "Kirim ke BKPSDM", text, "Kirim"):
+            self._show_message("Tidak dikirim; laporan tetap di komputer ini.")
             return None
 
         def done(res) -> None:  # type: ignore[no-untyped-def]

@@ -38,6 +38,7 @@ from services.errors import UserError
 from services.selfie.checks import FLAG_LABELS
 from services.selfie.queue import VERDICTS, QueueItem, count_unchecked, list_queue, set_verdict
 from services.selfie.service import run_checks
+from services.timefmt import jam, tanggal_jam_detik
 
 PHOTO_DECODE = 640  # decode once at this size, then scale to whatever room the screen has
 PHOTO_MIN = 150
@@ -258,7 +259,7 @@ class SelfieQueueView(QWidget):
         self.selfie.show_path(item.photo_path)
         self.reference.show_path(item.reference_path)
         self.info["who"].setText(f"{item.employee_name} · NIP {item.nip}")
-        self.info["time"].setText(f"{HARI[item.ts.weekday()]}, {item.ts:%d-%m-%Y %H:%M:%S}")
+        self.info["time"].setText(f"{HARI[item.ts.weekday()]}, {tanggal_jam_detik(item.ts)}")
         dist = "tidak diketahui" if item.distance_m is None else f"{item.distance_m:,.0f} m".replace(",", ".")
         self.info["distance"].setText(f"{dist} dari {item.location_name or 'kantor'}")
         self.info["phone"].setText(item.phone_id or "—")
@@ -307,7 +308,7 @@ class SelfieQueueView(QWidget):
         self.model.replace_item(r, updated)
         self.ctx.notify(Changes(selfies=True))
         self._move(1)
-        self._say(f"{updated.employee_name}, {updated.ts:%d-%m %H:%M}: {VERDICTS[verdict].lower()}.")
+        self._say(f"{updated.employee_name}, {updated.ts:%d-%m} {jam(updated.ts)}: {VERDICTS[verdict].lower()}.")
         return True
 
     def ask_reason(self, verdict: str) -> None:

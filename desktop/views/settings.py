@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,33 +16,14 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.errors import present_refusal
-from desktop.models.row_table import RowTableModel
 from desktop.views.policy_sources import PolicySourcesDialog, unverified_summary
-from desktop.widgets import button, dialog_buttons, make_table, page_header
+from desktop.widgets import button, page_header
 from services.auth import audit
-from services.auth.users import ROLES, create_user, unlock_user
 from services.changes import Changes
 from services.errors import UserError
-from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile, user_rows
+from services.org.settings import TIMEZONES, OpdProfile, get_profile, save_profile
 from services.policy.model import PolicyError, list_presets, load_policy
 from services.secrets import keyring_status
-
-
-class NewUserDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Pengguna baru")
-        self.username = QLineEdit()
-        self.full_name = QLineEdit()
-        self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-        self.roles = {r: QCheckBox(label) for r, label in ROLES.items()}
-        form = QFormLayout(self)
-        form.addRow("Nama pengguna", self.username)
-        form.addRow("Nama lengkap", self.full_name)
-        form.addRow("Kata sandi (min. 6)", self.password)
-        for box in self.roles.values():
-            form.addRow("", box)
-        form.addRow(dialog_buttons(self, "Buat pengguna"))
 
 
 class SettingsView(QWidget):
@@ -87,27 +66,12 @@ class SettingsView(QWidget):
         profile_buttons.addStretch(1)
         form.addRow("", profile_buttons)
 
-        self.users = RowTableModel(
-            [
-                ("Pengguna", lambda r: r[1]),
-                ("Nama", lambda r: r[2]),
-                ("Peran", lambda r: ", ".join(ROLES.get(x, x) for x in r[3].split(","))),
-                ("Aktif", lambda r: "ya" if r[4] else "tidak"),
-                ("Terkunci", lambda r: f"sampai {r[5]:%d-%m-%Y %H:%M}" if r[5] else "-"),
-            ]
-        )
-        users_table = make_table(self.users, stretch=2)
-        self.users_table = users_table
-        add_user = button("Tambah pengguna…", self.add_user, enabled=is_admin)
-        self.unlock_button = button("Buka kunci akun", self.unlock_selected, enabled=is_admin)
+        from desktop.views.accounts import AccountsPanel
+
+        self.accounts = AccountsPanel(ctx)
         users_box = QGroupBox("Pengguna dan peran")
         ul = QVBoxLayout(users_box)
-        ul.addWidget(users_table)
-        buttons = QHBoxLayout()
-        buttons.addWidget(add_user)
-        buttons.addWidget(self.unlock_button)
-        buttons.addStretch(1)
-        ul.addLayout(buttons)
+        ul.addWidget(self.accounts)
 
         ok, message = keyring_status()
         self.keyring_label = QLabel(message)
@@ -196,7 +160,6 @@ class SettingsView(QWidget):
     def refresh(self) -> None:
         with self.ctx.db.session() as s:
             p = get_profile(s, self.ctx.opd_id)
-            self.users.set_rows(user_rows(s))
         self.f_name.setText(p.name)
         self.f_region.setText(p.region_name)
         self.f_address.setText(p.address)
@@ -204,6 +167,7 @@ class SettingsView(QWidget):
         self.f_tz.setCurrentIndex(max(0, self.f_tz.findData(p.timezone)))
         self.f_policy.setCurrentIndex(max(0, self.f_policy.findData(p.policy_preset)))
         self._code = p.code
+        self.accounts.refresh()
         from services.central.outbox import central_url
 
         self.central_url.setText(central_url(self.ctx.db) or "")
@@ -240,45 +204,15 @@ class SettingsView(QWidget):
         self.ctx.notify(Changes(settings=True))
         self.ctx.status("Profil OPD disimpan.")
 
-    def add_user(self) -> None:
-        dlg = NewUserDialog(self)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return
-        roles = [r for r, box in dlg.roles.items() if box.isChecked()]
-        try:
-            with self.ctx.db.transaction() as s:
-                create_user(s, dlg.username.text().strip(), dlg.full_name.text().strip(), dlg.password.text(), roles,
-                            by=self.ctx.user.username)
-        except UserError as exc:
-            present_refusal(self, exc, "Pengguna tidak dibuat.")
-            return
-        self.refresh()
-
-    def unlock_selected(self) -> None:
-        """Admin: lift the login lock of the selected account (audited in services.auth.users.unlock_user)."""
-        rows = self.users_table.selectionModel().selectedRows()
-        if not rows:
-            QMessageBox.information(self, "Buka kunci akun", "Pilih dulu akun yang akan dibuka kuncinya.")
-            return
-        username = self.users.row(rows[0].row())[1]
-        try:
-            from services.store.writer import write_transaction
-
-            with write_transaction(self.ctx.db) as s:
-                unlock_user(s, username, self.ctx.user)
-        except UserError as exc:
-            present_refusal(self, exc, "Kunci akun tidak dibuka.")
-            return
-        self.refresh()
-
     def check_audit(self) -> None:
-        with self.ctx.db.session() as s:
-            bad = audit.verify_chain(s)
-        if bad is None:
-            self.audit_label.setText("Log audit utuh: tidak ada catatan yang diubah atau dihapus.")
+        with self.ctx.db.session() as s:  # the key, the links, and the heads printed in reports / sent to BKPSDM
+            report = audit.check_chain(s, audit.local_anchors(s))
+        if report.ok:
+            self.audit_label.setText(report.text())
             self.audit_label.setObjectName("ok")
         else:
-            self.audit_label.setText(f"PERINGATAN: rantai log audit rusak mulai catatan #{bad}.")
+            self.audit_label.setText(f"PERINGATAN: rantai log audit rusak mulai catatan #{report.first_bad}: "
+                                     f"{report.problem}.")
             self.audit_label.setObjectName("error")
         self.audit_label.setStyleSheet("")  # re-polish for the new object name
 

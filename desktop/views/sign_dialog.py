@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets import dialog_buttons
+from desktop.widgets import confirm_irreversible, dialog_buttons
 from services import secrets
 from services.changes import Changes
 from services.errors import UserError
@@ -53,11 +52,7 @@ BACKENDS = (("p12", "Sertifikat .p12 di komputer ini"), ("esign", "Server esign 
 
 def ask_confirmation(parent: QWidget, text: str) -> bool:
     """Yes/No before the irreversible step (tests replace this function)."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Konfirmasi tanda tangan", text, parent=parent)
-    yes = box.addButton("Tanda tangani", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("Batal", QMessageBox.ButtonRole.RejectRole)
-    box.exec()
-    return box.clickedButton() is yes
+    return confirm_irreversible(parent, "Konfirmasi tanda tangan", text, "Tanda tangani")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from services.changes import NOTHING, Changes
 from services.reports.monthly import find_period
 from services.store.db import Database
 from services.store.models import CentralReview, Opd, Report
+from services.timefmt import tanggal_jam
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class LocalReviewState:
         return self.decision == "returned" and not self.newer_submitted
 
     def text(self) -> str:
-        when = f"{self.reviewed_at:%d-%m-%Y %H:%M}"
+        when = f"{tanggal_jam(self.reviewed_at)}"
         if self.decision == "accepted":
             return f"Revisi {self.revision} DITERIMA oleh BKPSDM ({self.reviewed_by}, {when})."
         head = f"Revisi {self.revision} DIKEMBALIKAN oleh BKPSDM ({self.reviewed_by}, {when}): {self.reason}"

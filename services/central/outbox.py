@@ -170,6 +170,49 @@ def enqueue_submission(db: Database, report_id: int, user: CurrentUser, *, penga
         return item.id
 
 
+def recipient_name(opd: Opd) -> str:
+    """'BKPSDM Kab. Kotawaringin Timur' from the OPD's region ('PEMERINTAH KABUPATEN KOTAWARINGIN TIMUR')."""
+    region = (opd.region_name or "").strip()
+    region = region[len("PEMERINTAH "):] if region.upper().startswith("PEMERINTAH ") else region
+    for long, short in (("KABUPATEN ", "Kab. "), ("KOTA ", "Kota "), ("PROVINSI ", "Prov. ")):
+        if region.upper().startswith(long):
+            return f"BKPSDM {short}{region[len(long):].title()}"
+    return f"BKPSDM {region.title()}" if region else "BKPSDM"
+
+
+def _server_label(url: str) -> str:
+    """host/database of the central URL (the user name and any password are not shown)."""
+    import psycopg
+
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "yang diatur di Pengaturan"
+    return f"{info.get('host', 'localhost')}/{info.get('dbname', '')}"
+
+
+def submission_confirmation_text(db: Database, report_id: int) -> str:
+    """What "Kirim ke BKPSDM" will do, to whom, and that it cannot be taken back (shown before sending)."""
+    from services.calendar.names import BULAN
+
+    with db.session() as s:
+        report = s.get(Report, report_id)
+        if report is None:
+            raise NotFoundError(f"Laporan id {report_id} tidak ditemukan.")
+        period = s.get(Period, report.period_id)
+        assert period is not None
+        opd = s.get(Opd, period.opd_id)
+        assert opd is not None
+        to = recipient_name(opd)
+        label = f"{BULAN[period.month - 1]} {period.year}"
+    url = central_url(db)
+    where = (f"server pusat {_server_label(url)}" if url else
+             "antrean kiriman (server pusat belum diatur; terkirim otomatis setelah diatur)")
+    return (f"Laporan {label} (revisi {report.revision}) beserta rekap Excel, SPTJM dan surat pengantar akan "
+            f"dikirim ke {to} melalui {where}; tidak dapat ditarik kembali. Perbaikan setelah ini hanya "
+            "lewat revisi baru yang ditandatangani dan dikirim lagi.")
+
+
 def retry_item(db: Database, item_id: int, user: CurrentUser) -> None:
     """Make a pending or failed item due now (the "Coba lagi" button)."""
     with db.transaction() as s:

@@ -52,6 +52,9 @@ class DemoResult:
     notes: list[str] = field(default_factory=list)
 
 
+
+DEMO_CERT_PASSPHRASE = "rahasia-uji"  # the demo signer .p12 (sertifikat-demo/); shown with the demo logins
+
 def _fresh(path: Path) -> None:
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         p.unlink(missing_ok=True)
@@ -93,7 +96,9 @@ def build_demo(
     with db.transaction() as s:
         org = create_sample_org(s, n_employees=n_employees, seed=2026)
         _atasan_is_the_kasubbag(s, org.employee_ids)
-        s.add(Setting(key="login_hint", value=f"Data demo — masuk sebagai admin, operator, atasan atau kepala; kata sandi: {DEFAULT_PASSWORD}"))
+        s.add(Setting(key="login_hint", value=(
+            f"Data demo — masuk sebagai admin, operator, atasan atau kepala; kata sandi: {DEFAULT_PASSWORD}. "
+            f"Kata sandi sertifikat tanda tangan demo (kepala): {DEMO_CERT_PASSPHRASE}")))
         roster_unit = _add_shift_unit(s, org.opd_id, org.employee_ids[-max(4, n_employees // 25):], org.location_ids[-1])
         seed_calendar(s, sorted({y for y, _ in months} | {today.year}), roster_unit_id=roster_unit)
         first_day = dt.date(months[0][0], months[0][1], 1)
@@ -180,7 +185,7 @@ def build_demo(
 
     progress(8, steps, "Mengunci, membuat dan menandatangani laporan bulan lalu")
     certs = db_path.parent / "sertifikat-demo"
-    p12, _ca, _remembered = install_test_certificate(db, certs, username="kepala")
+    p12, _ca, _remembered = install_test_certificate(db, certs, username="kepala", passphrase=DEMO_CERT_PASSPHRASE)
     for y, m in months[:-1]:
         with db.transaction() as s:
             # the demo leaves some days to review on purpose (examples for the queue): the signer says so
@@ -188,7 +193,7 @@ def build_demo(
                         override_reason="Data demo: hari perlu ditinjau sengaja dibiarkan sebagai contoh antrean")
         report = generate_monthly_report(db, org.opd_id, y, m, operator)
         report_id = report.report_id
-        sign_report(db, report_id, kepala, p12, passphrase="rahasia-uji")
+        sign_report(db, report_id, kepala, p12, passphrase=DEMO_CERT_PASSPHRASE)
         enqueue_submission(db, report_id, kepala)
         result.reports.append(report_id)
 

@@ -19,6 +19,7 @@ from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
 from services.store.models import Device
 from services.store.writer import write_transaction
+from services.timefmt import tanggal_jam
 
 
 @dataclass
@@ -43,7 +44,7 @@ class DeviceDiagnostics:
 
     def lines(self) -> list[str]:
         def when(t: dt.datetime | None) -> str:
-            return t.strftime("%d-%m-%Y %H:%M") if t else "belum pernah"
+            return tanggal_jam(t) if t else "belum pernah"
 
         out = [f"{self.name} ({self.address}): " + ("terhubung" if self.reachable else f"TIDAK TERHUBUNG — {self.error}")]
         if self.reachable:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.auth import audit
+from services.auth.users import CurrentUser
 from services.errors import BadInputError, ConflictError, NotFoundError
 from services.store.models import Employee, EmployeePin, Punch
 from services.tabular import valid_pin
@@ -69,6 +70,39 @@ def map_pin(session: Session, pin: str, employee_id: int, username: str) -> int:
     ).rowcount  # type: ignore[attr-defined]
     audit.record(session, username, "pin.map", "employee", employee_id, {"pin": pin, "punches_updated": updated})
     return int(updated)
+
+
+def map_pin_by(session: Session, user: CurrentUser, pin: str, employee_id: int) -> int:
+    """``map_pin`` for a logged-in user: mapping PINs is the Operator Umpeg's (or an administrator's) work."""
+    user.require("operator")
+    return map_pin(session, pin, employee_id, user.username)
+
+
+def set_employee_pins(session: Session, user: CurrentUser, employee_id: int, pins: list[str]) -> int:
+    """Make ``pins`` the employee's device PINs (Operator Umpeg); returns punches newly attributed.
+
+    A new PIN goes through ``map_pin`` (its unmatched punches become the employee's); a removed PIN
+    no longer matches future punches, while punches already attributed stay with the employee
+    (history is not rewritten). A PIN of another employee is refused, nothing is changed then.
+    """
+    user.require("operator")
+    wanted = []
+    for raw in pins:
+        pin = raw.strip()
+        if pin and pin not in wanted:
+            if not pin.isdigit() or len(pin) > 24:
+                raise BadInputError(f"PIN '{pin}' tidak valid: isi angka saja (maksimal 24 digit), seperti di mesin.")
+            wanted.append(pin)
+    if session.get(Employee, employee_id) is None:
+        raise NotFoundError(f"Pegawai dengan id {employee_id} tidak ditemukan.")
+    current = {p.pin: p for p in session.execute(select(EmployeePin).where(EmployeePin.employee_id == employee_id)
+                                                 ).scalars()}
+    for pin, row in current.items():
+        if pin not in wanted:
+            session.delete(row)
+            audit.record(session, user.username, "pin.unmap", "employee", employee_id, {"pin": pin})
+    session.flush()
+    return sum(map_pin(session, pin, employee_id, user.username) for pin in wanted if pin not in current)
 
 
 class PinTakenError(ConflictError, ValueError):

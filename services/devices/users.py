@@ -9,6 +9,7 @@ never stored in the database (biometric data stays on the devices).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -86,9 +87,26 @@ class UnmappedRow:
     suggestions: tuple[Suggestion, ...] = ()
 
 
+SIMILAR_FROM = 0.8  # difflib ratio from which two names count as the same name spelt differently
+
+
+def _similar(dev: str, emp: str) -> tuple[float, str]:
+    """Names spelt differently on the device ("Siti Aminh", "Mohamad") against SIMPEG's: difflib's ratio."""
+    ratio = difflib.SequenceMatcher(None, dev, emp, autojunk=False).ratio()
+    if ratio < SIMILAR_FROM:
+        return 0.0, ""
+    return round(0.45 + 0.4 * (ratio - SIMILAR_FROM) / (1 - SIMILAR_FROM), 2), f"nama mirip ({int(ratio * 100)}%)"
+
+
 def _score(dev_tokens: list[str], emp_tokens: list[str]) -> tuple[float, str]:
     if not dev_tokens or not emp_tokens:
         return 0.0, ""
+    similar = _similar(" ".join(dev_tokens), " ".join(emp_tokens))
+    token = _token_score(dev_tokens, emp_tokens)
+    return max(token, similar)
+
+
+def _token_score(dev_tokens: list[str], emp_tokens: list[str]) -> tuple[float, str]:
     dev, emp = " ".join(dev_tokens), " ".join(emp_tokens)
     if dev == emp:
         return 1.0, "nama sama"

@@ -23,10 +23,12 @@ from services.store.models import (
     WorkUnit,
 )
 from services.store.sqlfn import joined_text
+from services.timefmt import tanggal_jam
 
 REVIEW_FLAGS = ("no_checkin", "no_checkout", "outside_geofence", "selfie_rejected", "manipulation")
 
-EmployeeRow = tuple[int, str, str, str, str, str, str, str, int]  # id, nip, name, kind, unit, jabatan, pins, atasan, tpp
+# id, nip, name, kind, unit, jabatan, pins, atasan, tpp, last active day ("" while active)
+EmployeeRow = tuple[int, str, str, str, str, str, str, str, int, "dt.date | str"]
 
 
 def employee_rows(session: Session, opd_id: int, search: str = "", unit_id: int | None = None) -> list[EmployeeRow]:
@@ -38,7 +40,7 @@ def employee_rows(session: Session, opd_id: int, search: str = "", unit_id: int 
     )
     q = (
         select(Employee.id, Employee.nip, Employee.name, Employee.kind, WorkUnit.name, Employee.jabatan,
-               pins.c.pins, sup.name, Employee.tpp_base)
+               pins.c.pins, sup.name, Employee.tpp_base, Employee.active_to)
         .outerjoin(WorkUnit, WorkUnit.id == Employee.unit_id)
         .outerjoin(sup, sup.id == Employee.supervisor_id)
         .outerjoin(pins, pins.c.employee_id == Employee.id)
@@ -81,7 +83,7 @@ def dashboard_facts(session: Session, opd_id: int, today: dt.date | None = None)
         select(Period.status).where(Period.opd_id == opd_id, Period.year == today.year, Period.month == today.month)
     ).scalar()
     batches = [
-        (b.started_at.strftime("%d-%m-%Y %H:%M"), b.kind, b.source, b.new_count, b.duplicate_count, b.rejected_count)
+        (tanggal_jam(b.started_at), b.kind, b.source, b.new_count, b.duplicate_count, b.rejected_count)
         for b in session.execute(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(8)).scalars()
     ]
     first = today.replace(day=1)

@@ -1,8 +1,10 @@
 """Import employees from a SIMPEG-style CSV or XLSX export.
 
 Two steps: ``preview_file`` parses and validates every row (nothing written), then
-``apply_import`` writes all rows in one transaction — and only when no row has an
-error, so a file is never half-imported.
+``apply_import`` writes in one transaction: all rows, refused while any row has an error, or,
+with ``valid_only``, exactly the rows without an error (the user chose so after seeing the
+preview; the rejected ones go to a CSV/XLSX file with their errors, ``export_rejected_rows``).
+Either way the import is one transaction: it is written completely or not at all.
 """
 
 from __future__ import annotations
@@ -21,7 +23,16 @@ from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.org.nip import NipError, parse_nip, validate_employee_id
 from services.store.db import clock_of
 from services.store.models import Employee, EmployeePhone, EmployeePin, ImportBatch, OfficeLocation, WorkUnit
-from services.tabular import TableError, ascii_digits, read_csv, read_file, read_xlsx, valid_pin, write_csv
+from services.tabular import (
+    TableError,
+    append_row,
+    ascii_digits,
+    read_csv,
+    read_file,
+    read_xlsx,
+    valid_pin,
+    write_csv,
+)
 
 # our field -> accepted header spellings (lower-case, spaces/underscores ignored)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -63,6 +74,14 @@ class ImportPreview:
     columns: dict[str, str]  # our field -> header found in the file
     rows: list[PreviewRow]
     new_units: list[str]
+
+    @property
+    def valid_rows(self) -> list[PreviewRow]:
+        return [r for r in self.rows if not r.errors]
+
+    @property
+    def rejected_rows(self) -> list[PreviewRow]:
+        return [r for r in self.rows if r.errors]
 
     @property
     def errors(self) -> list[str]:
@@ -184,6 +203,7 @@ def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPrevi
         if sup and sup not in all_nips:
             pr.errors.append(f"kolom NIP ATASAN {sup} tidak ditemukan")
     _check_supervisor_cycles(session, rows)
+    _reject_rows_under_rejected_supervisors(rows, set(existing))
     if not rows:
         raise ImportFileError(f"{path.name}: tidak ada baris data")
     return ImportPreview(
@@ -193,6 +213,22 @@ def preview_file(session: Session, opd_id: int, path: Path | str) -> ImportPrevi
         rows=rows,
         new_units=new_units,
     )
+
+
+def _reject_rows_under_rejected_supervisors(rows: list[PreviewRow], stored: set[str]) -> None:
+    """A row whose NIP ATASAN is a new employee of a rejected row cannot be imported alone (its atasan
+    would not exist): it is rejected too, saying which row, so "import the valid rows" stays consistent."""
+    row_of = {pr.values["nip"]: pr for pr in rows}
+    changed = True
+    while changed:
+        changed = False
+        for pr in rows:
+            sup = pr.values.get("supervisor_nip", "")
+            boss = row_of.get(sup)
+            if pr.errors or not sup or boss is None or boss is pr or not boss.errors or sup in stored:
+                continue
+            pr.errors.append(f"kolom NIP ATASAN {sup}: baris {boss.row_no} atasan ini ditolak, perbaiki itu dulu")
+            changed = True
 
 
 def _supervisor_map(session: Session, rows: list[PreviewRow]) -> dict[str, str]:
@@ -244,27 +280,53 @@ def _report_loop(loop: list[str], row_of: dict[str, PreviewRow]) -> None:
 
 
 REJECTED_COLUMNS = ("Baris", "NIP", "Nama", "Jenis", "Unit", "PIN", "Kesalahan")
+# the other fields a SIMPEG file may carry, written to the rejected-rows file when the file had them
+EXTRA_COLUMNS = (("jabatan", "Jabatan"), ("golongan", "Golongan"), ("kelas_jabatan", "Kelas jabatan"),
+                 ("tpp", "TPP dasar"), ("supervisor_nip", "NIP atasan"), ("location", "Lokasi"), ("phone", "ID HP"))
+
+
+def rejected_table(preview: ImportPreview) -> list[list[object]]:
+    """Header + one row per rejected row: the file's own values of every column read, then the errors."""
+    extra = [(f, label) for f, label in EXTRA_COLUMNS if f in preview.columns]
+    rows: list[list[object]] = [[*REJECTED_COLUMNS[:-1], *(label for _f, label in extra), REJECTED_COLUMNS[-1]]]
+    for r in preview.rejected_rows:
+        v = r.values
+        rows.append([r.row_no, v.get("nip", ""), v.get("name", ""), v.get("kind", ""), v.get("unit", ""),
+                     v.get("pin", ""), *(v.get(f, "") for f, _l in extra), "; ".join(r.errors)])
+    return rows
 
 
 def export_rejected_rows(preview: ImportPreview, path: Path | str) -> int:
-    """The rows with errors as CSV (';', UTF-8 with BOM for Excel) for whoever fixes the SIMPEG file.
+    """The rows with errors, for whoever fixes the SIMPEG file: ``.xlsx`` as a workbook, anything else
+    as CSV (';', UTF-8 with BOM for Excel). Returns the number of rows written.
 
-    The cells are the file's own text: a name like '=HYPERLINK(...)' is written as text (tabular.csv_safe).
-    Returns the number of rows written.
+    The cells are the file's own text: a name like '=HYPERLINK(...)' is written as text (tabular.csv_safe,
+    tabular.put_cell). Written to a temporary file first, so a failed write leaves no half file.
     """
     path = Path(path)
-    bad = [r for r in preview.rows if r.errors]
-    rows: list[list[object]] = [list(REJECTED_COLUMNS)]
-    rows += [[r.row_no, r.values.get("nip", ""), r.values.get("name", ""), r.values.get("kind", ""),
-              r.values.get("unit", ""), r.values.get("pin", ""), "; ".join(r.errors)] for r in bad]
+    rows = rejected_table(preview)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
-            write_csv(f, rows)
+        if path.suffix.lower() == ".xlsx":
+            from openpyxl import Workbook
+
+            wb = Workbook()
+            ws = wb.active
+            ws.title = "Baris ditolak"
+            for values in rows:
+                append_row(ws, values)
+            ws.freeze_panes = "A2"
+            for col, width in zip("ABCDEFGHIJKLMN", (7, 21, 28, 9, 24, 9), strict=False):
+                ws.column_dimensions[col].width = width
+            ws.column_dimensions[chr(ord("A") + len(rows[0]) - 1)].width = 80
+            wb.save(tmp)
+        else:
+            with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+                write_csv(f, rows)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-    return len(bad)
+    return len(rows) - 1
 
 
 def _int(value: str) -> int:
@@ -279,13 +341,19 @@ def apply_import(
     username: str,
     progress: ProgressFn = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
+    valid_only: bool = False,
 ) -> ImportBatch:
-    """Write the previewed rows. Caller owns the transaction (all rows or none)."""
-    if not preview.ok:
+    """Write the previewed rows (``valid_only``: the rows without errors). Caller owns the transaction."""
+    rows = preview.valid_rows if valid_only else preview.rows
+    rejected = preview.rejected_rows if valid_only else []
+    if not valid_only and not preview.ok:
         raise ImportFileError("Impor dibatalkan: masih ada kesalahan.\n" + "\n".join(preview.errors[:50]))
+    if not rows:
+        raise ImportFileError(f"{preview.path.name}: tidak ada baris yang valid untuk diimpor.")
+    wanted_units = {r.values.get("unit", "").lower() for r in rows}
     units = {u.code.lower(): u for u in session.execute(select(WorkUnit).where(WorkUnit.opd_id == opd_id)).scalars()}
     units.update({u.name.lower(): u for u in list(units.values())})
-    for i, name in enumerate(preview.new_units, start=1):
+    for i, name in enumerate([u for u in preview.new_units if u.lower() in wanted_units], start=1):
         code = "".join(ch for ch in name.upper() if ch.isalnum())[:12] or f"UNIT{i}"
         while code.lower() in units:
             code = f"{code[:10]}{i}"
@@ -297,8 +365,8 @@ def apply_import(
     locations = {loc.name.lower(): loc.id for loc in session.execute(select(OfficeLocation).where(OfficeLocation.opd_id == opd_id)).scalars()}
     by_nip = {e.nip: e for e in session.execute(select(Employee)).scalars()}
     new = updated = 0
-    total = len(preview.rows)
-    for n, pr in enumerate(preview.rows, start=1):
+    total = len(rows)
+    for n, pr in enumerate(rows, start=1):
         cancel.raise_if_cancelled()
         v = pr.values
         emp = by_nip.get(v["nip"])
@@ -331,7 +399,7 @@ def apply_import(
         if n % 200 == 0 or n == total:
             progress(n, total, f"Menyimpan pegawai {n}/{total}")
     session.flush()
-    for pr in preview.rows:
+    for pr in rows:
         sup = pr.values.get("supervisor_nip")
         if sup:
             by_nip[pr.values["nip"]].supervisor_id = by_nip[sup].id
@@ -341,7 +409,7 @@ def apply_import(
         sha256=preview.sha256,
         new_count=new,
         duplicate_count=updated,
-        rejected_count=0,
+        rejected_count=len(rejected),
         username=username,
         finished_at=clock_of(session).now(),
     )
@@ -349,6 +417,8 @@ def apply_import(
     session.flush()
     audit.record(
         session, username, "employee.import", "import_batch", batch.id,
-        {"file": preview.path.name, "sha256": preview.sha256, "new": new, "updated": updated, "new_units": preview.new_units},
+        {"file": preview.path.name, "sha256": preview.sha256, "new": new, "updated": updated,
+         "new_units": [u for u in preview.new_units if u.lower() in wanted_units],
+         "rejected_rows": [r.row_no for r in rejected]},
     )
     return batch

@@ -20,7 +20,7 @@ from services.policy.model import Policy
 from services.reconcile.engine import parse_correction_time, policy_for_opd, recompute
 from services.reconcile.period import ensure_unlocked
 from services.store.db import clock_of
-from services.store.models import Correction, DayRecord, Employee
+from services.store.models import AuditEvent, Correction, DayRecord, Employee
 
 FIELDS = {"status": "Status", "check_in": "Jam masuk", "check_out": "Jam pulang"}
 CORRECTABLE_STATUS = ("H", "TK", "DL", "S", "I", "CT", "CBS", "CS", "CM", "CAP", "CLTN", "LIBUR")
@@ -147,6 +147,57 @@ def revoke_correction(session: Session, user: CurrentUser, correction_id: int, r
                  {"correction_id": corr.id, "reason": reason})
     recompute(session, corr.date.year, corr.date.month, policy or policy_for_opd(session, emp.opd_id),
               employee_ids=[corr.employee_id], dates=[corr.date], today=today)
+
+
+UNDO_PREFIX = "Membatalkan koreksi #"
+
+
+def undo_correction(session: Session, user: CurrentUser, correction_id: int, reason: str,
+                    policy: Policy | None = None, today: dt.date | None = None) -> Correction:
+    """Undo a correction by a reversing one: a new correction row records who undid which correction, when
+    and why (its value is what the field goes back to), the undone one stops applying; nothing is deleted.
+
+    The field goes back to the correction it had replaced when that one was still in force (so undoing a
+    second fix restores the first), otherwise to the computed value (value "", not applied by the engine).
+    """
+    _may_correct(user)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise CorrectionError("Alasan pembatalan koreksi wajib diisi (minimal 5 karakter).")
+    corr = session.get(Correction, correction_id)
+    if corr is None or not corr.active:
+        raise CorrectionError("Koreksi tidak ditemukan atau sudah tidak berlaku.")
+    emp = session.get(Employee, corr.employee_id)
+    assert emp is not None
+    ensure_unlocked(session, [emp.opd_id], corr.date.year, corr.date.month, "Pembatalan koreksi")
+    earlier = session.execute(
+        select(Correction).where(Correction.employee_id == corr.employee_id, Correction.date == corr.date,
+                                 Correction.field == corr.field, Correction.id < corr.id)
+        .order_by(Correction.id.desc()).limit(1)).scalar_one_or_none()
+    # the earlier row was in force until ``corr`` replaced it only if it was a real value and not undone itself
+    restore = earlier is not None and earlier.value != "" and not _was_undone(session, earlier.id)
+    corr.active = False
+    undo = Correction(employee_id=corr.employee_id, date=corr.date, field=corr.field,
+                      value=earlier.value if restore and earlier is not None else "",
+                      reason=f"{UNDO_PREFIX}{corr.id}: {reason}"[:500], active=restore, username=user.username)
+    session.add(undo)
+    session.flush()
+    audit.record(session, user.username, "correction.undo", "day_record", f"{corr.employee_id}:{corr.date.isoformat()}",
+                 {"correction_id": corr.id, "undo_id": undo.id, "field": corr.field, "from": corr.value,
+                  "to": undo.value or "(hasil perhitungan)", "reason": reason, "nip": emp.nip})
+    recompute(session, corr.date.year, corr.date.month, policy or policy_for_opd(session, emp.opd_id),
+              employee_ids=[corr.employee_id], dates=[corr.date], today=today)
+    return undo
+
+
+def _was_undone(session: Session, correction_id: int) -> bool:
+    """Whether a correction stopped applying on its own (undone or revoked), not by being replaced."""
+    prefix = f"{UNDO_PREFIX}{correction_id}:"
+    if session.execute(select(Correction.id).where(Correction.reason.startswith(prefix)).limit(1)).first():
+        return True
+    revoked = select(AuditEvent.id).where(AuditEvent.action == "correction.revoke",
+                                          AuditEvent.detail.like(f'%"correction_id": {int(correction_id)},%'))
+    return session.execute(revoked.limit(1)).first() is not None
 
 
 def corrections_for_day(session: Session, employee_id: int, date: dt.date) -> list[CorrectionRow]:

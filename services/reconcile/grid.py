@@ -7,6 +7,7 @@ without ORM objects.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, String, select, type_coerce
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from services.calendar.names import month_bounds
 from services.letters.kinds import CUTI_CODES, STATUS_LABELS
 from services.store.models import DayRecord, Employee, WorkUnit
+from services.timefmt import jam_pada
 
 EXCEPTION_FLAGS = {
     "no_checkin": "Tidak absen masuk",
@@ -44,9 +46,10 @@ class Cell:
 
     @property
     def tooltip(self) -> str:
-        day, status, tl, psw, late, early, cin, cout, flag_list, corrected, apel, sched, sched_end = self._detail
-        return _tooltip(_as_date(day), status, tl, psw, late, early, _as_datetime(cin), _as_datetime(cout), flag_list,
-                        corrected, apel, _as_datetime(sched), _as_datetime(sched_end))
+        day, status, tl, psw, late, early, cin, cout, flags, corrected, apel, sched, sched_end = self._detail
+        return _tooltip(_as_date(day), status, tl, psw, late, early, _as_datetime(cin), _as_datetime(cout),
+                        [f for f in (flags or "").split(",") if f], bool(corrected), apel, _as_datetime(sched),
+                        _as_datetime(sched_end))
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -92,13 +95,12 @@ class ExceptionRow:
 def _hm(x: dt.datetime | None, day: dt.date) -> str:
     if x is None:
         return "-"
-    return x.strftime("%H:%M") if x.date() == day else x.strftime("%H:%M (%d/%m)")
+    return jam_pada(x, day)
 
 
-def _cell(day: dt.date | str, status: str, tl: int, psw: int, late: int, early: int, cin: dt.datetime | str | None,
-          cout: dt.datetime | str | None, flags: str, corrected: bool, apel: bool | None,
-          sched: dt.datetime | str | None, sched_end: dt.datetime | str | None) -> Cell:
-    """One cell; dates and times may be their storage text (parsed only for the tooltip)."""
+@functools.lru_cache(maxsize=4096)
+def _look(status: str, tl: int, psw: int, flags: str, corrected: bool) -> tuple[str, str, bool]:
+    """(label, colour category, needs a look) of a day: a few hundred combinations in a whole office's month."""
     flag_list = [f for f in flags.split(",") if f]
     exception = not corrected and (status == "TK" or any(f in EXCEPTION_FLAGS for f in flag_list))
     if status == "H":
@@ -124,7 +126,15 @@ def _cell(day: dt.date | str, status: str, tl: int, psw: int, late: int, early: 
         label, cat = ("·" if status == "BELUM" else status), "belum"
     if corrected:
         label += "*"
-    return Cell(label, cat, exception, (day, status, tl, psw, late, early, cin, cout, flag_list, corrected, apel,
+    return label, cat, exception
+
+
+def _cell(day: dt.date | str, status: str, tl: int, psw: int, late: int, early: int, cin: dt.datetime | str | None,
+          cout: dt.datetime | str | None, flags: str, corrected: bool, apel: bool | None,
+          sched: dt.datetime | str | None, sched_end: dt.datetime | str | None) -> Cell:
+    """One cell; dates and times may be their storage text (parsed only for the tooltip)."""
+    label, cat, exception = _look(status, tl or 0, psw or 0, flags or "", bool(corrected))
+    return Cell(label, cat, exception, (day, status, tl, psw, late, early, cin, cout, flags, corrected, apel,
                                         sched, sched_end))
 
 
@@ -158,6 +168,29 @@ def _employees(session: Session, opd_id: int, unit_id: int | None) -> list[tuple
     return [(i, nip, name, unit or "-") for i, nip, name, unit in session.execute(q)]
 
 
+_GRID_SQLITE = ("SELECT d.employee_id, d.date, d.status, d.tl_tier, d.psw_tier, d.late_minutes, d.early_minutes, "
+                "d.check_in, d.check_out, d.flags, d.corrected, d.apel, d.sched_start, d.sched_end FROM day_record d "
+                "JOIN employee e ON e.id = d.employee_id WHERE e.opd_id = ? AND d.date >= ? AND d.date <= ?")
+
+
+def _day_rows(session: Session, q, opd_id: int, first: dt.date, last: dt.date,  # type: ignore[no-untyped-def]
+              unit_id: int | None) -> list[tuple]:
+    """The month's day-record rows as plain tuples. SQLite: the driver's cursor with the same query as ``q``
+    written out (Row objects alone cost as much as the fetch); other databases: ``q`` through Core."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return [tuple(r) for r in conn.execute(q)]
+    sql, params = _GRID_SQLITE, [opd_id, first.isoformat(), last.isoformat()]
+    if unit_id is not None:
+        sql, params = sql + " AND e.unit_id = ?", [*params, unit_id]
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(sql, params)
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
 def month_grid(session: Session, opd_id: int, year: int, month: int, unit_id: int | None = None) -> MonthGrid:
     first, last = month_bounds(year, month)
     days = tuple(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
@@ -177,11 +210,14 @@ def month_grid(session: Session, opd_id: int, year: int, month: int, unit_id: in
          .where(Employee.opd_id == opd_id, DayRecord.date >= first, DayRecord.date <= last))
     if unit_id is not None:
         q = q.where(Employee.unit_id == unit_id)
-    for emp, d, status, tl, psw, late, early, cin, cout, flags, corrected, apel, s0, s1 in session.execute(q):
-        if emp not in recs:
+    look = _look
+    for row in _day_rows(session, q, opd_id, first, last, unit_id):
+        emp, d, status, tl, psw = row[0], row[1], row[2], row[3] or 0, row[4] or 0
+        cells = recs.get(emp)
+        if cells is None:
             continue
-        day = int(d[8:10]) if isinstance(d, str) else d.day
-        recs[emp][day - 1] = _cell(d, status, tl, psw, late, early, cin, cout, flags or "", bool(corrected), apel, s0, s1)
+        label, cat, exception = look(status, tl, psw, row[9] or "", bool(row[10]))
+        cells[(int(d[8:10]) if isinstance(d, str) else d.day) - 1] = Cell(label, cat, exception, tuple(row[1:]))
         t = totals[emp]
         key = "CUTI" if status in CUTI_CODES else ("S/I" if status in ("S", "I") else status)
         t[key] = t.get(key, 0) + 1

@@ -20,9 +20,11 @@ from services.auth import audit
 from services.auth.users import CurrentUser
 from services.calendar.names import month_bounds, month_label
 from services.errors import BadInputError, PeriodLockedError, PermissionDeniedError
+from services.labels import PERIOD_STATE
 from services.reconcile.grid import exception_queue
 from services.store.db import clock_of, xact_lock
 from services.store.models import DayRecord, Employee, Period, User
+from services.timefmt import tanggal_jam
 
 MIN_REASON = 5  # characters of a written reason (unlock, lock over open review days)
 
@@ -41,7 +43,11 @@ def ensure_month_ended(year: int, month: int, today: dt.date, action: str = "Men
             "belum punya data presensi.")
 
 
-STATUS_LABEL = {"open": "Terbuka", "locked": "Dikunci", "signed": "Ditandatangani", "submitted": "Terkirim"}
+STATUS_LABEL = PERIOD_STATE  # one name per state for every screen (services/labels.py)
+
+
+def _lower_first(label: str) -> str:
+    return label[:1].lower() + label[1:]  # "Terkirim ke BKPSDM" mid-sentence keeps BKPSDM
 
 
 def get_period(session: Session, opd_id: int, year: int, month: int) -> Period | None:
@@ -69,9 +75,9 @@ def ensure_unlocked(session: Session, opd_ids: Iterable[int], year: int, month: 
                                                 Period.status != "open")).scalars().all()
     if rows:
         p = rows[0]
-        when = p.locked_at.strftime("%d-%m-%Y %H:%M") if p.locked_at else "-"
+        when = tanggal_jam(p.locked_at) if p.locked_at else "-"
         raise PeriodLockedError(
-            f"{action} ditolak: periode {month_label(year, month)} sudah {STATUS_LABEL.get(p.status, p.status).lower()} "
+            f"{action} ditolak: periode {month_label(year, month)} sudah {_lower_first(STATUS_LABEL.get(p.status, p.status))} "
             f"(oleh {p.locked_by or '-'} pada {when}). Buka kunci periode dulu oleh penanda tangan, dengan alasan.")
 
 
@@ -133,7 +139,7 @@ def lock_period(session: Session, opd_id: int, year: int, month: int, user: Curr
         p = Period(opd_id=opd_id, year=year, month=month, status="open")
         session.add(p)
     elif p.status != "open":
-        raise PeriodLockedError(f"Periode {month_label(year, month)} sudah {STATUS_LABEL.get(p.status, p.status).lower()}.")
+        raise PeriodLockedError(f"Periode {month_label(year, month)} sudah {_lower_first(STATUS_LABEL.get(p.status, p.status))}.")
     p.status = "locked"
     p.locked_by = user.username
     p.locked_at = clock_of(session).now()

@@ -7,19 +7,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from services.labels import REPORT_STATE, period_label
 from services.reports.monthly import find_period, resolve_file
 from services.store.db import Database
 from services.store.models import Report
 
-PERIOD_LABELS = {
-    None: "Belum ada periode (belum direkonsiliasi)",
-    "open": "Terbuka — kunci periode di layar Rekonsiliasi sebelum membuat laporan",
-    "locked": "Terkunci — siap dibuat laporannya",
-    "signed": "Sudah ditandatangani",
-    "submitted": "Sudah dikirim ke BKPSDM",
-}
-REPORT_LABELS = {"draft": "Draf (belum ditandatangani)", "signed": "Ditandatangani", "queued": "Dalam antrean kirim",
-                 "submitted": "Terkirim ke BKPSDM"}
+_NEXT = {"open": " — kunci periode di layar Rekonsiliasi sebelum membuat laporan",
+         "locked": " — siap dibuat laporannya"}
+# the state's one name (services/labels.py) and, on this screen, what to do next
+PERIOD_LABELS: dict[str | None, str] = {None: period_label(None) + _NEXT["open"],
+                 **{k: period_label(k) + _NEXT.get(k, "") for k in ("open", "locked", "signed", "submitted")}}
+REPORT_LABELS = REPORT_STATE
 
 
 @dataclass(frozen=True)

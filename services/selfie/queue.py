@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from services.auth import audit
@@ -225,6 +225,15 @@ def count_unchecked(session: Session, user: CurrentUser) -> int:
         .where(~select(SelfieCheck.id).where(SelfieCheck.punch_id == Punch.id).exists())
     )
     return len(session.execute(_visible(q, user)).all())
+
+
+def count_pending(session: Session, user: CurrentUser) -> int:
+    """Checked selfies waiting for ``user``'s decision: the count of his queue (0 for a non-verifier)."""
+    if not user.has("verifier"):
+        return 0
+    q = (select(func.count(SelfieCheck.id)).join(Punch, Punch.id == SelfieCheck.punch_id)
+         .join(Employee, Employee.id == Punch.employee_id).where(SelfieCheck.verdict == "pending"))
+    return int(session.execute(_visible(q, user)).scalar() or 0)
 
 
 def set_verdict(session: Session, user: CurrentUser, check_id: int, verdict: str, reason: str = "",

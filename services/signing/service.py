@@ -51,6 +51,7 @@ from services.signing.timestamping import HttpTimeStamper
 from services.signing.validation import LEVELS, validate_pdf_bytes
 from services.store.db import Database
 from services.store.models import Employee, Opd, Period, Report, SigningAttempt
+from services.timefmt import tanggal_jam
 
 SECRET_KIND = "certificate"
 
@@ -114,7 +115,7 @@ def pending_attempt(db: Database, report_id: int) -> PendingAttempt | None:
                         .order_by(SigningAttempt.id.desc()).limit(1)).scalar_one_or_none()
         if row is None:
             return None
-        return PendingAttempt(row.id, row.backend, row.username, f"{row.started_at:%d-%m-%Y %H:%M}", row.outcome,
+        return PendingAttempt(row.id, row.backend, row.username, f"{tanggal_jam(row.started_at)}", row.outcome,
                               row.message)
 
 

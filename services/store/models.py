@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 OUTSIDE_GEOFENCE = "source = 'mobile' AND flags LIKE '%outside_geofence%'"  # rows of ix_punch_outside_geofence
 # Rows of ix_day_record_review; a query must repeat its condition term for term (SQLite's rule) to use it
@@ -116,6 +116,16 @@ class EmployeePin(Base):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
     pin: Mapped[str] = mapped_column(String(24), unique=True)
     employee: Mapped[Employee] = relationship(back_populates="pins")
+
+    @validates("pin")
+    def _ascii_pin(self, _key: str, value: str) -> str:
+        """The last line of defence: whatever path sets a PIN, '٣' or '３' never reaches the table."""
+        from services.errors import BadInputError
+        from services.tabular import valid_pin
+
+        if not valid_pin(value):
+            raise BadInputError(f"PIN {value[:24]!r} tidak valid: 1-24 huruf/angka ASCII.")
+        return value
 
 
 class EmployeePhone(Base):
