@@ -73,10 +73,10 @@ def test_cli_lists_them(db, cal, capsys, tmp_path):
 
     compute(db, 1)
     login = login_args("operator", tmp_path)
-    assert main(["--db", str(db.path), "bolos-libur-panjang", "2026-01", *login]) == 0
+    assert main(["--db", db.location, "bolos-libur-panjang", "2026-01", *login]) == 0
     out = capsys.readouterr().out
     assert "Januari 2026" in out and f"{len(cal.employee_ids)} pegawai-hari" in out and "19-01-2026" in out
-    assert main(["--db", str(db.path), "bolos-libur-panjang", "2026-01", "--min-hari", "4", *login]) == 0
+    assert main(["--db", db.location, "bolos-libur-panjang", "2026-01", "--min-hari", "4", *login]) == 0
     assert "0 pegawai-hari" in capsys.readouterr().out
 
 

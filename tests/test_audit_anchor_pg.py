@@ -39,7 +39,7 @@ def test_truncation_below_the_centrally_anchored_head_is_caught(pg_admin_url: st
         assert flush_outbox(db).sent == 1
         with connect(url, password) as conn:
             [anchor] = [a for a in central_anchors(conn, "DISKOMINFO") if a.event_id]
-        verify = ["--db", str(db.path), "audit-verify", *login_args("admin", tmp_path)]
+        verify = ["--db", db.location, "audit-verify", *login_args("admin", tmp_path)]
         assert main(verify) == 0
         out = capsys.readouterr().out
         assert "Server pusat: 1 jangkar" in out and "Log audit utuh" in out

@@ -166,7 +166,7 @@ def test_deleting_the_newest_rows_is_caught_by_the_anchor(db: Database, org, tmp
     for _ in range(3):  # the office goes on working after the report
         with db.transaction() as s:
             audit.record(s, "operator", "correction.add", "day_record", "1")
-    dbarg = ["--db", str(db.path), "audit-verify", "--no-central", *login_args("admin", tmp_path)]
+    dbarg = ["--db", db.location, "audit-verify", "--no-central", *login_args("admin", tmp_path)]
     assert main(dbarg) == 0
     assert "Log audit utuh" in capsys.readouterr().out
     # the attacker deletes every event from the report's head on: what is left is a valid (shorter) chain
@@ -192,7 +192,7 @@ def test_the_printed_head_catches_truncation_even_without_local_anchors(db: Data
     con.execute("UPDATE report SET audit_head_id=NULL, audit_head_hash=NULL")  # the local copy of the anchor too
     con.commit()
     con.close()
-    base = ["--db", str(db.path), "audit-verify", "--no-central", *login_args("admin", tmp_path)]
+    base = ["--db", db.location, "audit-verify", "--no-central", *login_args("admin", tmp_path)]
     assert main(base) == 0  # the database alone no longer knows
     capsys.readouterr()
     assert main([*base, "--anchor", f"{head_id}:{head_hash}"]) == 1  # the number printed in the signed PDF

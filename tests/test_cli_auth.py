@@ -67,7 +67,7 @@ def _batches(db: Database) -> int:
 def test_import_refuses_a_user_who_did_not_log_in(db: Database, org, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "1_attlog.dat"
     f.write_bytes(ATTLOG)
-    dbarg = ["--db", str(db.path)]
+    dbarg = ["--db", db.location]
     # a name only (pytest's stdin is no terminal): refused, nothing imported, nothing recorded under that name
     assert main([*dbarg, "import-usb", str(f), "--user", "operator"]) == 1
     assert "--password-file" in capsys.readouterr().err
@@ -91,7 +91,7 @@ def test_import_refuses_a_user_who_did_not_log_in(db: Database, org, tmp_path: P
 
 def test_password_file_must_be_a_regular_file_only_its_owner_reads(db: Database, org, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     pw = password_file(tmp_path)
-    dbarg = ["--db", str(db.path), "device-list", "--user", "operator", "--password-file"]
+    dbarg = ["--db", db.location, "device-list", "--user", "operator", "--password-file"]
     os.chmod(pw, 0o640)
     assert main([*dbarg, str(pw)]) == 1
     err = capsys.readouterr().err
@@ -106,7 +106,7 @@ def test_password_file_must_be_a_regular_file_only_its_owner_reads(db: Database,
 
 
 def test_roles_are_enforced_per_command(db: Database, org, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    dbarg = ["--db", str(db.path)]
+    dbarg = ["--db", db.location]
     assert main([*dbarg, "device-add", "--name", "Lobi", "--ip", "127.0.0.1", *login_args("operator", tmp_path)]) == 1
     assert "Administrator" in capsys.readouterr().err
     assert main([*dbarg, "selfie-verdict", "1", "setujui", *login_args("operator", tmp_path)]) == 1
@@ -117,7 +117,7 @@ def test_roles_are_enforced_per_command(db: Database, org, tmp_path: Path, capsy
 
 
 def test_submit_never_swaps_users_nor_repoints_the_outbox(db: Database, org, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    dbarg = ["--db", str(db.path)]
+    dbarg = ["--db", db.location]
     url = "postgresql://opd_lain@192.0.2.1:9/bkpsdm"
     assert main([*dbarg, "submit", "--url", url, "--list", *login_args("operator", tmp_path)]) == 1
     assert "Administrator" in capsys.readouterr().err
@@ -138,7 +138,7 @@ def test_submit_never_swaps_users_nor_repoints_the_outbox(db: Database, org, tmp
 def test_signing_needs_the_signers_login_and_the_passphrase(db: Database, org, tmp_path: Path, capsys,  # type: ignore[no-untyped-def]
                                                             monkeypatch) -> None:
     lock_period(db, org.opd_id, 2026, 10)
-    dbarg = ["--db", str(db.path)]
+    dbarg = ["--db", db.location]
     period = ["--year", "2026", "--month", "10"]
     assert main([*dbarg, "report", *period, *login_args("operator", tmp_path)]) == 0
     # installing a certificate for someone else needs an admin
@@ -164,7 +164,7 @@ def test_scheduled_sync_account_may_only_pull(db: Database, org, tmp_path: Path,
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setattr(schedule.shutil, "which", lambda _name: None)  # no systemctl: the unit files are written
-    dbarg = ["--db", str(db.path)]
+    dbarg = ["--db", db.location]
     assert main([*dbarg, "schedule-sync", "--every", "30", *login_args("operator", tmp_path)]) == 1
     assert main([*dbarg, "schedule-sync", "--every", "30", *login_args("admin", tmp_path)]) == 1  # not activated
     out = capsys.readouterr().out
@@ -200,7 +200,7 @@ def test_pure_tools_need_no_login(tmp_path: Path, capsys) -> None:  # type: igno
 
 
 def test_demo_never_replaces_a_real_database(db: Database, org, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["--db", str(db.path), "demo", "--no-gui", "--no-central", "--employees", "5"]) == 1
+    assert main(["--db", db.location, "demo", "--no-gui", "--no-central", "--employees", "5"]) == 1
     assert "bukan database demo" in capsys.readouterr().err
     with db.session() as s:
         assert s.execute(select(func.count()).select_from(User)).scalar_one() >= 4

@@ -68,7 +68,7 @@ def test_five_failures_lock_for_a_minute_then_doubling(db: Database, org, clock:
 
 def test_admin_unlocks_and_it_is_audited(db: Database, org, clock: FrozenClock, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     _fail(db, 5, "kepala")
-    dbarg = ["--db", str(db.path)]
+    dbarg = ["--db", db.location]
     # the CLI goes through the same login: locked, with the time in the message
     assert main([*dbarg, "disiplin", *login_args("kepala", tmp_path)], clock=clock) == 1
     assert "dikunci sampai" in capsys.readouterr().err
@@ -86,11 +86,11 @@ def test_admin_unlocks_and_it_is_audited(db: Database, org, clock: FrozenClock, 
 def test_cli_wrong_passwords_lock_the_account(db: Database, org, clock: FrozenClock, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     wrong = login_args("atasan", tmp_path, password="tebak-tebak")
     for _ in range(5):
-        assert main(["--db", str(db.path), "tpp", *wrong], clock=clock) == 1
+        assert main(["--db", db.location, "tpp", *wrong], clock=clock) == 1
     assert "dikunci sampai" in capsys.readouterr().err
-    assert main(["--db", str(db.path), "tpp", *login_args("atasan", tmp_path)], clock=clock) == 1
+    assert main(["--db", db.location, "tpp", *login_args("atasan", tmp_path)], clock=clock) == 1
     clock.advance(minutes=1, seconds=1)
-    assert main(["--db", str(db.path), "tpp", *login_args("atasan", tmp_path)], clock=clock) == 0
+    assert main(["--db", db.location, "tpp", *login_args("atasan", tmp_path)], clock=clock) == 0
 
 
 def test_gui_login_dialog_is_throttled_the_same_way(qtbot, db: Database, org, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]

@@ -195,7 +195,7 @@ def test_cli_examiner_from_the_chain_and_refusal_without_atasan(db, org, tmp_pat
         s.get(Employee, ids[10]).golongan = "IV/a"  # above the Kepala Seksi: the Kabid examines
         nip, kabid_nip, other_nip = (s.get(Employee, i).nip for i in (ids[10], ids[1], ids[2]))
         kepala_nip = s.get(Employee, ids[0]).nip
-    base = ["--db", str(db.path), "notices", "create", "--kind", "SP1", "--date", "2026-03-09",
+    base = ["--db", db.location, "notices", "create", "--kind", "SP1", "--date", "2026-03-09",
             "--exam-date", "2026-03-12", "--place", "Ruang Rapat", *login_args("operator", tmp_path)]
     assert cli_main([*base, "--nip", nip]) == 1
     assert "lebih rendah dari golongan IV/a" in capsys.readouterr().err

@@ -133,7 +133,7 @@ def test_days_still_to_review_need_the_signer_s_written_reason(db, org):
 def test_cli_lock_refuses_open_review_days_without_reason(db, org, capsys, tmp_path):
     from services.cli import main
 
-    base = ["--db", str(db.path), "reconcile", "2026-01", "--kunci", *login_args("kepala", tmp_path)]
+    base = ["--db", db.location, "reconcile", "2026-01", "--kunci", *login_args("kepala", tmp_path)]
     assert main(base) == 1
     assert "perlu ditinjau" in capsys.readouterr().err
     assert main([*base, "--alasan-kunci", "Semua TK sudah ditindaklanjuti"]) == 0
