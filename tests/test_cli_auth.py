@@ -159,6 +159,7 @@ def test_signing_needs_the_signers_login_and_the_passphrase(db: Database, org, t
     assert "berhasil ditandatangani" in capsys.readouterr().out
 
 
+@pytest.mark.sqlite_only  # installs the OS timer for a SQLite file path
 def test_scheduled_sync_account_may_only_pull(db: Database, org, tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import services.devices.schedule as schedule
 
@@ -199,6 +200,7 @@ def test_pure_tools_need_no_login(tmp_path: Path, capsys) -> None:  # type: igno
     assert exc.value.code == 0
 
 
+@pytest.mark.sqlite_only  # the demo builds a SQLite file
 def test_demo_never_replaces_a_real_database(db: Database, org, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["--db", db.location, "demo", "--no-gui", "--no-central", "--employees", "5"]) == 1
     assert "bukan database demo" in capsys.readouterr().err

@@ -33,6 +33,7 @@ def _plan(session: Session, sql: str, params: dict) -> str:
     return " ".join(str(r[-1]) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql), params))
 
 
+@pytest.mark.sqlite_only  # reads SQLite's EXPLAIN QUERY PLAN
 def test_month_reads_use_the_new_indexes(db, org) -> None:
     with db.session() as s:
         plan = _plan(s, "SELECT employee_id, group_concat(ts, '|') FROM punch WHERE employee_id IS NOT NULL "
