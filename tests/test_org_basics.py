@@ -35,7 +35,7 @@ def test_bad_nip_messages(nip, kind, fragment):
         parse_nip(nip, kind)
 
 
-@pytest.mark.sqlite_only  # SQLite trigger audit_event_no_update (0007 creates it on SQLite only)
+@pytest.mark.sqlite_only  # drops the SQLite trigger by its SQLite name (PostgreSQL has its own guard, audit_guard)
 def test_login_and_audit_chain(db, org):
     with db.transaction() as s:
         user = authenticate(s, "kepala", DEFAULT_PASSWORD)
