@@ -176,11 +176,11 @@ def add_global_login_args(p: argparse.ArgumentParser) -> None:
                    help="berkas berisi kata sandi (baris pertama), hanya dapat dibaca pemiliknya (chmod 600)")
 
 
-def _db_location(value: str) -> Path | str:
-    """services.cli_support.db_location, imported only when --db is given (it pulls in the database layer)."""
-    from services.cli_support import db_location
+def db_location(value: str) -> Path | str:
+    """argparse type of --db: a postgresql:// address stays text, anything else is a SQLite file path.
 
-    return db_location(value)
+    (Spelled here, not imported from services.store: building the parser must not load SQLAlchemy.)"""
+    return value if value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")) else Path(value)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -189,7 +189,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     Other commands get a placeholder sub-parser with their help line, enough for the command list.
     """
     parser = argparse.ArgumentParser(prog="presensi-opd", description="Presensi OPD — rekap kehadiran, TPP dan disiplin")
-    parser.add_argument("--db", type=_db_location, default=None,
+    parser.add_argument("--db", type=db_location, default=None,
                         help=f"berkas database SQLite atau alamat postgresql://pengguna@host/db "
                              f"(bawaan: profil PC ini, atau {default_db_path()})")
     parser.add_argument("-v", "--verbose", action="store_true")

@@ -124,11 +124,6 @@ def open_db(args: argparse.Namespace) -> Database:
     return db
 
 
-def db_location(value: str) -> Path | str:
-    """argparse type of --db: a postgresql:// address stays text, anything else is a SQLite file path."""
-    return value if is_pg_url(value) else Path(value)
-
-
 def resolve_last_month(args: argparse.Namespace, clock: Clock) -> None:
     """Commands with period arguments (``add_period_args``) default to last month by the office clock."""
     if not getattr(args, "last_month_default", False):

@@ -89,6 +89,9 @@ def lock(db: Database, name: str, rounds: int) -> dict[str, object]:
             if (s.execute(select(func.count()).select_from(Correction)).scalar() or 0) >= 3:
                 break
         time.sleep(0.01)
+    from services.reconcile.engine import recompute_month
+
+    recompute_month(db, opd_id, DAY.year, DAY.month, today=db.clock.today())  # a month is locked once computed
     with db.transaction() as s:
         # the days without punches are still "perlu ditinjau": the kepala locks with his written reason
         lock_period(s, opd_id, DAY.year, DAY.month, user, override_reason="Uji beberapa PC: kunci bulan berjalan")

@@ -161,6 +161,7 @@ def test_signing_needs_the_signers_login_and_the_passphrase(db: Database, org, t
     assert "berhasil ditandatangani" in capsys.readouterr().out
 
 
+@pytest.mark.sqlite_only  # installs the OS timer for a SQLite file path
 def test_scheduled_sync_account_may_only_pull(db: Database, org, tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import services.devices.schedule as schedule
 
@@ -207,3 +208,10 @@ def test_demo_never_replaces_a_real_database(db: Database, org, capsys) -> None:
     assert "bukan database demo" in capsys.readouterr().err
     with db.session() as s:
         assert s.execute(select(func.count()).select_from(User)).scalar_one() >= 4
+
+
+def test_demo_refuses_a_postgresql_address(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # a URL taken as a path would become folders here
+    assert main(["--db", "postgresql://postgres@127.0.0.1:5432/postgres", "demo", "--no-gui", "--no-central"]) == 1
+    assert "hanya membuat berkas SQLite" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -59,14 +59,14 @@ def test_windows_unc_paths_are_refused() -> None:
 def test_cli_and_gui_refuse_a_database_on_a_share(db, org, tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     share = f"//fileserver/umpeg {tmp_path} cifs rw 0 0\n"
     monkeypatch.setattr(location, "read_mounts", lambda: MOUNTS + share)
-    assert main(["--db", str(db.path), "device-list", "--user", "operator"]) == 1
+    assert main(["--db", db.location, "device-list", "--user", "operator"]) == 1
     err = capsys.readouterr().err
     assert "Berkas SQLite tidak aman dipakai dari folder jaringan" in err and "PostgreSQL" in err
     launched: list[Path] = []
     with pytest.raises(NetworkDatabaseError):
         open_gui(db.path)
-    assert main(["--db", str(db.path), "gui"], gui_launcher=lambda p, c: launched.append(p) or 0) == 1
+    assert main(["--db", db.location, "gui"], gui_launcher=lambda p, c: launched.append(p) or 0) == 1
     assert launched == []  # the app never opened it
     monkeypatch.setattr(location, "read_mounts", lambda: MOUNTS)
-    assert main(["--db", str(db.path), "gui"], gui_launcher=lambda p, c: launched.append(p) or 0) == 0
+    assert main(["--db", db.location, "gui"], gui_launcher=lambda p, c: launched.append(p) or 0) == 0
     assert launched == [db.path]

@@ -298,6 +298,11 @@ def _refuse_real_database(path: Path) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from services.cli import open_gui
 
+    if isinstance(args.db, str):  # a postgresql:// address: an office's shared store is never a demo
+        from services.cli_support import CliError
+
+        raise CliError("`demo` hanya membuat berkas SQLite demo; alamat PostgreSQL tidak akan diisi data demo. "
+                       "Pilih berkas dengan --db, mis. --db demo.sqlite.")
     db_path = Path(args.db or demo_db_path())
     _refuse_real_database(db_path)
 
