@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from services.cli_support import OPERATOR, SIGNER, STAFF, current, needs, open_db
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+    from sqlalchemy.orm import Session
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,21 +50,27 @@ def _period(text: str) -> tuple[int, int]:
         raise SystemExit(f"Periode '{text}' tidak valid; tulis YYYY-MM, mis. 2026-01.") from None
 
 
+def _find_opd(session: Session, code: str | None) -> Row[int, str] | None:
+    """(id, name) of the OPD with ``code``, or of the first OPD in the database when no code is given."""
+    from services.store.models import Opd
+
+    q = select(Opd.id, Opd.name)
+    if code:
+        q = q.where(Opd.code == code)
+    return session.execute(q.order_by(Opd.id)).first()
+
+
 def _reconcile(args: argparse.Namespace) -> int:
     from services.auth.users import AuthError
     from services.reconcile.engine import ReconcileError, policy_for_opd, recompute
     from services.reconcile.grid import exception_queue
     from services.reconcile.period import PeriodLockedError, lock_period, month_label, unlock_period
-    from services.store.models import Opd
 
     year, month = _period(args.bulan)
     db = open_db(args)
     try:
         with db.transaction() as s:
-            q = select(Opd.id, Opd.name)
-            if args.opd:
-                q = q.where(Opd.code == args.opd)
-            opd = s.execute(q.order_by(Opd.id)).first()
+            opd = _find_opd(s, args.opd)
             if opd is None:
                 print(f"OPD '{args.opd or '-'}' tidak ditemukan di database.", file=sys.stderr)
                 return 2
@@ -89,16 +100,12 @@ def _after_holiday(args: argparse.Namespace) -> int:
     from services.calendar.names import month_label
     from services.policy.model import policy_for_opd
     from services.reconcile.after_holiday import absent_after_long_holiday
-    from services.store.models import Opd
 
     year, month = _period(args.bulan)
     db = open_db(args)
     try:
         with db.session() as s:
-            q = select(Opd.id, Opd.name)
-            if args.opd:
-                q = q.where(Opd.code == args.opd)
-            opd = s.execute(q.order_by(Opd.id)).first()
+            opd = _find_opd(s, args.opd)
             if opd is None:
                 print(f"OPD '{args.opd or '-'}' tidak ditemukan di database.", file=sys.stderr)
                 return 2
