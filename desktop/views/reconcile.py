@@ -232,7 +232,7 @@ class ReconcileView(QWidget):
         if self._shown_period != (year, month):
             self._shown_period = (year, month)
             self._scroll_to_today(grid)
-        computed = sum(1 for r in grid.rows for c in r.cells if c is not None)
+        computed = sum(r.computed_days for r in grid.rows)
         if grid.rows and computed == 0:
             self.summary.setText(f"{month_label(year, month)} belum dihitung. Tekan 'Hitung ulang'.")
         else:
@@ -259,7 +259,7 @@ class ReconcileView(QWidget):
             return not text or text in name.lower() or text in nip
 
         rows = tuple(r for r in self._grid.rows if wanted(r.name, r.nip)
-                     and (not only or any(c is not None and c.exception for c in r.cells)))
+                     and (not only or r.has_exception))
         queue = [q for q in self._queue if wanted(q.name, q.nip)]
         self.model.set_grid(dataclasses.replace(self._grid, rows=rows))
         self.exc_model.set_rows(queue)
