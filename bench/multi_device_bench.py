@@ -3,7 +3,8 @@
 In one run:
 
 - project: ``sync_all`` over loopback TCP from 10 emulators in another process (reads in parallel threads,
-  stores one device at a time as reads complete; 10 write transactions);
+  one writer storing each read as it completes together with the reads waiting by then, a savepoint per
+  device, at most ``GROUP_ROWS`` rows per write transaction; the transactions are counted and printed);
 - sequential: the same with one reader thread (for reference);
 - floor: raw sqlite3 ``executemany`` of the same 1,000,000 rows, prepared in memory, into the same schema
   with the app's pragmas, one commit.
@@ -18,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -55,12 +58,18 @@ def main() -> int:
 
         def project(i: int, parallel: int) -> float:
             db, _ = _fresh(tmp, f"p{parallel}-{i}", ports)
+            began = [0]
+
+            def count_writes(_conn: object, _cur: object, statement: str, *_args: object) -> None:
+                began[0] += statement == "BEGIN IMMEDIATE"  # one per write transaction
+            event.listen(db.engine, "before_cursor_execute", count_writes)
             t0 = time.perf_counter()
             results = sync_all(db, timeout=300, parallel=parallel)
             took = time.perf_counter() - t0
             errors = [r.summary() for r in results if r.error]
             assert not errors, errors
             assert sum(r.new for r in results) == total, [r.summary() for r in results]
+            transactions.append(began[0])
             db.dispose()
             return took
 
@@ -70,7 +79,7 @@ def main() -> int:
             rows = [row for spec in specs for row in device_rows(*spec, batch_id=1, employees=employees)]
             return floor_insert(tmp / f"floor{i}.sqlite", rows)
 
-        par, seq, flo = [], [], []
+        par, seq, flo, transactions = [], [], [], []
         for i in range(args.runs):
             par.append(project(i, args.parallel))
             flo.append(floor(i))
@@ -82,6 +91,7 @@ def main() -> int:
     print(f"load average before: {load_before}   after: {load()}")
     print(f"project sync_all, {args.parallel} reader threads, one writer: {med:.2f} s   runs "
           + " ".join(f"{v:.2f}" for v in par))
+    print(f"write transactions per run (4 readers, then sequential): {transactions}")
     print(f"project sync_all, 1 reader thread (sequential):   {seq[0]:.2f} s")
     print(f"floor: raw executemany of {total} rows + commit:  {fmed:.2f} s   runs " + " ".join(f"{v:.2f}" for v in flo))
     print(f"project / floor:                                  {med / fmed:.2f}x   (target <= 1.3x); no lock errors")

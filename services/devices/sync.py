@@ -11,9 +11,11 @@ Per device, in two phases:
    user list, high-water mark and status — all or nothing; then, only when asked
    and only if the device still holds exactly what was read, clear its log.
 
-``sync_all`` reads several devices in parallel threads and stores them one at a
-time as their reads complete; a scheduled CLI sync in another process waits for
-the write lock instead of failing with "database is locked".
+``sync_all`` reads several devices in parallel threads; one writer stores the
+reads as they complete, those waiting together in one transaction (a savepoint
+per device, so each device is still all or nothing); a scheduled CLI sync in
+another process waits for the write lock instead of failing with "database is
+locked".
 
 A dropped link is retried with a fresh connection; nothing partial is ever
 committed. The high-water mark is the newest punch time stored per device;
@@ -23,12 +25,15 @@ are counted and reported.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from services.auth import audit
 from services.changes import Changes
@@ -55,6 +60,8 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGES = 200  # per batch: the rest is summarised in one line (errors stay bounded)
 DEFAULT_PARALLEL = 4
+# reads stored in one write transaction at most (sync_all): bounds the time other writers wait and the WAL's size
+GROUP_ROWS = 400_000
 
 
 @dataclass
@@ -189,6 +196,14 @@ def store_read(db: Database, read: DeviceRead, *, username: str, trigger: str = 
                drift_threshold_s: float = DEFAULT_DRIFT_THRESHOLD_S, tolerance: Any = plausible.DEFAULT_TOLERANCE,
                checkpoint: bool = True, cancel: CancelToken = NEVER_CANCELLED) -> SyncResult:
     """The writer phase: decode, then one transaction per device (batch, punches, quarantine, users, status)."""
+    with write_transaction(db, cancel=cancel, checkpoint=checkpoint) as s:
+        return _store_in(s, db, read, username=username, trigger=trigger, drift_threshold_s=drift_threshold_s,
+                         tolerance=tolerance, cancel=cancel)
+
+
+def _store_in(s: Session, db: Database, read: DeviceRead, *, username: str, trigger: str,
+              drift_threshold_s: float, tolerance: Any, cancel: CancelToken) -> SyncResult:
+    """Decode one read and store it in the caller's write transaction (batch, punches, quarantine, users, status)."""
     blob = read.blob
     log_ = decode_log(blob.blob, blob.record_size, blob.uid_to_pin,
                       plausible.device_bounds(db.clock, read.tz, tolerance))
@@ -196,42 +211,41 @@ def store_read(db: Database, read: DeviceRead, *, username: str, trigger: str = 
     result = SyncResult(read.device_id, read.name, read.serial, read=log_.count, drift_seconds=read.drift,
                         drift_exceeded=abs(read.drift) > drift_threshold_s, attempts=read.attempts)
     label = f"Perangkat {read.name}: "
-    with write_transaction(db, cancel=cancel, checkpoint=checkpoint) as s:
-        now = db.clock.now()
-        batch = ImportBatch(kind="device", source=read.serial, username=username, trigger=trigger)
-        s.add(batch)
-        s.flush()
-        out = store_decoded(s, source="device", serial=read.serial, tz=read.tz, batch_id=batch.id, log=log_,
-                            ts_values=ts_values, high_water=read.high_water, label=label)
-        cancel.raise_if_cancelled()  # cancelling here still rolls everything back
-        result.new, result.duplicate = out.new, out.duplicate
-        result.rejected, result.quarantined = len(log_.quarantined), out.quarantined
-        result.below_high_water = out.below_high_water
-        result.errors = _bounded(out.messages)
-        if read.high_water is not None and out.below_high_water:
-            result.errors.append(f"{out.below_high_water} rekaman baru bertanggal sebelum penanda sinkron terakhir "
-                                 f"({read.high_water:%d-%m-%Y %H:%M}); periksa apakah jam mesin pernah dimundurkan.")
-        if read.registered_serial and read.registered_serial != read.serial:
-            result.errors.append(f"Nomor seri mesin berubah dari {read.registered_serial} menjadi {read.serial}.")
-        save_device_users(s, read.device_id, blob.users, now)
-        batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
-        batch.errors = "\n".join(result.errors)
-        batch.finished_at = now
-        device = s.get(Device, read.device_id)
-        assert device is not None
-        device.serial = read.serial
-        if out.newest is not None and (device.high_water_ts is None or out.newest > device.high_water_ts):
-            device.high_water_ts = out.newest
-        device.last_sync_at = device.last_success_at = now
-        device.last_error = ""
-        device.last_read_count = log_.count
-        device.last_drift_seconds = read.drift
-        device.last_sync_status = (f"OK: {result.new} baru, {result.duplicate} sudah ada, "
-                                   f"{result.rejected} dikarantina")[:300]
-        audit.record(s, username, "device.sync", "device", read.device_id,
-                     {"batch_id": batch.id, "new": result.new, "duplicate": result.duplicate,
-                      "quarantined": result.rejected, "serial": read.serial, "trigger": trigger})
-        result.batch_id = batch.id
+    now = db.clock.now()
+    batch = ImportBatch(kind="device", source=read.serial, username=username, trigger=trigger)
+    s.add(batch)
+    s.flush()
+    out = store_decoded(s, source="device", serial=read.serial, tz=read.tz, batch_id=batch.id, log=log_,
+                        ts_values=ts_values, high_water=read.high_water, label=label)
+    cancel.raise_if_cancelled()  # cancelling here still rolls everything back
+    result.new, result.duplicate = out.new, out.duplicate
+    result.rejected, result.quarantined = len(log_.quarantined), out.quarantined
+    result.below_high_water = out.below_high_water
+    result.errors = _bounded(out.messages)
+    if read.high_water is not None and out.below_high_water:
+        result.errors.append(f"{out.below_high_water} rekaman baru bertanggal sebelum penanda sinkron terakhir "
+                             f"({read.high_water:%d-%m-%Y %H:%M}); periksa apakah jam mesin pernah dimundurkan.")
+    if read.registered_serial and read.registered_serial != read.serial:
+        result.errors.append(f"Nomor seri mesin berubah dari {read.registered_serial} menjadi {read.serial}.")
+    save_device_users(s, read.device_id, blob.users, now)
+    batch.new_count, batch.duplicate_count, batch.rejected_count = result.new, result.duplicate, result.rejected
+    batch.errors = "\n".join(result.errors)
+    batch.finished_at = now
+    device = s.get(Device, read.device_id)
+    assert device is not None
+    device.serial = read.serial
+    if out.newest is not None and (device.high_water_ts is None or out.newest > device.high_water_ts):
+        device.high_water_ts = out.newest
+    device.last_sync_at = device.last_success_at = now
+    device.last_error = ""
+    device.last_read_count = log_.count
+    device.last_drift_seconds = read.drift
+    device.last_sync_status = (f"OK: {result.new} baru, {result.duplicate} sudah ada, "
+                               f"{result.rejected} dikarantina")[:300]
+    audit.record(s, username, "device.sync", "device", read.device_id,
+                 {"batch_id": batch.id, "new": result.new, "duplicate": result.duplicate,
+                  "quarantined": result.rejected, "serial": read.serial, "trigger": trigger})
+    result.batch_id = batch.id
     return result
 
 
@@ -295,7 +309,8 @@ def sync_all(db: Database, *, username: str = "system", clear_log: bool = False,
              device_ids: list[int] | None = None, comm_keys: dict[int, int] | None = None, trigger: str = "manual",
              parallel: int = DEFAULT_PARALLEL,
              progress: ProgressFn = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> list[SyncResult]:
-    """Every enabled device (or the given ones): reads in parallel threads, stores one at a time.
+    """Every enabled device (or the given ones): reads in parallel threads; the one writer stores each read as it
+    arrives, together with the reads that are waiting by then (one transaction, a savepoint per device).
 
     One device failing does not stop the others; results come back in device-name order.
     """
@@ -334,46 +349,88 @@ def sync_all(db: Database, *, username: str = "system", clear_log: bool = False,
 
     results: dict[int, SyncResult] = {}
     failure: BaseException | None = None
+    store = functools.partial(_store_group, db, username=username, trigger=trigger, clear_log=clear_log,
+                              drift_threshold_s=drift_threshold_s, cancel=cancel)
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(devices))), thread_name_prefix="zk-read") as pool:
         for device_id, name in devices:
             pool.submit(reader, device_id, name)
-        for _ in devices:  # keep draining: a reader blocked on put() would otherwise never finish
-            device_id, name, got = handed.get()
-            try:
-                results[device_id] = _store_one(db, device_id, name, got, failure is not None, username=username,
-                                                trigger=trigger, clear_log=clear_log,
-                                                drift_threshold_s=drift_threshold_s, cancel=cancel)
-            except UserError as exc:  # e.g. the database stayed busy: this device is not stored, the others go on
-                results[device_id] = SyncResult(device_id, name, error=str(exc))
-            except BaseException as exc:  # noqa: BLE001 - re-raised once every reader has finished
-                failure = failure or exc
-                results[device_id] = SyncResult(device_id, name, error=str(exc) or exc.__class__.__name__)
-            if isinstance(got, BaseException) and not isinstance(got, DeviceError) and failure is None:
-                failure = got
+        waiting = len(devices)
+        while waiting:  # keep draining: a reader blocked on put() would otherwise never finish
+            group = [handed.get()]
+            waiting -= 1
+            while waiting and _rows(group) < GROUP_ROWS:  # what else is read by now joins this transaction
+                try:
+                    group.append(handed.get_nowait())
+                except queue.Empty:
+                    break
+                waiting -= 1
+            stored, failed = store(group, stopping=failure is not None)
+            results.update(stored)
+            failure = failure or failed
     checkpoint_now(db)  # once for the whole run instead of after every device's commit
     if failure is not None:
         raise failure  # a cancel or a bug: the devices stored before it stay stored
     return [results[i] for i, _ in devices]
 
 
-def _store_one(db: Database, device_id: int, name: str, got: DeviceRead | BaseException, stopping: bool, *,
-               username: str, trigger: str, clear_log: bool, drift_threshold_s: float,
-               cancel: CancelToken) -> SyncResult:
-    if isinstance(got, DeviceError):
-        record_failure(db, device_id, str(got))
-        return SyncResult(device_id, name, error=str(got))
-    if isinstance(got, BaseException):
-        return SyncResult(device_id, name, error=str(got) or got.__class__.__name__)
-    if stopping or cancel.cancelled:
-        if got.client is not None:
-            _release(got.client)
-        return SyncResult(device_id, name, error=str(Cancelled()))
+def _rows(group: list[tuple[int, str, DeviceRead | BaseException]]) -> int:
+    return sum(got.count for _i, _n, got in group if isinstance(got, DeviceRead))
+
+
+def _store_group(db: Database, group: list[tuple[int, str, DeviceRead | BaseException]], *, stopping: bool,
+                 username: str, trigger: str, clear_log: bool, drift_threshold_s: float,
+                 cancel: CancelToken) -> tuple[dict[int, SyncResult], BaseException | None]:
+    """Store the reads of several devices in one write transaction, each in its own savepoint.
+
+    Every device keeps its own ImportBatch, audit event and all-or-nothing store; sharing the commit means the
+    punch indexes (spread over the whole year by time) are written to the WAL once per group instead of once per
+    device. Returns the results and the first failure that must stop the run (a cancel or a bug).
+    """
+    results: dict[int, SyncResult] = {}
+    failure: BaseException | None = None
+    reads: list[DeviceRead] = []
+    for device_id, name, got in group:
+        if isinstance(got, DeviceError):
+            record_failure(db, device_id, str(got))
+            results[device_id] = SyncResult(device_id, name, error=str(got))
+        elif isinstance(got, BaseException):
+            results[device_id] = SyncResult(device_id, name, error=str(got) or got.__class__.__name__)
+            failure = failure or got
+        else:
+            reads.append(got)
+    stored: set[int] = set()  # device ids committed
     try:
-        result = store_read(db, got, username=username, trigger=trigger, drift_threshold_s=drift_threshold_s,
-                            checkpoint=False, cancel=cancel)
+        if reads and not (stopping or failure is not None or cancel.cancelled):
+            with write_transaction(db, cancel=cancel, checkpoint=False) as s:
+                for read in reads:
+                    if failure is not None or cancel.cancelled:
+                        break
+                    try:
+                        with s.begin_nested():  # this device alone rolls back if its store fails
+                            results[read.device_id] = _store_in(s, db, read, username=username, trigger=trigger,
+                                                                drift_threshold_s=drift_threshold_s,
+                                                                tolerance=plausible.DEFAULT_TOLERANCE, cancel=cancel)
+                        stored.add(read.device_id)
+                    except UserError as exc:
+                        results[read.device_id] = SyncResult(read.device_id, read.name, error=str(exc))
+                    except BaseException as exc:  # noqa: BLE001 - the devices stored before it are committed
+                        failure = exc
+                        results[read.device_id] = SyncResult(read.device_id, read.name,
+                                                             error=str(exc) or exc.__class__.__name__)
+    except UserError as exc:  # e.g. the database stayed busy: these devices are not stored, the others go on
+        stored = set()
+        for read in reads:
+            results[read.device_id] = SyncResult(read.device_id, read.name, error=str(exc))
     except BaseException:
-        if got.client is not None:
-            _release(got.client)
+        for read in reads:
+            if read.client is not None:
+                _release(read.client)
         raise
-    finish_read(db, got, result, clear_log=clear_log, username=username)
-    return result
+    for read in reads:
+        if read.device_id in stored:
+            finish_read(db, read, results[read.device_id], clear_log=clear_log, username=username)
+        else:
+            results.setdefault(read.device_id, SyncResult(read.device_id, read.name, error=str(Cancelled())))
+            if read.client is not None:
+                _release(read.client)
+    return results, failure
