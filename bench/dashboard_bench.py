@@ -9,35 +9,33 @@ blocks the event loop (it only starts the operation). Target <= 50 ms, off the U
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
-import sqlite3
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from support import load_average, median  # type: ignore[import-not-found]  # noqa: E402
-from year_db import year_db_path  # type: ignore[import-not-found]  # noqa: E402
+from support import median  # type: ignore[import-not-found]  # noqa: E402
+from year_db import YearBench, year_bench  # type: ignore[import-not-found]  # noqa: E402
 
 TODAY = dt.date(2026, 12, 15)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=7)
-    args = ap.parse_args()
+    from services.clock import FrozenClock
+
+    with year_bench(default_runs=7, clock=FrozenClock("2026-12-15 09:00")) as yb:
+        _measure(yb)
+    return 0
+
+
+def _measure(yb: YearBench) -> None:
     from PySide6.QtWidgets import QApplication
 
     from desktop.views.dashboard import DashboardView, load_dashboard
-    from services.clock import FrozenClock
-    from services.store.db import open_database
     from tests.gui_helpers import make_context
 
-    path = year_db_path()
-    print(f"load average before: {load_average()}")
-    db = open_database(path, migrate=False, clock=FrozenClock("2026-12-15 09:00"))
-    con = sqlite3.connect(path)
+    db, con, args = yb.db, yb.con, yb
     project, floor, ui = [], [], []
     load_dashboard(db, 1, TODAY)  # first read warms the connection and the page cache for both
     for _ in range(args.runs):
@@ -63,9 +61,6 @@ def main() -> int:
           f"UI thread blocked by refresh(): {median(ui) * 1000:.1f} ms (medians of {args.runs}; target <= 50 ms)")
     print(f"cards: {view.cards['employees'].value.text()} pegawai, {view.cards['punches'].value.text()} rekaman hari ini, "
           f"{view.cards['review'].value.text()} hari perlu ditinjau")
-    print(f"load average after: {load_average()}")
-    db.dispose()
-    return 0
 
 
 if __name__ == "__main__":

@@ -9,26 +9,23 @@ Target <= 10 ms (it used to run the office-wide summary and filter it: 116 ms).
 
 from __future__ import annotations
 
-import argparse
-import sqlite3
 import time
 
-from support import load_average, median  # type: ignore[import-not-found]
-from year_db import YEAR, year_db_path  # type: ignore[import-not-found]
+from support import median  # type: ignore[import-not-found]
+from year_db import YEAR, YearBench, year_bench  # type: ignore[import-not-found]
 
 from services.policy.discipline import discipline_for_employee
 from services.policy.model import load_policy
-from services.store.db import open_database
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=50)
-    args = ap.parse_args()
-    path = year_db_path()
-    print(f"load average before: {load_average()}")
-    db = open_database(path, migrate=False)
-    con = sqlite3.connect(path)
+    with year_bench(default_runs=50) as yb:
+        _measure(yb)
+    return 0
+
+
+def _measure(yb: YearBench) -> None:
+    db, con, args = yb.db, yb.con, yb
     policy = load_policy("kotawaringin_timur")
     employees = [e for (e,) in con.execute("SELECT id FROM employee ORDER BY id")]
     project, floor = [], []
@@ -46,9 +43,6 @@ def main() -> int:
     p, f = median(project) * 1000, median(floor) * 1000
     print(f"discipline_for_employee: median {p:.1f} ms, max {max(project) * 1000:.1f} ms ({args.runs} employees)")
     print(f"floor, plain fetch of the year's day records: median {f:.1f} ms -> {p / f:.1f}x (target <= 10 ms)")
-    print(f"load average after: {load_average()}")
-    db.dispose()
-    return 0
 
 
 if __name__ == "__main__":

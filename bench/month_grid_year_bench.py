@@ -10,53 +10,42 @@ builds only the rows it shows).
 
 from __future__ import annotations
 
-import argparse
-import sqlite3
 import time
 
-from support import load_average, median  # type: ignore[import-not-found]
-from year_db import year_db_path  # type: ignore[import-not-found]
+from support import median  # type: ignore[import-not-found]
+from year_db import year_bench  # type: ignore[import-not-found]
 
 from services.reconcile.grid import grid_sql, month_grid
-from services.store.db import open_database
 
 FETCH = grid_sql(unit=False)  # the grid's own statement, so the ratio is what the grid adds to the fetch
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args()
-    path = year_db_path()
-    print(f"load average before: {load_average()}")
-    db = open_database(path, migrate=False)
-    con = sqlite3.connect(path)
-    project, floor, cpu, floor_cpu, everything = [], [], [], [], []
-    for run in range(args.runs):
-        for which in ((0, 1) if run % 2 == 0 else (1, 0)):  # alternate the order so load drifts hit both
-            t, c = time.perf_counter(), time.process_time()
-            if which == 0:
-                with db.session() as s:
-                    grid = month_grid(s, 1, 2026, 12)
-                project.append(time.perf_counter() - t)
-                cpu.append(time.process_time() - c)
-                t = time.perf_counter()
-                for row in grid.rows:
-                    row.cells, row.totals  # noqa: B018 - what an export or a sort on every row builds
-                everything.append(time.perf_counter() - t)
-            else:
-                n = len(con.execute(FETCH, (1, "2026-12-01", "2026-12-31")).fetchall())
-                floor.append(time.perf_counter() - t)
-                floor_cpu.append(time.process_time() - c)
-    p, f = median(project), median(floor)
-    pc, fc = median(cpu), median(floor_cpu)
-    print(f"month_grid: {p * 1000:.0f} ms ({pc * 1000:.0f} ms CPU), {len(grid.rows)} rows | plain fetch of "
-          f"{n:,} day records: {f * 1000:.0f} ms ({fc * 1000:.0f} ms CPU) -> {p / f:.2f}x wall, {pc / fc:.2f}x CPU "
-          f"(medians of {args.runs}; target <= 1.2x)")
-    print(f"then every cell and total of all {len(grid.rows)} rows (export, sort by a column): "
-          f"{median(everything) * 1000:.0f} ms more")
-    print(f"load average after: {load_average()}")
-    db.dispose()
+    with year_bench(default_runs=5) as yb:
+        project, floor, cpu, floor_cpu, everything = [], [], [], [], []
+        for run in range(yb.runs):
+            for which in ((0, 1) if run % 2 == 0 else (1, 0)):  # alternate the order so load drifts hit both
+                t, c = time.perf_counter(), time.process_time()
+                if which == 0:
+                    with yb.db.session() as s:
+                        grid = month_grid(s, 1, 2026, 12)
+                    project.append(time.perf_counter() - t)
+                    cpu.append(time.process_time() - c)
+                    t = time.perf_counter()
+                    for row in grid.rows:
+                        row.cells, row.totals  # noqa: B018 - what an export or a sort on every row builds
+                    everything.append(time.perf_counter() - t)
+                else:
+                    n = len(yb.con.execute(FETCH, (1, "2026-12-01", "2026-12-31")).fetchall())
+                    floor.append(time.perf_counter() - t)
+                    floor_cpu.append(time.process_time() - c)
+        p, f = median(project), median(floor)
+        pc, fc = median(cpu), median(floor_cpu)
+        print(f"month_grid: {p * 1000:.0f} ms ({pc * 1000:.0f} ms CPU), {len(grid.rows)} rows | plain fetch of "
+              f"{n:,} day records: {f * 1000:.0f} ms ({fc * 1000:.0f} ms CPU) -> {p / f:.2f}x wall, "
+              f"{pc / fc:.2f}x CPU (medians of {yb.runs}; target <= 1.2x)")
+        print(f"then every cell and total of all {len(grid.rows)} rows (export, sort by a column): "
+              f"{median(everything) * 1000:.0f} ms more")
     return 0
 
 

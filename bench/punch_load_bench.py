@@ -9,28 +9,25 @@ through the same index. Peer = the same load with the index ignored (``NOT INDEX
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sqlite3
 import time
 
-from support import load_average, median  # type: ignore[import-not-found]
-from year_db import year_db_path  # type: ignore[import-not-found]
+from support import median  # type: ignore[import-not-found]
+from year_db import YearBench, year_bench  # type: ignore[import-not-found]
 
 from services.reconcile.load import load_punches
-from services.store.db import open_database
 
 LO, HI = dt.date(2026, 11, 30), dt.date(2027, 1, 2)  # December with its neighbour days, as load_month asks
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args()
-    path = year_db_path()
-    print(f"load average before: {load_average()}")
-    db = open_database(path, migrate=False)
-    con = sqlite3.connect(path)
+    with year_bench(default_runs=5) as yb:
+        _measure(yb)
+    return 0
+
+
+def _measure(yb: YearBench) -> None:
+    db, con, args = yb.db, yb.con, yb
     total = con.execute("SELECT count(*) FROM punch").fetchone()[0]
     sql = "SELECT employee_id, ts FROM punch WHERE employee_id IS NOT NULL AND ts >= ? AND ts < ?"
     params = (LO.isoformat(), HI.isoformat())
@@ -55,9 +52,6 @@ def main() -> int:
     print(f"punches in the table: {total:,}; in the month window: {month_rows:,} ({len(got)} employees)")
     print(f"project load_punches: {p * 1000:.0f} ms | floor plain fetch: {f * 1000:.0f} ms -> {p / f:.2f}x | "
           f"without the index (whole table, as before 0007): {q * 1000:.0f} ms (medians of {args.runs})")
-    print(f"load average after: {load_average()}")
-    db.dispose()
-    return 0
 
 
 if __name__ == "__main__":

@@ -11,35 +11,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
 
 from support import in_child, load_average, median  # type: ignore[import-not-found]
 
-from services.policy.recap import DeductionLine, MonthRecapRow
-from services.reports.layout import Letterhead
-from services.reports.monthly import COUNT_COLUMNS, SignatoryText
-
-
-def _lines(counts: dict[str, int]) -> tuple[DeductionLine, ...]:
-    """The appendix's arithmetic lines for the TL/PSW counts (1,200,000 deduction base)."""
-    return tuple(DeductionLine(k, counts[k], 0.5 * (i + 1), int(counts[k] * 6_000 * (i + 1)))
-                 for i, k in enumerate(("TL1", "TL2", "PSW1")) if counts.get(k))
-
-
-def rows(n: int) -> list[MonthRecapRow]:
-    rnd = random.Random(5)
-    out = []
-    for i in range(n):
-        counts = {k: rnd.randint(0, 3) for k in COUNT_COLUMNS}
-        counts["H"] = rnd.randint(15, 22)
-        jabatan = ("Pranata Komputer Ahli Pertama pada Sub Bagian Umum dan Kepegawaian" if i % 17 == 0
-                   else "Guru Ahli Pertama")
-        out.append(MonthRecapRow(employee_id=i + 1, nip=f"19800101200501{i:04d}", name=f"Pegawai {i + 1:04d} Saputra",
-                                 jabatan=jabatan, unit=f"UPT Sekolah {i % 40 + 1}", working_days=22, counts=counts,
-                                 deduction_pct=rnd.random() * 10,
-                                 tpp_base=3_000_000, deduction_base_rp=1_200_000,
-                                 lines=_lines(counts)))
-    return out
+from services.demo.large_office import LETTERHEAD, SIGNATORY, recap_rows
 
 
 def build(n: int, peer: bool) -> tuple[float, float, int, int]:
@@ -60,9 +35,8 @@ def build(n: int, peer: bool) -> tuple[float, float, int, int]:
             return t
 
         monthly.PagedTable = longtable  # type: ignore[assignment,misc]
-    data = rows(n)
-    head = Letterhead("PEMERINTAH KABUPATEN KOTAWARINGIN TIMUR", "Dinas Pendidikan", "Jl. Jenderal Sudirman No. 1", "Sampit")
-    sig = SignatoryText("Sampit", "1 Desember 2026", "Kepala Dinas Pendidikan", "Budi Santoso", "196801011990031001")
+    data = recap_rows(n)
+    head, sig = LETTERHEAD, SIGNATORY
     t, c = time.perf_counter(), time.process_time()
     pdf, pages = monthly.build_monthly_pdf(data, head, 2026, 11, sig, generated_at=dt.datetime(2026, 12, 1, 9, 0))
     return time.perf_counter() - t, time.process_time() - c, pages, len(pdf)

@@ -9,18 +9,24 @@ generator version and the migration files, so a schema or generator change build
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from services.clock import Clock  # noqa: E402
 from services.demo.year import GENERATOR_VERSION, build_year_db  # noqa: E402
+from services.store.db import Database, open_database  # noqa: E402
 
 YEAR = 2026
 
@@ -63,6 +69,37 @@ def year_db_copy(dest_dir: Path, n: int = 5000, year: int = YEAR) -> Path:
     dest = dest_dir / "year.sqlite"
     shutil.copyfile(src, dest)
     return dest
+
+
+@dataclass
+class YearBench:
+    """What a read-only year bench works on: its ``--runs``, the app's Database and a plain sqlite3 connection
+    (for the floor) on the same cached file."""
+
+    runs: int
+    path: Path
+    db: Database
+    con: sqlite3.Connection
+
+
+@contextlib.contextmanager
+def year_bench(default_runs: int, clock: Clock | None = None) -> Iterator[YearBench]:
+    """Parse ``--runs``, open the cached year database both ways and print the load average before and after."""
+    from support import load_average  # type: ignore[import-not-found]
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=default_runs)
+    args = ap.parse_args()
+    path = year_db_path()
+    print(f"load average before: {load_average()}")
+    db = open_database(path, migrate=False, clock=clock)
+    con = sqlite3.connect(path)
+    try:
+        yield YearBench(args.runs, path, db, con)
+    finally:
+        print(f"load average after: {load_average()}")
+        con.close()
+        db.dispose()
 
 
 def main() -> int:

@@ -22,35 +22,13 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, TableStyle
 
-from services.policy.recap import DeductionLine, MonthRecapRow
-from services.reports.layout import Letterhead, paper
-from services.reports.monthly import COUNT_COLUMNS, SignatoryText, build_monthly_pdf, signature_box
+from services.demo.large_office import LETTERHEAD, SIGNATORY, recap_rows
+from services.reports.layout import paper
+from services.reports.monthly import build_monthly_pdf, signature_box
 from services.reports.paged_table import PagedTable
 from tests.report_fixtures import pdf_pages
 
 HEADER_BLUE = (0xDF, 0xE7, 0xF1)
-
-
-def _lines(counts: dict[str, int]) -> tuple[DeductionLine, ...]:
-    """The appendix's arithmetic lines for the TL/PSW counts (1,200,000 deduction base)."""
-    return tuple(DeductionLine(k, counts[k], 0.5 * (i + 1), int(counts[k] * 6_000 * (i + 1)))
-                 for i, k in enumerate(("TL1", "TL2", "PSW1")) if counts.get(k))
-
-
-def _rows(n: int) -> list[MonthRecapRow]:
-    rnd = random.Random(3)
-    out = []
-    for i in range(n):
-        counts = {k: rnd.randint(0, 2) for k in COUNT_COLUMNS}
-        counts["H"] = rnd.randint(15, 21)
-        jabatan = ("Pranata Komputer Ahli Pertama pada Sub Bagian Umum dan Kepegawaian Dinas" if i % 13 == 0
-                   else "Guru Ahli Pertama")
-        out.append(MonthRecapRow(employee_id=i + 1, nip=f"19800101200501{i:04d}", name=f"Pegawai Besar {i + 1:04d}",
-                                 jabatan=jabatan, unit=f"UPT Sekolah {i % 40 + 1}", working_days=21, counts=counts,
-                                 deduction_pct=round(rnd.random() * 9, 2),
-                                 tpp_base=3_000_000, deduction_base_rp=1_200_000,
-                                 lines=_lines(counts)))
-    return out
 
 
 def _render(pdf: Path, page: int, out: Path, dpi: int = 40) -> Image.Image:
@@ -66,10 +44,8 @@ def _page_texts(pdf: Path) -> list[str]:
 
 
 def test_six_thousand_employees_keep_header_page_numbers_and_signature(tmp_path: Path) -> None:
-    rows = _rows(6000)
-    head = Letterhead("PEMERINTAH KABUPATEN KOTAWARINGIN TIMUR", "Dinas Pendidikan", "Jl. Jenderal Sudirman 1", "Sampit")
-    sig = SignatoryText("Sampit", "1 Desember 2026", "Kepala Dinas Pendidikan", "Budi Santoso", "196801011990031001")
-    data, pages = build_monthly_pdf(rows, head, 2026, 11, sig, generated_at=dt.datetime(2026, 12, 1, 9, 0))
+    rows = recap_rows(6000)
+    data, pages = build_monthly_pdf(rows, LETTERHEAD, 2026, 11, SIGNATORY, generated_at=dt.datetime(2026, 12, 1, 9, 0))
     pdf = tmp_path / "besar.pdf"
     pdf.write_bytes(data)
     assert pdf_pages(pdf) == pages and pages > 250
@@ -85,6 +61,8 @@ def test_six_thousand_employees_keep_header_page_numbers_and_signature(tmp_path:
             assert "Terlambat Masuk (TL)" in main_part and "Nama / NIP" in main_part, f"header missing on page {page}"
             seen += re.findall(r"NIP\. (19800101200501\d{4})", main_part)
             in_appendix = bool(marker)
+        elif page == pages and "Rincian potongan" not in text:  # the closing notes and signature on their own page
+            assert "Keterangan:" in text and "Jumlah pegawai" in text
         else:  # the appendix repeats its own header row
             appendix_pages += 1
             assert "Rincian potongan" in text, f"appendix header missing on page {page}"
@@ -95,11 +73,13 @@ def test_six_thousand_employees_keep_header_page_numbers_and_signature(tmp_path:
     assert sum("JUMLAH" in t for t in texts) == 1
     last = texts[pages - 1]
     assert "Budi Santoso" in last and "NIP. 196801011990031001" in last
-    assert "Jumlah pegawai: 6000" in last and "Jumlah potongan lampiran" in last
+    assert "Jumlah pegawai: 6000" in last
+    assert sum("Jumlah potongan lampiran" in t for t in texts) == 1 and "Jumlah potongan lampiran" in texts[pages - 2] + last
     assert all("Budi Santoso" not in t for t in texts[:pages - 1])
     # the rendered pages: the blue header band near the top of every sampled page
     width_pt, height_pt = paper("A4", landscape=True)
-    for page in (1, 2, pages // 2, pages):
+    last_table = pages if "Rincian potongan" in last else pages - 1  # the closing notes may have a page of their own
+    for page in (1, 2, pages // 2, last_table):
         img = _render(pdf, page, tmp_path)
         top = img.crop((0, 0, img.width, img.height // (3 if page == 1 else 6)))
         assert HEADER_BLUE in {c for _n, c in top.getcolors(100_000)}, f"no header band on page {page}"

@@ -9,19 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
-
-from services import secrets
 from services.auth import audit
 from services.auth.users import CurrentUser
-from services.central.admin import url_user
 from services.central.client import connect
-from services.central.outbox import SECRET_KIND
+from services.central.login_url import login_parts, put_url, read_url, remember_password, saved_password
 from services.central.review import require_bkpsdm
 from services.changes import Changes
-from services.errors import BadInputError
 from services.store.db import Database
-from services.store.models import Setting
 
 SETTING_BKPSDM_URL = "central.bkpsdm_url"
 
@@ -35,12 +29,10 @@ class BkpsdmLogin:
 
 def bkpsdm_url(db: Database) -> str | None:
     with db.session() as s:
-        row = s.get(Setting, SETTING_BKPSDM_URL)
-        return row.value if row and row.value else None
+        return read_url(s, SETTING_BKPSDM_URL)
 
 
-def remembered_password(url: str) -> str | None:
-    return secrets.get_secret(SECRET_KIND, url_user(url))
+remembered_password = saved_password  # the BKPSDM login's password kept in keyring, if any
 
 
 def check_login(url: str, password: str | None, timeout: int = 5) -> BkpsdmLogin:
@@ -53,19 +45,10 @@ def check_login(url: str, password: str | None, timeout: int = 5) -> BkpsdmLogin
 def save_login(db: Database, user: CurrentUser, url: str, password: str | None, remember: bool) -> Changes:
     """Remember the BKPSDM URL (and, when asked, the password in keyring); audited."""
     user.require("bkpsdm")
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    if info.pop("password", None) is not None:
-        raise BadInputError("Jangan menulis kata sandi di alamat; kata sandi diminta terpisah (dan boleh disimpan di "
-                            "keyring).")
-    if not info.get("user"):
-        raise BadInputError("Alamat server pusat harus memuat login BKPSDM, mis. postgresql://bkpsdm@host/bkpsdm")
+    login_parts(url, example="postgresql://bkpsdm@host/bkpsdm")
     with db.transaction() as s:
-        row = s.get(Setting, SETTING_BKPSDM_URL)
-        if row is None:
-            s.add(Setting(key=SETTING_BKPSDM_URL, value=url))
-        else:
-            row.value = url
+        put_url(s, SETTING_BKPSDM_URL, url)
         audit.record(s, user.username, "central.bkpsdm_login", "setting", SETTING_BKPSDM_URL, {"url": url})
     if remember and password:
-        secrets.set_secret(SECRET_KIND, str(info["user"]), password)
+        remember_password(url, password)
     return Changes(settings=True)

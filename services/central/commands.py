@@ -102,10 +102,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from services import secrets
-    from services.central.admin import url_user
+    from services.central.login_url import remember_password
     from services.central.outbox import (
-        SECRET_KIND,
         central_url,
         configure_central,
         enqueue_submission,
@@ -123,7 +121,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         url = central_url(db)
         if not url:
             raise CliError("Atur dulu alamat server pusat dengan --url.")
-        secrets.set_secret(SECRET_KIND, url_user(url), _secret_input("Kata sandi server pusat", args.password_stdin))
+        remember_password(url, _secret_input("Kata sandi server pusat", args.password_stdin))
         print("Kata sandi server pusat disimpan di keyring.")
     if args.queue:
         opd_id, _code = cli_opd(db, args.opd)

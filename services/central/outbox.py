@@ -20,10 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from services import secrets
 from services.auth import audit
 from services.auth.users import AuthError, CurrentUser
-from services.central.admin import url_user, with_params
+from services.central.admin import with_params
 from services.central.bundle import BundleError, build_bundle, load_bundle
 from services.central.client import (
     CentralUnreachable,
@@ -32,14 +31,14 @@ from services.central.client import (
     connect,
     submit,
 )
+from services.central.login_url import login_parts, put_url, read_url, remember_password, saved_password
 from services.changes import Changes
 from services.errors import NotFoundError, UserError
 from services.jobs import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 from services.store.db import Database
-from services.store.models import Opd, OutboxItem, Period, Report, Setting, SubmissionBundle
+from services.store.models import Opd, OutboxItem, Period, Report, SubmissionBundle
 
 SETTING_URL = "central.url"
-SECRET_KIND = "central"
 BACKOFF_FIRST_S = 30
 BACKOFF_MAX_S = 3600
 
@@ -58,8 +57,7 @@ def backoff_seconds(attempts: int) -> int:
 
 def central_url(db: Database) -> str | None:
     with db.session() as s:
-        row = s.get(Setting, SETTING_URL)
-        return row.value if row and row.value else None
+        return read_url(s, SETTING_URL)
 
 
 def configure_central(db: Database, url: str, user: CurrentUser, password: str | None = None,
@@ -70,28 +68,14 @@ def configure_central(db: Database, url: str, user: CurrentUser, password: str |
     as ``sslrootcert`` with ``sslmode=verify-full``; client.connect then also requires SCRAM-SHA-256.
     """
     user.require("admin")
-    import psycopg
-
-    try:
-        info = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError as exc:
-        raise OutboxError(f"Alamat server pusat tidak valid: {str(exc).strip()[:200]}") from None
-    if info.pop("password", None) is not None:
-        raise OutboxError("Jangan menulis kata sandi di alamat; kata sandi disimpan terpisah di keyring.")
-    if not info.get("user"):
-        raise OutboxError("Alamat server pusat harus memuat nama pengguna OPD, mis. postgresql://opd_x@host/bkpsdm")
+    info = login_parts(url, example="postgresql://opd_x@host/bkpsdm")
     if ca_file:
         info["sslrootcert"], info["sslmode"] = str(Path(ca_file).resolve()), "verify-full"
         url = with_params(url, sslrootcert=str(info["sslrootcert"]), sslmode="verify-full")
     if info.get("sslrootcert"):
         _check_ca_file(Path(str(info["sslrootcert"])))
     with db.transaction() as s:
-        row = s.get(Setting, SETTING_URL)
-        old = row.value if row is not None else ""
-        if row is None:
-            s.add(Setting(key=SETTING_URL, value=url))
-        else:
-            row.value = url
+        old = put_url(s, SETTING_URL, url)
         waiting = s.execute(select(func.count(OutboxItem.id)).where(OutboxItem.status != "sent")).scalar() or 0
         audit.record(s, user.username, "central.configure", "setting", SETTING_URL,
                      {"url": url, "previous_url": old, "queued_items": waiting})
@@ -99,7 +83,7 @@ def configure_central(db: Database, url: str, user: CurrentUser, password: str |
     moved = (f" Alamat sebelumnya: {old}; {waiting} kiriman di antrean kini dikirim ke alamat baru."
              if old and old != url and waiting else (f" Alamat sebelumnya: {old}." if old and old != url else ""))
     if password:
-        secrets.set_secret(SECRET_KIND, str(info["user"]), password)
+        remember_password(url, password)
         return f"Alamat disimpan; kata sandi disimpan di keyring.{moved}"
     return f"Alamat disimpan.{moved}"
 
@@ -113,8 +97,7 @@ def _check_ca_file(path: Path) -> None:
         raise OutboxError(f"Berkas CA server pusat {path.name} bukan sertifikat PEM (-----BEGIN CERTIFICATE-----).")
 
 
-def central_password(url: str) -> str | None:
-    return secrets.get_secret(SECRET_KIND, url_user(url))
+central_password = saved_password  # the OPD login's password kept in keyring, if any
 
 
 # ------------------------------------------------------------------- enqueue

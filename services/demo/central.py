@@ -11,7 +11,8 @@ from sqlalchemy import select
 from services import secrets
 from services.auth.users import SYSTEM_USER
 from services.central import admin
-from services.central.outbox import SECRET_KIND, configure_central
+from services.central.login_url import put_url, remember_password
+from services.central.outbox import configure_central
 from services.store.db import Database
 from services.store.models import Opd
 
@@ -49,7 +50,7 @@ def setup_demo_central(
     _remember_bkpsdm_url(db, bk_url)  # the BKPSDM screen (admin / "Peninjau BKPSDM") connects with this login
     try:
         configure_central(db, opd_url, SYSTEM_USER, opd_pw)
-        secrets.set_secret(SECRET_KIND, bk_role, bk_pw)
+        remember_password(bk_url, bk_pw)
         stored = True
     except secrets.SecretStoreUnavailable:
         configure_central(db, opd_url, SYSTEM_USER)
@@ -59,11 +60,6 @@ def setup_demo_central(
 
 def _remember_bkpsdm_url(db: Database, url: str) -> None:
     from services.central.bkpsdm_login import SETTING_BKPSDM_URL
-    from services.store.models import Setting
 
     with db.transaction() as s:
-        row = s.get(Setting, SETTING_BKPSDM_URL)
-        if row is None:
-            s.add(Setting(key=SETTING_BKPSDM_URL, value=url))
-        else:
-            row.value = url
+        put_url(s, SETTING_BKPSDM_URL, url)
