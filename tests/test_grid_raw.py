@@ -46,3 +46,28 @@ def test_grid_cells_match_the_typed_day_records(db, org) -> None:
         assert row.totals == totals
     assert seen == len(typed)
     assert any("(" in c.tooltip for r in grid.rows for c in r.cells if c is not None and "*" in c.label)
+
+
+def test_grid_rows_follow_unit_then_name_and_the_unit_filter(db, org) -> None:
+    """The grid's staff list (driver cursor on SQLite, Core elsewhere): ordered by unit then name, one unit when asked."""
+    from services.store.models import Employee, WorkUnit
+
+    with db.transaction() as s:
+        seed_demo_month(s, org.opd_id, 2026, 1, today=dt.date(2026, 2, 10))
+        want = [(e.id, e.name, u.name if u else "-") for e, u in s.execute(
+            select(Employee, WorkUnit).join(WorkUnit, WorkUnit.id == Employee.unit_id, isouter=True)
+            .where(Employee.opd_id == org.opd_id)).all()]
+    want.sort(key=lambda r: (r[2], r[1]))
+    with db.session() as s:
+        grid = month_grid(s, org.opd_id, 2026, 1)
+        assert [(r.employee_id, r.name, r.unit) for r in grid.rows] == want
+        unit = org.unit_ids[1]
+        one = month_grid(s, org.opd_id, 2026, 1, unit_id=unit)
+        members = {e for (e,) in s.execute(select(Employee.id).where(Employee.unit_id == unit))}
+    assert {r.employee_id for r in one.rows} == members and members
+    def labels(rows):  # type: ignore[no-untyped-def]
+        return [[c.label if c else None for c in r.cells] for r in rows]
+    assert labels(one.rows) == labels([r for r in grid.rows if r.employee_id in members])
+    assert sum(r.computed_days for r in one.rows) == sum(1 for r in one.rows for c in r.cells if c is not None) > 0
+    assert [r.has_exception for r in grid.rows] == [any(c is not None and c.exception for c in r.cells)
+                                                    for r in grid.rows]

@@ -17,6 +17,7 @@ from sqlalchemy import Integer, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from services.calendar.names import month_bounds
+from services.gcpause import gc_paused
 from services.letters.kinds import CUTI_CODES, STATUS_LABELS
 from services.store.models import DayRecord, Employee, WorkUnit
 from services.timefmt import jam_pada
@@ -204,7 +205,20 @@ def _tooltip(day: dt.date, status: str, tl: int, psw: int, late: int, early: int
     return "\n".join(lines)
 
 
+_STAFF_SQLITE = ("SELECT e.id, e.nip, e.name, coalesce(w.name, '-') FROM employee e LEFT JOIN work_unit w "
+                 "ON w.id = e.unit_id WHERE e.opd_id = ?{unit} ORDER BY w.name, e.name")
+
+
 def _employees(session: Session, opd_id: int, unit_id: int | None) -> list[tuple[int, str, str, str]]:
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":  # the driver's cursor: ORM rows for 5,000 employees cost 5-15 % of the grid
+        params = [opd_id, unit_id] if unit_id is not None else [opd_id]
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.execute(_STAFF_SQLITE.format(unit=" AND e.unit_id = ?" if unit_id is not None else ""), params)
+            return cur.fetchall()
+        finally:
+            cur.close()
     q = (select(Employee.id, Employee.nip, Employee.name, WorkUnit.name)
          .join(WorkUnit, WorkUnit.id == Employee.unit_id, isouter=True)
          .where(Employee.opd_id == opd_id).order_by(WorkUnit.name, Employee.name))
@@ -257,11 +271,12 @@ def _day_rows(session: Session, opd_id: int, first: dt.date, last: dt.date, unit
 def month_grid(session: Session, opd_id: int, year: int, month: int, unit_id: int | None = None) -> MonthGrid:
     first, last = month_bounds(year, month)
     days = tuple(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
-    by_employee = {emp: list(recs) for emp, recs in groupby(_day_rows(session, opd_id, first, last, unit_id),
-                                                            key=itemgetter(0))}
-    none: tuple = ()
-    rows = tuple(GridRow(i, nip, name, unit, len(days), by_employee.get(i, none))
-                 for i, nip, name, unit in _employees(session, opd_id, unit_id))
+    with gc_paused():  # 155 k row tuples that all stay alive: nothing for the cyclic collector to find
+        by_employee = {emp: list(recs) for emp, recs in groupby(_day_rows(session, opd_id, first, last, unit_id),
+                                                                key=itemgetter(0))}
+        none: tuple = ()
+        rows = tuple(GridRow(i, nip, name, unit, len(days), by_employee.get(i, none))
+                     for i, nip, name, unit in _employees(session, opd_id, unit_id))
     return MonthGrid(year, month, days, rows)
 
 
