@@ -137,3 +137,33 @@ def test_sync_all_groups_reads_up_to_the_row_cap(db: Database, device_ids: list[
     again = sync.sync_all(db, parallel=DEVICES)
     assert [r.duplicate for r in again] == [RECORDS] * DEVICES and commits[0] <= stores
     assert _count(db, Punch) == DEVICES * RECORDS
+
+
+def test_a_failed_commit_still_drains_every_reader_then_raises(db: Database, device_ids: list[int],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit that fails (disk full) must not leave readers blocked on the hand-over queue: the run ends."""
+    import contextlib
+    import threading
+
+    real = sync.write_transaction
+
+    @contextlib.contextmanager
+    def failing_commit(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        with real(*args, **kwargs) as s:
+            yield s
+            raise OSError(28, "No space left on device")
+    monkeypatch.setattr(sync, "write_transaction", failing_commit)
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            sync.sync_all(db, parallel=1)  # hand-over queue of one: later readers wait on it
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            outcome.append(exc)
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(120)
+    assert not t.is_alive(), "sync_all hung after a failed commit"
+    assert isinstance(outcome[0], OSError)
+    assert _count(db, Punch) == 0 and _count(db, ImportBatch) == 0

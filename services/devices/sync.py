@@ -364,7 +364,11 @@ def sync_all(db: Database, *, username: str = "system", clear_log: bool = False,
                 except queue.Empty:
                     break
                 waiting -= 1
-            stored, failed = store(group, stopping=failure is not None)
+            try:
+                stored, failed = store(group, stopping=failure is not None)
+            except BaseException as exc:  # noqa: BLE001 - e.g. the commit failed: keep draining, re-raise at the end
+                stored, failed = {i: SyncResult(i, n, error=str(exc) or exc.__class__.__name__)
+                                  for i, n, _got in group}, exc
             results.update(stored)
             failure = failure or failed
     checkpoint_now(db)  # once for the whole run instead of after every device's commit
