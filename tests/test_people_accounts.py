@@ -208,7 +208,8 @@ def test_dashboard_counts_are_the_users_own_work(qtbot, db, org) -> None:  # typ
     dash = win.view("dasbor")
     dash.refresh()
     _idle(qtbot, win)
-    assert dash.cards["selfies"].value.text() == "1"  # his team's, not the OPD's 3
+    # the figure arrives through a queued signal after the background read ends: wait for it, not for the runner
+    qtbot.waitUntil(lambda: dash.cards["selfies"].value.text() == "1", timeout=20000)  # his team's, not the OPD's 3
     assert "review" not in dash.cards and "devices" not in dash.cards  # a Kepala OPD corrects no days
     op = MainWindow(make_context(db, "operator"))
     qtbot.addWidget(op)
