@@ -7,6 +7,7 @@ stands at a glance; every long step runs through ctx.runner with a progress bar.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import OperationalError
 
 from desktop.context import AppContext
 from desktop.errors import refusal_text
@@ -50,6 +52,8 @@ from services.reports.monthly_status import REPORT_LABELS, MonthOverview, month_
 from services.signing.service import pending_attempt, sign_report, signature_info, trust_roots_from_settings
 from services.store.models import Opd
 from services.timefmt import tanggal_jam
+
+log = logging.getLogger(__name__)
 
 STATUS_COLOURS = {"draft": "#fff4d6", "signed": "#e3f0ff", "queued": "#fde7d9", "submitted": "#dff3e4",
                   "pending": "#fde7d9", "sent": "#dff3e4", "failed": "#f9d6d5"}
@@ -417,11 +421,18 @@ class ReportsView(QWidget):
 
     def auto_flush(self) -> None:
         """Timer tick: send due items quietly when nothing else runs."""
-        if (self.op is not None and self.op.running) or not central_url(self.ctx.db):
+        if self.op is not None and self.op.running:
             return
-        now = self.ctx.clock.now()
-        if any(r.status == "pending" and (r.next_attempt_at is None or r.next_attempt_at <= now)
-               for r in outbox_rows(self.ctx.db, self.ctx.opd_id)):
+        try:
+            if not central_url(self.ctx.db):
+                return
+            now = self.ctx.clock.now()
+            due = any(r.status == "pending" and (r.next_attempt_at is None or r.next_attempt_at <= now)
+                      for r in outbox_rows(self.ctx.db, self.ctx.opd_id))
+        except OperationalError as exc:  # the OPD's PostgreSQL server is away: try again at the next tick, quietly
+            log.warning("Antrean kiriman BKPSDM tidak diperiksa: basis data tidak terjangkau (%s)", exc.orig)
+            return
+        if due:
             self._flush(force=False)
 
     def _flush(self, force: bool) -> None:
