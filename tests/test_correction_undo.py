@@ -79,3 +79,15 @@ def test_history_and_undo_in_the_dialog(qtbot, db, month) -> None:  # type: igno
     texts = [again.history_model.index(r, 3).data() for r in range(again.history_model.rowCount())]
     assert texts == ["kembali ke hasil perhitungan", "07.40"]  # newest first
     assert again.history_model.index(0, 5).data().startswith("Membatalkan koreksi #")
+
+
+def test_the_dialog_gives_the_typed_time_as_stored_text(qtbot, db, month) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTime
+
+    dlg = CorrectionDialog(make_context(db, "operator"), month.employee_ids[1], DAY)
+    qtbot.addWidget(dlg)
+    dlg.field.setCurrentIndex(dlg.field.findData("check_out"))
+    dlg.time.setTime(QTime(16, 5))
+    assert dlg.value() == "16:05"  # shown as 16.05, stored HH:MM
+    dlg.field.setCurrentIndex(dlg.field.findData("status"))
+    assert dlg.value() == str(dlg.status.currentData())

@@ -215,7 +215,7 @@ class CorrectionDialog(QDialog):
     def value(self) -> str:
         if self.field.currentData() == "status":
             return str(self.status.currentData())
-        return self.time.time().toString("HH:mm")
+        return self.time.dateTime().toString("HH:mm")  # the widget's value (QDateTimeEdit), not a clock
 
     def _undo_selected(self, reason: str | None = None) -> bool:
         rows = self.history.selectionModel().selectedRows()

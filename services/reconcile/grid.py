@@ -14,6 +14,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from sqlalchemy import Integer, String, select, type_coerce
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from services.calendar.names import month_bounds
@@ -83,10 +84,10 @@ class GridRow:
         """One per day of the month, None = not computed."""
         if self._cells is None:
             cells: list[Cell | None] = [None] * self._n_days
-            look = _look
+            look_of = _look_of
             for row in self._records:
                 d = row[1]
-                label, cat, exception = look(row[2], row[3] or 0, row[4] or 0, row[9] or "", bool(row[10]))
+                label, cat, exception = look_of(row)
                 cells[(int(d[8:10]) if isinstance(d, str) else d.day) - 1] = Cell(label, cat, exception, row[1:])
             self._cells = tuple(cells)
         return self._cells
@@ -113,8 +114,7 @@ class GridRow:
     @property
     def has_exception(self) -> bool:
         """A day that needs a look (the "only problems" filter), without building the cells."""
-        look = _look
-        return any(look(r[2], r[3] or 0, r[4] or 0, r[9] or "", bool(r[10]))[2] for r in self._records)
+        return any(_look_of(r)[2] for r in self._records)
 
 
 @dataclass(frozen=True)
@@ -175,6 +175,11 @@ def _look(status: str, tl: int, psw: int, flags: str, corrected: bool) -> tuple[
     return label, cat, exception
 
 
+def _look_of(row: tuple) -> tuple[str, str, bool]:
+    """_look of one grid-statement row (employee, date, status, tl, psw, ..., flags at 9, corrected at 10)."""
+    return _look(row[2], row[3] or 0, row[4] or 0, row[9] or "", bool(row[10]))
+
+
 def _cell(day: dt.date | str, status: str, tl: int, psw: int, late: int, early: int, cin: dt.datetime | str | None,
           cout: dt.datetime | str | None, flags: str, corrected: bool, apel: bool | None,
           sched: dt.datetime | str | None, sched_end: dt.datetime | str | None) -> Cell:
@@ -205,6 +210,16 @@ def _tooltip(day: dt.date, status: str, tl: int, psw: int, late: int, early: int
     return "\n".join(lines)
 
 
+def _driver_rows(conn: Connection, sql: str, params: list) -> list[tuple]:
+    """All rows of one statement through the SQLite driver's own cursor (plain tuples, no Row objects)."""
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(sql, params)
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
 _STAFF_SQLITE = ("SELECT e.id, e.nip, e.name, coalesce(w.name, '-') FROM employee e LEFT JOIN work_unit w "
                  "ON w.id = e.unit_id WHERE e.opd_id = ?{unit} ORDER BY w.name, e.name")
 
@@ -213,12 +228,8 @@ def _employees(session: Session, opd_id: int, unit_id: int | None) -> list[tuple
     conn = session.connection()
     if conn.dialect.name == "sqlite":  # the driver's cursor: ORM rows for 5,000 employees cost 5-15 % of the grid
         params = [opd_id, unit_id] if unit_id is not None else [opd_id]
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cur.execute(_STAFF_SQLITE.format(unit=" AND e.unit_id = ?" if unit_id is not None else ""), params)
-            return cur.fetchall()
-        finally:
-            cur.close()
+        return _driver_rows(conn, _STAFF_SQLITE.format(unit=" AND e.unit_id = ?" if unit_id is not None else ""),
+                            params)
     q = (select(Employee.id, Employee.nip, Employee.name, WorkUnit.name)
          .join(WorkUnit, WorkUnit.id == Employee.unit_id, isouter=True)
          .where(Employee.opd_id == opd_id).order_by(WorkUnit.name, Employee.name))
@@ -246,12 +257,7 @@ def _day_rows(session: Session, opd_id: int, first: dt.date, last: dt.date, unit
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         params = [opd_id, unit_id] if unit_id is not None else [opd_id]
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cur.execute(grid_sql(unit_id is not None), [*params, first.isoformat(), last.isoformat()])
-            return cur.fetchall()
-        finally:
-            cur.close()
+        return _driver_rows(conn, grid_sql(unit_id is not None), [*params, first.isoformat(), last.isoformat()])
     staff = select(Employee.id).where(Employee.opd_id == opd_id)
     if unit_id is not None:
         staff = staff.where(Employee.unit_id == unit_id)
